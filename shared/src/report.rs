@@ -1,0 +1,238 @@
+//! The perfproof report, schema v1: the only interface between the runner and the web app.
+//!
+//! Every report names its schema ([`SCHEMA_ID`]). [`parse_report`] reads one and
+//! says plainly what is wrong: JSON syntax (line and column), a field of the wrong
+//! shape (its path, line and column), a schema version this build does not know,
+//! or a latency summary that its histogram does not support.
+//! [`json_schema`] is the published JSON Schema, generated from these types.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::latency::{Latency, LatencyError};
+
+/// The schema identifier written into, and required of, every report this build reads.
+pub const SCHEMA_ID: &str = "perfproof.report/v1";
+/// The prefix every perfproof report schema identifier starts with.
+const SCHEMA_PREFIX: &str = "perfproof.report/";
+
+/// One run of the perfproof runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Schema identifier; `perfproof.report/v1` for this version.
+    pub schema: String,
+    /// What ran, where and when.
+    pub run: RunMeta,
+    /// One result per workload that ran.
+    pub workloads: Vec<Workload>,
+}
+
+/// Run metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunMeta {
+    /// Version of the perfproof runner that wrote the report.
+    pub tool_version: String,
+    /// Unique identifier of this run.
+    pub run_id: Uuid,
+    /// User-chosen label, such as `baseline` or `optimized`.
+    pub label: String,
+    /// When the run started (UTC).
+    pub started_at: DateTime<Utc>,
+    /// When the run ended (UTC).
+    pub ended_at: DateTime<Utc>,
+    /// False when the run was interrupted (signal or deadline) before it finished:
+    /// the report then holds what was measured up to that point.
+    pub complete: bool,
+    /// The machine the runner ran on.
+    pub host: Host,
+}
+
+/// The machine a run was measured from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    /// Operating system, as Rust names it (`linux`, `macos`, `windows`, ...).
+    pub os: String,
+    /// CPU architecture (`x86_64`, `aarch64`, ...).
+    pub arch: String,
+    /// Logical CPUs available to the runner.
+    pub cpus: u32,
+    /// Total physical memory, in bytes.
+    pub memory_bytes: u64,
+}
+
+/// The result of one workload, keyed by its kind (`{"http": {...}}`).
+///
+/// Externally tagged, so that a parse error can name the exact field path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// HTTP load against one target.
+    Http(HttpResult),
+}
+
+/// How load was offered, keyed by the load model (`{"closed": {...}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadModel {
+    /// Closed model: a fixed number of virtual users, each sending its next
+    /// request when the previous one has completed.
+    Closed {
+        /// Number of concurrent virtual users.
+        users: u32,
+    },
+}
+
+/// Outcome classes of HTTP requests that did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpErrorKind {
+    /// The connection could not be established (refused, unreachable, reset while connecting).
+    Connect,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// The server answered with a 4xx status.
+    Http4xx,
+    /// The server answered with a 5xx status.
+    Http5xx,
+    /// The response body could not be read completely.
+    Body,
+    /// Any other failure (malformed response, protocol error).
+    Other,
+}
+
+/// Result of an HTTP load workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HttpResult {
+    /// Scenario name; the key under which metrics of this workload are listed.
+    pub name: String,
+    /// Target URL, with any credentials removed.
+    pub target: String,
+    /// HTTP method used.
+    pub method: String,
+    /// How load was offered.
+    pub load: LoadModel,
+    /// Measured duration of the load phase, in seconds.
+    pub duration_s: f64,
+    /// Requests completed or failed (every request sent, or attempted, is counted once).
+    pub requests: u64,
+    /// Requests that got a 1xx, 2xx or 3xx response with its body read completely.
+    pub successes: u64,
+    /// Failed requests by outcome class; classes with no failures are omitted.
+    pub errors: BTreeMap<HttpErrorKind, u64>,
+    /// Responses by HTTP status code (as a string key, e.g. `"200"`).
+    pub status_codes: BTreeMap<String, u64>,
+    /// Response body bytes received.
+    pub bytes_received: u64,
+    /// Successful requests per second over `duration_s`.
+    pub throughput_rps: f64,
+    /// Latency of successful requests, from send to last body byte.
+    pub latency: Latency,
+}
+
+impl HttpResult {
+    /// Total failed requests, over every class.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+/// Why a report could not be read.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReportError {
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    #[error("not a perfproof report: {0}")]
+    NotAReport(String),
+    #[error("unsupported report schema `{found}`: this build of perfproof reads `{SCHEMA_ID}`; use a perfproof version that knows `{found}`")]
+    UnsupportedVersion { found: String },
+    #[error("invalid field `{path}` at line {line}, column {column}: {message}")]
+    Field { path: String, line: usize, column: usize, message: String },
+    #[error("invalid field `{path}`: {source}")]
+    Latency { path: String, source: LatencyError },
+}
+
+impl ReportError {
+    /// The field path the error is about, when there is one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            ReportError::Field { path, .. } | ReportError::Latency { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// Parses and validates a report.
+///
+/// Checks, in order: JSON syntax, the schema identifier, the shape of every field,
+/// and that every latency summary is the one its histogram derives.
+pub fn parse_report(text: &str) -> Result<Report, ReportError> {
+    let probe: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ReportError::Syntax { line: e.line(), column: e.column(), message: strip_position(&e) }
+        } else {
+            ReportError::NotAReport("expected a JSON object with a `schema` field".into())
+        }
+    })?;
+    match probe.get("schema").cloned() {
+        None => return Err(ReportError::NotAReport("it has no `schema` field".into())),
+        Some(serde_json::Value::String(s)) if s == SCHEMA_ID => {}
+        Some(serde_json::Value::String(s)) if s.starts_with(SCHEMA_PREFIX) => {
+            return Err(ReportError::UnsupportedVersion { found: s })
+        }
+        Some(other) => {
+            return Err(ReportError::NotAReport(format!(
+                "`schema` is {other}, expected \"{SCHEMA_ID}\""
+            )))
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let report: Report = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ReportError::Field { path, line: inner.line(), column: inner.column(), message: strip_position(&inner) }
+    })?;
+    report.validate()?;
+    Ok(report)
+}
+
+/// serde_json appends " at line L column C" to its messages; we report those separately.
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    }
+}
+
+impl Report {
+    /// Checks what the types alone cannot: every latency summary matches its histogram.
+    pub fn validate(&self) -> Result<(), ReportError> {
+        for (i, workload) in self.workloads.iter().enumerate() {
+            match workload {
+                Workload::Http(http) => {
+                    http.latency.verify().map_err(|source| ReportError::Latency {
+                        path: format!("workloads[{i}].http.latency"),
+                        source,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Serializes the report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+}
+
+/// The JSON Schema of [`Report`], generated from the types.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).expect("a schema always serializes")
+}

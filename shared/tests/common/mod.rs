@@ -1,0 +1,41 @@
+//! Builders of sample values for shared's tests.
+
+use std::collections::BTreeMap;
+
+use perfproof_shared::latency::new_histogram;
+use perfproof_shared::report::{Host, HttpErrorKind, HttpResult, LoadModel, RunMeta, Workload};
+use perfproof_shared::{Latency, Report, TimeUnit, SCHEMA_ID};
+
+pub fn sample_report() -> Report {
+    let mut histogram = new_histogram();
+    for i in 0..5_000u64 {
+        histogram.record(800 + (i * 7919) % 4_000).unwrap();
+    }
+    let started_at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").unwrap().to_utc();
+    Report {
+        schema: SCHEMA_ID.into(),
+        run: RunMeta {
+            tool_version: "0.1.0".into(),
+            run_id: uuid::Uuid::from_u128(42),
+            label: "baseline".into(),
+            started_at,
+            ended_at: started_at + chrono::Duration::seconds(10),
+            complete: true,
+            host: Host { os: "linux".into(), arch: "x86_64".into(), cpus: 2, memory_bytes: 1 << 34 },
+        },
+        workloads: vec![Workload::Http(HttpResult {
+            name: "api".into(),
+            target: "http://127.0.0.1:8080/".into(),
+            method: "GET".into(),
+            load: LoadModel::Closed { users: 8 },
+            duration_s: 10.0,
+            requests: 5_003,
+            successes: 5_000,
+            errors: BTreeMap::from([(HttpErrorKind::Http5xx, 3)]),
+            status_codes: BTreeMap::from([("200".into(), 5_000), ("503".into(), 3)]),
+            bytes_received: 1_234_567,
+            throughput_rps: 500.0,
+            latency: Latency::from_histogram(&histogram, TimeUnit::Microseconds).unwrap(),
+        })],
+    }
+}

@@ -1,0 +1,68 @@
+//! Report boundary tests: round trip, and every kind of bad input gives an error naming where.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use perfproof_shared::report::{json_schema, Workload};
+use perfproof_shared::{parse_report, ReportError, SCHEMA_ID};
+
+#[test]
+fn report_round_trips_exactly() {
+    let report = common::sample_report();
+    let text = report.to_json();
+    let back = parse_report(&text).unwrap();
+    assert_eq!(back, report);
+    assert_eq!(back.to_json(), text);
+}
+
+#[test]
+fn wrong_type_names_field_path_and_line() {
+    let text = common::sample_report().to_json();
+    let bad = text.replacen("\"users\": 8", "\"users\": \"eight\"", 1);
+    assert_ne!(bad, text);
+    let expected_line = bad.lines().position(|l| l.contains("\"eight\"")).unwrap() + 1;
+    match parse_report(&bad).unwrap_err() {
+        ReportError::Field { path, line, .. } => {
+            assert_eq!(path, "workloads[0].http.load.closed.users");
+            assert_eq!(line, expected_line);
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+}
+
+#[test]
+fn truncated_json_is_a_syntax_error_with_position() {
+    let text = common::sample_report().to_json();
+    let cut = &text[..text.len() / 2];
+    assert!(matches!(parse_report(cut), Err(ReportError::Syntax { line, .. }) if line > 1));
+}
+
+#[test]
+fn unknown_schema_version_is_named() {
+    let text = common::sample_report().to_json().replace(SCHEMA_ID, "perfproof.report/v9");
+    let err = parse_report(&text).unwrap_err();
+    assert_eq!(err, ReportError::UnsupportedVersion { found: "perfproof.report/v9".into() });
+    assert!(err.to_string().contains("perfproof.report/v9"));
+}
+
+#[test]
+fn other_json_is_not_a_report() {
+    assert!(matches!(parse_report("{\"hello\": 1}"), Err(ReportError::NotAReport(_))));
+    assert!(matches!(parse_report("[1, 2]"), Err(ReportError::NotAReport(_))));
+}
+
+#[test]
+fn corrupt_histogram_names_the_latency_field() {
+    let mut report = common::sample_report();
+    let Workload::Http(http) = &mut report.workloads[0];
+    http.latency.histogram = "AAAA".into();
+    let err = parse_report(&report.to_json()).unwrap_err();
+    assert_eq!(err.path(), Some("workloads[0].http.latency"));
+}
+
+#[test]
+fn schema_names_its_version_and_workload_kinds() {
+    let schema = json_schema().to_string();
+    assert!(schema.contains("\"Report\""));
+    assert!(schema.contains("\"http\""));
+}
