@@ -1,0 +1,75 @@
+//! The `perfproof` binary end to end: command line in, report out.
+
+use std::process::Command;
+
+use perfproof_shared::parse_report;
+use perfproof_shared::report::{json_schema, Workload};
+
+fn perfproof() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_perfproof"))
+}
+
+#[test]
+fn run_on_the_embedded_default_writes_a_valid_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("run.json");
+    let out = perfproof()
+        .args(["run", "--duration", "1s", "--users", "4", "--label", "ci", "-o"])
+        .arg(&path)
+        .env_remove("PERFPROOF_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("p95 (ms)"), "no summary table in: {stdout}");
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let report = parse_report(&text).unwrap();
+    assert!(report.run.complete);
+    assert_eq!(report.run.label, "ci");
+    let Workload::Http(http) = &report.workloads[0];
+    assert!(http.successes > 0);
+    assert_eq!(http.error_count(), 0);
+
+    // The published JSON Schema accepts the real report.
+    let schema = json_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "schema violations: {errors:?}");
+    // Nothing but the report is left in the directory (the temporary file was renamed).
+    assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+}
+
+#[test]
+fn schema_command_prints_the_json_schema() {
+    let out = perfproof().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, json_schema());
+}
+
+#[test]
+fn credentials_in_the_url_never_reach_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = perfproof()
+        .args(["run", "-d", "200ms", "-c", "1", "--url"])
+        .arg(format!("http://admin:hunter2@127.0.0.1:{port}/"))
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("hunter2") && !text.contains("admin"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+}
+
+#[test]
+fn bad_arguments_exit_with_usage_error() {
+    let out = perfproof().args(["run", "--duration", "soon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
+}
