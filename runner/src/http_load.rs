@@ -166,7 +166,10 @@ struct Response {
 enum Failure {
     Timeout,
     /// Headers arrived but the body failed or was too long.
-    Status { status: u16, bytes: u64 },
+    Status {
+        status: u16,
+        bytes: u64,
+    },
     Transport(HttpErrorKind),
 }
 

@@ -15,7 +15,8 @@ pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
+    let mut file =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
     file.write_all(report.to_json().as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
@@ -27,7 +28,14 @@ pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
 pub fn summary_table(report: &Report) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "workload", "requests", "errors", "throughput (req/s)", "p50 (ms)", "p90 (ms)", "p95 (ms)", "p99 (ms)",
+        "workload",
+        "requests",
+        "errors",
+        "throughput (req/s)",
+        "p50 (ms)",
+        "p90 (ms)",
+        "p95 (ms)",
+        "p99 (ms)",
         "max (ms)",
     ]);
     for workload in &report.workloads {

@@ -35,7 +35,8 @@ fn run_on_the_embedded_default_writes_a_valid_report() {
     let schema = json_schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
     assert!(errors.is_empty(), "schema violations: {errors:?}");
     // Nothing but the report is left in the directory (the temporary file was renamed).
     assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);

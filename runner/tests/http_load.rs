@@ -85,7 +85,8 @@ async fn refused_connections_are_connect_errors() {
     // Bind, learn the port, and close it again: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (_stop_tx, stop) = watch::channel(false);
-    let result = run_closed(&config(&format!("http://127.0.0.1:{port}/"), 2, Duration::from_millis(200)), stop).await.unwrap();
+    let result =
+        run_closed(&config(&format!("http://127.0.0.1:{port}/"), 2, Duration::from_millis(200)), stop).await.unwrap();
     assert!(result.requests > 0);
     assert_eq!(result.errors.get(&HttpErrorKind::Connect), Some(&result.requests));
 }

@@ -118,11 +118,7 @@ pub enum LatencyError {
     #[error("histogram could not be encoded: {0}")]
     Encode(String),
     #[error("summary field `{field}` is {stored} but the histogram gives {derived}")]
-    SummaryMismatch {
-        field: &'static str,
-        stored: String,
-        derived: String,
-    },
+    SummaryMismatch { field: &'static str, stored: String, derived: String },
 }
 
 /// A new, empty, auto-resizing histogram with perfproof's precision.
@@ -245,9 +241,6 @@ mod tests {
     fn tampered_summary_is_detected() {
         let mut latency = Latency::from_histogram(&sample(), TimeUnit::Microseconds).unwrap();
         latency.summary.p95 += 1000;
-        assert!(matches!(
-            latency.verify(),
-            Err(LatencyError::SummaryMismatch { field: "p95", .. })
-        ));
+        assert!(matches!(latency.verify(), Err(LatencyError::SummaryMismatch { field: "p95", .. })));
     }
 }

@@ -185,11 +185,7 @@ pub fn parse_report(text: &str) -> Result<Report, ReportError> {
         Some(serde_json::Value::String(s)) if s.starts_with(SCHEMA_PREFIX) => {
             return Err(ReportError::UnsupportedVersion { found: s })
         }
-        Some(other) => {
-            return Err(ReportError::NotAReport(format!(
-                "`schema` is {other}, expected \"{SCHEMA_ID}\""
-            )))
-        }
+        Some(other) => return Err(ReportError::NotAReport(format!("`schema` is {other}, expected \"{SCHEMA_ID}\""))),
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let report: Report = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {

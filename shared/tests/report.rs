@@ -66,3 +66,11 @@ fn schema_names_its_version_and_workload_kinds() {
     assert!(schema.contains("\"Report\""));
     assert!(schema.contains("\"http\""));
 }
+
+#[test]
+fn runner_made_fixture_parses_and_round_trips() {
+    let text = include_str!("../../tests/fixtures/http-demo-v1.json");
+    let report = parse_report(text).unwrap();
+    assert_eq!(report.run.label, "fixture");
+    assert_eq!(parse_report(&report.to_json()).unwrap(), report);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of perfproof, from a fresh machine: installs what is missing, then
+# formatting, lints (native and wasm32), native tests, wasm tests, the release web build
+# and the browser tests against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "install tools"
+scripts/install.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (native)"
+cargo clippy --locked --workspace --exclude perfproof-web --all-targets -- -D warnings
+
+step "cargo clippy (wasm32: shared and web)"
+cargo clippy --locked -p perfproof-shared -p perfproof-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native tests"
+cargo test --locked --workspace --exclude perfproof-web
+
+step "wasm tests (shared, under wasm-bindgen-test-runner)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --locked -p perfproof-shared --target wasm32-unknown-unknown --test wasm
+
+step "release builds: runner and web app"
+cargo build --locked --release -p perfproof
+scripts/build-web.sh
+
+step "browser tests (headless Chromium)"
+(cd tests/e2e && npm test)
+
+step "all tests passed"

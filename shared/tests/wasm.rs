@@ -1,0 +1,38 @@
+//! The same core checks, compiled to wasm32 and run by wasm-bindgen-test-runner
+//! (under Node.js): what the browser computes must match the native build.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use perfproof_shared::report::Workload;
+use perfproof_shared::{parse_report, ReportError};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const RUNNER_REPORT: &str = include_str!("../../tests/fixtures/http-demo-v1.json");
+
+#[wasm_bindgen_test]
+fn runner_report_parses_and_its_histogram_matches_its_summary() {
+    let report = parse_report(RUNNER_REPORT).unwrap();
+    let Workload::Http(http) = &report.workloads[0];
+    let histogram = http.latency.verify().unwrap();
+    assert_eq!(histogram.len(), http.latency.summary.count);
+    assert_eq!(histogram.value_at_quantile(0.95), http.latency.summary.p95);
+}
+
+#[wasm_bindgen_test]
+fn report_round_trips_exactly() {
+    let report = common::sample_report();
+    assert_eq!(parse_report(&report.to_json()).unwrap(), report);
+}
+
+#[wasm_bindgen_test]
+fn bad_field_is_named_with_its_line() {
+    let bad = RUNNER_REPORT.replacen("\"complete\": true", "\"complete\": \"yes\"", 1);
+    match parse_report(&bad).unwrap_err() {
+        ReportError::Field { path, line, .. } => {
+            assert_eq!(path, "run.complete");
+            assert_eq!(line, 9);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -1,0 +1,82 @@
+// Shared helpers for the browser tests: serve the release build of the web app,
+// launch Debian's headless Chromium through playwright-core, and make real reports
+// with the release build of the runner.
+import { createServer } from "node:http";
+import { readFile, mkdtemp } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { extname, join, resolve, normalize } from "node:path";
+import { tmpdir } from "node:os";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+export const distDir = process.env.PERFPROOF_DIST ?? join(root, "dist");
+export const runnerBin = process.env.PERFPROOF_BIN ?? join(root, "target", "release", "perfproof");
+
+const mimeTypes = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
+
+/** Serves `distDir` on an ephemeral loopback port; resolves to { url, close }. */
+export async function serveDist() {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const file = join(distDir, path === "/" ? "index.html" : path);
+    if (!file.startsWith(distDir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": mimeTypes[extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Launches Debian's Chromium headless (never a downloaded browser). */
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM ?? execFileSync("sh", ["-c", "command -v chromium"]).toString().trim();
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+      "--disable-quic",
+    ],
+  });
+}
+
+/** Opens the app in a new page, failing the test on any page error. */
+export async function openApp(browser, url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(url);
+  await page.getByTestId("file-input").waitFor({ state: "attached" });
+  return { page, errors };
+}
+
+/** Runs the runner on its embedded default and returns { path, report }. */
+export async function makeReport(args = []) {
+  const dir = await mkdtemp(join(tmpdir(), "perfproof-e2e-"));
+  const path = join(dir, "report.json");
+  execFileSync(runnerBin, ["run", "--duration", "1s", "--users", "4", "--label", "e2e", "-o", path, ...args], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return { path, dir, report: JSON.parse(await readFile(path, "utf8")) };
+}

@@ -1,0 +1,75 @@
+// The web app reads a report made by the runner and shows what the report says;
+// a file that is not a valid report shows its error and the page keeps working.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The runner's p95 (microseconds) as the page and CLI print it: milliseconds, 3 decimals. */
+const asMs = (micros) => (micros / 1000).toFixed(3);
+
+test("a runner report shows its label, time and the report's p95", async () => {
+  const { path, report } = await makeReport();
+  const http = report.workloads[0].http;
+  assert.equal(http.latency.unit, "us");
+  assert.ok(http.latency.summary.count > 0);
+
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles(path);
+  const card = page.getByTestId("report");
+  await card.waitFor();
+  assert.equal(await card.getByTestId("label").textContent(), "e2e");
+  assert.match(await card.getByTestId("started").textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.equal(await card.getByTestId("p95").textContent(), asMs(http.latency.summary.p95));
+  assert.equal(await card.getByTestId("p50").textContent(), asMs(http.latency.summary.p50));
+  assert.deepEqual(errors, []);
+});
+
+test("an invalid file shows which field on which line is wrong, and the page keeps working", async () => {
+  const { path, dir, report } = await makeReport();
+  const text = JSON.stringify(report, null, 2);
+  const broken = text.replace(/"users": (\d+)/, '"users": "many"');
+  assert.notEqual(broken, text);
+  const line = broken.split("\n").findIndex((l) => l.includes('"many"')) + 1;
+  const badPath = join(dir, "broken.json");
+  await writeFile(badPath, broken);
+
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles(badPath);
+  const error = page.getByTestId("report-error");
+  await error.waitFor();
+  const message = await error.textContent();
+  assert.match(message, /workloads\[0\]\.http\.load\.closed\.users/);
+  assert.match(message, new RegExp(`line ${line}\\b`));
+
+  // The page still works: a valid report loads after the bad one.
+  await page.getByTestId("file-input").setInputFiles(path);
+  await page.getByTestId("report").waitFor();
+  assert.equal(await page.getByTestId("report-error").count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("a file that is not JSON at all is reported with its position", async () => {
+  const { dir } = await makeReport();
+  const badPath = join(dir, "notes.json");
+  await writeFile(badPath, "{\n  \"schema\": \"perfproof.report/v1\",\n  oops\n}\n");
+  const { page } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles(badPath);
+  const error = page.getByTestId("report-error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /not valid JSON at line 3/);
+});

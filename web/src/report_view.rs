@@ -1,0 +1,109 @@
+//! Showing one dropped file: the report's run metadata and latency summaries, or
+//! the parse error naming the field and line, so a bad file never breaks the page.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use leptos::prelude::*;
+use perfproof_shared::report::Workload;
+use perfproof_shared::{parse_report, Latency, Report};
+
+/// A file the user dropped, parsed (or not).
+#[derive(Clone)]
+pub struct LoadedFile {
+    /// Unique per drop, so the same file dropped twice shows twice.
+    pub id: usize,
+    pub name: String,
+    pub parsed: Result<Report, String>,
+}
+
+impl LoadedFile {
+    pub fn parse(name: String, text: &str) -> Self {
+        static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+        let parsed = if text.is_empty() {
+            Err("the file is empty or could not be read as text".to_string())
+        } else {
+            parse_report(text).map_err(|e| e.to_string())
+        };
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed }
+    }
+}
+
+/// One card per file: the report, or why it is not one.
+#[component]
+pub fn ReportCard(file: LoadedFile) -> impl IntoView {
+    match file.parsed {
+        Ok(report) => view! { <ReportSummary name=file.name report=report /> }.into_any(),
+        Err(message) => view! {
+            <article class="card error" data-testid="report-error">
+                <h2>{file.name}</h2>
+                <p class="message">{message}</p>
+            </article>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn ReportSummary(name: String, report: Report) -> impl IntoView {
+    let run = report.run;
+    let status = if run.complete { "complete" } else { "incomplete (interrupted)" };
+    let rows = report.workloads.into_iter().map(|workload| match workload {
+        Workload::Http(http) => {
+            let throughput = format!("{:.1}", http.throughput_rps);
+            view! {
+                <tr data-testid="workload">
+                    <th scope="row">{format!("http {}", http.name)}</th>
+                    <td>{http.requests}</td>
+                    <td>{http.error_count()}</td>
+                    <td>{throughput}</td>
+                    <LatencyCells latency=http.latency />
+                </tr>
+            }
+        }
+    });
+    view! {
+        <article class="card" data-testid="report">
+            <h2>
+                <span data-testid="label">{run.label}</span>
+                <small>{name}</small>
+            </h2>
+            <p class="meta">
+                <span data-testid="started">{run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
+                " · " {status} " · " {format!("{} {} · {} CPUs", run.host.os, run.host.arch, run.host.cpus)}
+                " · perfproof " {run.tool_version}
+            </p>
+            <table>
+                <thead>
+                    <tr>
+                        <th>"workload"</th>
+                        <th>"requests"</th>
+                        <th>"errors"</th>
+                        <th>"throughput (req/s)"</th>
+                        <th>"p50 (ms)"</th>
+                        <th>"p90 (ms)"</th>
+                        <th>"p95 (ms)"</th>
+                        <th>"p99 (ms)"</th>
+                        <th>"p99.9 (ms)"</th>
+                        <th>"max (ms)"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.collect_view()}</tbody>
+            </table>
+        </article>
+    }
+}
+
+/// The latency summary in milliseconds, three decimals, as the CLI prints it.
+#[component]
+fn LatencyCells(latency: Latency) -> impl IntoView {
+    let s = latency.summary.clone();
+    let ms = move |v: u64| format!("{:.3}", latency.to_ms(v as f64));
+    view! {
+        <td data-testid="p50">{ms(s.p50)}</td>
+        <td data-testid="p90">{ms(s.p90)}</td>
+        <td data-testid="p95">{ms(s.p95)}</td>
+        <td data-testid="p99">{ms(s.p99)}</td>
+        <td data-testid="p99_9">{ms(s.p99_9)}</td>
+        <td data-testid="max">{ms(s.max)}</td>
+    }
+}
