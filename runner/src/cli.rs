@@ -5,9 +5,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::HttpVersion;
+
 /// Measure a service before and after an optimization, and prove the difference.
 ///
-/// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid arguments.
+/// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid
+/// arguments; 130 interrupted (the report of what was measured is still written).
 #[derive(Debug, Parser)]
 #[command(name = "perfproof", version, about, long_about = None)]
 pub struct Cli {
@@ -19,44 +22,80 @@ pub struct Cli {
 pub enum Command {
     /// Run workloads and write a JSON report.
     ///
-    /// With no --url, an embedded demo HTTP service is started on a loopback port and measured.
-    Run(RunArgs),
+    /// With no URL (flag or scenario file), an embedded demo HTTP service is started on
+    /// a loopback port and measured. Flags override the scenario file.
+    Run(Box<RunArgs>),
+    /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
+    Serve(ServeArgs),
     /// Print the JSON Schema of the report format.
     Schema,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct RunArgs {
-    /// Target URL for the HTTP load. Default: the embedded demo service.
+    /// Scenario file (TOML): endpoints with weights, headers and bodies, load model, limits.
+    #[arg(long, short = 'f')]
+    pub config: Option<PathBuf>,
+    /// Target URL (base URL of the scenario's endpoints). Default: the embedded demo service.
     #[arg(long, env = "PERFPROOF_URL")]
     pub url: Option<String>,
-    /// HTTP method.
-    #[arg(long, default_value = "GET")]
-    pub method: String,
-    /// Concurrent virtual users (closed model).
-    #[arg(long, short = 'c', default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub users: u32,
-    /// How long to apply load, e.g. 10s, 500ms, 2m.
-    #[arg(long, short = 'd', default_value = "10s", value_parser = parse_duration)]
-    pub duration: Duration,
-    /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Largest response body read, in bytes; a longer body counts as a body error.
-    #[arg(long, default_value_t = 16 * 1024 * 1024)]
-    pub max_body: u64,
-    /// Label of this run, such as `baseline` or `optimized`.
-    #[arg(long, short = 'l', default_value = "baseline")]
-    pub label: String,
-    /// Where to write the report. Default: results/<label>.json.
+    /// HTTP method, when no scenario file lists endpoints. [default: GET]
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Closed model: concurrent virtual users. [default: 16]
+    #[arg(long, short = 'c', value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub users: Option<u32>,
+    /// Closed model: pause of each user between a response and its next request.
+    #[arg(long, value_parser = parse_duration)]
+    pub think_time: Option<Duration>,
+    /// Open model: arrival rate in requests per second (latency counted from each scheduled send).
+    #[arg(long, short = 'r')]
+    pub rate: Option<f64>,
+    /// Open model: most requests in flight at once. [default: 10000]
+    #[arg(long)]
+    pub max_in_flight: Option<u32>,
+    /// How long to measure, e.g. 10s, 500ms, 2m. [default: 10s]
+    #[arg(long, short = 'd', value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Warm-up before measuring; its requests are excluded from the results. [default: 0s]
+    #[arg(long, short = 'w', value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// Stop after this many measured requests.
+    #[arg(long, short = 'n')]
+    pub requests: Option<u64>,
+    /// Per-request timeout, from send to last body byte. [default: 10s]
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Largest response body read, in bytes; a longer body counts as a body error. [default: 16 MiB]
+    #[arg(long)]
+    pub max_body: Option<u64>,
+    /// HTTP version. [default: auto]
+    #[arg(long, value_enum)]
+    pub http_version: Option<HttpVersion>,
+    /// Accept invalid TLS certificates (self-signed test services).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Name of the HTTP scenario in the report. [default: api, or demo for the embedded service]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Label of this run, such as `baseline` or `optimized`. [default: baseline]
+    #[arg(long, short = 'l')]
+    pub label: Option<String>,
+    /// Where to write the report. [default: results/<label>.json]
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, short = 'p', default_value_t = 8080)]
+    pub port: u16,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 10s, 500ms or 2m: {e}"))?;
-    if d.is_zero() {
-        return Err("duration must be greater than zero".into());
-    }
-    Ok(d)
+    crate::config::parse_duration(s).map_err(|e| e.to_string())
 }

@@ -19,7 +19,12 @@ pub struct DemoServer {
 impl DemoServer {
     /// Starts the service on an ephemeral loopback port.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on(0).await
+    }
+
+    /// Starts the service on a loopback port (0: any free one).
+    pub async fn start_on(port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let app = Router::new().route("/api/items/{id}", get(item));
         let task = tokio::spawn(async move {
@@ -31,7 +36,12 @@ impl DemoServer {
 
     /// The URL of the default endpoint.
     pub fn url(&self) -> String {
-        format!("http://{}/api/items/42", self.addr)
+        format!("{}/api/items/42", self.base_url())
+    }
+
+    /// The service's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 }
 

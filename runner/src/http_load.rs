@@ -1,216 +1,483 @@
 //! The HTTP load generator.
 //!
-//! Closed model: `users` virtual users, each sending its next request as soon as
-//! the previous one completed, until the duration ends or the run is stopped.
-//! Every request is classified and counted, whatever the target does; latency of
-//! successful requests (send to last body byte) goes into an HDR histogram in
-//! microseconds. A request already in flight when the duration ends is completed
-//! (bounded by the request timeout) and counted; a stop signal abandons it.
+//! - Closed model: virtual users, each sending its next request when the previous
+//!   one completed (plus think time); stages ramp the number of active users.
+//! - Open model: requests sent on a schedule at the arrival rate (stages ramp it),
+//!   whatever the target's response time. Latency counts from each request's
+//!   *scheduled* time, so a stalled target shows in the percentiles (coordinated
+//!   omission corrected, as wrk2 does); the uncorrected latency and the schedule lag
+//!   are reported too. When `max_in_flight` requests are pending, the next one waits
+//!   for a slot and its wait counts in its latency.
+//!
+//! Every request ends in exactly one outcome class and is sent to the
+//! [`Collector`] as a [`Sample`]. A request in flight when the duration ends is
+//! completed (bounded by the request timeout) and counted; a stop signal abandons it.
 
-use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use hdrhistogram::Histogram;
-use perfproof_shared::latency::new_histogram;
-use perfproof_shared::report::{HttpErrorKind, HttpResult, LoadModel};
+use perfproof_shared::report::{
+    EndpointResult, GeneratorStats, HttpErrorKind, HttpResult, LoadModel, Schedule, Stage as ReportStage,
+};
 use perfproof_shared::{Latency, TimeUnit};
-use reqwest::{Client, Method};
-use tokio::sync::watch;
+use reqwest::Client;
+use tokio::sync::{mpsc, watch, Semaphore};
 
-use crate::target::HttpTarget;
+use crate::collector::{Collected, Collector, Outcome, Sample, LATE_THRESHOLD};
+use crate::config::{Endpoint, HttpPlan, HttpVersion, Model, Stage};
+use crate::progress::{CpuSampler, Progress};
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct HttpLoadConfig {
-    /// Scenario name, used as the workload's key in the report.
-    pub name: String,
-    pub target: HttpTarget,
-    pub method: Method,
-    /// Concurrent virtual users.
-    pub users: u32,
-    /// How long to apply load.
-    pub duration: Duration,
-    /// Per-request timeout, from send to last body byte.
-    pub timeout: Duration,
-    /// Largest response body read; a longer one is a body error.
-    pub max_body: u64,
+/// How a run is watched and reported on.
+pub struct RunContext {
+    /// Fires (becomes true) when the run must stop now.
+    pub stop: watch::Receiver<bool>,
+    pub progress: Progress,
+    /// The target runs inside this process (the embedded demo service).
+    pub target_in_process: bool,
 }
 
-/// What one virtual user measured; merged into the workload's result at the end.
-#[derive(Debug)]
-struct Tally {
-    latency_us: Histogram<u64>,
-    successes: u64,
-    errors: BTreeMap<HttpErrorKind, u64>,
-    status_codes: BTreeMap<u16, u64>,
-    bytes_received: u64,
-}
-
-impl Tally {
-    fn new() -> Self {
-        Tally {
-            latency_us: new_histogram(),
-            successes: 0,
-            errors: BTreeMap::new(),
-            status_codes: BTreeMap::new(),
-            bytes_received: 0,
-        }
-    }
-
-    fn add(&mut self, other: Tally) -> anyhow::Result<()> {
-        self.latency_us.add(&other.latency_us).context("merging latency histograms")?;
-        self.successes += other.successes;
-        for (kind, n) in other.errors {
-            *self.errors.entry(kind).or_default() += n;
-        }
-        for (code, n) in other.status_codes {
-            *self.status_codes.entry(code).or_default() += n;
-        }
-        self.bytes_received += other.bytes_received;
-        Ok(())
-    }
-}
-
-/// Runs the closed-model load. Returns what was measured, also when `stop` fired.
-pub async fn run_closed(config: &HttpLoadConfig, stop: watch::Receiver<bool>) -> anyhow::Result<HttpResult> {
-    let client = Client::builder()
-        .pool_max_idle_per_host(config.users as usize)
-        .tcp_nodelay(true)
-        .build()
-        .context("building the HTTP client")?;
-    let started = Instant::now();
-    let deadline = started + config.duration;
-    let mut users = tokio::task::JoinSet::new();
-    for _ in 0..config.users {
-        users.spawn(virtual_user(client.clone(), config.clone(), deadline, stop.clone()));
-    }
-    let mut total = Tally::new();
-    while let Some(tally) = users.join_next().await {
-        total.add(tally.context("a virtual user task failed")?)?;
-    }
-    let duration_s = started.elapsed().as_secs_f64();
-    let requests = total.successes + total.errors.values().sum::<u64>();
-    Ok(HttpResult {
-        name: config.name.clone(),
-        target: config.target.display.clone(),
-        method: config.method.to_string(),
-        load: LoadModel::Closed { users: config.users },
-        duration_s,
-        requests,
-        successes: total.successes,
-        throughput_rps: if duration_s > 0.0 { total.successes as f64 / duration_s } else { 0.0 },
-        errors: total.errors,
-        status_codes: total.status_codes.into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
-        bytes_received: total.bytes_received,
-        latency: Latency::from_histogram(&total.latency_us, TimeUnit::Microseconds)?,
-    })
-}
-
-async fn virtual_user(
+/// State shared by every task of one run.
+struct Shared {
     client: Client,
-    config: HttpLoadConfig,
-    deadline: Instant,
-    mut stop: watch::Receiver<bool>,
-) -> Tally {
-    let mut tally = Tally::new();
-    while Instant::now() < deadline && !*stop.borrow() {
-        let sent = Instant::now();
-        let request = client.request(config.method.clone(), config.target.url.clone()).send();
-        let exchange = tokio::time::timeout(config.timeout, exchange(request, config.max_body));
+    plan: HttpPlan,
+    samples: mpsc::UnboundedSender<Sample>,
+    stop: watch::Receiver<bool>,
+    measure_start: Instant,
+    end: Instant,
+    /// Measured requests started so far (for the request limit).
+    started: AtomicU64,
+    limit_reached: AtomicBool,
+    /// Weighted round robin over endpoints.
+    cycle: Vec<usize>,
+    next_in_cycle: AtomicU64,
+}
+
+impl Shared {
+    /// Claims the right to send a request due at `due`; false once the request limit is reached.
+    fn claim(&self, due: Instant) -> bool {
+        if due < self.measure_start {
+            return true;
+        }
+        let n = self.started.fetch_add(1, Ordering::Relaxed);
+        match self.plan.max_requests {
+            Some(max) if n >= max => {
+                self.limit_reached.store(true, Ordering::Relaxed);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn next_endpoint(&self) -> usize {
+        let i = self.next_in_cycle.fetch_add(1, Ordering::Relaxed) as usize;
+        self.cycle[i % self.cycle.len()]
+    }
+
+    fn stopped(&self) -> bool {
+        *self.stop.borrow() || self.limit_reached.load(Ordering::Relaxed)
+    }
+
+    /// Seconds into the measured period (negative during the warm-up).
+    fn offset(&self, at: Instant) -> f64 {
+        if at >= self.measure_start {
+            at.duration_since(self.measure_start).as_secs_f64()
+        } else {
+            -self.measure_start.duration_since(at).as_secs_f64()
+        }
+    }
+}
+
+/// Runs the plan. Returns what was measured, also when the run was stopped.
+pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpResult> {
+    let client = build_client(plan)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
+    let start = Instant::now();
+    let measure_start = start + plan.warmup;
+    let shared = Arc::new(Shared {
+        client,
+        plan: plan.clone(),
+        samples: tx,
+        stop: context.stop.clone(),
+        measure_start,
+        end: measure_start + plan.duration,
+        started: AtomicU64::new(0),
+        limit_reached: AtomicBool::new(false),
+        cycle: weighted_cycle(&plan.endpoints),
+        next_in_cycle: AtomicU64::new(0),
+    });
+
+    let progress = context.progress;
+    let endpoint_count = plan.endpoints.len();
+    let collecting = tokio::spawn(async move {
+        let mut collector = Collector::new(measure_start, endpoint_count);
+        let mut cpu = CpuSampler::new();
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            tokio::select! {
+                sample = rx.recv() => match sample {
+                    Some(sample) => collector.record(&sample),
+                    None => break,
+                },
+                _ = ticks.tick() => {
+                    let now = Instant::now();
+                    collector.tick(now);
+                    if now >= measure_start {
+                        cpu.sample();
+                    }
+                    progress.update(now - start, &collector.live(), now < measure_start);
+                }
+            }
+        }
+        progress.finish();
+        (collector.finish(), cpu.summary())
+    });
+
+    match &plan.model {
+        Model::Closed { users, think_time, .. } => run_closed(&shared, *users, *think_time).await,
+        Model::Open { max_in_flight, .. } => run_open(&shared, *max_in_flight).await,
+    }
+    let finished = Instant::now();
+    let limit_reached = shared.limit_reached.load(Ordering::Relaxed);
+    // Every sender is gone once the shared state is: the collector then drains and ends.
+    drop(shared);
+    let (collected, (cpu_mean, cpu_max)) = collecting.await.context("the collector task failed")?;
+    let duration_s = finished.saturating_duration_since(measure_start).as_secs_f64();
+    let generator = GeneratorStats {
+        cpu_percent_mean: cpu_mean,
+        cpu_percent_max: cpu_max,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+        target_in_process: context.target_in_process,
+    };
+    assemble(plan, collected, duration_s, generator, limit_reached)
+}
+
+fn build_client(plan: &HttpPlan) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .tcp_nodelay(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(usize::MAX)
+        .danger_accept_invalid_certs(plan.insecure);
+    builder = match plan.http_version {
+        HttpVersion::Auto => builder,
+        HttpVersion::Http1 => builder.http1_only(),
+        HttpVersion::Http2 => builder.http2_prior_knowledge(),
+    };
+    builder.build().context("building the HTTP client")
+}
+
+/// Endpoint indices repeated by weight (weights reduced by their common divisor).
+fn weighted_cycle(endpoints: &[Endpoint]) -> Vec<usize> {
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let divisor = endpoints.iter().map(|e| e.weight).fold(0, gcd).max(1);
+    let mut cycle = Vec::new();
+    let mut remaining: Vec<u32> = endpoints.iter().map(|e| e.weight / divisor).collect();
+    // Interleave rather than run each endpoint's share back to back.
+    while remaining.iter().any(|&w| w > 0) {
+        for (i, w) in remaining.iter_mut().enumerate() {
+            if *w > 0 {
+                cycle.push(i);
+                *w -= 1;
+            }
+        }
+    }
+    cycle
+}
+
+async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for user in 0..users {
+        tasks.spawn(virtual_user(shared.clone(), user, think_time));
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn virtual_user(shared: Arc<Shared>, user: u32, think_time: Duration) {
+    let mut stop = shared.stop.clone();
+    loop {
+        let now = Instant::now();
+        if now >= shared.end || shared.stopped() {
+            return;
+        }
+        if f64::from(user) >= shared.plan.level_at(shared.offset(now)) {
+            // Not active at this point of the ramp: look again shortly.
+            let nap = Duration::from_millis(20).min(shared.end - now);
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => continue,
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+        if !shared.claim(now) {
+            return;
+        }
+        let endpoint = shared.next_endpoint();
         let outcome = tokio::select! {
-            outcome = exchange => outcome.unwrap_or(Err(Failure::Timeout)),
-            _ = stop.wait_for(|stopped| *stopped) => break,
+            outcome = execute(&shared, endpoint) => outcome,
+            _ = stop.wait_for(|s| *s) => return,
         };
-        match outcome {
-            Ok(Response { status, bytes }) => {
-                *tally.status_codes.entry(status).or_default() += 1;
-                tally.bytes_received += bytes;
-                match status {
-                    400..=499 => *tally.errors.entry(HttpErrorKind::Http4xx).or_default() += 1,
-                    500..=599 => *tally.errors.entry(HttpErrorKind::Http5xx).or_default() += 1,
-                    _ => {
-                        tally.successes += 1;
-                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        record(&mut tally.latency_us, micros);
+        let done = Instant::now();
+        let _ = shared.samples.send(Sample { endpoint, due: now, sent: now, done, outcome });
+        if !think_time.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(think_time) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
+    let slots = Arc::new(Semaphore::new(max_in_flight as usize));
+    let mut stop = shared.stop.clone();
+    let mut due = Instant::now();
+    loop {
+        if due >= shared.end || shared.stopped() {
+            break;
+        }
+        let rate = shared.plan.level_at(shared.offset(due));
+        if rate < 1e-9 {
+            // Nothing due while the ramp is at zero.
+            due += Duration::from_millis(10);
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        if !shared.claim(due) {
+            break;
+        }
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let task_shared = shared.clone();
+        tokio::spawn(async move {
+            let mut stop = task_shared.stop.clone();
+            let sent = Instant::now();
+            let endpoint = task_shared.next_endpoint();
+            let outcome = tokio::select! {
+                outcome = execute(&task_shared, endpoint) => outcome,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            let done = Instant::now();
+            let _ = task_shared.samples.send(Sample { endpoint, due, sent, done, outcome });
+            drop(slot);
+        });
+        due += Duration::from_secs_f64(1.0 / rate);
+    }
+    // Wait for the requests still in flight (each bounded by the timeout), unless stopped.
+    tokio::select! {
+        _ = slots.acquire_many(max_in_flight) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}
+
+/// Sends one request and reads its body; every way it can end is an [`Outcome`].
+async fn execute(shared: &Shared, endpoint: usize) -> Outcome {
+    let endpoint = &shared.plan.endpoints[endpoint];
+    let mut request =
+        shared.client.request(endpoint.method.clone(), endpoint.url.clone()).headers(endpoint.headers.clone());
+    if let Some(body) = &endpoint.body {
+        request = request.body(body.clone());
+    }
+    let max_body = shared.plan.max_body;
+    let mut status = None;
+    let mut bytes = 0u64;
+    let exchange = async {
+        let mut response = request.send().await.map_err(|e| classify(&e))?;
+        status = Some(response.status().as_u16());
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    bytes += chunk.len() as u64;
+                    if bytes > max_body {
+                        return Err(HttpErrorKind::Body);
                     }
                 }
+                Ok(None) => return Ok(response.status().as_u16()),
+                Err(e) if e.is_timeout() => return Err(HttpErrorKind::Timeout),
+                Err(_) => return Err(HttpErrorKind::Body),
             }
-            Err(Failure::Timeout) => *tally.errors.entry(HttpErrorKind::Timeout).or_default() += 1,
-            Err(Failure::Status { status, bytes }) => {
-                *tally.status_codes.entry(status).or_default() += 1;
-                tally.bytes_received += bytes;
-                *tally.errors.entry(HttpErrorKind::Body).or_default() += 1;
-            }
-            Err(Failure::Transport(kind)) => *tally.errors.entry(kind).or_default() += 1,
         }
-    }
-    tally
+    };
+    let error = match tokio::time::timeout(shared.plan.timeout, exchange).await {
+        Err(_) => Some(HttpErrorKind::Timeout),
+        Ok(Err(kind)) => Some(kind),
+        Ok(Ok(code)) => match code {
+            400..=499 => Some(HttpErrorKind::Http4xx),
+            500..=599 => Some(HttpErrorKind::Http5xx),
+            _ => None,
+        },
+    };
+    Outcome { status, bytes, error }
 }
 
-/// Records a value; an auto-resizing histogram only refuses values it cannot
-/// represent at all, which are then clamped to its largest trackable value.
-fn record(histogram: &mut Histogram<u64>, value: u64) {
-    if histogram.record(value).is_err() {
-        histogram.saturating_record(value);
-    }
-}
-
-/// A complete response: status and body size.
-struct Response {
-    status: u16,
-    bytes: u64,
-}
-
-/// Why a request did not give a complete response.
-enum Failure {
-    Timeout,
-    /// Headers arrived but the body failed or was too long.
-    Status {
-        status: u16,
-        bytes: u64,
-    },
-    Transport(HttpErrorKind),
-}
-
-async fn exchange(
-    request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
-    max_body: u64,
-) -> Result<Response, Failure> {
-    let mut response = request.await.map_err(|e| Failure::Transport(classify(&e)))?;
-    let status = response.status().as_u16();
-    let mut bytes = 0u64;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                bytes += chunk.len() as u64;
-                if bytes > max_body {
-                    return Err(Failure::Status { status, bytes });
-                }
-            }
-            Ok(None) => return Ok(Response { status, bytes }),
-            Err(e) if e.is_timeout() => return Err(Failure::Timeout),
-            Err(_) => return Err(Failure::Status { status, bytes }),
-        }
-    }
-}
-
-/// Sorts a transport error into its outcome class.
+/// Sorts a transport error into its outcome class, from the causes it carries.
 fn classify(error: &reqwest::Error) -> HttpErrorKind {
     if error.is_timeout() {
         return HttpErrorKind::Timeout;
     }
-    let chain = std::iter::successors(Some(error as &dyn std::error::Error), |e| e.source())
-        .map(|e| e.to_string().to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join(": ");
-    if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
-        HttpErrorKind::Tls
-    } else if error.is_connect() {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut kind = None;
+    while let Some(cause) = source {
+        if let Some(hyper_error) = cause.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_parse() || hyper_error.is_parse_status() || hyper_error.is_parse_too_large() {
+                return HttpErrorKind::Protocol;
+            }
+            if hyper_error.is_incomplete_message() || hyper_error.is_closed() || hyper_error.is_canceled() {
+                kind.get_or_insert(HttpErrorKind::Connect);
+            }
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                TimedOut => return HttpErrorKind::Timeout,
+                ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected | UnexpectedEof
+                | AddrNotAvailable => {
+                    kind.get_or_insert(HttpErrorKind::Connect);
+                }
+                _ => {}
+            }
+        }
+        let text = cause.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return HttpErrorKind::Tls;
+        }
+        source = cause.source();
+    }
+    kind.unwrap_or(if error.is_connect() {
         HttpErrorKind::Connect
     } else if error.is_body() || error.is_decode() {
         HttpErrorKind::Body
     } else {
-        HttpErrorKind::Other
+        HttpErrorKind::Protocol
+    })
+}
+
+fn report_stages(stages: &[Stage]) -> Vec<ReportStage> {
+    stages.iter().map(|s| ReportStage { duration_s: s.duration.as_secs_f64(), target: s.target }).collect()
+}
+
+/// Builds the workload's report entry and its warnings.
+fn assemble(
+    plan: &HttpPlan,
+    collected: Collected,
+    duration_s: f64,
+    generator: GeneratorStats,
+    limit_reached: bool,
+) -> anyhow::Result<HttpResult> {
+    let stats = collected.total.stats()?;
+    let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
+    let mut warnings = Vec::new();
+    let load = match &plan.model {
+        Model::Closed { users, think_time, stages } => LoadModel::Closed {
+            users: *users,
+            think_time_ms: think_time.as_secs_f64() * 1000.0,
+            stages: report_stages(stages),
+        },
+        Model::Open { rate, stages, max_in_flight } => {
+            LoadModel::Open { rate_rps: *rate, stages: report_stages(stages), max_in_flight: *max_in_flight }
+        }
+    };
+    let schedule = match &plan.model {
+        Model::Closed { .. } => None,
+        Model::Open { .. } => {
+            let target_rate_rps = mean_level(plan, duration_s);
+            let achieved_rate_rps = per_second(stats.requests);
+            let schedule = Schedule {
+                target_rate_rps,
+                achieved_rate_rps,
+                late_requests: collected.late,
+                late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
+                uncorrected_latency: Latency::from_histogram(&collected.uncorrected_us, TimeUnit::Microseconds)?,
+                lag: Latency::from_histogram(&collected.lag_us, TimeUnit::Microseconds)?,
+            };
+            let late_share = if stats.requests > 0 { collected.late as f64 / stats.requests as f64 } else { 0.0 };
+            if !limit_reached && achieved_rate_rps < 0.95 * target_rate_rps {
+                warnings.push(format!(
+                    "achieved {achieved_rate_rps:.1} req/s of the {target_rate_rps:.1} req/s asked for: the target or \
+                     the in-flight limit ({}) held the load back",
+                    match &plan.model {
+                        Model::Open { max_in_flight, .. } => *max_in_flight,
+                        Model::Closed { .. } => 0,
+                    }
+                ));
+            }
+            if late_share > 0.01 {
+                warnings.push(format!(
+                    "{:.1} % of requests were sent more than {} ms after their scheduled time: the generator could not \
+                     keep the schedule (latency still counts from the schedule)",
+                    late_share * 100.0,
+                    LATE_THRESHOLD.as_millis()
+                ));
+            }
+            Some(schedule)
+        }
+    };
+    let busy = generator.cpu_percent_mean / (f64::from(generator.cores) * 100.0);
+    if busy > 0.85 {
+        let whose = if generator.target_in_process { "the runner and the embedded target" } else { "the runner" };
+        warnings.push(format!(
+            "{whose} used {:.0} % of {} cores on average: the load generator may have been the bottleneck; run \
+             perfproof on another machine, or with less load",
+            generator.cpu_percent_mean, generator.cores
+        ));
     }
+    if limit_reached {
+        warnings.push(format!("stopped at the request limit ({})", plan.max_requests.unwrap_or(0)));
+    }
+    if stats.successes < 100 {
+        warnings.push(format!("only {} successful requests: p99 and above are not meaningful", stats.successes));
+    }
+    let endpoints = plan
+        .endpoints
+        .iter()
+        .zip(&collected.endpoints)
+        .map(|(endpoint, tally)| {
+            Ok(EndpointResult {
+                name: endpoint.name.clone(),
+                method: endpoint.method.to_string(),
+                url: endpoint.display_url.clone(),
+                weight: endpoint.weight,
+                stats: tally.stats()?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(HttpResult {
+        name: plan.name.clone(),
+        target: plan.display_target.clone(),
+        http_version: plan.http_version.name().into(),
+        load,
+        warmup_s: plan.warmup.as_secs_f64(),
+        duration_s,
+        throughput_rps: per_second(stats.successes),
+        stats,
+        endpoints,
+        timeline: collected.timeline,
+        schedule,
+        generator,
+        warnings,
+    })
+}
+
+/// Mean of the plan's level over the first `duration_s` seconds of measurement.
+fn mean_level(plan: &HttpPlan, duration_s: f64) -> f64 {
+    if duration_s <= 0.0 {
+        return plan.level_at(0.0);
+    }
+    let steps = 1000;
+    (0..steps).map(|i| plan.level_at((i as f64 + 0.5) * duration_s / steps as f64)).sum::<f64>() / steps as f64
 }

@@ -3,16 +3,20 @@
 //!
 //! - [`cli`]: the command line (clap), nothing else.
 //! - [`commands`]: what each subcommand does, from parsed arguments to exit code.
-//! - [`http_load`]: the HTTP load generator.
+//! - [`http_load`]: the HTTP load generator (closed and open models, stages, warm-up).
+//! - [`collector`]: turns every request's outcome into histograms, counts and a timeline.
+//! - [`progress`]: the live progress bar and the runner's own CPU sampling.
 //! - [`demo_server`]: the embedded HTTP service targeted when no URL is given.
-//! - [`target`]: target configuration, where secrets are redacted once, on load.
+//! - [`config`]: scenario file and flags resolved into a plan; secrets are redacted here, once.
 //! - [`host`]: facts about the machine the runner runs on.
 //! - [`output`]: writing reports atomically and printing summary tables.
 
 pub mod cli;
+pub mod collector;
 pub mod commands;
+pub mod config;
 pub mod demo_server;
 pub mod host;
 pub mod http_load;
 pub mod output;
-pub mod target;
+pub mod progress;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
-use perfproof_shared::report::Workload;
+use perfproof_shared::report::{RequestStats, Workload};
 use perfproof_shared::Report;
 
 /// Writes the report to `path` atomically: a temporary file in the same directory, then a rename.
@@ -24,7 +24,39 @@ pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The per-workload summary table of one report.
+/// Prints a run's summary table, the open model's schedule keeping, and the warnings.
+pub fn print_run(report: &Report) {
+    println!("{}", summary_table(report));
+    for workload in &report.workloads {
+        match workload {
+            Workload::Http(http) => {
+                if let Some(schedule) = &http.schedule {
+                    let ms = |l: &perfproof_shared::Latency, v: u64| l.to_ms(v as f64);
+                    println!(
+                        "open model: {:.1} of {:.1} req/s; p99 {:.3} ms from the schedule, {:.3} ms uncorrected; \
+                         schedule lag p99 {:.3} ms; {} late (> {} ms)",
+                        schedule.achieved_rate_rps,
+                        schedule.target_rate_rps,
+                        ms(&http.stats.latency, http.stats.latency.summary.p99),
+                        ms(&schedule.uncorrected_latency, schedule.uncorrected_latency.summary.p99),
+                        ms(&schedule.lag, schedule.lag.summary.p99),
+                        schedule.late_requests,
+                        schedule.late_threshold_ms
+                    );
+                }
+                if !http.stats.errors.is_empty() {
+                    let errors: Vec<String> = http.stats.errors.iter().map(|(k, n)| format!("{k:?}: {n}")).collect();
+                    println!("errors by class: {}", errors.join(", "));
+                }
+                for warning in &http.warnings {
+                    println!("warning: {warning}");
+                }
+            }
+        }
+    }
+}
+
+/// The per-workload (and, for scenarios, per-endpoint) summary table of one report.
 pub fn summary_table(report: &Report) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
@@ -41,20 +73,16 @@ pub fn summary_table(report: &Report) -> Table {
     for workload in &report.workloads {
         match workload {
             Workload::Http(http) => {
-                let l = &http.latency;
-                let ms = |v: u64| format!("{:.3}", l.to_ms(v as f64));
-                let s = &l.summary;
-                table.add_row(vec![
-                    Cell::new(format!("http {}", http.name)),
-                    Cell::new(http.requests),
-                    Cell::new(http.error_count()),
-                    Cell::new(format!("{:.1}", http.throughput_rps)),
-                    Cell::new(ms(s.p50)),
-                    Cell::new(ms(s.p90)),
-                    Cell::new(ms(s.p95)),
-                    Cell::new(ms(s.p99)),
-                    Cell::new(ms(s.max)),
-                ]);
+                table.add_row(stats_row(format!("http {}", http.name), &http.stats, Some(http.throughput_rps)));
+                if http.endpoints.len() > 1 {
+                    for endpoint in &http.endpoints {
+                        table.add_row(stats_row(
+                            format!("  {} {}", endpoint.method, endpoint.name),
+                            &endpoint.stats,
+                            None,
+                        ));
+                    }
+                }
             }
         }
     }
@@ -62,4 +90,21 @@ pub fn summary_table(report: &Report) -> Table {
         column.set_cell_alignment(CellAlignment::Right);
     }
     table
+}
+
+fn stats_row(name: String, stats: &RequestStats, throughput: Option<f64>) -> Vec<Cell> {
+    let l = &stats.latency;
+    let ms = |v: u64| format!("{:.3}", l.to_ms(v as f64));
+    let s = &l.summary;
+    vec![
+        Cell::new(name),
+        Cell::new(stats.requests),
+        Cell::new(stats.error_count()),
+        Cell::new(throughput.map_or(String::new(), |t| format!("{t:.1}"))),
+        Cell::new(ms(s.p50)),
+        Cell::new(ms(s.p90)),
+        Cell::new(ms(s.p95)),
+        Cell::new(ms(s.p99)),
+        Cell::new(ms(s.max)),
+    ]
 }

@@ -28,8 +28,8 @@ fn run_on_the_embedded_default_writes_a_valid_report() {
     assert!(report.run.complete);
     assert_eq!(report.run.label, "ci");
     let Workload::Http(http) = &report.workloads[0];
-    assert!(http.successes > 0);
-    assert_eq!(http.error_count(), 0);
+    assert!(http.stats.successes > 0);
+    assert_eq!(http.stats.error_count(), 0);
 
     // The published JSON Schema accepts the real report.
     let schema = json_schema();
@@ -73,4 +73,46 @@ fn bad_arguments_exit_with_usage_error() {
     let out = perfproof().args(["run", "--duration", "soon"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_run_and_still_writes_an_incomplete_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let child = perfproof()
+        .args(["run", "-d", "60s", "-c", "2", "-q", "-o"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "did not stop promptly");
+    assert_eq!(out.status.code(), Some(130));
+    let report = parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(!report.run.complete);
+    let Workload::Http(http) = &report.workloads[0];
+    assert!(http.stats.successes > 0);
+    assert!(http.duration_s < 30.0);
+}
+
+#[test]
+fn scenario_file_errors_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "[http]\nduration = \"forever\"\n").unwrap();
+    let out = perfproof().args(["run", "-f"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("http.duration") && stderr.contains("forever"), "{stderr}");
+
+    std::fs::write(&path, "[http]\nusers = 4\nspeed = 3\n").unwrap();
+    let out = perfproof().args(["run", "-f"]).arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("speed") && stderr.contains("line 3"), "{stderr}");
 }

@@ -1,37 +1,22 @@
-//! The HTTP load generator against in-process axum servers.
+//! The HTTP load generator against in-process axum servers: counting, classes,
+//! percentiles against injected delays, coordinated omission, scenarios, stopping.
 
+mod common;
+
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::routing::get;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
 use axum::Router;
-use perfproof::http_load::{run_closed, HttpLoadConfig};
-use perfproof::target::HttpTarget;
+use common::{closed, plan, run, run_with_stop, serve};
+use perfproof::cli::RunArgs;
+use perfproof::config::{self, FileConfig};
 use perfproof_shared::report::HttpErrorKind;
-use reqwest::Method;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-
-/// Starts `app` on an ephemeral loopback port and returns its base URL.
-async fn serve(app: Router) -> String {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
-
-fn config(url: &str, users: u32, duration: Duration) -> HttpLoadConfig {
-    HttpLoadConfig {
-        name: "test".into(),
-        target: HttpTarget::parse(url).unwrap(),
-        method: Method::GET,
-        users,
-        duration,
-        timeout: Duration::from_secs(5),
-        max_body: 1 << 20,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_the_server_sees_is_counted_once() {
@@ -40,55 +25,228 @@ async fn every_request_the_server_sees_is_counted_once() {
     let base = serve(Router::new().route(
         "/",
         get(move || {
-            let counter = counter.clone();
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { "hello" }
+        }),
+    ))
+    .await;
+    let result = run(&plan(&closed(&format!("{base}/"), 4, Duration::from_millis(800)))).await;
+
+    let served = hits.load(Ordering::SeqCst);
+    let stats = &result.stats;
+    assert!(served > 10, "server saw only {served} requests");
+    assert_eq!(served, stats.latency.summary.count + stats.error_count());
+    assert_eq!(stats.requests, served);
+    assert_eq!(stats.successes, served);
+    assert_eq!(stats.status_codes.get("200"), Some(&served));
+    assert_eq!(stats.bytes_received, served * 5);
+    assert_eq!(result.timeline.iter().map(|p| p.requests).sum::<u64>(), served);
+    assert!(result.schedule.is_none());
+    stats.latency.verify().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_up_requests_are_excluded() {
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = hits.clone();
+    let base = serve(Router::new().route(
+        "/",
+        get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { "ok" }
+        }),
+    ))
+    .await;
+    let mut args = closed(&format!("{base}/"), 2, Duration::from_millis(500));
+    args.warmup = Some(Duration::from_millis(500));
+    let result = run(&plan(&args)).await;
+    let served = hits.load(Ordering::SeqCst);
+    assert!(result.stats.requests > 0);
+    assert!(result.stats.requests < served, "warm-up requests must not be counted");
+    assert_eq!(result.warmup_s, 0.5);
+}
+
+/// Percentiles against injected delays. Request i (in arrival order) is delayed by
+/// 20 ms × (1 + i mod 10), so 200 requests hold each delay 20..=200 ms exactly 20
+/// times. Bound tested: injected ≤ reported ≤ injected × 1.001 (histogram
+/// resolution) + 15 ms (scheduling jitter on a loaded 2-core machine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percentiles_match_injected_delays() {
+    let next = Arc::new(AtomicU64::new(0));
+    let base = serve(Router::new().route(
+        "/",
+        get(move || {
+            let i = next.fetch_add(1, Ordering::SeqCst);
             async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                "hello"
+                tokio::time::sleep(Duration::from_millis(20 * (1 + i % 10))).await;
+                "ok"
             }
         }),
     ))
     .await;
-    let (_stop_tx, stop) = watch::channel(false);
-    let result = run_closed(&config(&format!("{base}/"), 4, Duration::from_millis(800)), stop).await.unwrap();
+    let mut args = closed(&format!("{base}/"), 20, Duration::from_secs(60));
+    args.requests = Some(200);
+    let result = run(&plan(&args)).await;
+    let s = &result.stats.latency.summary;
+    assert_eq!(s.count, 200);
+    // Rank ceil(q × 200) of the sorted injected delays.
+    for (name, reported, injected_ms) in
+        [("p50", s.p50, 100), ("p90", s.p90, 180), ("p99", s.p99, 200), ("min", s.min, 20)]
+    {
+        let injected = injected_ms * 1000;
+        let bound = injected + injected / 1000 + 15_000;
+        assert!(
+            (injected..=bound).contains(&reported),
+            "{name}: reported {reported} us, injected {injected} us, bound {bound} us"
+        );
+    }
+    assert!(result.warnings.iter().any(|w| w.contains("request limit")));
+}
 
-    let served = hits.load(Ordering::SeqCst);
-    assert!(served > 10, "server saw only {served} requests");
-    assert_eq!(served, result.latency.summary.count + result.error_count());
-    assert_eq!(result.requests, served);
-    assert_eq!(result.successes, served);
-    assert_eq!(result.status_codes.get("200"), Some(&served));
-    assert_eq!(result.bytes_received, served * 5);
-    result.latency.verify().unwrap();
+/// Open model against a target that stalls completely for one second, with two
+/// requests in flight at most: the requests due during the stall wait for a slot,
+/// so only the schedule-based (corrected) latency shows the stall.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_corrected_p99_shows_a_stall_the_uncorrected_one_hides() {
+    let (gate_tx, gate) = watch::channel(true);
+    let base = serve(Router::new().route(
+        "/",
+        get(move || {
+            let mut gate = gate.clone();
+            async move {
+                let _ = gate.wait_for(|open| *open).await;
+                "ok"
+            }
+        }),
+    ))
+    .await;
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        gate_tx.send(false).unwrap();
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        gate_tx.send(true).unwrap();
+        // Keep the sender (and so the gate) alive until the run is over.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let args = RunArgs {
+        url: Some(format!("{base}/")),
+        rate: Some(200.0),
+        max_in_flight: Some(2),
+        duration: Some(Duration::from_secs(3)),
+        ..RunArgs::default()
+    };
+    let result = run(&plan(&args)).await;
+    let schedule = result.schedule.as_ref().expect("open model reports its schedule");
+    let corrected = result.stats.latency.summary.p99;
+    let uncorrected = schedule.uncorrected_latency.summary.p99;
+    assert!(result.stats.requests > 400, "{} requests", result.stats.requests);
+    assert!(corrected >= 500_000, "corrected p99 {corrected} us should show the 1 s stall");
+    assert!(uncorrected < 200_000, "uncorrected p99 {uncorrected} us should hide it");
+    assert!(schedule.lag.summary.max >= 500_000);
+    assert!(schedule.late_requests > 50);
+    assert!(result.warnings.iter().any(|w| w.contains("scheduled time")), "{:?}", result.warnings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_keeps_its_rate() {
+    let base = serve(Router::new().route("/", get(|| async { "ok" }))).await;
+    let args = RunArgs {
+        url: Some(format!("{base}/")),
+        rate: Some(100.0),
+        duration: Some(Duration::from_secs(2)),
+        ..RunArgs::default()
+    };
+    let result = run(&plan(&args)).await;
+    let schedule = result.schedule.unwrap();
+    assert_eq!(schedule.target_rate_rps, 100.0);
+    // 200 requests due in 2 s; the run's own measured duration can exceed 2 s slightly.
+    assert!((195..=201).contains(&result.stats.requests), "{} requests", result.stats.requests);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_are_counted_by_class_not_as_latency() {
     let base = serve(
         Router::new()
-            .route("/missing", get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }))
-            .route("/broken", get(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down") })),
+            .route("/missing", get(|| async { (StatusCode::NOT_FOUND, "no") }))
+            .route("/broken", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") })),
     )
     .await;
     for (path, kind, code) in [("missing", HttpErrorKind::Http4xx, "404"), ("broken", HttpErrorKind::Http5xx, "503")] {
-        let (_stop_tx, stop) = watch::channel(false);
-        let result = run_closed(&config(&format!("{base}/{path}"), 2, Duration::from_millis(300)), stop).await.unwrap();
-        assert!(result.requests > 0);
-        assert_eq!(result.successes, 0);
-        assert_eq!(result.latency.summary.count, 0);
-        assert_eq!(result.errors.get(&kind), Some(&result.requests));
-        assert_eq!(result.status_codes.get(code), Some(&result.requests));
+        let result = run(&plan(&closed(&format!("{base}/{path}"), 2, Duration::from_millis(300)))).await;
+        let stats = &result.stats;
+        assert!(stats.requests > 0);
+        assert_eq!(stats.successes, 0);
+        assert_eq!(stats.latency.summary.count, 0);
+        assert_eq!(stats.errors.get(&kind), Some(&stats.requests));
+        assert_eq!(stats.status_codes.get(code), Some(&stats.requests));
     }
 }
 
+/// A weighted scenario from a TOML file: weights hold exactly, `${VAR}` values reach
+/// the server but never the report, bodies are sent as JSON, and each endpoint has
+/// its own breakdown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_connections_are_connect_errors() {
-    // Bind, learn the port, and close it again: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (_stop_tx, stop) = watch::channel(false);
-    let result =
-        run_closed(&config(&format!("http://127.0.0.1:{port}/"), 2, Duration::from_millis(200)), stop).await.unwrap();
-    assert!(result.requests > 0);
-    assert_eq!(result.errors.get(&HttpErrorKind::Connect), Some(&result.requests));
+async fn weighted_scenario_with_secret_headers_and_json_body() {
+    let seen: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+    let (list_seen, create_seen) = (seen.clone(), seen.clone());
+    let base = serve(
+        Router::new()
+            .route(
+                "/items",
+                get(move |headers: HeaderMap| {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    *list_seen.lock().unwrap().entry(format!("list {auth}")).or_default() += 1;
+                    async { "[]" }
+                }),
+            )
+            .route(
+                "/items/{id}",
+                post(move |Path(id): Path<u32>, body: String| {
+                    *create_seen.lock().unwrap().entry(format!("create {id} {body}")).or_default() += 1;
+                    async { (StatusCode::CREATED, "{}") }
+                }),
+            ),
+    )
+    .await;
+    std::env::set_var("PERFPROOF_TEST_API_TOKEN", "tok-123-secret");
+    let file: FileConfig = toml::from_str(&format!(
+        r#"
+        label = "scenario"
+        [http]
+        name = "shop"
+        base_url = "{base}"
+        max_requests = 400
+        duration = "30s"
+        users = 4
+
+        [[http.endpoints]]
+        name = "list"
+        path = "/items"
+        weight = 3
+        headers = {{ Authorization = "Bearer ${{PERFPROOF_TEST_API_TOKEN}}" }}
+
+        [[http.endpoints]]
+        name = "create"
+        method = "POST"
+        path = "/items/7"
+        weight = 1
+        body = {{ name = "widget", qty = 2 }}
+        "#
+    ))
+    .unwrap();
+    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default(), None).unwrap();
+    let result = run(&plan).await;
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.get("list Bearer tok-123-secret"), Some(&300), "{seen:?}");
+    assert_eq!(seen.get(r#"create 7 {"name":"widget","qty":2}"#), Some(&100), "{seen:?}");
+    assert_eq!(result.name, "shop");
+    let by_name: HashMap<_, _> = result.endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
+    assert_eq!(by_name["list"].stats.requests, 300);
+    assert_eq!(by_name["create"].stats.status_codes.get("201"), Some(&100));
+    assert_eq!(by_name["create"].method, "POST");
+    let json = serde_json::to_string(&result).unwrap();
+    assert!(!json.contains("tok-123-secret"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,11 +260,11 @@ async fn stop_signal_ends_the_run_promptly_with_what_was_measured() {
     ))
     .await;
     let (stop_tx, stop) = watch::channel(false);
-    let cfg = config(&format!("{base}/slow"), 2, Duration::from_secs(60));
-    let run = tokio::spawn(async move { run_closed(&cfg, stop).await });
+    let plan = plan(&closed(&format!("{base}/slow"), 2, Duration::from_secs(60)));
+    let run = tokio::spawn(async move { run_with_stop(&plan, stop).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop_tx.send(true).unwrap();
-    let result = tokio::time::timeout(Duration::from_secs(5), run).await.expect("stopped promptly").unwrap().unwrap();
-    assert!(result.successes > 0);
+    let result = tokio::time::timeout(Duration::from_secs(5), run).await.expect("stopped promptly").unwrap();
+    assert!(result.stats.successes > 0);
     assert!(result.duration_s < 5.0);
 }

@@ -66,7 +66,8 @@ pub struct Host {
 
 /// The result of one workload, keyed by its kind (`{"http": {...}}`).
 ///
-/// Externally tagged, so that a parse error can name the exact field path.
+/// Externally tagged, and no `#[serde(flatten)]` anywhere in the report: both would
+/// make serde buffer the input and lose the field path and line of a parse error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Workload {
@@ -74,23 +75,50 @@ pub enum Workload {
     Http(HttpResult),
 }
 
-/// How load was offered, keyed by the load model (`{"closed": {...}}`).
+/// How load was offered, keyed by the load model (`{"closed": {...}}` or `{"open": {...}}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadModel {
-    /// Closed model: a fixed number of virtual users, each sending its next
-    /// request when the previous one has completed.
+    /// Closed model: virtual users, each sending its next request when the previous
+    /// one has completed (and its think time has passed).
     Closed {
-        /// Number of concurrent virtual users.
+        /// Concurrent virtual users (the peak, when stages ramp them).
         users: u32,
+        /// Pause of each user between a response and its next request, in milliseconds.
+        think_time_ms: f64,
+        /// Stages that ramp the number of users; empty for a constant number.
+        stages: Vec<Stage>,
     },
+    /// Open model: requests sent on a schedule at an arrival rate, whatever the
+    /// target's response time; latency is measured from each scheduled send time.
+    Open {
+        /// Target arrival rate in requests per second (the peak, when stages ramp it).
+        rate_rps: f64,
+        /// Stages that ramp the arrival rate; empty for a constant rate.
+        stages: Vec<Stage>,
+        /// Most requests in flight at once; a request due when all are busy waits
+        /// (and its wait counts in its latency).
+        max_in_flight: u32,
+    },
+}
+
+/// One stage of a ramp: over `duration_s`, the users (closed model) or the rate
+/// (open model, requests per second) move linearly from the previous stage's
+/// target (0 before the first stage) to `target`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Stage {
+    /// Length of the stage, in seconds.
+    pub duration_s: f64,
+    /// Users or requests per second reached at the end of the stage.
+    pub target: f64,
 }
 
 /// Outcome classes of HTTP requests that did not succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HttpErrorKind {
-    /// The connection could not be established (refused, unreachable, reset while connecting).
+    /// The connection could not be established, or was refused, reset or closed
+    /// before a response arrived.
     Connect,
     /// No complete response within the request timeout.
     Timeout,
@@ -100,26 +128,16 @@ pub enum HttpErrorKind {
     Http4xx,
     /// The server answered with a 5xx status.
     Http5xx,
-    /// The response body could not be read completely.
+    /// The response body failed midway or exceeded the largest body read.
     Body,
-    /// Any other failure (malformed response, protocol error).
-    Other,
+    /// The response was not valid HTTP (garbage, malformed headers, protocol violation).
+    Protocol,
 }
 
-/// Result of an HTTP load workload.
+/// Request counts and latency of one endpoint, or of a whole workload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct HttpResult {
-    /// Scenario name; the key under which metrics of this workload are listed.
-    pub name: String,
-    /// Target URL, with any credentials removed.
-    pub target: String,
-    /// HTTP method used.
-    pub method: String,
-    /// How load was offered.
-    pub load: LoadModel,
-    /// Measured duration of the load phase, in seconds.
-    pub duration_s: f64,
-    /// Requests completed or failed (every request sent, or attempted, is counted once).
+pub struct RequestStats {
+    /// Requests completed or failed (each request counted once).
     pub requests: u64,
     /// Requests that got a 1xx, 2xx or 3xx response with its body read completely.
     pub successes: u64,
@@ -129,17 +147,114 @@ pub struct HttpResult {
     pub status_codes: BTreeMap<String, u64>,
     /// Response body bytes received.
     pub bytes_received: u64,
-    /// Successful requests per second over `duration_s`.
-    pub throughput_rps: f64,
-    /// Latency of successful requests, from send to last body byte.
+    /// Latency of successful requests. In the open model: from the scheduled send
+    /// time to the last body byte (coordinated-omission corrected); in the closed
+    /// model: from send to last body byte.
     pub latency: Latency,
 }
 
-impl HttpResult {
+impl RequestStats {
     /// Total failed requests, over every class.
     pub fn error_count(&self) -> u64 {
         self.errors.values().sum()
     }
+}
+
+/// One endpoint of a weighted scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointResult {
+    /// Endpoint name from the scenario.
+    pub name: String,
+    /// HTTP method.
+    pub method: String,
+    /// URL, with any credentials removed.
+    pub url: String,
+    /// Relative weight in the scenario's mix.
+    pub weight: u32,
+    /// What this endpoint measured.
+    pub stats: RequestStats,
+}
+
+/// One second of the measured run, for charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TimelinePoint {
+    /// Seconds since the end of the warm-up (the start of measurement).
+    pub second: u32,
+    /// Requests that completed in this second.
+    pub requests: u64,
+    /// Of them, failed.
+    pub errors: u64,
+    /// Median latency of this second's successful requests, in microseconds.
+    pub p50_us: u64,
+    /// 95th percentile, in microseconds.
+    pub p95_us: u64,
+    /// 99th percentile, in microseconds.
+    pub p99_us: u64,
+}
+
+/// Open-model schedule keeping: how well the generator kept its send times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Schedule {
+    /// Requests per second the schedule asked for, averaged over the measured period.
+    pub target_rate_rps: f64,
+    /// Requests per second actually sent over the measured period.
+    pub achieved_rate_rps: f64,
+    /// Requests sent more than `late_threshold_ms` after their scheduled time.
+    pub late_requests: u64,
+    /// The lateness that makes a request count as late, in milliseconds.
+    pub late_threshold_ms: f64,
+    /// Latency of successful requests measured from the actual send time
+    /// (what a coordinated-omission-prone tool would report).
+    pub uncorrected_latency: Latency,
+    /// Actual send time minus scheduled send time, of every request.
+    pub lag: Latency,
+}
+
+/// The load generator's own resource use, to tell whether it limited the load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GeneratorStats {
+    /// Mean CPU use of the runner process during measurement, in percent of one core.
+    pub cpu_percent_mean: f64,
+    /// Highest one-second CPU use of the runner process, in percent of one core.
+    pub cpu_percent_max: f64,
+    /// Logical cores available to the runner.
+    pub cores: u32,
+    /// True when the target ran inside the runner process (the embedded demo
+    /// service), so the CPU figures include the target's.
+    pub target_in_process: bool,
+}
+
+/// Result of an HTTP load workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HttpResult {
+    /// Scenario name; the key under which metrics of this workload are listed.
+    pub name: String,
+    /// Base target URL, with any credentials removed.
+    pub target: String,
+    /// HTTP version asked for: `auto` (HTTP/1.1, or HTTP/2 when TLS negotiates it),
+    /// `http1` or `http2` (prior knowledge on plain HTTP).
+    pub http_version: String,
+    /// How load was offered.
+    pub load: LoadModel,
+    /// Warm-up before measurement, in seconds; its requests are excluded from every figure.
+    pub warmup_s: f64,
+    /// Measured duration (after warm-up), in seconds.
+    pub duration_s: f64,
+    /// Successful requests per second over `duration_s`.
+    pub throughput_rps: f64,
+    /// Everything the workload measured, over every endpoint.
+    pub stats: RequestStats,
+    /// The same, per endpoint of the scenario.
+    pub endpoints: Vec<EndpointResult>,
+    /// Per-second requests, errors and latency percentiles.
+    pub timeline: Vec<TimelinePoint>,
+    /// Open model only: schedule keeping and the uncorrected latency.
+    pub schedule: Option<Schedule>,
+    /// The runner's own CPU use.
+    pub generator: GeneratorStats,
+    /// Things a reader should know before trusting the numbers (e.g. the generator
+    /// was the bottleneck, the run was cut short by the request limit).
+    pub warnings: Vec<String>,
 }
 
 /// Why a report could not be read.
@@ -212,10 +327,18 @@ impl Report {
         for (i, workload) in self.workloads.iter().enumerate() {
             match workload {
                 Workload::Http(http) => {
-                    http.latency.verify().map_err(|source| ReportError::Latency {
-                        path: format!("workloads[{i}].http.latency"),
-                        source,
-                    })?;
+                    let base = format!("workloads[{i}].http");
+                    let mut latencies = vec![(format!("{base}.stats.latency"), &http.stats.latency)];
+                    for (j, endpoint) in http.endpoints.iter().enumerate() {
+                        latencies.push((format!("{base}.endpoints[{j}].stats.latency"), &endpoint.stats.latency));
+                    }
+                    if let Some(schedule) = &http.schedule {
+                        latencies.push((format!("{base}.schedule.uncorrected_latency"), &schedule.uncorrected_latency));
+                        latencies.push((format!("{base}.schedule.lag"), &schedule.lag));
+                    }
+                    for (path, latency) in latencies {
+                        latency.verify().map_err(|source| ReportError::Latency { path, source })?;
+                    }
                 }
             }
         }

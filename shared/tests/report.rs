@@ -55,9 +55,9 @@ fn other_json_is_not_a_report() {
 fn corrupt_histogram_names_the_latency_field() {
     let mut report = common::sample_report();
     let Workload::Http(http) = &mut report.workloads[0];
-    http.latency.histogram = "AAAA".into();
+    http.stats.latency.histogram = "AAAA".into();
     let err = parse_report(&report.to_json()).unwrap_err();
-    assert_eq!(err.path(), Some("workloads[0].http.latency"));
+    assert_eq!(err.path(), Some("workloads[0].http.stats.latency"));
 }
 
 #[test]

@@ -50,13 +50,14 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
     let rows = report.workloads.into_iter().map(|workload| match workload {
         Workload::Http(http) => {
             let throughput = format!("{:.1}", http.throughput_rps);
+            let stats = http.stats;
             view! {
                 <tr data-testid="workload">
                     <th scope="row">{format!("http {}", http.name)}</th>
-                    <td>{http.requests}</td>
-                    <td>{http.error_count()}</td>
+                    <td>{stats.requests}</td>
+                    <td>{stats.error_count()}</td>
                     <td>{throughput}</td>
-                    <LatencyCells latency=http.latency />
+                    <LatencyCells latency=stats.latency />
                 </tr>
             }
         }

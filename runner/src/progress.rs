@@ -1,0 +1,95 @@
+//! Live feedback while a workload runs, and the runner's own CPU sampling.
+//!
+//! The progress bar (elapsed against planned time, live requests/s, errors, p95)
+//! draws on stderr only when it is a terminal, so logs and CI output stay clean.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+use crate::collector::Live;
+
+/// The progress bar of one workload.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar for a run of `planned` length; hidden when `quiet` or stderr is not a terminal.
+    pub fn new(planned: Duration, quiet: bool) -> Self {
+        let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let bar = ProgressBar::with_draw_target(Some(planned.as_millis() as u64), target);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}")
+                .expect("the template is valid"),
+        );
+        Progress { bar }
+    }
+
+    /// Shows the latest figures; `elapsed` is time since the run started.
+    pub fn update(&self, elapsed: Duration, live: &Live, warming_up: bool) {
+        self.bar.set_position(elapsed.as_millis() as u64);
+        let phase = if warming_up { "warm-up · " } else { "" };
+        self.bar.set_message(format!(
+            "{phase}{} req/s · {} requests · {} errors · p95 {:.2} ms",
+            live.recent_rps,
+            live.requests,
+            live.errors,
+            live.recent_p95_us as f64 / 1000.0
+        ));
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Samples this process's CPU use.
+pub struct CpuSampler {
+    system: System,
+    pid: Option<Pid>,
+    sum: f64,
+    count: u32,
+    max: f64,
+}
+
+impl CpuSampler {
+    pub fn new() -> Self {
+        let mut sampler =
+            CpuSampler { system: System::new(), pid: sysinfo::get_current_pid().ok(), sum: 0.0, count: 0, max: 0.0 };
+        sampler.read();
+        sampler
+    }
+
+    fn read(&mut self) -> Option<f64> {
+        let pid = self.pid?;
+        self.system.refresh_processes_specifics(
+            ProcessesToUpdate::Some(&[pid]),
+            true,
+            ProcessRefreshKind::nothing().with_cpu(),
+        );
+        self.system.process(pid).map(|p| p.cpu_usage() as f64)
+    }
+
+    /// Takes one sample: CPU use since the previous one, in percent of one core.
+    pub fn sample(&mut self) {
+        if let Some(percent) = self.read() {
+            self.sum += percent;
+            self.count += 1;
+            self.max = self.max.max(percent);
+        }
+    }
+
+    /// Mean and highest sample, in percent of one core.
+    pub fn summary(&self) -> (f64, f64) {
+        let mean = if self.count == 0 { 0.0 } else { self.sum / self.count as f64 };
+        (mean, self.max)
+    }
+}
+
+impl Default for CpuSampler {
+    fn default() -> Self {
+        Self::new()
+    }
+}

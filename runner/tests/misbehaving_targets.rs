@@ -1,0 +1,103 @@
+//! Targets that misbehave at the TCP level: every request is counted in its class,
+//! nothing panics, and a result is produced.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{closed, plan, run};
+use perfproof_shared::report::HttpErrorKind;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Accepts connections on a loopback port and hands each to `handle`.
+async fn raw_server<F, Fut>(handle: F) -> String
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(handle(stream));
+        }
+    });
+    format!("http://{addr}/")
+}
+
+/// Reads until the end of the request headers (or the peer goes away).
+async fn read_request(stream: &mut TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+async fn assert_all_in_class(url: &str, kind: HttpErrorKind) {
+    let mut args = closed(url, 2, Duration::from_millis(600));
+    args.timeout = Some(Duration::from_millis(200));
+    args.max_body = Some(64 * 1024);
+    let result = run(&plan(&args)).await;
+    let stats = &result.stats;
+    assert!(stats.requests > 0, "{kind:?}: no requests counted");
+    assert_eq!(stats.errors.get(&kind), Some(&stats.requests), "{kind:?}: {:?}", stats.errors);
+    assert_eq!(stats.successes, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connections_are_connect_errors() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert_all_in_class(&format!("http://127.0.0.1:{port}/"), HttpErrorKind::Connect).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_connections_are_connect_errors() {
+    let url = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        // Linger 0: closing sends RST instead of FIN (and does not block, the
+        // reason tokio deprecates the setter).
+        #[allow(deprecated)]
+        let _ = stream.set_linger(Some(Duration::ZERO));
+        drop(stream);
+    })
+    .await;
+    assert_all_in_class(&url, HttpErrorKind::Connect).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_responses_are_protocol_errors() {
+    let url = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream.write_all(b"THIS IS NOT HTTP AT ALL\r\n\r\n").await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+    assert_all_in_class(&url, HttpErrorKind::Protocol).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_bodies_are_body_errors() {
+    let url = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").await;
+        let chunk = format!("{:x}\r\n{}\r\n", 4096, "x".repeat(4096));
+        while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+    })
+    .await;
+    assert_all_in_class(&url, HttpErrorKind::Body).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_targets_are_timeouts() {
+    let url = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    })
+    .await;
+    assert_all_in_class(&url, HttpErrorKind::Timeout).await;
+}
