@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::HttpVersion;
+use crate::demo_server::Profile;
 
 /// Measure a service before and after an optimization, and prove the difference.
 ///
@@ -75,6 +76,9 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates (self-signed test services).
     #[arg(long)]
     pub insecure: bool,
+    /// Profile of the embedded demo service (used when no URL is given).
+    #[arg(long, value_enum, default_value_t)]
+    pub demo_profile: Profile,
     /// Name of the HTTP scenario in the report. [default: api, or demo for the embedded service]
     #[arg(long)]
     pub name: Option<String>,
@@ -94,6 +98,9 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, short = 'p', default_value_t = 8080)]
     pub port: u16,
+    /// Profile of the demo service.
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: Profile,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

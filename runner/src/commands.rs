@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::cli::{Cli, Command, RunArgs, ServeArgs};
 use crate::config::{self, FileConfig, Model};
-use crate::demo_server::DemoServer;
+use crate::demo_server::{self, DemoServer};
 use crate::http_load::{self, RunContext};
 use crate::progress::Progress;
 use crate::{host, output};
@@ -36,14 +36,20 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => FileConfig::default(),
     };
     let label = args.label.clone().or(file.label).unwrap_or_else(|| "baseline".into());
-    let http_file = file.http.unwrap_or_default();
+    let mut http_file = file.http.unwrap_or_default();
     // Keep the demo service alive for the whole run.
     let demo = if args.url.is_none() && http_file.base_url.is_none() {
-        Some(DemoServer::start().await.context("starting the embedded demo HTTP service")?)
+        let demo = DemoServer::start(args.demo_profile).await.context("starting the embedded demo HTTP service")?;
+        http_file.base_url = Some(demo.base_url());
+        http_file.name.get_or_insert_with(|| "demo".into());
+        if http_file.endpoints.is_empty() && args.method.is_none() {
+            http_file.endpoints = demo_server::default_endpoints();
+        }
+        Some(demo)
     } else {
         None
     };
-    let plan = config::http_plan(http_file, &args, demo.as_ref().map(DemoServer::url).as_deref())?;
+    let plan = config::http_plan(http_file, &args)?;
     let output_path = args.output.clone().unwrap_or_else(|| format!("results/{label}.json").into());
 
     let stop = stop_on_signals();
@@ -128,8 +134,9 @@ async fn wait_for_signal() {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let server =
-        DemoServer::start_on(args.port).await.with_context(|| format!("listening on 127.0.0.1:{}", args.port))?;
+    let server = DemoServer::start_on(args.port, args.profile)
+        .await
+        .with_context(|| format!("starting the demo service on 127.0.0.1:{}", args.port))?;
     println!("perfproof demo service on {} (Ctrl-C to stop)", server.base_url());
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     Ok(ExitCode::SUCCESS)

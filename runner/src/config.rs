@@ -185,8 +185,7 @@ pub fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
 }
 
 /// Combines the scenario file and the flags (flags win) into a checked plan.
-/// `default_url` is used when neither gives a URL (the embedded demo service).
-pub fn http_plan(file: HttpFile, args: &RunArgs, default_url: Option<&str>) -> anyhow::Result<HttpPlan> {
+pub fn http_plan(file: HttpFile, args: &RunArgs) -> anyhow::Result<HttpPlan> {
     let duration_of = |field: &str, flag: Option<Duration>, file: Option<&String>, default: Duration| match flag {
         Some(d) => Ok(d),
         None => file.map(|s| parse_duration(s).with_context(|| format!("http.{field}"))).unwrap_or(Ok(default)),
@@ -195,7 +194,6 @@ pub fn http_plan(file: HttpFile, args: &RunArgs, default_url: Option<&str>) -> a
         .url
         .clone()
         .or(file.base_url.clone())
-        .or(default_url.map(str::to_string))
         .ok_or_else(|| anyhow!("no target: give --url or `http.base_url`"))?;
     let base_url = parse_url(&expand_env(&base_template).context("http.base_url")?).context("http.base_url")?;
     let display_target = display_url(&base_template);
@@ -267,11 +265,7 @@ pub fn http_plan(file: HttpFile, args: &RunArgs, default_url: Option<&str>) -> a
     }
 
     Ok(HttpPlan {
-        name: args
-            .name
-            .clone()
-            .or(file.name)
-            .unwrap_or_else(|| if default_url.is_some() { "demo" } else { "api" }.into()),
+        name: args.name.clone().or(file.name).unwrap_or_else(|| "api".into()),
         display_target,
         http_version: args.http_version.or(file.http_version).unwrap_or(HttpVersion::Auto),
         insecure: args.insecure || file.insecure.unwrap_or(false),

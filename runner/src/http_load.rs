@@ -137,7 +137,7 @@ pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpRes
     });
 
     match &plan.model {
-        Model::Closed { users, think_time, .. } => run_closed(&shared, *users, *think_time).await,
+        Model::Closed { users, think_time, .. } => run_closed(&shared, *users, *think_time).await?,
         Model::Open { max_in_flight, .. } => run_open(&shared, *max_in_flight).await,
     }
     let finished = Instant::now();
@@ -193,15 +193,35 @@ fn weighted_cycle(endpoints: &[Endpoint]) -> Vec<usize> {
     cycle
 }
 
-async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for user in 0..users {
-        tasks.spawn(virtual_user(shared.clone(), user, think_time));
+/// Runs the virtual users on one single-threaded runtime per core, each with its
+/// own HTTP client (connection pool): no work stealing or pool contention between
+/// cores, which is most of the generator's overhead at high request rates.
+async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> anyhow::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(users as usize).max(1);
+    let mut handles = Vec::with_capacity(threads);
+    for thread in 0..threads {
+        let shared = shared.clone();
+        let client = build_client(&shared.plan)?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting a load thread")?;
+        let handle = std::thread::Builder::new().name(format!("perfproof-load-{thread}")).spawn(move || {
+            runtime.block_on(async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for user in (thread as u32..users).step_by(threads) {
+                    tasks.spawn(virtual_user(shared.clone(), client.clone(), user, think_time));
+                }
+                while tasks.join_next().await.is_some() {}
+            })
+        })?;
+        handles.push(handle);
     }
-    while tasks.join_next().await.is_some() {}
+    tokio::task::spawn_blocking(move || handles.into_iter().try_for_each(|h| h.join()))
+        .await
+        .context("waiting for the load threads")?
+        .map_err(|_| anyhow::anyhow!("a load thread panicked"))
 }
 
-async fn virtual_user(shared: Arc<Shared>, user: u32, think_time: Duration) {
+async fn virtual_user(shared: Arc<Shared>, client: Client, user: u32, think_time: Duration) {
     let mut stop = shared.stop.clone();
     loop {
         let now = Instant::now();
@@ -221,7 +241,7 @@ async fn virtual_user(shared: Arc<Shared>, user: u32, think_time: Duration) {
         }
         let endpoint = shared.next_endpoint();
         let outcome = tokio::select! {
-            outcome = execute(&shared, endpoint) => outcome,
+            outcome = execute(&shared, &client, endpoint) => outcome,
             _ = stop.wait_for(|s| *s) => return,
         };
         let done = Instant::now();
@@ -269,7 +289,7 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
             let sent = Instant::now();
             let endpoint = task_shared.next_endpoint();
             let outcome = tokio::select! {
-                outcome = execute(&task_shared, endpoint) => outcome,
+                outcome = execute(&task_shared, &task_shared.client, endpoint) => outcome,
                 _ = stop.wait_for(|s| *s) => return,
             };
             let done = Instant::now();
@@ -286,10 +306,9 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
 }
 
 /// Sends one request and reads its body; every way it can end is an [`Outcome`].
-async fn execute(shared: &Shared, endpoint: usize) -> Outcome {
+async fn execute(shared: &Shared, client: &Client, endpoint: usize) -> Outcome {
     let endpoint = &shared.plan.endpoints[endpoint];
-    let mut request =
-        shared.client.request(endpoint.method.clone(), endpoint.url.clone()).headers(endpoint.headers.clone());
+    let mut request = client.request(endpoint.method.clone(), endpoint.url.clone()).headers(endpoint.headers.clone());
     if let Some(body) = &endpoint.body {
         request = request.body(body.clone());
     }

@@ -116,3 +116,12 @@ fn scenario_file_errors_name_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("speed") && stderr.contains("line 3"), "{stderr}");
 }
+
+#[test]
+fn example_scenario_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenario.toml");
+    let file = perfproof::config::load_file(std::path::Path::new(path)).unwrap();
+    let http = file.http.unwrap();
+    assert_eq!(http.endpoints.len(), 2);
+    assert_eq!(http.users, Some(32));
+}

@@ -234,7 +234,7 @@ async fn weighted_scenario_with_secret_headers_and_json_body() {
         "#
     ))
     .unwrap();
-    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default(), None).unwrap();
+    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
     let result = run(&plan).await;
 
     let seen = seen.lock().unwrap().clone();

@@ -27,7 +27,7 @@ pub fn closed(url: &str, users: u32, duration: Duration) -> RunArgs {
 }
 
 pub fn plan(args: &RunArgs) -> HttpPlan {
-    config::http_plan(HttpFile::default(), args, None).unwrap()
+    config::http_plan(HttpFile::default(), args).unwrap()
 }
 
 /// Runs a plan to the end, quietly.
