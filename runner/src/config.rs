@@ -12,9 +12,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, Url};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::Method;
 use serde::Deserialize;
+use url::Url;
 
 use crate::cli::RunArgs;
 
@@ -301,8 +302,8 @@ fn endpoint(i: usize, e: EndpointFile, base_template: &str, base_url: &Url) -> a
         Some(value) => {
             let json = serde_json::to_string(&value).with_context(|| at("body"))?;
             let json = expand_env(&json).with_context(|| at("body"))?;
-            if !headers.contains_key(reqwest::header::CONTENT_TYPE) {
-                headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            if !headers.contains_key(http::header::CONTENT_TYPE) {
+                headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
             Some(bytes::Bytes::from(json))
         }

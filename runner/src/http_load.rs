@@ -18,15 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use perfproof_shared::report::{
-    EndpointResult, GeneratorStats, HttpErrorKind, HttpResult, LoadModel, Schedule, Stage as ReportStage,
-};
+use perfproof_shared::report::{EndpointResult, GeneratorStats, HttpResult, LoadModel, Schedule, Stage as ReportStage};
 use perfproof_shared::{Latency, TimeUnit};
-use reqwest::Client;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::collector::{Collected, Collector, Outcome, Sample, LATE_THRESHOLD};
-use crate::config::{Endpoint, HttpPlan, HttpVersion, Model, Stage};
+use crate::config::{Endpoint, HttpPlan, Model, Stage};
+use crate::http_client::{self, Client, Prepared};
 use crate::progress::{CpuSampler, Progress};
 
 /// How a run is watched and reported on.
@@ -42,6 +40,7 @@ pub struct RunContext {
 struct Shared {
     client: Client,
     plan: HttpPlan,
+    prepared: Vec<Prepared>,
     samples: mpsc::UnboundedSender<Vec<Sample>>,
     stop: watch::Receiver<bool>,
     measure_start: Instant,
@@ -91,13 +90,15 @@ impl Shared {
 
 /// Runs the plan. Returns what was measured, also when the run was stopped.
 pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpResult> {
-    let client = build_client(plan)?;
+    let client = http_client::build(plan)?;
+    let prepared = plan.endpoints.iter().map(Prepared::new).collect::<anyhow::Result<Vec<_>>>()?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Sample>>();
     let start = Instant::now();
     let measure_start = start + plan.warmup;
     let shared = Arc::new(Shared {
         client,
         plan: plan.clone(),
+        prepared,
         samples: tx,
         stop: context.stop.clone(),
         measure_start,
@@ -153,20 +154,6 @@ pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpRes
         target_in_process: context.target_in_process,
     };
     assemble(plan, collected, duration_s, generator, limit_reached)
-}
-
-fn build_client(plan: &HttpPlan) -> anyhow::Result<Client> {
-    let mut builder = Client::builder()
-        .tcp_nodelay(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(usize::MAX)
-        .danger_accept_invalid_certs(plan.insecure);
-    builder = match plan.http_version {
-        HttpVersion::Auto => builder,
-        HttpVersion::Http1 => builder.http1_only(),
-        HttpVersion::Http2 => builder.http2_prior_knowledge(),
-    };
-    builder.build().context("building the HTTP client")
 }
 
 /// Endpoint indices repeated by weight (weights reduced by their common divisor).
@@ -242,7 +229,7 @@ async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> a
     let mut handles = Vec::with_capacity(threads);
     for thread in 0..threads {
         let shared = shared.clone();
-        let client = build_client(&shared.plan)?;
+        let client = http_client::build(&shared.plan)?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting a load thread")?;
         let handle = std::thread::Builder::new().name(format!("perfproof-load-{thread}")).spawn(move || {
@@ -265,6 +252,15 @@ async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> a
 async fn virtual_user(shared: Arc<Shared>, client: Client, user: u32, think_time: Duration) {
     let mut batch = SampleBatch::new(&shared.samples);
     let mut stop = shared.stop.clone();
+    // One wait on the stop flag for the user's whole life (not one per request): a
+    // stop drops the loop, abandoning the request in flight; `batch` still flushes.
+    tokio::select! {
+        _ = user_loop(&shared, &client, user, think_time, &mut batch) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}
+
+async fn user_loop(shared: &Shared, client: &Client, user: u32, think_time: Duration, batch: &mut SampleBatch<'_>) {
     loop {
         let now = Instant::now();
         if now >= shared.end || shared.stopped() {
@@ -272,28 +268,19 @@ async fn virtual_user(shared: Arc<Shared>, client: Client, user: u32, think_time
         }
         if f64::from(user) >= shared.plan.level_at(shared.offset(now)) {
             // Not active at this point of the ramp: look again shortly.
-            let nap = Duration::from_millis(20).min(shared.end - now);
-            tokio::select! {
-                _ = tokio::time::sleep(nap) => continue,
-                _ = stop.wait_for(|s| *s) => return,
-            }
+            tokio::time::sleep(Duration::from_millis(20).min(shared.end - now)).await;
+            continue;
         }
         if !shared.claim(now) {
             return;
         }
         let endpoint = shared.next_endpoint();
-        let outcome = tokio::select! {
-            outcome = execute(&shared, &client, endpoint) => outcome,
-            _ = stop.wait_for(|s| *s) => return,
-        };
+        let outcome = execute(shared, client, endpoint).await;
         let done = Instant::now();
         batch.push(Sample { endpoint, due: now, sent: now, done, outcome });
         batch.flush_if_due(done);
         if !think_time.is_zero() {
-            tokio::select! {
-                _ = tokio::time::sleep(think_time) => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
+            tokio::time::sleep(think_time).await;
         }
     }
 }
@@ -348,85 +335,9 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
     }
 }
 
-/// Sends one request and reads its body; every way it can end is an [`Outcome`].
+/// Sends one request to endpoint `endpoint` of the plan.
 async fn execute(shared: &Shared, client: &Client, endpoint: usize) -> Outcome {
-    let endpoint = &shared.plan.endpoints[endpoint];
-    let mut request = client.request(endpoint.method.clone(), endpoint.url.clone()).headers(endpoint.headers.clone());
-    if let Some(body) = &endpoint.body {
-        request = request.body(body.clone());
-    }
-    let max_body = shared.plan.max_body;
-    let mut status = None;
-    let mut bytes = 0u64;
-    let exchange = async {
-        let mut response = request.send().await.map_err(|e| classify(&e))?;
-        status = Some(response.status().as_u16());
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    bytes += chunk.len() as u64;
-                    if bytes > max_body {
-                        return Err(HttpErrorKind::Body);
-                    }
-                }
-                Ok(None) => return Ok(response.status().as_u16()),
-                Err(e) if e.is_timeout() => return Err(HttpErrorKind::Timeout),
-                Err(_) => return Err(HttpErrorKind::Body),
-            }
-        }
-    };
-    let error = match tokio::time::timeout(shared.plan.timeout, exchange).await {
-        Err(_) => Some(HttpErrorKind::Timeout),
-        Ok(Err(kind)) => Some(kind),
-        Ok(Ok(code)) => match code {
-            400..=499 => Some(HttpErrorKind::Http4xx),
-            500..=599 => Some(HttpErrorKind::Http5xx),
-            _ => None,
-        },
-    };
-    Outcome { status, bytes, error }
-}
-
-/// Sorts a transport error into its outcome class, from the causes it carries.
-fn classify(error: &reqwest::Error) -> HttpErrorKind {
-    if error.is_timeout() {
-        return HttpErrorKind::Timeout;
-    }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut kind = None;
-    while let Some(cause) = source {
-        if let Some(hyper_error) = cause.downcast_ref::<hyper::Error>() {
-            if hyper_error.is_parse() || hyper_error.is_parse_status() || hyper_error.is_parse_too_large() {
-                return HttpErrorKind::Protocol;
-            }
-            if hyper_error.is_incomplete_message() || hyper_error.is_closed() || hyper_error.is_canceled() {
-                kind.get_or_insert(HttpErrorKind::Connect);
-            }
-        }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            match io.kind() {
-                TimedOut => return HttpErrorKind::Timeout,
-                ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected | UnexpectedEof
-                | AddrNotAvailable => {
-                    kind.get_or_insert(HttpErrorKind::Connect);
-                }
-                _ => {}
-            }
-        }
-        let text = cause.to_string().to_ascii_lowercase();
-        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-            return HttpErrorKind::Tls;
-        }
-        source = cause.source();
-    }
-    kind.unwrap_or(if error.is_connect() {
-        HttpErrorKind::Connect
-    } else if error.is_body() || error.is_decode() {
-        HttpErrorKind::Body
-    } else {
-        HttpErrorKind::Protocol
-    })
+    http_client::send(client, &shared.prepared[endpoint], shared.plan.timeout, shared.plan.max_body).await
 }
 
 fn report_stages(stages: &[Stage]) -> Vec<ReportStage> {

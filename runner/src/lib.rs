@@ -4,6 +4,7 @@
 //! - [`cli`]: the command line (clap), nothing else.
 //! - [`commands`]: what each subcommand does, from parsed arguments to exit code.
 //! - [`http_load`]: the HTTP load generator (closed and open models, stages, warm-up).
+//! - [`http_client`]: hyper over rustls; one request to one classified outcome.
 //! - [`collector`]: turns every request's outcome into histograms, counts and a timeline.
 //! - [`progress`]: the live progress bar and the runner's own CPU sampling.
 //! - [`demo_server`]: the embedded HTTP service targeted when no URL is given.
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod demo_server;
 pub mod host;
+pub mod http_client;
 pub mod http_load;
 pub mod output;
 pub mod progress;

@@ -101,3 +101,16 @@ async fn silent_targets_are_timeouts() {
     .await;
     assert_all_in_class(&url, HttpErrorKind::Timeout).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_handshake_failures_are_tls_errors() {
+    // The client speaks TLS; the server answers its ClientHello in plain HTTP.
+    let url = raw_server(|mut stream| async move {
+        let mut hello = [0u8; 512];
+        let _ = stream.read(&mut hello).await;
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+    assert_all_in_class(&url.replace("http://", "https://"), HttpErrorKind::Tls).await;
+}
