@@ -289,16 +289,24 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
     let slots = Arc::new(Semaphore::new(max_in_flight as usize));
     let mut stop = shared.stop.clone();
     let mut due = Instant::now();
+    // Requests owed by the schedule: the integral of the rate since the start, minus
+    // the requests sent. One is owed at the start.
+    let mut owed = 1.0;
     loop {
         if due >= shared.end || shared.stopped() {
             break;
         }
-        let rate = shared.plan.level_at(shared.offset(due));
-        if rate < 1e-9 {
-            // Nothing due while the ramp is at zero.
-            due += Duration::from_millis(10);
+        if owed < 1.0 - 1e-9 {
+            // Advance the schedule by one inter-arrival time, at most 10 ms at a time
+            // so that a ramp from a low rate is followed closely.
+            let t = shared.offset(due);
+            let rate = shared.plan.level_at(t);
+            let step = if rate > 0.0 { (1.0 / rate).min(0.01) } else { 0.01 };
+            owed += shared.plan.level_at(t + step / 2.0) * step;
+            due += Duration::from_secs_f64(step);
             continue;
         }
+        owed -= 1.0;
         tokio::select! {
             _ = tokio::time::sleep_until(due.into()) => {}
             _ = stop.wait_for(|s| *s) => break,
@@ -326,7 +334,6 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
             let _ = task_shared.samples.send(vec![Sample { endpoint, due, sent, done, outcome }]);
             drop(slot);
         });
-        due += Duration::from_secs_f64(1.0 / rate);
     }
     // Wait for the requests still in flight (each bounded by the timeout), unless stopped.
     tokio::select! {

@@ -268,3 +268,100 @@ async fn stop_signal_ends_the_run_promptly_with_what_was_measured() {
     assert!(result.stats.successes > 0);
     assert!(result.duration_s < 5.0);
 }
+
+/// Open-model stages: a ramp from 0 to 200 req/s over 1 s, then 200 req/s for 1 s,
+/// is 100 + 200 requests; the report carries the stages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_stages_ramp_the_rate() {
+    let base = serve(Router::new().route("/", get(|| async { "ok" }))).await;
+    let file: FileConfig = toml::from_str(&format!(
+        r#"
+        [http]
+        base_url = "{base}/"
+        rate = 1
+        [[http.stages]]
+        duration = "1s"
+        target = 200
+        [[http.stages]]
+        duration = "1s"
+        target = 200
+        "#
+    ))
+    .unwrap();
+    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
+    assert_eq!(plan.duration, Duration::from_secs(2));
+    let result = run(&plan).await;
+    assert!((290..=305).contains(&result.stats.requests), "{} requests", result.stats.requests);
+    let schedule = result.schedule.unwrap();
+    assert!((schedule.target_rate_rps - 150.0).abs() < 2.0, "{}", schedule.target_rate_rps);
+    match result.load {
+        perfproof_shared::report::LoadModel::Open { stages, rate_rps, .. } => {
+            assert_eq!(stages.len(), 2);
+            assert_eq!(rate_rps, 200.0);
+        }
+        other => panic!("unexpected load model {other:?}"),
+    }
+}
+
+/// Closed-model stages: users ramp up, so the first half sees fewer requests in
+/// flight than the second (the server counts the most it saw at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_model_stages_ramp_the_users() {
+    let in_flight = Arc::new(AtomicU64::new(0));
+    let peak = Arc::new(AtomicU64::new(0));
+    let (now, most) = (in_flight.clone(), peak.clone());
+    let base = serve(Router::new().route(
+        "/",
+        get(move || {
+            let (now, most) = (now.clone(), most.clone());
+            async move {
+                let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(current, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    ))
+    .await;
+    let file: FileConfig = toml::from_str(&format!(
+        r#"
+        [http]
+        base_url = "{base}/"
+        [[http.stages]]
+        duration = "500ms"
+        target = 2
+        [[http.stages]]
+        duration = "500ms"
+        target = 6
+        "#
+    ))
+    .unwrap();
+    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
+    let result = run(&plan).await;
+    assert_eq!(peak.load(Ordering::SeqCst), 6, "all six users were active at the end");
+    assert!(result.stats.successes > 0);
+    let first = result.timeline.first().unwrap().requests;
+    assert!(first > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_prior_knowledge_is_spoken() {
+    let base = serve(Router::new().route(
+        "/",
+        get(|version: axum::http::Version| async move {
+            if version == axum::http::Version::HTTP_2 {
+                (StatusCode::OK, "h2")
+            } else {
+                (StatusCode::BAD_REQUEST, "not h2")
+            }
+        }),
+    ))
+    .await;
+    let mut args = closed(&format!("{base}/"), 2, Duration::from_millis(300));
+    args.http_version = Some(perfproof::config::HttpVersion::Http2);
+    let result = run(&plan(&args)).await;
+    assert!(result.stats.requests > 0);
+    assert_eq!(result.stats.successes, result.stats.requests, "{:?}", result.stats.errors);
+    assert_eq!(result.http_version, "http2");
+}
