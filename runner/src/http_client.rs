@@ -1,9 +1,15 @@
-//! The HTTP client of the load generator: hyper's pooled client over rustls, and one
-//! request turned into an [`Outcome`], whatever the target does.
+//! The HTTP client of the load generator: one request turned into an [`Outcome`],
+//! whatever the target does.
 //!
-//! hyper directly rather than a convenience client: per request it only clones a
-//! pre-parsed URI, headers and body, which keeps the generator's own cost low enough
-//! to measure fast targets (see bench/http-vs-wrk.sh).
+//! Two transports, both hyper over rustls:
+//! - [`Transport::Dedicated`]: each closed-model virtual user keeps its own HTTP/1.1
+//!   connection per origin, as wrk does: no pool between a user and its socket,
+//!   reconnecting after an error or a timeout;
+//! - [`Transport::Pooled`]: hyper's pooled client, for the open model (requests are
+//!   independent tasks) and for HTTP/2 (ALPN on TLS, or prior knowledge).
+//!
+//! Per request only pre-parsed URIs, headers and bodies are cloned, which keeps the
+//! generator's own cost low enough to measure fast targets (bench/http-vs-wrk.sh).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,84 +17,229 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::client::conn::http1;
 use hyper::header::HeaderMap;
-use hyper::{Method, Request, Uri};
+use hyper::{Method, Request, Response, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use perfproof_shared::report::HttpErrorKind;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::collector::Outcome;
-use crate::config::{Endpoint, HttpPlan, HttpVersion};
+use tokio::net::TcpStream;
+
+use crate::config::{Endpoint, HttpPlan, HttpVersion, Model};
 
 /// A pooled HTTP/1.1 and HTTP/2 client, plain or over TLS.
 pub type Client = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// An endpoint ready to send: URI parsed once.
+/// A host a dedicated connection goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    host: String,
+    port: u16,
+    tls: bool,
+}
+
+/// An endpoint ready to send: URIs and headers built once.
 #[derive(Debug, Clone)]
-pub struct Prepared {
+struct Prepared {
     method: Method,
+    /// Absolute URI, for the pooled client.
     uri: Uri,
     headers: HeaderMap,
+    /// Path and query, for a dedicated connection.
+    origin_form: Uri,
+    /// `headers` plus `Host`, for a dedicated connection.
+    origin_headers: HeaderMap,
+    origin: usize,
     body: Bytes,
 }
 
 impl Prepared {
-    pub fn new(endpoint: &Endpoint) -> anyhow::Result<Self> {
-        Ok(Prepared {
-            method: endpoint.method.clone(),
-            uri: endpoint.url.as_str().parse().with_context(|| format!("endpoint `{}`: URL", endpoint.name))?,
-            headers: endpoint.headers.clone(),
-            body: endpoint.body.clone().unwrap_or_default(),
+    fn request(&self, dedicated: bool) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = self.method.clone();
+        if dedicated {
+            *request.uri_mut() = self.origin_form.clone();
+            *request.headers_mut() = self.origin_headers.clone();
+        } else {
+            *request.uri_mut() = self.uri.clone();
+            *request.headers_mut() = self.headers.clone();
+        }
+        request
+    }
+}
+
+/// Everything needed to send to the plan's endpoints, shared by all users.
+#[derive(Debug)]
+pub struct Targets {
+    endpoints: Vec<Prepared>,
+    origins: Vec<Origin>,
+    tls_http1: Arc<rustls::ClientConfig>,
+    timeout: Duration,
+    max_body: u64,
+    /// Closed-model users keep dedicated HTTP/1.1 connections.
+    dedicated: bool,
+}
+
+impl Targets {
+    pub fn new(plan: &HttpPlan) -> anyhow::Result<Self> {
+        let mut origins: Vec<Origin> = Vec::new();
+        let mut endpoints = Vec::with_capacity(plan.endpoints.len());
+        for endpoint in &plan.endpoints {
+            endpoints.push(prepare(endpoint, &mut origins)?);
+        }
+        let mut tls_http1 = tls_config(plan.insecure)?;
+        tls_http1.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let dedicated = matches!(plan.model, Model::Closed { .. })
+            && match plan.http_version {
+                HttpVersion::Http1 => true,
+                HttpVersion::Http2 => false,
+                // With TLS, ALPN may pick HTTP/2: leave that to the pooled client.
+                HttpVersion::Auto => origins.iter().all(|o| !o.tls),
+            };
+        Ok(Targets {
+            endpoints,
+            origins,
+            tls_http1: Arc::new(tls_http1),
+            timeout: plan.timeout,
+            max_body: plan.max_body,
+            dedicated,
         })
     }
 }
 
-/// Builds the client the plan asks for.
-pub fn build(plan: &HttpPlan) -> anyhow::Result<Client> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder =
-        rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
-    let tls = if plan.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-            .with_no_client_auth()
-    } else {
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        builder.with_root_certificates(roots).with_no_client_auth()
+fn prepare(endpoint: &Endpoint, origins: &mut Vec<Origin>) -> anyhow::Result<Prepared> {
+    let context = || format!("endpoint `{}`: URL", endpoint.name);
+    let url = &endpoint.url;
+    let origin = Origin {
+        host: url.host_str().with_context(context)?.trim_matches(['[', ']']).to_string(),
+        port: url.port_or_known_default().with_context(context)?,
+        tls: url.scheme() == "https",
     };
-    let mut http = HttpConnector::new();
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(plan.timeout));
-    let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
-    let https = match plan.http_version {
-        HttpVersion::Http1 => https.enable_http1().wrap_connector(http),
-        HttpVersion::Http2 => https.enable_http2().wrap_connector(http),
-        HttpVersion::Auto => https.enable_http1().enable_http2().wrap_connector(http),
+    let index = match origins.iter().position(|o| *o == origin) {
+        Some(i) => i,
+        None => {
+            origins.push(origin);
+            origins.len() - 1
+        }
     };
-    let mut client = HyperClient::builder(TokioExecutor::new());
-    client.pool_max_idle_per_host(usize::MAX).pool_idle_timeout(Duration::from_secs(90));
-    if plan.http_version == HttpVersion::Http2 {
-        client.http2_only(true);
-    }
-    Ok(client.build(https))
+    let origin_form = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let mut origin_headers = endpoint.headers.clone();
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    origin_headers.insert(hyper::header::HOST, host.parse().with_context(context)?);
+    Ok(Prepared {
+        method: endpoint.method.clone(),
+        uri: url.as_str().parse().with_context(context)?,
+        headers: endpoint.headers.clone(),
+        origin_form: origin_form.parse().with_context(context)?,
+        origin_headers,
+        origin: index,
+        body: endpoint.body.clone().unwrap_or_default(),
+    })
 }
 
-/// Sends one request and reads its body, within `timeout` and `max_body`.
-pub async fn send(client: &Client, endpoint: &Prepared, timeout: Duration, max_body: u64) -> Outcome {
-    let mut request = Request::new(Full::new(endpoint.body.clone()));
-    *request.method_mut() = endpoint.method.clone();
-    *request.uri_mut() = endpoint.uri.clone();
-    *request.headers_mut() = endpoint.headers.clone();
+/// How one virtual user (or the open-model scheduler) reaches the targets.
+pub enum Transport {
+    Pooled(Client),
+    Dedicated(Vec<Option<http1::SendRequest<Full<Bytes>>>>),
+}
+
+impl Transport {
+    /// The transport a closed-model user should use.
+    pub fn for_user(targets: &Targets, pooled: &Client) -> Self {
+        if targets.dedicated {
+            Transport::Dedicated(targets.origins.iter().map(|_| None).collect())
+        } else {
+            Transport::Pooled(pooled.clone())
+        }
+    }
+
+    /// Sends one request to endpoint `index` and reads its body, within the timeout and body limit.
+    pub async fn send(&mut self, targets: &Targets, index: usize) -> Outcome {
+        let endpoint = &targets.endpoints[index];
+        match self {
+            Transport::Pooled(client) => {
+                let response = async { client.request(endpoint.request(false)).await.map_err(|e| classify(&e)) };
+                exchange(response, targets.timeout, targets.max_body).await
+            }
+            Transport::Dedicated(senders) => {
+                let response = dedicated_response(senders, targets, endpoint);
+                exchange(response, targets.timeout, targets.max_body).await
+            }
+        }
+    }
+}
+
+/// Sends on the user's connection to the endpoint's origin, connecting first when
+/// there is none or it has closed. A request abandoned midway (timeout) drops its
+/// connection, so the next one starts clean.
+async fn dedicated_response(
+    senders: &mut [Option<http1::SendRequest<Full<Bytes>>>],
+    targets: &Targets,
+    endpoint: &Prepared,
+) -> Result<Response<Incoming>, HttpErrorKind> {
+    let reusable = match senders[endpoint.origin].take() {
+        Some(mut sender) => sender.ready().await.is_ok().then_some(sender),
+        None => None,
+    };
+    let mut sender = match reusable {
+        Some(sender) => sender,
+        None => connect(&targets.origins[endpoint.origin], &targets.tls_http1).await.map_err(|e| classify(&*e))?,
+    };
+    let response = sender.send_request(endpoint.request(true)).await.map_err(|e| classify(&e));
+    senders[endpoint.origin] = Some(sender);
+    response
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn connect(
+    origin: &Origin,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<http1::SendRequest<Full<Bytes>>, BoxError> {
+    let tcp = TcpStream::connect((origin.host.as_str(), origin.port)).await?;
+    tcp.set_nodelay(true)?;
+    if origin.tls {
+        let name = ServerName::try_from(origin.host.clone())?;
+        let stream = tokio_rustls::TlsConnector::from(tls.clone()).connect(name, tcp).await?;
+        handshake(TokioIo::new(stream)).await
+    } else {
+        handshake(TokioIo::new(tcp)).await
+    }
+}
+
+async fn handshake<T>(io: T) -> Result<http1::SendRequest<Full<Bytes>>, BoxError>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (sender, connection) = http1::handshake(io).await?;
+    // The connection task ends when the sender is dropped or the peer closes.
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// Awaits the response head, then reads the body, all within `timeout`.
+async fn exchange(
+    response: impl std::future::Future<Output = Result<Response<Incoming>, HttpErrorKind>>,
+    timeout: Duration,
+    max_body: u64,
+) -> Outcome {
     let mut status = None;
     let mut bytes = 0u64;
     let exchange = async {
-        let response = client.request(request).await.map_err(|e| classify(&e))?;
+        let response = response.await?;
         status = Some(response.status().as_u16());
         let mut body = response.into_body();
         while let Some(frame) = body.frame().await {
@@ -114,8 +265,44 @@ pub async fn send(client: &Client, endpoint: &Prepared, timeout: Duration, max_b
     Outcome { status, bytes, error }
 }
 
+fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder =
+        rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    Ok(if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        builder.with_root_certificates(roots).with_no_client_auth()
+    })
+}
+
+/// Builds the pooled client the plan asks for.
+pub fn build(plan: &HttpPlan) -> anyhow::Result<Client> {
+    let tls = tls_config(plan.insecure)?;
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(plan.timeout));
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+    let https = match plan.http_version {
+        HttpVersion::Http1 => https.enable_http1().wrap_connector(http),
+        HttpVersion::Http2 => https.enable_http2().wrap_connector(http),
+        HttpVersion::Auto => https.enable_http1().enable_http2().wrap_connector(http),
+    };
+    let mut client = HyperClient::builder(TokioExecutor::new());
+    client.pool_max_idle_per_host(usize::MAX).pool_idle_timeout(Duration::from_secs(90));
+    if plan.http_version == HttpVersion::Http2 {
+        client.http2_only(true);
+    }
+    Ok(client.build(https))
+}
+
 /// Sorts a client error into its outcome class, from the causes it carries.
-fn classify(error: &hyper_util::client::legacy::Error) -> HttpErrorKind {
+fn classify(error: &(dyn std::error::Error + 'static)) -> HttpErrorKind {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut kind = None;
     while let Some(cause) = source {
@@ -149,7 +336,10 @@ fn classify(error: &hyper_util::client::legacy::Error) -> HttpErrorKind {
         }
         source = cause.source();
     }
-    kind.unwrap_or(if error.is_connect() { HttpErrorKind::Connect } else { HttpErrorKind::Protocol })
+    let connect_stage = error
+        .downcast_ref::<hyper_util::client::legacy::Error>()
+        .is_some_and(hyper_util::client::legacy::Error::is_connect);
+    kind.unwrap_or(if connect_stage { HttpErrorKind::Connect } else { HttpErrorKind::Protocol })
 }
 
 /// rustls reports handshake failures as io errors wrapping its own error, sometimes

@@ -22,9 +22,9 @@ use perfproof_shared::report::{EndpointResult, GeneratorStats, HttpResult, LoadM
 use perfproof_shared::{Latency, TimeUnit};
 use tokio::sync::{mpsc, watch, Semaphore};
 
-use crate::collector::{Collected, Collector, Outcome, Sample, LATE_THRESHOLD};
+use crate::collector::{Collected, Collector, Sample, LATE_THRESHOLD};
 use crate::config::{Endpoint, HttpPlan, Model, Stage};
-use crate::http_client::{self, Client, Prepared};
+use crate::http_client::{self, Client, Targets, Transport};
 use crate::progress::{CpuSampler, Progress};
 
 /// How a run is watched and reported on.
@@ -40,7 +40,7 @@ pub struct RunContext {
 struct Shared {
     client: Client,
     plan: HttpPlan,
-    prepared: Vec<Prepared>,
+    targets: Targets,
     samples: mpsc::UnboundedSender<Vec<Sample>>,
     stop: watch::Receiver<bool>,
     measure_start: Instant,
@@ -91,14 +91,14 @@ impl Shared {
 /// Runs the plan. Returns what was measured, also when the run was stopped.
 pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpResult> {
     let client = http_client::build(plan)?;
-    let prepared = plan.endpoints.iter().map(Prepared::new).collect::<anyhow::Result<Vec<_>>>()?;
+    let targets = Targets::new(plan)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Sample>>();
     let start = Instant::now();
     let measure_start = start + plan.warmup;
     let shared = Arc::new(Shared {
         client,
         plan: plan.clone(),
-        prepared,
+        targets,
         samples: tx,
         stop: context.stop.clone(),
         measure_start,
@@ -236,7 +236,12 @@ async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> a
             runtime.block_on(async move {
                 let mut tasks = tokio::task::JoinSet::new();
                 for user in (thread as u32..users).step_by(threads) {
-                    tasks.spawn(virtual_user(shared.clone(), client.clone(), user, think_time));
+                    tasks.spawn(virtual_user(
+                        shared.clone(),
+                        Transport::for_user(&shared.targets, &client),
+                        user,
+                        think_time,
+                    ));
                 }
                 while tasks.join_next().await.is_some() {}
             })
@@ -249,18 +254,24 @@ async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> a
         .map_err(|_| anyhow::anyhow!("a load thread panicked"))
 }
 
-async fn virtual_user(shared: Arc<Shared>, client: Client, user: u32, think_time: Duration) {
+async fn virtual_user(shared: Arc<Shared>, mut transport: Transport, user: u32, think_time: Duration) {
     let mut batch = SampleBatch::new(&shared.samples);
     let mut stop = shared.stop.clone();
     // One wait on the stop flag for the user's whole life (not one per request): a
     // stop drops the loop, abandoning the request in flight; `batch` still flushes.
     tokio::select! {
-        _ = user_loop(&shared, &client, user, think_time, &mut batch) => {}
+        _ = user_loop(&shared, &mut transport, user, think_time, &mut batch) => {}
         _ = stop.wait_for(|s| *s) => {}
     }
 }
 
-async fn user_loop(shared: &Shared, client: &Client, user: u32, think_time: Duration, batch: &mut SampleBatch<'_>) {
+async fn user_loop(
+    shared: &Shared,
+    transport: &mut Transport,
+    user: u32,
+    think_time: Duration,
+    batch: &mut SampleBatch<'_>,
+) {
     loop {
         let now = Instant::now();
         if now >= shared.end || shared.stopped() {
@@ -275,7 +286,7 @@ async fn user_loop(shared: &Shared, client: &Client, user: u32, think_time: Dura
             return;
         }
         let endpoint = shared.next_endpoint();
-        let outcome = execute(shared, client, endpoint).await;
+        let outcome = transport.send(&shared.targets, endpoint).await;
         let done = Instant::now();
         batch.push(Sample { endpoint, due: now, sent: now, done, outcome });
         batch.flush_if_due(done);
@@ -326,8 +337,9 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
             let mut stop = task_shared.stop.clone();
             let sent = Instant::now();
             let endpoint = task_shared.next_endpoint();
+            let mut transport = Transport::Pooled(task_shared.client.clone());
             let outcome = tokio::select! {
-                outcome = execute(&task_shared, &task_shared.client, endpoint) => outcome,
+                outcome = transport.send(&task_shared.targets, endpoint) => outcome,
                 _ = stop.wait_for(|s| *s) => return,
             };
             let done = Instant::now();
@@ -340,11 +352,6 @@ async fn run_open(shared: &Arc<Shared>, max_in_flight: u32) {
         _ = slots.acquire_many(max_in_flight) => {}
         _ = stop.wait_for(|s| *s) => {}
     }
-}
-
-/// Sends one request to endpoint `endpoint` of the plan.
-async fn execute(shared: &Shared, client: &Client, endpoint: usize) -> Outcome {
-    http_client::send(client, &shared.prepared[endpoint], shared.plan.timeout, shared.plan.max_body).await
 }
 
 fn report_stages(stages: &[Stage]) -> Vec<ReportStage> {
