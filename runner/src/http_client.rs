@@ -152,13 +152,13 @@ fn prepare(endpoint: &Endpoint, origins: &mut Vec<Origin>) -> anyhow::Result<Pre
 
 /// How one virtual user (or the open-model scheduler) reaches the targets.
 pub enum Transport {
-    Pooled(Client),
+    Pooled(Arc<Client>),
     Dedicated(Vec<Option<http1::SendRequest<Full<Bytes>>>>),
 }
 
 impl Transport {
     /// The transport a closed-model user should use.
-    pub fn for_user(targets: &Targets, pooled: &Client) -> Self {
+    pub fn for_user(targets: &Targets, pooled: &Arc<Client>) -> Self {
         if targets.dedicated {
             Transport::Dedicated(targets.origins.iter().map(|_| None).collect())
         } else {

@@ -38,7 +38,7 @@ pub struct RunContext {
 
 /// State shared by every task of one run.
 struct Shared {
-    client: Client,
+    client: Arc<Client>,
     plan: HttpPlan,
     targets: Targets,
     samples: mpsc::UnboundedSender<Vec<Sample>>,
@@ -90,7 +90,7 @@ impl Shared {
 
 /// Runs the plan. Returns what was measured, also when the run was stopped.
 pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpResult> {
-    let client = http_client::build(plan)?;
+    let client = Arc::new(http_client::build(plan)?);
     let targets = Targets::new(plan)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Sample>>();
     let start = Instant::now();
@@ -229,7 +229,7 @@ async fn run_closed(shared: &Arc<Shared>, users: u32, think_time: Duration) -> a
     let mut handles = Vec::with_capacity(threads);
     for thread in 0..threads {
         let shared = shared.clone();
-        let client = http_client::build(&shared.plan)?;
+        let client = Arc::new(http_client::build(&shared.plan)?);
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting a load thread")?;
         let handle = std::thread::Builder::new().name(format!("perfproof-load-{thread}")).spawn(move || {
