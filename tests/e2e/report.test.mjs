@@ -32,10 +32,18 @@ test("a runner report shows its label, time and the report's p95", async () => {
   await page.getByTestId("file-input").setInputFiles(path);
   const card = page.getByTestId("report");
   await card.waitFor();
+  const row = card.getByTestId("workload");
   assert.equal(await card.getByTestId("label").textContent(), "e2e");
   assert.match(await card.getByTestId("started").textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
-  assert.equal(await card.getByTestId("p95").textContent(), asMs(stats.latency.summary.p95));
-  assert.equal(await card.getByTestId("p50").textContent(), asMs(stats.latency.summary.p50));
+  assert.equal(await row.getByTestId("p95").textContent(), asMs(stats.latency.summary.p95));
+  assert.equal(await row.getByTestId("p50").textContent(), asMs(stats.latency.summary.p50));
+  // The embedded demo scenario has three endpoints, each with its own row.
+  const endpoints = report.workloads[0].http.endpoints;
+  assert.equal(await card.getByTestId("endpoint").count(), endpoints.length);
+  assert.equal(
+    await card.getByTestId("endpoint").nth(0).getByTestId("p95").textContent(),
+    asMs(endpoints[0].stats.latency.summary.p95),
+  );
   assert.deepEqual(errors, []);
 });
 

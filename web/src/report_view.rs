@@ -47,10 +47,29 @@ pub fn ReportCard(file: LoadedFile) -> impl IntoView {
 fn ReportSummary(name: String, report: Report) -> impl IntoView {
     let run = report.run;
     let status = if run.complete { "complete" } else { "incomplete (interrupted)" };
+    let mut warnings = Vec::new();
     let rows = report.workloads.into_iter().map(|workload| match workload {
         Workload::Http(http) => {
+            warnings.extend(http.warnings.iter().map(|w| format!("http {}: {w}", http.name)));
             let throughput = format!("{:.1}", http.throughput_rps);
             let stats = http.stats;
+            // Per-endpoint rows only when the scenario has more than one endpoint.
+            let endpoints = (http.endpoints.len() > 1).then(|| {
+                http.endpoints
+                    .into_iter()
+                    .map(|endpoint| {
+                        view! {
+                            <tr class="endpoint" data-testid="endpoint">
+                                <th scope="row">{format!("{} {}", endpoint.method, endpoint.name)}</th>
+                                <td>{endpoint.stats.requests}</td>
+                                <td>{endpoint.stats.error_count()}</td>
+                                <td></td>
+                                <LatencyCells latency=endpoint.stats.latency />
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            });
             view! {
                 <tr data-testid="workload">
                     <th scope="row">{format!("http {}", http.name)}</th>
@@ -59,7 +78,16 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                     <td>{throughput}</td>
                     <LatencyCells latency=stats.latency />
                 </tr>
+                {endpoints}
             }
+        }
+    });
+    let rows = rows.collect_view();
+    let warnings = (!warnings.is_empty()).then(|| {
+        view! {
+            <ul class="warnings" data-testid="warnings">
+                {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
         }
     });
     view! {
@@ -88,8 +116,9 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                         <th>"max (ms)"</th>
                     </tr>
                 </thead>
-                <tbody>{rows.collect_view()}</tbody>
+                <tbody>{rows}</tbody>
             </table>
+            {warnings}
         </article>
     }
 }
