@@ -8,7 +8,12 @@
 //!   parsing with errors that name the field path and line, and the JSON Schema.
 //! - [`latency`]: latency distributions as lossless HDR histograms with derived summaries.
 
+pub mod compare;
+pub mod cost;
 pub mod latency;
+pub mod metrics;
+pub mod stats;
+pub mod targets;
 pub mod report;
 
 pub use latency::{Latency, LatencyError, LatencySummary, TimeUnit};

@@ -1,0 +1,171 @@
+//! The metric catalogue: every number of a report under a stable key, with its
+//! unit, its direction, and the evidence statistics need for a verdict.
+//!
+//! Keys: `http.<scenario>.latency.p95`, `http.<scenario>.throughput_rps`,
+//! `http.<scenario>.error_rate`, `http.<scenario>.endpoint.<name>.latency.p95`, ...
+//! Later workloads add theirs in the same pattern (`db.<engine>.pool<N>.efficiency`,
+//! `cache.<backend>.hit_rate`, `ml.<model>.b32.samples_per_s`).
+
+use std::sync::Arc;
+
+use hdrhistogram::Histogram;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::latency::{Latency, LatencyError};
+use crate::report::{HttpResult, RequestStats, Workload};
+use crate::Report;
+
+/// Which way is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    LowerIsBetter,
+    HigherIsBetter,
+}
+
+/// What a verdict on a metric can be computed from.
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    /// A quantile of a latency histogram (values in `unit_per_ms` units per millisecond).
+    Quantile { histogram: Arc<Histogram<u64>>, quantile: f64, unit_per_ms: f64 },
+    /// A proportion `hits / trials` (error rate, hit rate).
+    Proportion { hits: u64, trials: u64 },
+    /// Repeated measurements of a rate (per-second throughput of the run).
+    Trials(Vec<f64>),
+    /// No statistical test applies (means, maxima, counts).
+    None,
+}
+
+/// One metric of one report.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub key: String,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// `ms`, `req/s`, `%`, `count`.
+    pub unit: &'static str,
+    pub direction: Direction,
+    pub evidence: Evidence,
+}
+
+/// A metric as listed for people and machines (no evidence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricValue {
+    pub key: String,
+    pub value: f64,
+    pub unit: String,
+    pub direction: Direction,
+}
+
+impl From<&Metric> for MetricValue {
+    fn from(m: &Metric) -> Self {
+        MetricValue { key: m.key.clone(), value: m.value, unit: m.unit.into(), direction: m.direction }
+    }
+}
+
+/// Every metric of a report, in a stable order. Decodes the histograms, so a
+/// corrupt one is an error naming its metric.
+pub fn catalogue(report: &Report) -> Result<Vec<Metric>, CatalogueError> {
+    let mut metrics = Vec::new();
+    for workload in &report.workloads {
+        match workload {
+            Workload::Http(http) => http_metrics(http, &mut metrics)?,
+        }
+    }
+    Ok(metrics)
+}
+
+/// A histogram in a report could not be decoded.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("metric `{key}`: {source}")]
+pub struct CatalogueError {
+    pub key: String,
+    pub source: LatencyError,
+}
+
+const PERCENTILES: [(&str, f64); 5] = [("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99_9", 0.999)];
+
+fn latency_metrics(prefix: &str, latency: &Latency, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let histogram =
+        Arc::new(latency.decode().map_err(|source| CatalogueError { key: format!("{prefix}.latency"), source })?);
+    let per_ms = latency.unit.per_millisecond();
+    for (name, q) in PERCENTILES {
+        out.push(Metric {
+            key: format!("{prefix}.latency.{name}"),
+            value: histogram.value_at_quantile(q) as f64 / per_ms,
+            unit: "ms",
+            direction: Direction::LowerIsBetter,
+            evidence: Evidence::Quantile { histogram: histogram.clone(), quantile: q, unit_per_ms: per_ms },
+        });
+    }
+    for (name, value) in [("mean", latency.summary.mean), ("max", latency.summary.max as f64)] {
+        out.push(Metric {
+            key: format!("{prefix}.latency.{name}"),
+            value: value / per_ms,
+            unit: "ms",
+            direction: Direction::LowerIsBetter,
+            evidence: Evidence::None,
+        });
+    }
+    Ok(())
+}
+
+fn error_rate(prefix: &str, stats: &RequestStats) -> Metric {
+    let errors = stats.error_count().min(stats.requests);
+    Metric {
+        key: format!("{prefix}.error_rate"),
+        value: if stats.requests == 0 { 0.0 } else { errors as f64 / stats.requests as f64 * 100.0 },
+        unit: "%",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::Proportion { hits: errors, trials: stats.requests },
+    }
+}
+
+fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let prefix = format!("http.{}", key_segment(&http.name));
+    latency_metrics(&prefix, &http.stats.latency, out)?;
+    // Whole seconds of the timeline are repeated throughput measurements; the last
+    // one may be partial and is left out.
+    let full_seconds = (http.duration_s.floor() as usize).min(http.timeline.len());
+    let per_second: Vec<f64> =
+        http.timeline.iter().take(full_seconds).map(|p| p.requests.saturating_sub(p.errors) as f64).collect();
+    out.push(Metric {
+        key: format!("{prefix}.throughput_rps"),
+        value: http.throughput_rps,
+        unit: "req/s",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::Trials(per_second),
+    });
+    out.push(error_rate(&prefix, &http.stats));
+    out.push(Metric {
+        key: format!("{prefix}.requests"),
+        value: http.stats.requests as f64,
+        unit: "count",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::None,
+    });
+    if let Some(schedule) = &http.schedule {
+        let lag = &schedule.lag;
+        out.push(Metric {
+            key: format!("{prefix}.schedule.lag.p99"),
+            value: lag.summary.p99 as f64 / lag.unit.per_millisecond(),
+            unit: "ms",
+            direction: Direction::LowerIsBetter,
+            evidence: Evidence::None,
+        });
+    }
+    if http.endpoints.len() > 1 {
+        for endpoint in &http.endpoints {
+            let prefix = format!("{prefix}.endpoint.{}", key_segment(&endpoint.name));
+            latency_metrics(&prefix, &endpoint.stats.latency, out)?;
+            out.push(error_rate(&prefix, &endpoint.stats));
+        }
+    }
+    Ok(())
+}
+
+/// A name made safe as one key segment: dots and spaces become `_`.
+pub fn key_segment(name: &str) -> String {
+    name.chars().map(|c| if c == '.' || c.is_whitespace() { '_' } else { c }).collect()
+}
