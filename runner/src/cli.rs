@@ -11,7 +11,8 @@ use crate::demo_server::Profile;
 /// Measure a service before and after an optimization, and prove the difference.
 ///
 /// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid
-/// arguments; 130 interrupted (the report of what was measured is still written).
+/// arguments; 3 `compare`: targets missed; 4 `compare`: a metric regressed; 5 both;
+/// 130 interrupted (the report of what was measured is still written).
 #[derive(Debug, Parser)]
 #[command(name = "perfproof", version, about, long_about = None)]
 pub struct Cli {
@@ -26,6 +27,15 @@ pub enum Command {
     /// With no URL (flag or scenario file), an embedded demo HTTP service is started on
     /// a loopback port and measured. Flags override the scenario file.
     Run(Box<RunArgs>),
+    /// Run the embedded demo in its baseline and optimized profiles, then compare them.
+    Demo(DemoArgs),
+    /// Compare a baseline and an optimized report: verdicts, targets, grade, cost, ROI.
+    ///
+    /// Exit codes: 0 targets hold and nothing regressed; 3 targets missed; 4 a metric
+    /// regressed; 5 both.
+    Compare(CompareArgs),
+    /// List every metric of a report, with its key, value and unit.
+    Metrics(MetricsArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
     Serve(ServeArgs),
     /// Print the JSON Schema of the report format.
@@ -105,4 +115,72 @@ pub struct ServeArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::config::parse_duration(s).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Targets file (TOML) replacing the default targets.
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
+    /// Cost model inputs (TOML: [pricing], [traffic], engineering_cost_usd) replacing the defaults.
+    #[arg(long)]
+    pub cost: Option<PathBuf>,
+    /// Practical threshold of a verdict, in percent of relative change.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Confidence level of the intervals, in percent.
+    #[arg(long, default_value_t = 95.0)]
+    pub confidence: f64,
+    /// Show per-endpoint metrics too.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The report before the change.
+    pub baseline: PathBuf,
+    /// The report after the change.
+    pub optimized: PathBuf,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Print the analysis as JSON instead of tables.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the analysis as Markdown (CI job summary, PR comment).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Also write JUnit XML to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Also write per-area comparison files and validation_summary.txt into this directory.
+    #[arg(long)]
+    pub results_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The report.
+    pub report: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Measured time of each profile.
+    #[arg(long, short = 'd', default_value = "8s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Warm-up of each profile.
+    #[arg(long, short = 'w', default_value = "2s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Virtual users.
+    #[arg(long, short = 'c', default_value_t = 16)]
+    pub users: u32,
+    /// Where the two reports and the comparison files go.
+    #[arg(long, default_value = "results/demo")]
+    pub results_dir: PathBuf,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }

@@ -1,16 +1,21 @@
 //! What each subcommand does: from parsed arguments to an exit code.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::Utc;
+use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
+use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::{json_schema, RunMeta, Workload};
-use perfproof_shared::{Report, SCHEMA_ID};
+use perfproof_shared::targets::parse_targets;
+use perfproof_shared::{parse_report, Report, SCHEMA_ID};
 use tokio::sync::watch;
 
-use crate::cli::{Cli, Command, RunArgs, ServeArgs};
+use crate::cli::{AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, MetricsArgs, RunArgs, ServeArgs};
+use crate::compare_output::{self, Detail};
 use crate::config::{self, FileConfig, Model};
-use crate::demo_server::{self, DemoServer};
+use crate::demo_server::{self, DemoServer, Profile};
 use crate::http_load::{self, RunContext};
 use crate::progress::Progress;
 use crate::{host, output};
@@ -23,6 +28,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(*args).await,
         Command::Serve(args) => serve(args).await,
+        Command::Demo(args) => demo(args).await,
+        Command::Compare(args) => compare(args),
+        Command::Metrics(args) => metrics(args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&json_schema())?);
             Ok(ExitCode::SUCCESS)
@@ -31,6 +39,14 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let stop = stop_on_signals();
+    let (_, complete) = measure(&args, &stop).await?;
+    Ok(if complete { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INTERRUPTED) })
+}
+
+/// Runs the workloads `args` describe and writes the report; returns it and
+/// whether it ran to the end.
+async fn measure(args: &RunArgs, stop: &watch::Receiver<bool>) -> anyhow::Result<(Report, bool)> {
     let file = match &args.config {
         Some(path) => config::load_file(path)?,
         None => FileConfig::default(),
@@ -49,10 +65,9 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let plan = config::http_plan(http_file, &args)?;
+    let plan = config::http_plan(http_file, args)?;
     let output_path = args.output.clone().unwrap_or_else(|| format!("results/{label}.json").into());
 
-    let stop = stop_on_signals();
     let load = match &plan.model {
         Model::Closed { users, think_time, stages } if stages.is_empty() => {
             format!("{users} users (closed model, think time {})", humantime::format_duration(*think_time))
@@ -97,7 +112,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     output::write_report(&report, &output_path)?;
     output::print_run(&report);
     println!("report: {}{}", output_path.display(), if complete { "" } else { " (incomplete: interrupted)" });
-    Ok(if complete { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INTERRUPTED) })
+    Ok((report, complete))
 }
 
 /// A stop flag raised by Ctrl-C or SIGTERM; a second signal exits at once.
@@ -140,4 +155,125 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!("perfproof demo service on {} (Ctrl-C to stop)", server.base_url());
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code of `compare` when targets were missed.
+pub const EXIT_TARGETS_MISSED: u8 = 3;
+/// Exit code of `compare` when a metric regressed.
+pub const EXIT_REGRESSED: u8 = 4;
+/// Exit code of `compare` when both happened.
+pub const EXIT_MISSED_AND_REGRESSED: u8 = 5;
+
+/// Reads and validates a report file; errors name the file, field and line.
+pub fn read_report(path: &Path) -> anyhow::Result<Report> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_report(&text).with_context(|| format!("{} is not a valid perfproof report", path.display()))
+}
+
+fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
+    let mut settings = AnalysisSettings::default();
+    settings.compare.threshold = args.threshold / 100.0;
+    settings.compare.confidence = args.confidence / 100.0;
+    if let Some(path) = &args.targets {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        settings.targets = parse_targets(&text).with_context(|| format!("{}", path.display()))?;
+    }
+    if let Some(path) = &args.cost {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        settings.cost = toml::from_str(&text).with_context(|| format!("{}: cost inputs", path.display()))?;
+    }
+    Ok(settings)
+}
+
+/// The exit code of an analysis: targets missed and/or regressions.
+fn verdict_code(analysis: &Analysis) -> ExitCode {
+    match (analysis.targets.missed() > 0, !analysis.regressions().is_empty()) {
+        (false, false) => ExitCode::SUCCESS,
+        (true, false) => ExitCode::from(EXIT_TARGETS_MISSED),
+        (false, true) => ExitCode::from(EXIT_REGRESSED),
+        (true, true) => ExitCode::from(EXIT_MISSED_AND_REGRESSED),
+    }
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let baseline = read_report(&args.baseline)?;
+    let optimized = read_report(&args.optimized)?;
+    let settings = analysis_settings(&args.analysis)?;
+    let analysis = analyze(&baseline, &optimized, &settings)?;
+    let detail = Detail { all: args.analysis.all };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&analysis)?);
+    } else if args.markdown {
+        print!("{}", compare_output::markdown(&analysis, detail));
+    } else {
+        compare_output::print_table(&analysis, detail);
+    }
+    if let Some(path) = &args.junit {
+        output::write_atomically(path, compare_output::junit(&analysis).as_bytes())?;
+    }
+    if let Some(dir) = &args.results_dir {
+        let written = compare_output::write_results_dir(&analysis, dir)?;
+        eprintln!("wrote {} into {}", written.join(", "), dir.display());
+    }
+    Ok(verdict_code(&analysis))
+}
+
+fn metrics(args: MetricsArgs) -> anyhow::Result<ExitCode> {
+    let report = read_report(&args.report)?;
+    let values: Vec<MetricValue> = catalogue(&report)?.iter().map(MetricValue::from).collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&values)?);
+    } else {
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+            .set_header(vec!["metric", "value", "unit", "better"]);
+        for v in &values {
+            let better = match v.direction {
+                Direction::LowerIsBetter => "lower",
+                Direction::HigherIsBetter => "higher",
+            };
+            table.add_row(vec![v.key.clone(), format!("{:.3}", v.value), v.unit.clone(), better.into()]);
+        }
+        println!("{table}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Both demo profiles, measured the same way, then their analysis.
+async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let settings = analysis_settings(&args.analysis)?;
+    let stop = stop_on_signals();
+    let mut reports = Vec::new();
+    for profile in [Profile::Baseline, Profile::Optimized] {
+        let label = match profile {
+            Profile::Baseline => "baseline",
+            Profile::Optimized => "optimized",
+        };
+        eprintln!("\n== demo: {label} profile ==");
+        let run = RunArgs {
+            users: Some(args.users),
+            duration: Some(args.duration),
+            warmup: Some(args.warmup),
+            label: Some(label.into()),
+            demo_profile: profile,
+            output: Some(args.results_dir.join(format!("{label}.json"))),
+            ..RunArgs::default()
+        };
+        let (report, complete) = measure(&run, &stop).await?;
+        if !complete {
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
+        reports.push(report);
+    }
+    let analysis = analyze(&reports[0], &reports[1], &settings)?;
+    println!();
+    compare_output::print_table(&analysis, Detail { all: args.analysis.all });
+    let written = compare_output::write_results_dir(&analysis, &args.results_dir)?;
+    eprintln!("\nwrote baseline.json, optimized.json, {} into {}", written.join(", "), args.results_dir.display());
+    eprintln!(
+        "next: open the web app (scripts/serve-web.sh) and drop both reports, or run `perfproof compare {0}/baseline.json {0}/optimized.json`",
+        args.results_dir.display()
+    );
+    Ok(verdict_code(&analysis))
 }

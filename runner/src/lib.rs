@@ -11,10 +11,12 @@
 //! - [`config`]: scenario file and flags resolved into a plan; secrets are redacted here, once.
 //! - [`host`]: facts about the machine the runner runs on.
 //! - [`output`]: writing reports atomically and printing summary tables.
+//! - [`compare_output`]: an analysis as a table, Markdown, JUnit XML, or per-area files.
 
 pub mod cli;
 pub mod collector;
 pub mod commands;
+pub mod compare_output;
 pub mod config;
 pub mod demo_server;
 pub mod host;

@@ -8,8 +8,13 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use perfproof_shared::report::{RequestStats, Workload};
 use perfproof_shared::Report;
 
-/// Writes the report to `path` atomically: a temporary file in the same directory, then a rename.
+/// Writes the report to `path` atomically.
 pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
+    write_atomically(path, report.to_json().as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -17,7 +22,7 @@ pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
     let mut file =
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
-    file.write_all(report.to_json().as_bytes())
+    file.write_all(bytes)
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
     file.persist(path).with_context(|| format!("moving the report into place at {}", path.display()))?;

@@ -190,7 +190,8 @@ pub fn compare(baseline: &Report, optimized: &Report, settings: CompareSettings)
 }
 
 fn workloads_of(metrics: &[Metric]) -> String {
-    let mut names: Vec<String> = metrics.iter().map(|m| m.key.split('.').take(2).collect::<Vec<_>>().join(".")).collect();
+    let mut names: Vec<String> =
+        metrics.iter().map(|m| m.key.split('.').take(2).collect::<Vec<_>>().join(".")).collect();
     names.dedup();
     if names.is_empty() {
         "none".into()
@@ -254,7 +255,8 @@ fn verdict(a: &Metric, b: &Metric, settings: &CompareSettings) -> (Verdict, Opti
         ) => {
             let in_ms = |ci: Interval, per_ms: f64| Interval { low: ci.low / per_ms, high: ci.high / per_ms };
             let intervals = quantile_interval(ha, *q, confidence).zip(quantile_interval(hb, *q, confidence));
-            match intervals.and_then(|(ca, cb)| mover_ratio(a.value, in_ms(ca, *per_ms_a), b.value, in_ms(cb, *per_ms_b)))
+            match intervals
+                .and_then(|(ca, cb)| mover_ratio(a.value, in_ms(ca, *per_ms_a), b.value, in_ms(cb, *per_ms_b)))
             {
                 Some(ratio) => {
                     let interval = oriented(ratio, a.direction);

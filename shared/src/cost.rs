@@ -70,7 +70,12 @@ pub struct Traffic {
 
 impl Default for Traffic {
     fn default() -> Self {
-        Traffic { requests_per_day: 50_000_000.0, monthly_growth_pct: 5.0, peak_to_average: 2.0, target_utilization: 0.7 }
+        Traffic {
+            requests_per_day: 50_000_000.0,
+            monthly_growth_pct: 5.0,
+            peak_to_average: 2.0,
+            target_utilization: 0.7,
+        }
     }
 }
 
@@ -154,11 +159,21 @@ pub struct CostComparison {
 impl CostComparison {
     /// The comparison-level metrics targets can hold (`cost.reduction_pct`, ...).
     pub fn metrics(&self) -> Vec<MetricValue> {
-        let m = |key: &str, value, unit: &str, direction| MetricValue { key: key.into(), value, unit: unit.into(), direction };
+        let m = |key: &str, value, unit: &str, direction| MetricValue {
+            key: key.into(),
+            value,
+            unit: unit.into(),
+            direction,
+        };
         vec![
             m("cost.reduction_pct", self.reduction_pct, "%", Direction::HigherIsBetter),
             m("cost.monthly_usd", self.optimized.total_30_days_usd, "USD", Direction::LowerIsBetter),
-            m("cost.per_million_requests_usd", self.optimized.per_million_requests_usd, "USD", Direction::LowerIsBetter),
+            m(
+                "cost.per_million_requests_usd",
+                self.optimized.per_million_requests_usd,
+                "USD",
+                Direction::LowerIsBetter,
+            ),
         ]
     }
 }
@@ -191,7 +206,8 @@ fn check(inputs: &CostInputs) -> Result<(), CostError> {
             return Err(CostError::Input { field, expected: "a number ≥ 0", value });
         }
     }
-    let positive = [("traffic.peak_to_average", t.peak_to_average), ("traffic.target_utilization", t.target_utilization)];
+    let positive =
+        [("traffic.peak_to_average", t.peak_to_average), ("traffic.target_utilization", t.target_utilization)];
     for (field, value) in positive {
         if !(value.is_finite() && value > 0.0) {
             return Err(CostError::Input { field, expected: "a number > 0", value });
@@ -243,7 +259,12 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
             egress: day_requests * bytes_per_request / 1e9 * p.egress_per_gb_usd,
         };
         daily_usd.push(
-            day_cost.instances + day_cost.database + day_cost.cache + day_cost.gpu + day_cost.requests + day_cost.egress,
+            day_cost.instances
+                + day_cost.database
+                + day_cost.cache
+                + day_cost.gpu
+                + day_cost.requests
+                + day_cost.egress,
         );
         breakdown.instances += day_cost.instances;
         breakdown.database += day_cost.database;

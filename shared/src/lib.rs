@@ -8,13 +8,14 @@
 //!   parsing with errors that name the field path and line, and the JSON Schema.
 //! - [`latency`]: latency distributions as lossless HDR histograms with derived summaries.
 
+pub mod analysis;
 pub mod compare;
 pub mod cost;
 pub mod latency;
 pub mod metrics;
+pub mod report;
 pub mod stats;
 pub mod targets;
-pub mod report;
 
 pub use latency::{Latency, LatencyError, LatencySummary, TimeUnit};
 pub use report::{parse_report, Report, ReportError, SCHEMA_ID};

@@ -118,10 +118,7 @@ fn parse_rule(index: usize, name: &str, metric: &str, rule: &str) -> Result<Targ
         .collect();
     let number = |t: Option<&String>| -> Result<f64, TargetError> {
         let t = t.ok_or_else(|| fail("a number is missing".into()))?;
-        t.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| fail(format!("`{t}` is not a number")))
+        t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| fail(format!("`{t}` is not a number")))
     };
     let op = match tokens.first().map(String::as_str) {
         Some("<") => Op::Lt,
@@ -311,7 +308,8 @@ pub fn evaluate(targets: &[Target], metrics: &[MetricValue]) -> Evaluation {
             });
         }
     }
-    let measured = results.iter().filter(|r| matches!(r.status, Status::Met | Status::Exceeded | Status::Missed)).count();
+    let measured =
+        results.iter().filter(|r| matches!(r.status, Status::Met | Status::Exceeded | Status::Missed)).count();
     let met = results.iter().filter(|r| matches!(r.status, Status::Met | Status::Exceeded)).count();
     let percent_met = (measured > 0).then(|| met as f64 / measured as f64 * 100.0);
     Evaluation { results, measured, met, percent_met, grade: percent_met.map(Grade::of) }

@@ -1,0 +1,337 @@
+//! How an analysis is shown: a terminal table, Markdown (CI job summaries, PR
+//! comments), JUnit XML (CI systems), and the per-area files and plain-text
+//! validation summary of the original framework's `compare` mode.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Table};
+use perfproof_shared::analysis::Analysis;
+use perfproof_shared::compare::{MetricComparison, Verdict};
+use perfproof_shared::cost::CostStatus;
+use perfproof_shared::targets::{Status, TargetResult};
+
+/// Which metrics a table shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Detail {
+    /// Per-endpoint metrics too.
+    pub all: bool,
+}
+
+fn shown<'a>(analysis: &'a Analysis, detail: Detail) -> impl Iterator<Item = &'a MetricComparison> {
+    analysis.comparison.metrics.iter().filter(move |m| detail.all || !m.key.contains(".endpoint."))
+}
+
+fn number(value: f64, unit: &str) -> String {
+    let digits = if value.abs() >= 100.0 {
+        1
+    } else if value.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
+    match unit {
+        "count" => format!("{value:.0}"),
+        "USD" => format!("${value:.2}"),
+        _ => format!("{value:.digits$} {unit}"),
+    }
+}
+
+fn change(m: &MetricComparison) -> String {
+    match m.change_pct {
+        Some(pct) => format!("{pct:+.1} %"),
+        None => "n/a".into(),
+    }
+}
+
+fn factor(m: &MetricComparison) -> String {
+    match (m.factor, m.category) {
+        (Some(f), Some(c)) => format!("{f:.2}x {}", c.label()),
+        _ => "n/a".into(),
+    }
+}
+
+/// The target results that concern one metric.
+fn target_of<'a>(analysis: &'a Analysis, key: &str) -> Option<&'a TargetResult> {
+    analysis.targets.results.iter().find(|r| r.metric == key)
+}
+
+fn target_cell(result: Option<&TargetResult>) -> String {
+    match result {
+        Some(r) => format!("{} {}", r.rule, r.status.label()),
+        None => String::new(),
+    }
+}
+
+/// The comparison as a terminal table, then targets, grade, cost and ROI.
+pub fn print_table(analysis: &Analysis, detail: Detail) {
+    let c = &analysis.comparison;
+    println!("{} → {}", c.baseline_label, c.optimized_label);
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["metric", "before", "after", "change", "factor", "verdict", "target"]);
+    for m in shown(analysis, detail) {
+        let colour = match m.verdict {
+            Verdict::Improved => Color::Green,
+            Verdict::Regressed => Color::Red,
+            _ => Color::Reset,
+        };
+        table.add_row(vec![
+            Cell::new(&m.key),
+            Cell::new(number(m.baseline, &m.unit)),
+            Cell::new(number(m.optimized, &m.unit)),
+            Cell::new(change(m)),
+            Cell::new(factor(m)),
+            Cell::new(m.verdict.label()).fg(colour),
+            Cell::new(target_cell(target_of(analysis, &m.key))),
+        ]);
+    }
+    for column in table.column_iter_mut().skip(1).take(3) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    println!("{table}");
+    println!(
+        "verdicts at {:.0} % confidence, threshold ±{:.1} % (±{:.1} pp for rates): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
+        c.settings.confidence * 100.0,
+        c.settings.threshold * 100.0,
+        c.settings.threshold_pp,
+        c.count(Verdict::Improved),
+        c.count(Verdict::Regressed),
+        c.count(Verdict::NoChange),
+        c.count(Verdict::Inconclusive),
+        c.count(Verdict::InsufficientData),
+    );
+    println!("\n{}", targets_table(analysis));
+    println!("{}", grade_line(analysis));
+    println!("{}", cost_lines(analysis));
+}
+
+fn targets_table(analysis: &Analysis) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["target", "metric", "value", "rule", "status"]);
+    for r in &analysis.targets.results {
+        let colour = match r.status {
+            Status::Met | Status::Exceeded => Color::Green,
+            Status::Missed => Color::Red,
+            _ => Color::Reset,
+        };
+        table.add_row(vec![
+            Cell::new(&r.name),
+            Cell::new(&r.metric),
+            Cell::new(r.value.map_or(String::new(), |v| number(v, &r.unit))),
+            Cell::new(&r.rule),
+            Cell::new(r.status.label()).fg(colour),
+        ]);
+    }
+    table
+}
+
+fn grade_line(analysis: &Analysis) -> String {
+    let t = &analysis.targets;
+    let not_measured = t.results.iter().filter(|r| r.status == Status::NotMeasured).count();
+    match (t.grade, t.percent_met) {
+        (Some(grade), Some(pct)) => format!(
+            "grade {}: {} of {} targets met ({pct:.0} %); {not_measured} not measured (not counted)",
+            grade.label(),
+            t.met,
+            t.measured
+        ),
+        _ => format!("no grade: none of the {} targets could be measured", t.results.len()),
+    }
+}
+
+fn cost_lines(analysis: &Analysis) -> String {
+    let Some(cost) = &analysis.cost else {
+        return format!("cost: not computed ({})", analysis.cost_error.as_deref().unwrap_or("unknown reason"));
+    };
+    let status = match cost.status {
+        CostStatus::BelowTarget => "below the 25–35 % target",
+        CostStatus::MeetsTarget => "meets the 25–35 % target",
+        CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
+    };
+    let roi = &cost.roi;
+    let mut out = format!(
+        "30-day cost at {:.0} requests/day (+{:.0} %/month): ${:.2} → ${:.2} ({:.0} → {:.0} instances at day 30), reduction {:.1} %, {status}",
+        cost.inputs.traffic.requests_per_day,
+        cost.inputs.traffic.monthly_growth_pct,
+        cost.baseline.total_30_days_usd,
+        cost.optimized.total_30_days_usd,
+        cost.baseline.instances_day_30,
+        cost.optimized.instances_day_30,
+        cost.reduction_pct,
+    );
+    let _ = write!(
+        out,
+        "\nROI on ${:.0} engineering: annual saving ${:.0}, ROI {}, payback {}",
+        roi.engineering_cost_usd,
+        roi.annual_saving_usd,
+        roi.roi_pct.map_or("n/a".into(), |p| format!("{p:.0} %")),
+        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{d:.0} days")),
+    );
+    out
+}
+
+/// The analysis as Markdown: a summary, the comparison table, targets, cost.
+pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
+    let c = &analysis.comparison;
+    let mut md = format!("## perfproof: {} → {}\n\n", c.baseline_label, c.optimized_label);
+    let _ = writeln!(md, "**{}**\n", grade_line(analysis));
+    md.push_str("| metric | before | after | change | factor | verdict | target |\n|---|---:|---:|---:|---|---|---|\n");
+    for m in shown(analysis, detail) {
+        let verdict = match m.verdict {
+            Verdict::Improved => "✅ improved".to_string(),
+            Verdict::Regressed => "❌ regressed".to_string(),
+            other => other.label().to_string(),
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {} | {} | {verdict} | {} |",
+            m.key,
+            number(m.baseline, &m.unit),
+            number(m.optimized, &m.unit),
+            change(m),
+            factor(m),
+            target_cell(target_of(analysis, &m.key))
+        );
+    }
+    md.push_str("\n| target | metric | value | rule | status |\n|---|---|---:|---|---|\n");
+    for r in &analysis.targets.results {
+        let _ = writeln!(
+            md,
+            "| {} | `{}` | {} | {} | {} |",
+            r.name,
+            r.metric,
+            r.value.map_or(String::new(), |v| number(v, &r.unit)),
+            r.rule,
+            r.status.label()
+        );
+    }
+    let _ = writeln!(md, "\n{}", cost_lines(analysis).replace('\n', "  \n"));
+    md
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The analysis as JUnit XML: one test case per target and per tested metric.
+pub fn junit(analysis: &Analysis) -> String {
+    let mut cases = String::new();
+    let mut failures = 0;
+    let mut count = 0;
+    for r in &analysis.targets.results {
+        if matches!(r.status, Status::NotMeasured | Status::UnitMismatch) {
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"targets\" name=\"{} ({})\"><skipped message=\"{}\"/></testcase>",
+                xml(&r.name),
+                xml(&r.metric),
+                r.status.label()
+            );
+        } else if r.status == Status::Missed {
+            failures += 1;
+            let value = r.value.map_or(String::new(), |v| number(v, &r.unit));
+            let _ = writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"><failure message=\"{} is {}, target {}\"/></testcase>", xml(&r.name), xml(&r.metric), xml(&r.metric), xml(&value), xml(&r.rule));
+        } else {
+            let _ =
+                writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"/>", xml(&r.name), xml(&r.metric));
+        }
+        count += 1;
+    }
+    for m in &analysis.comparison.metrics {
+        if m.verdict == Verdict::NotTested {
+            continue;
+        }
+        count += 1;
+        if m.verdict == Verdict::Regressed {
+            failures += 1;
+            let _ = writeln!(cases, "    <testcase classname=\"regressions\" name=\"{}\"><failure message=\"regressed: {} → {} ({})\"/></testcase>", xml(&m.key), xml(&number(m.baseline, &m.unit)), xml(&number(m.optimized, &m.unit)), xml(&change(m)));
+        } else {
+            let _ = writeln!(cases, "    <testcase classname=\"regressions\" name=\"{}\"/>", xml(&m.key));
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"perfproof\" tests=\"{count}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}
+
+/// The original framework's per-area comparison files and validation summary.
+pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let areas = [
+        ("api_performance", "http."),
+        ("database_optimization", "db."),
+        ("cache_optimization", "cache."),
+        ("ml_inference", "ml."),
+    ];
+    let mut written = Vec::new();
+    let mut summary = format!(
+        "perfproof validation summary: {} → {}\n{}\n\n",
+        analysis.comparison.baseline_label,
+        analysis.comparison.optimized_label,
+        grade_line(analysis)
+    );
+    for (area, prefix) in areas {
+        let metrics: Vec<&MetricComparison> =
+            analysis.comparison.metrics.iter().filter(|m| m.key.starts_with(prefix)).collect();
+        if metrics.is_empty() {
+            let _ = writeln!(summary, "{area}: not measured");
+            continue;
+        }
+        let name = format!("comparison_{area}.json");
+        let body = serde_json::json!({ "area": area, "metrics": metrics });
+        crate::output::write_atomically(&dir.join(&name), serde_json::to_string_pretty(&body)?.as_bytes())?;
+        let improved = metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
+        let regressed = metrics.iter().filter(|m| m.verdict == Verdict::Regressed).count();
+        let _ =
+            writeln!(summary, "{area}: {} metrics, {improved} improved, {regressed} regressed ({name})", metrics.len());
+        written.push(name);
+    }
+    let _ = writeln!(summary, "\n{}\n\nrecommendations:", cost_lines(analysis));
+    for line in recommendations(analysis) {
+        let _ = writeln!(summary, "- {line}");
+    }
+    crate::output::write_atomically(&dir.join("validation_summary.txt"), summary.as_bytes())?;
+    written.push("validation_summary.txt".into());
+    Ok(written)
+}
+
+/// What to look at next, from missed targets, regressions and weak evidence.
+pub fn recommendations(analysis: &Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in analysis.targets.results.iter().filter(|r| r.status == Status::Missed) {
+        out.push(format!(
+            "{} misses its target ({} is {}, target {}): profile this path before shipping",
+            r.name,
+            r.metric,
+            r.value.map_or(String::new(), |v| number(v, &r.unit)),
+            r.rule
+        ));
+    }
+    for key in analysis.regressions() {
+        out.push(format!("{key} regressed with confidence: find the change that caused it"));
+    }
+    let thin = analysis.comparison.count(Verdict::InsufficientData) + analysis.comparison.count(Verdict::Inconclusive);
+    if thin > 0 {
+        out.push(format!(
+            "{thin} metrics are inconclusive or lack data: run longer (p99 needs about 700 samples, p99.9 about 7 000) or repeat the runs and merge them"
+        ));
+    }
+    if let Some(cost) = &analysis.cost {
+        if cost.status == CostStatus::BelowTarget {
+            out.push(format!(
+                "cost reduction {:.1} % is below the 25 % target: the capacity gain does not yet save instances at this traffic",
+                cost.reduction_pct
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push(
+            "every measured target holds and nothing regressed: ship it, and keep this baseline for the next change"
+                .into(),
+        );
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! The whole analysis of a baseline and an optimized report, as the CLI's
+//! `compare` and the web app show it: comparison with verdicts, targets and grade
+//! (of the optimized run, with the cost reduction), and cost and ROI.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{compare, CompareError, CompareSettings, Comparison, Verdict};
+use crate::cost::{compare_costs, CostComparison, CostInputs};
+use crate::metrics::{catalogue, MetricValue};
+use crate::targets::{default_targets, evaluate, Evaluation, Target};
+use crate::Report;
+
+/// What an analysis takes besides the two reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AnalysisSettings {
+    pub compare: CompareSettings,
+    pub targets: Vec<Target>,
+    pub cost: CostInputs,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings {
+            compare: CompareSettings::default(),
+            targets: default_targets(),
+            cost: CostInputs::default(),
+        }
+    }
+}
+
+/// The analysis of one before/after pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Analysis {
+    pub comparison: Comparison,
+    /// Targets held against the optimized run's metrics and the cost reduction.
+    pub targets: Evaluation,
+    /// `None` when cost could not be computed (`cost_error` says why).
+    pub cost: Option<CostComparison>,
+    pub cost_error: Option<String>,
+}
+
+impl Analysis {
+    /// Metrics whose verdict is "regressed".
+    pub fn regressions(&self) -> Vec<&str> {
+        self.comparison.metrics.iter().filter(|m| m.verdict == Verdict::Regressed).map(|m| m.key.as_str()).collect()
+    }
+}
+
+/// Analyzes `optimized` against `baseline`.
+pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSettings) -> Result<Analysis, CompareError> {
+    let comparison = compare(baseline, optimized, settings.compare)?;
+    let (cost, cost_error) = match compare_costs(baseline, optimized, &settings.cost) {
+        Ok(cost) => (Some(cost), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    // The catalogue decoded cleanly inside `compare`, so this cannot fail here.
+    let mut values: Vec<MetricValue> = catalogue(optimized)
+        .map_err(|source| CompareError::Catalogue { which: "optimized", source })?
+        .iter()
+        .map(MetricValue::from)
+        .collect();
+    if let Some(cost) = &cost {
+        values.extend(cost.metrics());
+    }
+    let targets = evaluate(&settings.targets, &values);
+    Ok(Analysis { comparison, targets, cost, cost_error })
+}
