@@ -19,7 +19,7 @@ pub struct Detail {
     pub all: bool,
 }
 
-fn shown<'a>(analysis: &'a Analysis, detail: Detail) -> impl Iterator<Item = &'a MetricComparison> {
+fn shown(analysis: &Analysis, detail: Detail) -> impl Iterator<Item = &MetricComparison> {
     analysis.comparison.metrics.iter().filter(move |m| detail.all || !m.key.contains(".endpoint."))
 }
 
