@@ -7,15 +7,27 @@
 //! - [`report`]: the versioned report schema (the only interface between runner and web),
 //!   parsing with errors that name the field path and line, and the JSON Schema.
 //! - [`latency`]: latency distributions as lossless HDR histograms with derived summaries.
+//! - [`metrics`]: the metric catalogue (stable keys, units, directions, evidence).
+//! - [`stats`]: quantile, MOVER, Wilson/Newcombe, Welch and regression intervals.
+//! - [`compare`]: two reports compared with statistical verdicts and improvement factors.
+//! - [`targets`]: target rules, defaults, evaluation and grade.
+//! - [`cost`]: 30-day cost projection and ROI.
+//! - [`analysis`]: comparison + targets + cost, as `compare` and the web app show it.
+//! - [`merge`]: shards or repeated trials into one report, exactly.
+//! - [`trend`]: series, slopes and alerts over a history of runs.
+//! - [`share`]: the versioned share-link codec.
 
 pub mod analysis;
 pub mod compare;
 pub mod cost;
 pub mod latency;
+pub mod merge;
 pub mod metrics;
 pub mod report;
+pub mod share;
 pub mod stats;
 pub mod targets;
+pub mod trend;
 
 pub use latency::{Latency, LatencyError, LatencySummary, TimeUnit};
 pub use report::{parse_report, Report, ReportError, SCHEMA_ID};

@@ -1,0 +1,280 @@
+//! Merging reports: the shards of one distributed run (measured at the same time
+//! on several machines), or repeated trials (measured one after another), into
+//! one report. Histograms and counts are added exactly; percentiles are always
+//! re-derived from the added histograms, never averaged.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::latency::{Latency, LatencyError};
+use crate::report::{EndpointResult, HttpResult, LoadModel, RequestStats, Schedule, TimelinePoint, Workload};
+use crate::Report;
+
+/// How the reports relate in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeKind {
+    /// Measured at the same time (one load split over machines): rates add up.
+    Shards,
+    /// Measured one after another: durations add up, rates are overall.
+    Trials,
+}
+
+/// Why reports cannot be merged.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Empty,
+    #[error("report {index} does not match report 0: {what}")]
+    Mismatch { index: usize, what: String },
+    #[error("report {index}, `{path}`: {source}")]
+    Latency { index: usize, path: String, source: LatencyError },
+}
+
+/// Merges `reports` (at least one) into one report.
+pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> {
+    let (first, rest) = reports.split_first().ok_or(MergeError::Empty)?;
+    let mut merged = first.clone();
+    // Histograms of the first report, decoded once and added to as we go.
+    let mut acc = Accumulator::new(first)?;
+    for (offset, report) in rest.iter().enumerate() {
+        let index = offset + 1;
+        if report.workloads.len() != merged.workloads.len() {
+            return Err(MergeError::Mismatch {
+                index,
+                what: format!("{} workloads, not {}", report.workloads.len(), merged.workloads.len()),
+            });
+        }
+        for (w, (into, from)) in merged.workloads.iter_mut().zip(&report.workloads).enumerate() {
+            match (into, from) {
+                (Workload::Http(into), Workload::Http(from)) => {
+                    merge_http(into, from, kind, index, w, &mut acc)?;
+                }
+            }
+        }
+        let run = &mut merged.run;
+        run.started_at = run.started_at.min(report.run.started_at);
+        run.ended_at = run.ended_at.max(report.run.ended_at);
+        run.complete &= report.run.complete;
+        run.run_id = uuid::Uuid::from_u128(run.run_id.as_u128() ^ report.run.run_id.as_u128());
+    }
+    acc.encode_into(&mut merged)?;
+    if reports.len() > 1 {
+        for workload in &mut merged.workloads {
+            match workload {
+                Workload::Http(http) => {
+                    let note = match kind {
+                        MergeKind::Shards => format!(
+                            "merged from {} shards: whole-run figures are exact; per-second percentiles in the timeline are the highest shard's (an upper bound)",
+                            reports.len()
+                        ),
+                        MergeKind::Trials => format!("merged from {} trials run one after another", reports.len()),
+                    };
+                    http.warnings.push(note);
+                }
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// Decoded histograms per latency path, so each is decoded and encoded once.
+struct Accumulator {
+    histograms: BTreeMap<String, (Histogram<u64>, crate::TimeUnit)>,
+}
+
+fn latencies(report: &Report) -> Vec<(String, &Latency)> {
+    let mut out = Vec::new();
+    for (w, workload) in report.workloads.iter().enumerate() {
+        match workload {
+            Workload::Http(http) => {
+                out.push((format!("workloads[{w}].http.stats.latency"), &http.stats.latency));
+                for (e, endpoint) in http.endpoints.iter().enumerate() {
+                    out.push((format!("workloads[{w}].http.endpoints[{e}].stats.latency"), &endpoint.stats.latency));
+                }
+                if let Some(s) = &http.schedule {
+                    out.push((format!("workloads[{w}].http.schedule.uncorrected_latency"), &s.uncorrected_latency));
+                    out.push((format!("workloads[{w}].http.schedule.lag"), &s.lag));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Accumulator {
+    fn new(first: &Report) -> Result<Self, MergeError> {
+        let mut histograms = BTreeMap::new();
+        for (path, latency) in latencies(first) {
+            let h = latency.decode().map_err(|source| MergeError::Latency { index: 0, path: path.clone(), source })?;
+            histograms.insert(path, (h, latency.unit));
+        }
+        Ok(Accumulator { histograms })
+    }
+
+    fn add(&mut self, index: usize, path: String, latency: &Latency) -> Result<(), MergeError> {
+        let h = latency.decode().map_err(|source| MergeError::Latency { index, path: path.clone(), source })?;
+        let (into, unit) = self
+            .histograms
+            .get_mut(&path)
+            .ok_or_else(|| MergeError::Mismatch { index, what: format!("`{path}` has no counterpart") })?;
+        if *unit != latency.unit {
+            return Err(MergeError::Mismatch {
+                index,
+                what: format!("`{path}` is in {}, not {}", latency.unit.symbol(), unit.symbol()),
+            });
+        }
+        into.add(&h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })
+    }
+
+    fn encode_into(self, report: &mut Report) -> Result<(), MergeError> {
+        let encoded: BTreeMap<String, Latency> = self
+            .histograms
+            .into_iter()
+            .map(|(path, (h, unit))| {
+                Latency::from_histogram(&h, unit)
+                    .map(|l| (path.clone(), l))
+                    .map_err(|source| MergeError::Latency { index: 0, path, source })
+            })
+            .collect::<Result<_, _>>()?;
+        for (w, workload) in report.workloads.iter_mut().enumerate() {
+            match workload {
+                Workload::Http(http) => {
+                    let take = |p: String| encoded.get(&p).cloned();
+                    if let Some(l) = take(format!("workloads[{w}].http.stats.latency")) {
+                        http.stats.latency = l;
+                    }
+                    for (e, endpoint) in http.endpoints.iter_mut().enumerate() {
+                        if let Some(l) = take(format!("workloads[{w}].http.endpoints[{e}].stats.latency")) {
+                            endpoint.stats.latency = l;
+                        }
+                    }
+                    if let Some(s) = &mut http.schedule {
+                        if let Some(l) = take(format!("workloads[{w}].http.schedule.uncorrected_latency")) {
+                            s.uncorrected_latency = l;
+                        }
+                        if let Some(l) = take(format!("workloads[{w}].http.schedule.lag")) {
+                            s.lag = l;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_counts(into: &mut RequestStats, from: &RequestStats) {
+    into.requests += from.requests;
+    into.successes += from.successes;
+    into.bytes_received += from.bytes_received;
+    for (kind, n) in &from.errors {
+        *into.errors.entry(*kind).or_default() += n;
+    }
+    for (code, n) in &from.status_codes {
+        *into.status_codes.entry(code.clone()).or_default() += n;
+    }
+}
+
+fn merge_http(
+    into: &mut HttpResult,
+    from: &HttpResult,
+    kind: MergeKind,
+    index: usize,
+    w: usize,
+    acc: &mut Accumulator,
+) -> Result<(), MergeError> {
+    let mismatch = |what: String| MergeError::Mismatch { index, what };
+    if into.name != from.name {
+        return Err(mismatch(format!("workload {w} is http `{}`, not http `{}`", from.name, into.name)));
+    }
+    let names = |e: &[EndpointResult]| e.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    if names(&into.endpoints) != names(&from.endpoints) {
+        return Err(mismatch(format!(
+            "http `{}` has endpoints {:?}, not {:?}",
+            into.name,
+            names(&from.endpoints),
+            names(&into.endpoints)
+        )));
+    }
+    if into.schedule.is_some() != from.schedule.is_some() {
+        return Err(mismatch(format!("http `{}` mixes the open and the closed load model", into.name)));
+    }
+    let base = format!("workloads[{w}].http");
+    acc.add(index, format!("{base}.stats.latency"), &from.stats.latency)?;
+    add_counts(&mut into.stats, &from.stats);
+    for (e, (a, b)) in into.endpoints.iter_mut().zip(&from.endpoints).enumerate() {
+        acc.add(index, format!("{base}.endpoints[{e}].stats.latency"), &b.stats.latency)?;
+        add_counts(&mut a.stats, &b.stats);
+    }
+    let before = into.duration_s;
+    match kind {
+        MergeKind::Shards => {
+            into.duration_s = into.duration_s.max(from.duration_s);
+            into.throughput_rps += from.throughput_rps;
+            for point in &from.timeline {
+                match into.timeline.iter_mut().find(|p| p.second == point.second) {
+                    Some(p) => {
+                        p.requests += point.requests;
+                        p.errors += point.errors;
+                        p.p50_us = p.p50_us.max(point.p50_us);
+                        p.p95_us = p.p95_us.max(point.p95_us);
+                        p.p99_us = p.p99_us.max(point.p99_us);
+                    }
+                    None => into.timeline.push(point.clone()),
+                }
+            }
+            into.timeline.sort_by_key(|p| p.second);
+            match (&mut into.load, &from.load) {
+                (LoadModel::Closed { users, .. }, LoadModel::Closed { users: more, .. }) => *users += more,
+                (LoadModel::Open { rate_rps, max_in_flight, .. }, LoadModel::Open { rate_rps: r, max_in_flight: m, .. }) => {
+                    *rate_rps += r;
+                    *max_in_flight += m;
+                }
+                _ => return Err(mismatch(format!("http `{}` mixes load models", into.name))),
+            }
+        }
+        MergeKind::Trials => {
+            into.duration_s += from.duration_s;
+            into.throughput_rps =
+                if into.duration_s > 0.0 { into.stats.successes as f64 / into.duration_s } else { 0.0 };
+            let offset = into.timeline.last().map_or(0, |p| p.second + 1);
+            into.timeline.extend(from.timeline.iter().map(|p| TimelinePoint { second: p.second + offset, ..p.clone() }));
+        }
+    }
+    if let (Some(a), Some(b)) = (&mut into.schedule, &from.schedule) {
+        acc.add(index, format!("{base}.schedule.uncorrected_latency"), &b.uncorrected_latency)?;
+        acc.add(index, format!("{base}.schedule.lag"), &b.lag)?;
+        merge_schedule(a, b, kind, before, from.duration_s);
+    }
+    let g = &mut into.generator;
+    g.cpu_percent_mean = (g.cpu_percent_mean * index as f64 + from.generator.cpu_percent_mean) / (index + 1) as f64;
+    g.cpu_percent_max = g.cpu_percent_max.max(from.generator.cpu_percent_max);
+    g.target_in_process |= from.generator.target_in_process;
+    for warning in &from.warnings {
+        if !into.warnings.contains(warning) {
+            into.warnings.push(warning.clone());
+        }
+    }
+    Ok(())
+}
+
+fn merge_schedule(into: &mut Schedule, from: &Schedule, kind: MergeKind, before_s: f64, from_s: f64) {
+    into.late_requests += from.late_requests;
+    match kind {
+        MergeKind::Shards => {
+            into.target_rate_rps += from.target_rate_rps;
+            into.achieved_rate_rps += from.achieved_rate_rps;
+        }
+        MergeKind::Trials => {
+            let total = before_s + from_s;
+            if total > 0.0 {
+                into.target_rate_rps = (into.target_rate_rps * before_s + from.target_rate_rps * from_s) / total;
+                into.achieved_rate_rps = (into.achieved_rate_rps * before_s + from.achieved_rate_rps * from_s) / total;
+            }
+        }
+    }
+}
