@@ -16,8 +16,9 @@ cargo fmt --all --check
 step "cargo clippy (native)"
 cargo clippy --locked --workspace --exclude perfproof-web --all-targets -- -D warnings
 
-step "cargo clippy (wasm32: shared and web)"
-cargo clippy --locked -p perfproof-shared -p perfproof-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "cargo clippy (wasm32: shared and web; benchmarks are native only)"
+cargo clippy --locked -p perfproof-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p perfproof-shared --target wasm32-unknown-unknown --lib --tests -- -D warnings
 
 step "native tests"
 cargo test --locked --workspace --exclude perfproof-web

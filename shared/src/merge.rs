@@ -135,9 +135,11 @@ impl Accumulator {
             .histograms
             .into_iter()
             .map(|(path, (h, unit))| {
-                Latency::from_histogram(&h, unit)
-                    .map(|l| (path.clone(), l))
-                    .map_err(|source| MergeError::Latency { index: 0, path, source })
+                Latency::from_histogram(&h, unit).map(|l| (path.clone(), l)).map_err(|source| MergeError::Latency {
+                    index: 0,
+                    path,
+                    source,
+                })
             })
             .collect::<Result<_, _>>()?;
         for (w, workload) in report.workloads.iter_mut().enumerate() {
@@ -230,7 +232,10 @@ fn merge_http(
             into.timeline.sort_by_key(|p| p.second);
             match (&mut into.load, &from.load) {
                 (LoadModel::Closed { users, .. }, LoadModel::Closed { users: more, .. }) => *users += more,
-                (LoadModel::Open { rate_rps, max_in_flight, .. }, LoadModel::Open { rate_rps: r, max_in_flight: m, .. }) => {
+                (
+                    LoadModel::Open { rate_rps, max_in_flight, .. },
+                    LoadModel::Open { rate_rps: r, max_in_flight: m, .. },
+                ) => {
                     *rate_rps += r;
                     *max_in_flight += m;
                 }
@@ -242,7 +247,8 @@ fn merge_http(
             into.throughput_rps =
                 if into.duration_s > 0.0 { into.stats.successes as f64 / into.duration_s } else { 0.0 };
             let offset = into.timeline.last().map_or(0, |p| p.second + 1);
-            into.timeline.extend(from.timeline.iter().map(|p| TimelinePoint { second: p.second + offset, ..p.clone() }));
+            into.timeline
+                .extend(from.timeline.iter().map(|p| TimelinePoint { second: p.second + offset, ..p.clone() }));
         }
     }
     if let (Some(a), Some(b)) = (&mut into.schedule, &from.schedule) {

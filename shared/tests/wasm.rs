@@ -36,3 +36,19 @@ fn bad_field_is_named_with_its_line() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[wasm_bindgen_test]
+fn analysis_and_share_links_work_in_wasm() {
+    use perfproof_shared::analysis::{analyze, AnalysisSettings};
+    use perfproof_shared::share::{decode, encode, SharePayload, ViewSettings};
+    let mut rng = common::synth::Rng::new(3);
+    let samples = common::synth::latencies(&mut rng, 5_000, 20_000.0, 1.0);
+    let faster: Vec<u64> = samples.iter().map(|s| s / 2).collect();
+    let a = common::synth::report("a", "api", &samples, 10, 0, &mut rng);
+    let b = common::synth::report("b", "api", &faster, 10, 0, &mut rng);
+    let analysis = analyze(&a, &b, &AnalysisSettings::default()).unwrap();
+    let p95 = analysis.comparison.get("http.api.latency.p95").unwrap();
+    assert_eq!(p95.verdict, perfproof_shared::compare::Verdict::Improved);
+    let payload = SharePayload { reports: vec![a, b], view: ViewSettings::default() };
+    assert_eq!(decode(&encode(&payload)).unwrap(), payload);
+}

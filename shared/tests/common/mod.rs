@@ -1,4 +1,7 @@
 //! Builders of sample values for shared's tests.
+#![allow(dead_code)]
+
+pub mod synth;
 
 use std::collections::BTreeMap;
 

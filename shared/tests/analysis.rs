@@ -1,0 +1,244 @@
+//! The analysis engine at its boundary: reports in, verdicts, grades, costs,
+//! merged reports and links out.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::synth::{histogram_of, latencies, report, Rng};
+use perfproof_shared::analysis::{analyze, AnalysisSettings};
+use perfproof_shared::compare::{compare, CompareError, CompareSettings, Verdict};
+use perfproof_shared::merge::{merge, MergeError, MergeKind};
+use perfproof_shared::report::Workload;
+use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
+use perfproof_shared::targets::{Grade, Status};
+use perfproof_shared::trend::{history, TrendSettings};
+use perfproof_shared::{parse_report, ReportError};
+
+const LATENCY_KEYS: [&str; 4] =
+    ["http.api.latency.p50", "http.api.latency.p90", "http.api.latency.p95", "http.api.latency.p99"];
+
+/// A/A: 200 seeded trials of two reports from the same distribution (5 000
+/// lognormal latencies each, 10 s of per-second throughput): no tested metric is
+/// ever called improved or regressed in at least 95 % of them.
+#[test]
+fn a_a_trials_find_no_difference() {
+    let mut clean = 0;
+    for seed in 0..200u64 {
+        let mut rng = Rng::new(1_000 + seed);
+        let a = report("a", "api", &latencies(&mut rng, 5_000, 20_000.0, 1.0), 10, 0, &mut rng);
+        let b = report("b", "api", &latencies(&mut rng, 5_000, 20_000.0, 1.0), 10, 0, &mut rng);
+        let c = compare(&a, &b, CompareSettings::default()).unwrap();
+        if c.count(Verdict::Improved) == 0 && c.count(Verdict::Regressed) == 0 {
+            clean += 1;
+        }
+    }
+    assert!(clean >= 190, "only {clean} of 200 A/A trials found no difference");
+}
+
+/// A/B: latencies 20 % lower in the optimized run are found improved at p50, p90,
+/// p95 and p99 in at least 95 % of 200 seeded trials.
+#[test]
+fn a_b_trials_find_a_20_percent_latency_shift() {
+    let mut found = 0;
+    for seed in 0..200u64 {
+        let mut rng = Rng::new(5_000 + seed);
+        let a = report("a", "api", &latencies(&mut rng, 5_000, 20_000.0, 1.0), 10, 0, &mut rng);
+        let b = report("b", "api", &latencies(&mut rng, 5_000, 20_000.0, 0.8), 10, 0, &mut rng);
+        let c = compare(&a, &b, CompareSettings::default()).unwrap();
+        if LATENCY_KEYS.iter().all(|k| c.get(k).unwrap().verdict == Verdict::Improved) {
+            found += 1;
+        }
+    }
+    assert!(found >= 190, "only {found} of 200 A/B trials found the shift");
+}
+
+#[test]
+fn short_runs_have_insufficient_data_for_tail_percentiles() {
+    let mut rng = Rng::new(7);
+    let a = report("a", "api", &latencies(&mut rng, 300, 20_000.0, 1.0), 3, 0, &mut rng);
+    let b = report("b", "api", &latencies(&mut rng, 300, 20_000.0, 0.5), 3, 0, &mut rng);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    assert_eq!(c.get("http.api.latency.p99").unwrap().verdict, Verdict::InsufficientData);
+    assert_eq!(c.get("http.api.latency.p99_9").unwrap().verdict, Verdict::InsufficientData);
+    assert_eq!(c.get("http.api.latency.p50").unwrap().verdict, Verdict::Improved);
+    assert_eq!(c.get("http.api.latency.mean").unwrap().verdict, Verdict::NotTested);
+}
+
+#[test]
+fn factors_and_categories_follow_the_direction() {
+    let mut rng = Rng::new(11);
+    let a = report("a", "api", &latencies(&mut rng, 5_000, 20_000.0, 1.0), 10, 0, &mut rng);
+    let b = report("b", "api", &latencies(&mut rng, 5_000, 20_000.0, 0.4), 10, 0, &mut rng);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let p50 = c.get("http.api.latency.p50").unwrap();
+    let factor = p50.factor.unwrap();
+    assert!((2.3..2.7).contains(&factor), "{factor}");
+    assert_eq!(p50.category.unwrap().label(), "excellent");
+}
+
+#[test]
+fn error_rates_are_compared_as_proportions() {
+    let mut rng = Rng::new(13);
+    let samples = latencies(&mut rng, 5_000, 20_000.0, 1.0);
+    let a = report("a", "api", &samples, 10, 500, &mut rng);
+    let b = report("b", "api", &samples, 10, 5, &mut rng);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let rate = c.get("http.api.error_rate").unwrap();
+    assert_eq!(rate.verdict, Verdict::Improved);
+    assert!(rate.optimized < 0.2 && rate.baseline > 9.0);
+    let c = compare(&b, &a, CompareSettings::default()).unwrap();
+    assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::Regressed);
+}
+
+#[test]
+fn analysis_grades_targets_and_prices_the_change() {
+    let mut rng = Rng::new(17);
+    let a = report("baseline", "api", &latencies(&mut rng, 20_000, 250_000.0, 1.0), 10, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 40_000, 100_000.0, 1.0), 10, 0, &mut rng);
+    // Enough traffic that capacity decides the instance count: 500 M requests/day.
+    let mut settings = AnalysisSettings::default();
+    settings.cost.traffic.requests_per_day = 500_000_000.0;
+    let analysis = analyze(&a, &b, &settings).unwrap();
+    // p95 of the optimized run is about 100 ms × e^(0.5 × 1.645) ≈ 228 ms: missed.
+    let p95 = analysis.targets.results.iter().find(|r| r.metric == "http.api.latency.p95").unwrap();
+    assert_eq!(p95.status, Status::Missed);
+    let cost = analysis.cost.as_ref().unwrap();
+    assert!(cost.optimized.total_30_days_usd < cost.baseline.total_30_days_usd);
+    assert!(cost.optimized.instances_day_1 < cost.baseline.instances_day_1);
+    assert!(cost.reduction_pct > 0.0);
+    let roi = &cost.roi;
+    assert!(roi.payback_days.unwrap() > 0.0);
+    assert_eq!(analysis.targets.measured, 2);
+    assert_eq!(analysis.targets.grade, Some(Grade::of(analysis.targets.percent_met.unwrap())));
+}
+
+#[test]
+fn reports_of_different_workloads_cannot_be_compared() {
+    let mut rng = Rng::new(19);
+    let a = report("a", "api", &latencies(&mut rng, 100, 20_000.0, 1.0), 2, 0, &mut rng);
+    let b = report("b", "checkout", &latencies(&mut rng, 100, 20_000.0, 1.0), 2, 0, &mut rng);
+    let err = compare(&a, &b, CompareSettings::default()).unwrap_err();
+    assert!(matches!(err, CompareError::NothingInCommon { .. }));
+    let text = err.to_string();
+    assert!(text.contains("http.api") && text.contains("http.checkout"), "{text}");
+    let err = merge(&[a, b], MergeKind::Shards).unwrap_err();
+    assert!(matches!(err, MergeError::Mismatch { index: 1, .. }), "{err}");
+    assert!(err.to_string().contains("checkout"));
+}
+
+/// Merging N shards equals the report of all their samples at once.
+#[test]
+fn merged_shards_equal_all_samples_at_once() {
+    let mut rng = Rng::new(23);
+    let all = latencies(&mut rng, 40_000, 15_000.0, 1.0);
+    let shards: Vec<_> = all
+        .chunks(10_000)
+        .enumerate()
+        .map(|(i, s)| report(&format!("s{i}"), "api", s, 10, i as u64, &mut rng))
+        .collect();
+    let merged = merge(&shards, MergeKind::Shards).unwrap();
+    let Workload::Http(http) = &merged.workloads[0];
+    let whole = histogram_of(&all);
+    assert_eq!(http.stats.latency.decode().unwrap(), whole);
+    let s = &http.stats.latency.summary;
+    assert_eq!(s.count, 40_000);
+    assert_eq!(
+        (s.p50, s.p99, s.p99_9, s.max),
+        (whole.value_at_quantile(0.5), whole.value_at_quantile(0.99), whole.value_at_quantile(0.999), whole.max())
+    );
+    assert_eq!(http.stats.requests, 40_000 + 6);
+    assert_eq!(http.stats.error_count(), 6);
+    assert_eq!(http.endpoints[0].stats.latency.summary.count, 40_000);
+    let shard_rps: f64 = shards
+        .iter()
+        .map(|r| match &r.workloads[0] {
+            Workload::Http(h) => h.throughput_rps,
+        })
+        .sum();
+    assert!((http.throughput_rps - shard_rps).abs() < 1e-9);
+    // The merged report is itself a valid report.
+    assert_eq!(parse_report(&merged.to_json()).unwrap(), merged);
+
+    let trials = merge(&shards, MergeKind::Trials).unwrap();
+    let Workload::Http(t) = &trials.workloads[0];
+    assert_eq!(t.duration_s, 40.0);
+    assert_eq!(t.timeline.len(), 40);
+    assert!((t.throughput_rps - 1_000.0).abs() < 1e-9);
+}
+
+#[test]
+fn malformed_reports_name_the_field_and_never_panic() {
+    let mut rng = Rng::new(29);
+    let good = report("a", "api", &latencies(&mut rng, 100, 20_000.0, 1.0), 2, 0, &mut rng).to_json();
+    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+
+    let negative = good.replacen("\"requests\": 100", "\"requests\": -100", 1);
+    match parse_report(&negative).unwrap_err() {
+        ReportError::Field { path, line, .. } => {
+            assert_eq!(path, "workloads[0].http.stats.requests");
+            assert_eq!(line, line_of(&negative, "-100"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let nan = good.replacen("\"duration_s\": 2.0", "\"duration_s\": NaN", 1);
+    assert!(matches!(parse_report(&nan), Err(ReportError::Syntax { line, .. }) if line == line_of(&nan, "NaN")));
+    let wrong_type = good.replacen("\"complete\": true", "\"complete\": 1", 1);
+    assert_eq!(parse_report(&wrong_type).unwrap_err().path(), Some("run.complete"));
+    for cut in [1, good.len() / 3, good.len() - 2] {
+        assert!(parse_report(&good[..cut]).is_err());
+    }
+    let unknown = good.replace("perfproof.report/v1", "perfproof.report/v2");
+    assert!(parse_report(&unknown).unwrap_err().to_string().contains("perfproof.report/v2"));
+}
+
+#[test]
+fn share_links_round_trip_and_reject_damage() {
+    let mut rng = Rng::new(31);
+    let a = report("a", "api", &latencies(&mut rng, 2_000, 20_000.0, 1.0), 5, 0, &mut rng);
+    let b = report("b", "api", &latencies(&mut rng, 2_000, 20_000.0, 0.8), 5, 0, &mut rng);
+    let payload = SharePayload {
+        reports: vec![a, b],
+        view: ViewSettings { baseline: Some(0), optimized: Some(1), threshold_pct: Some(5.0), cost: None },
+    };
+    let link = encode(&payload);
+    assert!(link.starts_with("pp1."));
+    assert!(link.len() < payload.reports[0].to_json().len(), "a link is smaller than one report");
+    assert_eq!(decode(&format!("#{link}")).unwrap(), payload);
+
+    assert_eq!(decode("hello"), Err(ShareError::NotALink));
+    assert!(matches!(decode("pp9.abc"), Err(ShareError::UnknownVersion(v)) if v == "pp9."));
+    assert!(matches!(decode("pp1.***"), Err(ShareError::Malformed(_))));
+    assert!(matches!(decode("pp1.AAAA"), Err(ShareError::Malformed(_))));
+    let mut truncated = link.clone();
+    truncated.truncate(link.len() / 2);
+    assert!(decode(&truncated).is_err());
+    // A bomb: 64 MiB of zeros deflates to a few kB but must not be inflated.
+    let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 64 << 20], 9);
+    let bomb = format!("pp1.{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bomb));
+    assert_eq!(decode(&bomb), Err(ShareError::TooLarge));
+    let bad_index =
+        encode(&SharePayload { view: ViewSettings { optimized: Some(7), ..ViewSettings::default() }, ..payload });
+    assert_eq!(decode(&bad_index), Err(ShareError::BadIndex { index: 7, count: 2 }));
+}
+
+#[test]
+fn trends_find_a_worsening_series_and_alert_on_regressions() {
+    let mut rng = Rng::new(37);
+    let mut runs = Vec::new();
+    for day in 0..8i64 {
+        // Latency creeps up 5 % a day; the last run jumps 40 %.
+        let scale = 1.05f64.powi(day as i32) * if day == 7 { 1.4 } else { 1.0 };
+        let mut r = report(&format!("day{day}"), "api", &latencies(&mut rng, 3_000, 60_000.0, scale), 5, 0, &mut rng);
+        r.run.started_at += chrono::Duration::days(day);
+        runs.push(r);
+    }
+    runs.reverse(); // any order
+    let h = history(&runs, &perfproof_shared::targets::default_targets(), TrendSettings::default()).unwrap();
+    let p50 = h.trends.iter().find(|t| t.key == "http.api.latency.p50").unwrap();
+    assert_eq!(p50.points.len(), 8);
+    assert_eq!(p50.points[0].label, "day0");
+    assert!(p50.worsening, "{:?}", p50.slope_per_day);
+    assert!(h.alerts.iter().any(|a| a.key == "http.api.latency.p50" && a.run == "day7"), "{:?}", h.alerts);
+    // p95 (about 2.3 × the median) crosses 200 ms with the jump: a target alert.
+    assert!(h.alerts.iter().any(|a| a.message.contains("now misses")), "{:?}", h.alerts);
+}
