@@ -34,6 +34,8 @@ pub enum Command {
     /// Exit codes: 0 targets hold and nothing regressed; 3 targets missed; 4 a metric
     /// regressed; 5 both.
     Compare(CompareArgs),
+    /// Merge the shards of a distributed run (or repeated trials) into one report, exactly.
+    Merge(MergeArgs),
     /// List every metric of a report, with its key, value and unit.
     Metrics(MetricsArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
@@ -183,4 +185,17 @@ pub struct DemoArgs {
     pub results_dir: PathBuf,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The reports to merge (shards of one run, or trials).
+    #[arg(required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// The reports are trials run one after another (default: shards run at the same time).
+    #[arg(long)]
+    pub trials: bool,
 }

@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
+use perfproof_shared::merge::{merge, MergeKind};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::{json_schema, RunMeta, Workload};
 use perfproof_shared::targets::parse_targets;
 use perfproof_shared::{parse_report, Report, SCHEMA_ID};
 use tokio::sync::watch;
 
-use crate::cli::{AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, MetricsArgs, RunArgs, ServeArgs};
+use crate::cli::{AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, MergeArgs, MetricsArgs, RunArgs, ServeArgs};
 use crate::compare_output::{self, Detail};
 use crate::config::{self, FileConfig, Model};
 use crate::demo_server::{self, DemoServer, Profile};
@@ -31,6 +32,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo(args).await,
         Command::Compare(args) => compare(args),
         Command::Metrics(args) => metrics(args),
+        Command::Merge(args) => merge_reports(args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&json_schema())?);
             Ok(ExitCode::SUCCESS)
@@ -276,4 +278,19 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         args.results_dir.display()
     );
     Ok(verdict_code(&analysis))
+}
+
+fn merge_reports(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let reports = args.reports.iter().map(|p| read_report(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let kind = if args.trials { MergeKind::Trials } else { MergeKind::Shards };
+    let merged = merge(&reports, kind).map_err(|e| match e {
+        perfproof_shared::merge::MergeError::Mismatch { index, what } => {
+            anyhow::anyhow!("{} does not match {}: {what}", args.reports[index].display(), args.reports[0].display())
+        }
+        other => other.into(),
+    })?;
+    output::write_report(&merged, &args.output)?;
+    output::print_run(&merged);
+    println!("merged {} reports into {}", reports.len(), args.output.display());
+    Ok(ExitCode::SUCCESS)
 }

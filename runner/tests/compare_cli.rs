@@ -1,0 +1,184 @@
+//! `perfproof compare`, `metrics`, `merge` and `demo` end to end: real reports of
+//! the embedded demo service in, tables, JSON, Markdown, JUnit and exit codes out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use perfproof_shared::parse_report;
+use perfproof_shared::report::Workload;
+
+fn perfproof() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_perfproof"))
+}
+
+fn ok(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A baseline and an optimized report of the demo service, made once per test run.
+fn reports() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
+    static REPORTS: OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> = OnceLock::new();
+    REPORTS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for profile in ["baseline", "optimized"] {
+            let path = dir.path().join(format!("{profile}.json"));
+            let out = perfproof()
+                .args([
+                    "run",
+                    "-q",
+                    "-d",
+                    "2s",
+                    "-w",
+                    "300ms",
+                    "-c",
+                    "8",
+                    "--demo-profile",
+                    profile,
+                    "-l",
+                    profile,
+                    "-o",
+                ])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            paths.push(path);
+        }
+        let optimized = paths.pop().unwrap();
+        let baseline = paths.pop().unwrap();
+        (dir, baseline, optimized)
+    })
+}
+
+fn targets_file(dir: &Path, rule: &str) -> PathBuf {
+    let path = dir.join(format!("targets-{}.toml", rule.len()));
+    std::fs::write(&path, format!("[[target]]\nname = \"p95\"\nmetric = \"http.*.latency.p95\"\nrule = \"{rule}\"\n"))
+        .unwrap();
+    path
+}
+
+#[test]
+fn compare_finds_the_optimized_profile_faster_and_exits_by_verdict() {
+    let (dir, baseline, optimized) = reports();
+    let lenient = targets_file(dir.path(), "< 10 s");
+    let out = perfproof().arg("compare").args([baseline, optimized]).arg("-t").arg(&lenient).output().unwrap();
+    let stdout = ok(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("http.demo.latency.p50") && stdout.contains("improved"), "{stdout}");
+    assert!(stdout.contains("grade A+"), "{stdout}");
+
+    // Reversed, the same change is a regression: exit 4.
+    let out = perfproof().arg("compare").args([optimized, baseline]).arg("-t").arg(&lenient).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", ok(&out));
+
+    // An impossible target is missed: exit 3; with the regression too: exit 5.
+    let strict = targets_file(dir.path(), "< 1 us");
+    let out = perfproof().arg("compare").args([baseline, optimized]).arg("-t").arg(&strict).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", ok(&out));
+    let out = perfproof().arg("compare").args([optimized, baseline]).arg("-t").arg(&strict).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", ok(&out));
+}
+
+#[test]
+fn compare_speaks_json_markdown_and_junit() {
+    let (dir, baseline, optimized) = reports();
+    let out = perfproof().arg("compare").args([baseline, optimized, &PathBuf::from("--json")]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p50 =
+        json["comparison"]["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "http.demo.latency.p50").unwrap();
+    assert_eq!(p50["verdict"], "improved");
+    assert!(json["cost"]["roi"]["annual_saving_usd"].is_number());
+
+    let junit = dir.path().join("junit.xml");
+    let out = perfproof()
+        .arg("compare")
+        .args([baseline, optimized])
+        .arg("--markdown")
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let md = ok(&out);
+    assert!(md.starts_with("## perfproof: baseline → optimized"), "{md}");
+    assert!(md.contains("| `http.demo.latency.p95` |"), "{md}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuite name=\"perfproof\"") && xml.contains("http.demo.latency.p95"), "{xml}");
+}
+
+#[test]
+fn compare_mode_writes_per_area_files_and_a_summary() {
+    let (dir, baseline, optimized) = reports();
+    let results = dir.path().join("results");
+    let out =
+        perfproof().arg("compare").args([baseline, optimized]).arg("--results-dir").arg(&results).output().unwrap();
+    assert!(out.status.code().is_some());
+    let summary = std::fs::read_to_string(results.join("validation_summary.txt")).unwrap();
+    assert!(summary.contains("api_performance") && summary.contains("recommendations:"), "{summary}");
+    assert!(summary.contains("database_optimization: not measured"));
+    let api: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("comparison_api_performance.json")).unwrap())
+            .unwrap();
+    assert_eq!(api["area"], "api_performance");
+}
+
+#[test]
+fn bad_reports_are_named_with_file_field_and_line() {
+    let (dir, baseline, _) = reports();
+    let text = std::fs::read_to_string(baseline).unwrap().replacen("\"complete\": true", "\"complete\": \"yes\"", 1);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, text).unwrap();
+    let out = perfproof().arg("compare").args([&bad, baseline]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.json") && stderr.contains("run.complete") && stderr.contains("line 9"), "{stderr}");
+}
+
+#[test]
+fn metrics_lists_the_catalogue() {
+    let (_, baseline, _) = reports();
+    let out = perfproof().args(["metrics", "--json"]).arg(baseline).output().unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = list.iter().map(|m| m["key"].as_str().unwrap()).collect();
+    for key in [
+        "http.demo.latency.p95",
+        "http.demo.throughput_rps",
+        "http.demo.error_rate",
+        "http.demo.endpoint.search.latency.p99",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+}
+
+#[test]
+fn merge_adds_two_runs_exactly() {
+    let (dir, baseline, _) = reports();
+    let merged = dir.path().join("merged.json");
+    let out = perfproof().arg("merge").args([baseline, baseline]).arg("-o").arg(&merged).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let one = parse_report(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    let two = parse_report(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let (Workload::Http(a), Workload::Http(b)) = (&one.workloads[0], &two.workloads[0]);
+    assert_eq!(b.stats.requests, 2 * a.stats.requests);
+    assert_eq!(b.stats.latency.summary.p95, a.stats.latency.summary.p95);
+    assert_eq!(b.stats.latency.summary.count, 2 * a.stats.latency.summary.count);
+}
+
+#[test]
+fn demo_runs_both_profiles_and_compares_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = perfproof()
+        .args(["demo", "-d", "1500ms", "-w", "300ms", "-c", "8", "--results-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = ok(&out);
+    assert!(matches!(out.status.code(), Some(0 | 3 | 4 | 5)), "{}", String::from_utf8_lossy(&out.stderr));
+    for name in ["baseline.json", "optimized.json", "validation_summary.txt", "comparison_api_performance.json"] {
+        assert!(dir.path().join(name).exists(), "{name} missing");
+    }
+    let p50 = stdout.lines().find(|l| l.contains("http.demo.latency.p50")).unwrap();
+    assert!(p50.contains("improved"), "{p50}");
+    assert!(stdout.contains("grade"));
+}
