@@ -36,7 +36,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Merge the shards of a distributed run (or repeated trials) into one report, exactly.
     Merge(MergeArgs),
-    /// List every metric of a report, with its key, value and unit.
+    /// List every metric of a report, with its key, value and unit, and grade the run against the targets.
     Metrics(MetricsArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
     Serve(ServeArgs),
@@ -164,6 +164,9 @@ pub struct CompareArgs {
 pub struct MetricsArgs {
     /// The report.
     pub report: PathBuf,
+    /// Targets file (TOML) replacing the default targets.
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -9,7 +9,7 @@ use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
 use perfproof_shared::merge::{merge, MergeKind};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::{json_schema, RunMeta, Workload};
-use perfproof_shared::targets::parse_targets;
+use perfproof_shared::targets::{default_targets, evaluate, parse_targets};
 use perfproof_shared::{parse_report, Report, SCHEMA_ID};
 use tokio::sync::watch;
 
@@ -223,8 +223,16 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
 fn metrics(args: MetricsArgs) -> anyhow::Result<ExitCode> {
     let report = read_report(&args.report)?;
     let values: Vec<MetricValue> = catalogue(&report)?.iter().map(MetricValue::from).collect();
+    let targets = match &args.targets {
+        Some(path) => {
+            parse_targets(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
+                .with_context(|| format!("{}", path.display()))?
+        }
+        None => default_targets(),
+    };
+    let evaluation = evaluate(&targets, &values);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&values)?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "metrics": values, "targets": evaluation }))?);
     } else {
         let mut table = comfy_table::Table::new();
         table
@@ -237,7 +245,8 @@ fn metrics(args: MetricsArgs) -> anyhow::Result<ExitCode> {
             };
             table.add_row(vec![v.key.clone(), format!("{:.3}", v.value), v.unit.clone(), better.into()]);
         }
-        println!("{table}");
+        println!("{table}\n\n{}", compare_output::targets_table(&evaluation));
+        println!("{}", compare_output::grade_summary(&evaluation));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
-use perfproof_shared::targets::{Status, TargetResult};
+use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 
 /// Which metrics a table shows.
 #[derive(Debug, Clone, Copy)]
@@ -103,15 +103,16 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         c.count(Verdict::Inconclusive),
         c.count(Verdict::InsufficientData),
     );
-    println!("\n{}", targets_table(analysis));
+    println!("\n{}", targets_table(&analysis.targets));
     println!("{}", grade_line(analysis));
     println!("{}", cost_lines(analysis));
 }
 
-fn targets_table(analysis: &Analysis) -> Table {
+/// Targets, one row per target and metric.
+pub fn targets_table(evaluation: &Evaluation) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["target", "metric", "value", "rule", "status"]);
-    for r in &analysis.targets.results {
+    for r in &evaluation.results {
         let colour = match r.status {
             Status::Met | Status::Exceeded => Color::Green,
             Status::Missed => Color::Red,
@@ -129,7 +130,15 @@ fn targets_table(analysis: &Analysis) -> Table {
 }
 
 fn grade_line(analysis: &Analysis) -> String {
-    let t = &analysis.targets;
+    let before = match analysis.baseline_targets.grade {
+        Some(grade) => format!(" (baseline alone: {})", grade.label()),
+        None => String::new(),
+    };
+    format!("{}{before}", grade_summary(&analysis.targets))
+}
+
+/// "grade A: 9 of 10 targets met (90 %); 2 not measured (not counted)".
+pub fn grade_summary(t: &Evaluation) -> String {
     let not_measured = t.results.iter().filter(|r| r.status == Status::NotMeasured).count();
     match (t.grade, t.percent_met) {
         (Some(grade), Some(pct)) => format!(

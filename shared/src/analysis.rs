@@ -35,6 +35,8 @@ pub struct Analysis {
     pub comparison: Comparison,
     /// Targets held against the optimized run's metrics and the cost reduction.
     pub targets: Evaluation,
+    /// The same targets held against the baseline run alone (no cost reduction).
+    pub baseline_targets: Evaluation,
     /// `None` when cost could not be computed (`cost_error` says why).
     pub cost: Option<CostComparison>,
     pub cost_error: Option<String>,
@@ -54,15 +56,19 @@ pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSetting
         Ok(cost) => (Some(cost), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    // The catalogue decoded cleanly inside `compare`, so this cannot fail here.
-    let mut values: Vec<MetricValue> = catalogue(optimized)
-        .map_err(|source| CompareError::Catalogue { which: "optimized", source })?
-        .iter()
-        .map(MetricValue::from)
-        .collect();
+    let mut values = run_values(optimized, "optimized")?;
     if let Some(cost) = &cost {
         values.extend(cost.metrics());
     }
     let targets = evaluate(&settings.targets, &values);
-    Ok(Analysis { comparison, targets, cost, cost_error })
+    let baseline_targets = evaluate(&settings.targets, &run_values(baseline, "baseline")?);
+    Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error })
+}
+
+fn run_values(report: &Report, which: &'static str) -> Result<Vec<MetricValue>, CompareError> {
+    Ok(catalogue(report)
+        .map_err(|source| CompareError::Catalogue { which, source })?
+        .iter()
+        .map(MetricValue::from)
+        .collect())
 }
