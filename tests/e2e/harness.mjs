@@ -71,11 +71,11 @@ export async function openApp(browser, url) {
   return { page, errors };
 }
 
-/** Runs the runner on its embedded default and returns { path, report }. */
-export async function makeReport(args = []) {
+/** Runs the runner on its embedded default and returns { path, dir, report }. */
+export async function makeReport({ label = "e2e", args = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "perfproof-e2e-"));
   const path = join(dir, "report.json");
-  execFileSync(runnerBin, ["run", "--duration", "1s", "--users", "4", "--label", "e2e", "-o", path, ...args], {
+  execFileSync(runnerBin, ["run", "-q", "--duration", "1s", "--users", "4", "--label", label, "-o", path, ...args], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   return { path, dir, report: JSON.parse(await readFile(path, "utf8")) };

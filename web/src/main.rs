@@ -4,12 +4,17 @@
 //!
 //! - [`upload`]: the drop zone and file picker, reading files into text.
 //! - [`report_view`]: one parsed report (run metadata and latency summaries), or its error.
+//! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
 
+mod analysis_view;
 mod report_view;
 mod upload;
 
 use leptos::prelude::*;
+use perfproof_shared::analysis::AnalysisSettings;
+use perfproof_shared::share::decode;
 
+use analysis_view::{AnalysisPanel, Selection};
 use report_view::{LoadedFile, ReportCard};
 use upload::DropZone;
 
@@ -17,10 +22,14 @@ fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The whole page: the drop zone, then one card per file dropped, newest first.
+/// The whole page: the drop zone, the analysis of two reports, then one card per
+/// file dropped, newest first. A share link in the URL fragment is loaded on start.
 #[component]
 fn App() -> impl IntoView {
     let (files, set_files) = signal(Vec::<LoadedFile>::new());
+    let selection = RwSignal::new(Selection::default());
+    let settings = RwSignal::new(AnalysisSettings::default());
+    let shared_error = load_share_link(set_files, selection, settings);
     let on_file = move |name: String, text: String| {
         let loaded = LoadedFile::parse(name, &text);
         set_files.update(|files| files.insert(0, loaded));
@@ -32,11 +41,51 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <DropZone on_file=on_file />
+            {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
+            <AnalysisPanel files=files selection=selection settings=settings />
             <section id="reports">
                 <For each=move || files.get() key=|file| file.id let:file>
                     <ReportCard file=file />
                 </For>
             </section>
         </main>
+    }
+}
+
+/// Loads the reports and view of a `#pp1.…` share link, if the page was opened with one.
+/// Returns the error to show when the link is damaged.
+fn load_share_link(
+    set_files: WriteSignal<Vec<LoadedFile>>,
+    selection: RwSignal<Selection>,
+    settings: RwSignal<AnalysisSettings>,
+) -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    if hash.len() <= 1 {
+        return None;
+    }
+    match decode(&hash) {
+        Ok(payload) => {
+            let files: Vec<LoadedFile> = payload
+                .reports
+                .into_iter()
+                .enumerate()
+                .map(|(i, report)| LoadedFile::from_report(format!("shared report {}", i + 1), report))
+                .collect();
+            let id_of = |index: Option<usize>| index.and_then(|i| files.get(i)).map(|f| f.id);
+            selection
+                .set(Selection { baseline: id_of(payload.view.baseline), optimized: id_of(payload.view.optimized) });
+            settings.update(|s| {
+                if let Some(threshold) = payload.view.threshold_pct {
+                    s.compare.threshold = threshold / 100.0;
+                }
+                if let Some(cost) = payload.view.cost {
+                    s.cost = cost;
+                }
+            });
+            // Newest first, as dropped files are.
+            set_files.set(files.into_iter().rev().collect());
+            None
+        }
+        Err(e) => Some(format!("This share link could not be opened: {e}")),
     }
 }

@@ -16,15 +16,21 @@ pub struct LoadedFile {
     pub parsed: Result<Report, String>,
 }
 
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
 impl LoadedFile {
     pub fn parse(name: String, text: &str) -> Self {
-        static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
         let parsed = if text.is_empty() {
             Err("the file is empty or could not be read as text".to_string())
         } else {
             parse_report(text).map_err(|e| e.to_string())
         };
         LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed }
+    }
+
+    /// A report that arrived already parsed (from a share link).
+    pub fn from_report(name: String, report: Report) -> Self {
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report) }
     }
 }
 

@@ -1,0 +1,88 @@
+// Two reports in the page: the analysis (grade, verdicts, cost) equals what
+// `perfproof compare --json` computes from the same files, cost inputs are
+// editable, and a share link reopens the same analysis in a fresh page.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { serveDist, launchBrowser, openApp, makeReport, runnerBin } from "./harness.mjs";
+
+let server;
+let browser;
+let baseline;
+let optimized;
+let expected;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
+  optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  let out;
+  try {
+    out = execFileSync(runnerBin, ["compare", baseline.path, optimized.path, "--json"]);
+  } catch (e) {
+    out = e.stdout; // non-zero exit codes carry verdicts, the JSON is still printed
+  }
+  expected = JSON.parse(out.toString());
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const gradeOf = (analysis) => analysis.targets.grade ?? "no grade";
+const verdictOf = (analysis, key) =>
+  analysis.comparison.metrics.find((m) => m.key === key).verdict.replaceAll("_", " ");
+
+async function loadBoth(page) {
+  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+  await page.getByTestId("analysis").waitFor();
+  await page.getByTestId("grade").waitFor();
+}
+
+test("the page's analysis equals the CLI's", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await loadBoth(page);
+  assert.equal(await page.getByTestId("grade").textContent(), gradeOf(expected));
+  for (const key of ["http.demo.latency.p50", "http.demo.latency.p95", "http.demo.throughput_rps"]) {
+    const row = page.locator(`[data-testid="metric"][data-key="${key}"]`);
+    assert.equal(await row.getByTestId("verdict").textContent(), verdictOf(expected, key), key);
+  }
+  assert.equal(
+    await page.getByTestId("cost-reduction").textContent(),
+    `${expected.cost.reduction_pct.toFixed(1)} %`,
+  );
+  assert.deepEqual(errors, []);
+});
+
+test("editing the traffic re-prices the change", async () => {
+  const { page } = await openApp(browser, server.url);
+  await loadBoth(page);
+  const before = await page.getByTestId("cost").textContent();
+  await page.getByTestId("requests-per-day").fill("900000000");
+  await page.getByTestId("requests-per-day").dispatchEvent("change");
+  await page.waitForFunction(
+    (previous) => document.querySelector('[data-testid="cost"]').textContent !== previous,
+    before,
+  );
+  assert.notEqual(await page.getByTestId("cost").textContent(), before);
+});
+
+test("a share link reopens the same analysis in a new page", async () => {
+  const { page } = await openApp(browser, server.url);
+  await loadBoth(page);
+  await page.getByTestId("share").click();
+  const link = await page.getByTestId("share-link").inputValue();
+  assert.match(link, /#pp1\./);
+  const fresh = await browser.newPage();
+  await fresh.goto(link);
+  await fresh.getByTestId("grade").waitFor();
+  assert.equal(await fresh.getByTestId("grade").textContent(), gradeOf(expected));
+  assert.equal(await fresh.getByTestId("report").count(), 2);
+
+  const damaged = await browser.newPage();
+  await damaged.goto(`${server.url}#pp1.not-a-real-link`);
+  await damaged.getByTestId("share-error").waitFor();
+  assert.match(await damaged.getByTestId("share-error").textContent(), /damaged/);
+});

@@ -1,0 +1,298 @@
+//! The before/after analysis: pick a baseline and an optimized report, read the
+//! grade, the targets, the comparison with its verdicts, and the 30-day cost and
+//! ROI with editable inputs; share it all as a link. Computed by
+//! `perfproof_shared::analysis::analyze`, the same code as `perfproof compare`.
+
+use leptos::prelude::*;
+use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
+use perfproof_shared::compare::Verdict;
+use perfproof_shared::cost::CostStatus;
+use perfproof_shared::share::{encode, SharePayload, ViewSettings};
+use perfproof_shared::targets::Status;
+use perfproof_shared::Report;
+
+use crate::report_view::LoadedFile;
+
+/// Which loaded files are compared, by file id.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Selection {
+    pub baseline: Option<usize>,
+    pub optimized: Option<usize>,
+}
+
+impl Selection {
+    /// Keeps valid choices; otherwise picks a report labelled `baseline` (or the
+    /// oldest) as baseline and the newest other one as optimized.
+    pub fn settle(self, files: &[LoadedFile]) -> Selection {
+        let valid: Vec<&LoadedFile> = files.iter().filter(|f| f.parsed.is_ok()).collect();
+        let exists = |id: Option<usize>| id.filter(|id| valid.iter().any(|f| f.id == *id));
+        let oldest_first = || valid.iter().rev();
+        let baseline = exists(self.baseline).or_else(|| {
+            oldest_first()
+                .find(|f| f.parsed.as_ref().is_ok_and(|r| r.run.label == "baseline"))
+                .or_else(|| oldest_first().next())
+                .map(|f| f.id)
+        });
+        let optimized = exists(self.optimized)
+            .filter(|id| Some(*id) != baseline)
+            .or_else(|| valid.iter().find(|f| Some(f.id) != baseline).map(|f| f.id));
+        Selection { baseline, optimized }
+    }
+}
+
+fn report_of(files: &[LoadedFile], id: Option<usize>) -> Option<Report> {
+    files.iter().find(|f| Some(f.id) == id).and_then(|f| f.parsed.clone().ok())
+}
+
+/// The analysis panel; shows nothing until two valid reports are loaded.
+#[component]
+pub fn AnalysisPanel(
+    files: ReadSignal<Vec<LoadedFile>>,
+    selection: RwSignal<Selection>,
+    settings: RwSignal<AnalysisSettings>,
+) -> impl IntoView {
+    let chosen = Memo::new(move |_| {
+        let files = files.get();
+        let s = selection.get().settle(&files);
+        report_of(&files, s.baseline).zip(report_of(&files, s.optimized))
+    });
+    let result =
+        Memo::new(move |_| chosen.get().map(|(a, b)| analyze(&a, &b, &settings.get()).map_err(|e| e.to_string())));
+    let share_link = RwSignal::new(None::<String>);
+    let share = move |_| {
+        if let Some((a, b)) = chosen.get_untracked() {
+            let s = settings.get_untracked();
+            let payload = SharePayload {
+                reports: vec![a, b],
+                view: ViewSettings {
+                    baseline: Some(0),
+                    optimized: Some(1),
+                    threshold_pct: Some(s.compare.threshold * 100.0),
+                    cost: Some(s.cost),
+                },
+            };
+            let fragment = encode(&payload);
+            let window = web_sys::window().expect("a browser window");
+            let _ = window.location().set_hash(&fragment);
+            share_link.set(window.location().href().ok());
+        }
+    };
+    move || {
+        let files_now = files.get();
+        if files_now.iter().filter(|f| f.parsed.is_ok()).count() < 2 {
+            return view! {
+                <p class="hint">"Drop a baseline and an optimized report to compare them."</p>
+            }
+            .into_any();
+        }
+        let current = selection.get().settle(&files_now);
+        view! {
+            <section class="card analysis" data-testid="analysis">
+                <h2>"Before and after"</h2>
+                <div class="pickers">
+                    <ReportPicker label="baseline" files=files_now.clone() chosen=current.baseline
+                        on_pick=move |id| selection.update(|s| s.baseline = Some(id)) />
+                    <ReportPicker label="optimized" files=files_now chosen=current.optimized
+                        on_pick=move |id| selection.update(|s| s.optimized = Some(id)) />
+                    <button data-testid="share" on:click=share>"Share link"</button>
+                </div>
+                {move || share_link.get().map(|link| view! {
+                    <input class="share-link" data-testid="share-link" readonly prop:value=link />
+                })}
+                {move || match result.get() {
+                    Some(Ok(analysis)) => view! { <AnalysisBody analysis=analysis settings=settings /> }.into_any(),
+                    Some(Err(message)) => view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any(),
+                    None => view! { <p class="hint">"Pick two different reports."</p> }.into_any(),
+                }}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn ReportPicker(
+    label: &'static str,
+    files: Vec<LoadedFile>,
+    chosen: Option<usize>,
+    on_pick: impl Fn(usize) + 'static,
+) -> impl IntoView {
+    let options = files
+        .into_iter()
+        .filter_map(|f| f.parsed.as_ref().ok().map(|r| (f.id, format!("{} ({})", r.run.label, f.name))))
+        .map(|(id, text)| view! { <option value=id.to_string() selected=Some(id) == chosen>{text}</option> })
+        .collect_view();
+    view! {
+        <label>
+            {label} " "
+            <select data-testid=format!("pick-{label}")
+                on:change=move |ev| {
+                    if let Ok(id) = event_target_value(&ev).parse() {
+                        on_pick(id);
+                    }
+                }>
+                {options}
+            </select>
+        </label>
+    }
+}
+
+fn fmt(value: f64, unit: &str) -> String {
+    let digits = if value.abs() >= 100.0 {
+        1
+    } else if value.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
+    match unit {
+        "count" => format!("{value:.0}"),
+        "USD" => format!("${value:.2}"),
+        _ => format!("{value:.digits$} {unit}"),
+    }
+}
+
+#[component]
+fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+    let grade = analysis.targets.grade.map_or("no grade".to_string(), |g| g.label().to_string());
+    let met = format!(
+        "{} of {} measured targets met; {} not measured",
+        analysis.targets.met,
+        analysis.targets.measured,
+        analysis.targets.results.iter().filter(|r| r.status == Status::NotMeasured).count()
+    );
+    let targets = analysis
+        .targets
+        .results
+        .iter()
+        .map(|r| {
+            let class = match r.status {
+                Status::Met | Status::Exceeded => "good",
+                Status::Missed => "bad",
+                _ => "muted",
+            };
+            view! {
+                <tr>
+                    <th scope="row">{r.name.clone()}</th>
+                    <td class="key">{r.metric.clone()}</td>
+                    <td>{r.value.map(|v| fmt(v, &r.unit)).unwrap_or_default()}</td>
+                    <td>{r.rule.clone()}</td>
+                    <td class=class>{r.status.label()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let rows = analysis
+        .comparison
+        .metrics
+        .iter()
+        .filter(|m| !m.key.contains(".endpoint."))
+        .map(|m| {
+            let class = match m.verdict {
+                Verdict::Improved => "good",
+                Verdict::Regressed => "bad",
+                _ => "muted",
+            };
+            view! {
+                <tr data-testid="metric" data-key=m.key.clone()>
+                    <th scope="row" class="key">{m.key.clone()}</th>
+                    <td>{fmt(m.baseline, &m.unit)}</td>
+                    <td>{fmt(m.optimized, &m.unit)}</td>
+                    <td>{m.change_pct.map_or("n/a".into(), |p| format!("{p:+.1} %"))}</td>
+                    <td>{m.factor.zip(m.category).map_or("n/a".into(), |(f, c)| format!("{f:.2}x {}", c.label()))}</td>
+                    <td class=class data-testid="verdict">{m.verdict.label()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="grade-line">
+            <span class="grade" data-testid="grade">{grade}</span>
+            <span class="meta">{met}</span>
+        </div>
+        <table class="targets">
+            <thead><tr><th>"target"</th><th>"metric"</th><th>"value"</th><th>"rule"</th><th>"status"</th></tr></thead>
+            <tbody>{targets}</tbody>
+        </table>
+        <table class="comparison">
+            <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <CostView analysis=analysis settings=settings />
+    }
+}
+
+/// One editable number of the cost model.
+#[component]
+fn CostInput(
+    label: &'static str,
+    testid: &'static str,
+    settings: RwSignal<AnalysisSettings>,
+    get: fn(&AnalysisSettings) -> f64,
+    set: fn(&mut AnalysisSettings, f64),
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="number" step="any" min="0" data-testid=testid
+                prop:value=move || get(&settings.get()).to_string()
+                on:change=move |ev| {
+                    if let Ok(value) = event_target_value(&ev).parse::<f64>() {
+                        if value.is_finite() && value >= 0.0 {
+                            settings.update(|s| set(s, value));
+                        }
+                    }
+                } />
+        </label>
+    }
+}
+
+#[component]
+fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+    let summary = match (&analysis.cost, &analysis.cost_error) {
+        (Some(cost), _) => {
+            let status = match cost.status {
+                CostStatus::BelowTarget => "below the 25–35 % target",
+                CostStatus::MeetsTarget => "meets the 25–35 % target",
+                CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
+            };
+            let roi = &cost.roi;
+            view! {
+                <p data-testid="cost">
+                    "30 days: " <strong>{format!("${:.2}", cost.baseline.total_30_days_usd)}</strong>
+                    " → " <strong>{format!("${:.2}", cost.optimized.total_30_days_usd)}</strong>
+                    {format!(" ({} → {} instances at day 30); reduction ", cost.baseline.instances_day_30, cost.optimized.instances_day_30)}
+                    <strong data-testid="cost-reduction">{format!("{:.1} %", cost.reduction_pct)}</strong>
+                    {format!(", {status}.")}
+                </p>
+                <p data-testid="roi">
+                    {format!(
+                        "ROI: annual saving ${:.0}, ROI {}, payback {}.",
+                        roi.annual_saving_usd,
+                        roi.roi_pct.map_or("n/a".into(), |p| format!("{p:.0} %")),
+                        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{d:.0} days"))
+                    )}
+                </p>
+            }
+            .into_any()
+        }
+        (None, error) => {
+            view! { <p class="muted">{format!("Cost not computed: {}", error.clone().unwrap_or_default())}</p> }
+                .into_any()
+        }
+    };
+    view! {
+        <h3>"Cost and ROI"</h3>
+        {summary}
+        <div class="cost-inputs">
+            <CostInput label="requests/day" testid="requests-per-day" settings=settings
+                get=|s| s.cost.traffic.requests_per_day set=|s, v| s.cost.traffic.requests_per_day = v />
+            <CostInput label="instance $/hour" testid="instance-price" settings=settings
+                get=|s| s.cost.pricing.instance_hourly_usd set=|s, v| s.cost.pricing.instance_hourly_usd = v />
+            <CostInput label="growth %/month" testid="growth" settings=settings
+                get=|s| s.cost.traffic.monthly_growth_pct set=|s, v| s.cost.traffic.monthly_growth_pct = v />
+            <CostInput label="engineering cost $" testid="engineering-cost" settings=settings
+                get=|s| s.cost.engineering_cost() set=|s, v| s.cost.engineering_cost_usd = Some(v) />
+        </div>
+    }
+}
