@@ -165,7 +165,7 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
     Ok(())
 }
 
-/// A name made safe as one key segment: dots and spaces become `_`.
+/// A name made safe as one key segment: dots, `*` (the target wildcard) and spaces become `_`.
 pub fn key_segment(name: &str) -> String {
-    name.chars().map(|c| if c == '.' || c.is_whitespace() { '_' } else { c }).collect()
+    name.chars().map(|c| if c == '.' || c == '*' || c.is_whitespace() { '_' } else { c }).collect()
 }
