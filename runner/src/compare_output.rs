@@ -10,6 +10,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
+use perfproof_shared::metrics::format_value;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 
 /// Which metrics a table shows.
@@ -21,35 +22,6 @@ pub struct Detail {
 
 fn shown(analysis: &Analysis, detail: Detail) -> impl Iterator<Item = &MetricComparison> {
     analysis.comparison.metrics.iter().filter(move |m| detail.all || !m.key.contains(".endpoint."))
-}
-
-fn number(value: f64, unit: &str) -> String {
-    let digits = if value.abs() >= 100.0 {
-        1
-    } else if value.abs() >= 1.0 {
-        2
-    } else {
-        3
-    };
-    match unit {
-        "count" => format!("{value:.0}"),
-        "USD" => format!("${value:.2}"),
-        _ => format!("{value:.digits$} {unit}"),
-    }
-}
-
-fn change(m: &MetricComparison) -> String {
-    match m.change_pct {
-        Some(pct) => format!("{pct:+.1} %"),
-        None => "n/a".into(),
-    }
-}
-
-fn factor(m: &MetricComparison) -> String {
-    match (m.factor, m.category) {
-        (Some(f), Some(c)) => format!("{f:.2}x {}", c.label()),
-        _ => "n/a".into(),
-    }
 }
 
 /// The target results that concern one metric.
@@ -80,10 +52,10 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         };
         table.add_row(vec![
             Cell::new(&m.key),
-            Cell::new(number(m.baseline, &m.unit)),
-            Cell::new(number(m.optimized, &m.unit)),
-            Cell::new(change(m)),
-            Cell::new(factor(m)),
+            Cell::new(format_value(m.baseline, &m.unit)),
+            Cell::new(format_value(m.optimized, &m.unit)),
+            Cell::new(m.change_text()),
+            Cell::new(m.factor_text()),
             Cell::new(m.verdict.label()).fg(colour),
             Cell::new(target_cell(target_of(analysis, &m.key))),
         ]);
@@ -121,7 +93,7 @@ pub fn targets_table(evaluation: &Evaluation) -> Table {
         table.add_row(vec![
             Cell::new(&r.name),
             Cell::new(&r.metric),
-            Cell::new(r.value.map_or(String::new(), |v| number(v, &r.unit))),
+            Cell::new(r.value.map_or(String::new(), |v| format_value(v, &r.unit))),
             Cell::new(&r.rule),
             Cell::new(r.status.label()).fg(colour),
         ]);
@@ -155,11 +127,7 @@ fn cost_lines(analysis: &Analysis) -> String {
     let Some(cost) = &analysis.cost else {
         return format!("cost: not computed ({})", analysis.cost_error.as_deref().unwrap_or("unknown reason"));
     };
-    let status = match cost.status {
-        CostStatus::BelowTarget => "below the 25–35 % target",
-        CostStatus::MeetsTarget => "meets the 25–35 % target",
-        CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
-    };
+    let status = cost.status.label();
     let roi = &cost.roi;
     let mut out = format!(
         "30-day cost at {:.0} requests/day (+{:.0} %/month): ${:.2} → ${:.2} ({:.0} → {:.0} instances at day 30), reduction {:.1} %, {status}",
@@ -198,10 +166,10 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             md,
             "| `{}` | {} | {} | {} | {} | {verdict} | {} |",
             m.key,
-            number(m.baseline, &m.unit),
-            number(m.optimized, &m.unit),
-            change(m),
-            factor(m),
+            format_value(m.baseline, &m.unit),
+            format_value(m.optimized, &m.unit),
+            m.change_text(),
+            m.factor_text(),
             target_cell(target_of(analysis, &m.key))
         );
     }
@@ -212,7 +180,7 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             "| {} | `{}` | {} | {} | {} |",
             r.name,
             r.metric,
-            r.value.map_or(String::new(), |v| number(v, &r.unit)),
+            r.value.map_or(String::new(), |v| format_value(v, &r.unit)),
             r.rule,
             r.status.label()
         );
@@ -241,7 +209,7 @@ pub fn junit(analysis: &Analysis) -> String {
             );
         } else if r.status == Status::Missed {
             failures += 1;
-            let value = r.value.map_or(String::new(), |v| number(v, &r.unit));
+            let value = r.value.map_or(String::new(), |v| format_value(v, &r.unit));
             let _ = writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"><failure message=\"{} is {}, target {}\"/></testcase>", xml(&r.name), xml(&r.metric), xml(&r.metric), xml(&value), xml(&r.rule));
         } else {
             let _ =
@@ -256,7 +224,7 @@ pub fn junit(analysis: &Analysis) -> String {
         count += 1;
         if m.verdict == Verdict::Regressed {
             failures += 1;
-            let _ = writeln!(cases, "    <testcase classname=\"regressions\" name=\"{}\"><failure message=\"regressed: {} → {} ({})\"/></testcase>", xml(&m.key), xml(&number(m.baseline, &m.unit)), xml(&number(m.optimized, &m.unit)), xml(&change(m)));
+            let _ = writeln!(cases, "    <testcase classname=\"regressions\" name=\"{}\"><failure message=\"regressed: {} → {} ({})\"/></testcase>", xml(&m.key), xml(&format_value(m.baseline, &m.unit)), xml(&format_value(m.optimized, &m.unit)), xml(&m.change_text()));
         } else {
             let _ = writeln!(cases, "    <testcase classname=\"regressions\" name=\"{}\"/>", xml(&m.key));
         }
@@ -315,7 +283,7 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
             "{} misses its target ({} is {}, target {}): profile this path before shipping",
             r.name,
             r.metric,
-            r.value.map_or(String::new(), |v| number(v, &r.unit)),
+            r.value.map_or(String::new(), |v| format_value(v, &r.unit)),
             r.rule
         ));
     }

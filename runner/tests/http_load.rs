@@ -18,8 +18,8 @@ use perfproof::config::{self, FileConfig};
 use perfproof_shared::report::HttpErrorKind;
 use tokio::sync::watch;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_request_the_server_sees_is_counted_once() {
+/// A server answering `hello` on `/` that counts the requests it saw.
+async fn counting_server() -> (String, Arc<AtomicU64>) {
     let hits = Arc::new(AtomicU64::new(0));
     let counter = hits.clone();
     let base = serve(Router::new().route(
@@ -30,6 +30,12 @@ async fn every_request_the_server_sees_is_counted_once() {
         }),
     ))
     .await;
+    (base, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_the_server_sees_is_counted_once() {
+    let (base, hits) = counting_server().await;
     let result = run(&plan(&closed(&format!("{base}/"), 4, Duration::from_millis(800)))).await;
 
     let served = hits.load(Ordering::SeqCst);
@@ -47,16 +53,7 @@ async fn every_request_the_server_sees_is_counted_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warm_up_requests_are_excluded() {
-    let hits = Arc::new(AtomicU64::new(0));
-    let counter = hits.clone();
-    let base = serve(Router::new().route(
-        "/",
-        get(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            async { "ok" }
-        }),
-    ))
-    .await;
+    let (base, hits) = counting_server().await;
     let mut args = closed(&format!("{base}/"), 2, Duration::from_millis(500));
     args.warmup = Some(Duration::from_millis(500));
     let result = run(&plan(&args)).await;

@@ -125,6 +125,21 @@ pub struct MetricComparison {
     pub interval: Option<Interval>,
 }
 
+impl MetricComparison {
+    /// The relative change as people read it (`-12.3 %`, or `n/a` from a zero baseline).
+    pub fn change_text(&self) -> String {
+        self.change_pct.map_or("n/a".into(), |pct| format!("{pct:+.1} %"))
+    }
+
+    /// The improvement factor with its category (`2.41x excellent`), or `n/a`.
+    pub fn factor_text(&self) -> String {
+        match (self.factor, self.category) {
+            (Some(f), Some(c)) => format!("{f:.2}x {}", c.label()),
+            _ => "n/a".into(),
+        }
+    }
+}
+
 /// Two reports compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Comparison {

@@ -132,6 +132,16 @@ pub enum CostStatus {
     ExceedsTarget,
 }
 
+impl CostStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            CostStatus::BelowTarget => "below the 25–35 % target",
+            CostStatus::MeetsTarget => "meets the 25–35 % target",
+            CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
+        }
+    }
+}
+
 /// Return on the engineering investment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Roi {

@@ -169,3 +169,20 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
 pub fn key_segment(name: &str) -> String {
     name.chars().map(|c| if c == '.' || c == '*' || c.is_whitespace() { '_' } else { c }).collect()
 }
+
+/// A value with its unit as people read it: 3 significant-ish decimals for small
+/// values, fewer for large ones; counts bare, dollars with `$`.
+pub fn format_value(value: f64, unit: &str) -> String {
+    let digits = if value.abs() >= 100.0 {
+        1
+    } else if value.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
+    match unit {
+        "count" => format!("{value:.0}"),
+        "USD" => format!("${value:.2}"),
+        _ => format!("{value:.digits$} {unit}"),
+    }
+}

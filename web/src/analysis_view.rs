@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
 use perfproof_shared::compare::Verdict;
-use perfproof_shared::cost::CostStatus;
+use perfproof_shared::metrics::format_value;
 use perfproof_shared::share::{encode, SharePayload, ViewSettings};
 use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
@@ -137,21 +137,6 @@ fn ReportPicker(
     }
 }
 
-fn fmt(value: f64, unit: &str) -> String {
-    let digits = if value.abs() >= 100.0 {
-        1
-    } else if value.abs() >= 1.0 {
-        2
-    } else {
-        3
-    };
-    match unit {
-        "count" => format!("{value:.0}"),
-        "USD" => format!("${value:.2}"),
-        _ => format!("{value:.digits$} {unit}"),
-    }
-}
-
 #[component]
 fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
     let grade = analysis.targets.grade.map_or("no grade".to_string(), |g| g.label().to_string());
@@ -175,7 +160,7 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
                 <tr>
                     <th scope="row">{r.name.clone()}</th>
                     <td class="key">{r.metric.clone()}</td>
-                    <td>{r.value.map(|v| fmt(v, &r.unit)).unwrap_or_default()}</td>
+                    <td>{r.value.map(|v| format_value(v, &r.unit)).unwrap_or_default()}</td>
                     <td>{r.rule.clone()}</td>
                     <td class=class>{r.status.label()}</td>
                 </tr>
@@ -196,10 +181,10 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
             view! {
                 <tr data-testid="metric" data-key=m.key.clone()>
                     <th scope="row" class="key">{m.key.clone()}</th>
-                    <td>{fmt(m.baseline, &m.unit)}</td>
-                    <td>{fmt(m.optimized, &m.unit)}</td>
-                    <td>{m.change_pct.map_or("n/a".into(), |p| format!("{p:+.1} %"))}</td>
-                    <td>{m.factor.zip(m.category).map_or("n/a".into(), |(f, c)| format!("{f:.2}x {}", c.label()))}</td>
+                    <td>{format_value(m.baseline, &m.unit)}</td>
+                    <td>{format_value(m.optimized, &m.unit)}</td>
+                    <td>{m.change_text()}</td>
+                    <td>{m.factor_text()}</td>
                     <td class=class data-testid="verdict">{m.verdict.label()}</td>
                 </tr>
             }
@@ -251,11 +236,7 @@ fn CostInput(
 fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
     let summary = match (&analysis.cost, &analysis.cost_error) {
         (Some(cost), _) => {
-            let status = match cost.status {
-                CostStatus::BelowTarget => "below the 25–35 % target",
-                CostStatus::MeetsTarget => "meets the 25–35 % target",
-                CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
-            };
+            let status = cost.status.label();
             let roi = &cost.roi;
             view! {
                 <p data-testid="cost">
