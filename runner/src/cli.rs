@@ -12,7 +12,7 @@ use crate::demo_server::Profile;
 ///
 /// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid
 /// arguments; 3 `compare`: targets missed; 4 `compare`: a metric regressed; 5 both;
-/// 130 interrupted (the report of what was measured is still written).
+/// 6 `history`: alerts; 130 interrupted (the report of what was measured is still written).
 #[derive(Debug, Parser)]
 #[command(name = "perfproof", version, about, long_about = None)]
 pub struct Cli {
@@ -36,6 +36,11 @@ pub enum Command {
     Compare(CompareArgs),
     /// Merge the shards of a distributed run (or repeated trials) into one report, exactly.
     Merge(MergeArgs),
+    /// Trends over many reports: per-metric slope with its interval, and alerts.
+    ///
+    /// Exit codes: 0 no alert; 6 alerts (a target newly missed, or a run worse than
+    /// the median of the previous ones).
+    History(HistoryArgs),
     /// List every metric of a report, with its key, value and unit, and grade the run against the targets.
     Metrics(MetricsArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
@@ -201,4 +206,23 @@ pub struct MergeArgs {
     /// The reports are trials run one after another (default: shards run at the same time).
     #[arg(long)]
     pub trials: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Reports of the same workload over time (any order: sorted by start time).
+    #[arg(required = true, num_args = 2..)]
+    pub reports: Vec<PathBuf>,
+    /// Targets file (TOML) replacing the default targets.
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
+    /// Alert when the newest run is worse than the median of the previous runs by this much, in percent.
+    #[arg(long, default_value_t = 10.0)]
+    pub threshold: f64,
+    /// How many previous runs form the rolling baseline.
+    #[arg(long, default_value_t = 5)]
+    pub window: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

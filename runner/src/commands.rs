@@ -10,10 +10,13 @@ use perfproof_shared::merge::{merge, MergeKind};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::{json_schema, RunMeta, Workload};
 use perfproof_shared::targets::{default_targets, evaluate, parse_targets};
+use perfproof_shared::trend::{self, TrendSettings};
 use perfproof_shared::{parse_report, Report, SCHEMA_ID};
 use tokio::sync::watch;
 
-use crate::cli::{AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, MergeArgs, MetricsArgs, RunArgs, ServeArgs};
+use crate::cli::{
+    AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, HistoryArgs, MergeArgs, MetricsArgs, RunArgs, ServeArgs,
+};
 use crate::compare_output::{self, Detail};
 use crate::config::{self, FileConfig, Model};
 use crate::demo_server::{self, DemoServer, Profile};
@@ -33,6 +36,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare(args),
         Command::Metrics(args) => metrics(args),
         Command::Merge(args) => merge_reports(args),
+        Command::History(args) => history(args),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&json_schema())?);
             Ok(ExitCode::SUCCESS)
@@ -176,9 +180,8 @@ fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
     let mut settings = AnalysisSettings::default();
     settings.compare.threshold = args.threshold / 100.0;
     settings.compare.confidence = args.confidence / 100.0;
-    if let Some(path) = &args.targets {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        settings.targets = parse_targets(&text).with_context(|| format!("{}", path.display()))?;
+    if args.targets.is_some() {
+        settings.targets = targets_from(args.targets.as_deref())?;
     }
     if let Some(path) = &args.cost {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -218,6 +221,33 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         eprintln!("wrote {} into {}", written.join(", "), dir.display());
     }
     Ok(verdict_code(&analysis))
+}
+
+/// Exit code of `history` when it raised alerts.
+pub const EXIT_ALERTS: u8 = 6;
+
+fn targets_from(path: Option<&Path>) -> anyhow::Result<Vec<perfproof_shared::targets::Target>> {
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            parse_targets(&text).with_context(|| format!("{}", path.display()))
+        }
+        None => Ok(default_targets()),
+    }
+}
+
+fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let reports = args.reports.iter().map(|p| read_report(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let targets = targets_from(args.targets.as_deref())?;
+    let settings =
+        TrendSettings { window: args.window.max(1), threshold: args.threshold / 100.0, ..TrendSettings::default() };
+    let history = trend::history(&reports, &targets, settings)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&history)?);
+    } else {
+        compare_output::print_history(&history);
+    }
+    Ok(if history.alerts.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ALERTS) })
 }
 
 fn metrics(args: MetricsArgs) -> anyhow::Result<ExitCode> {

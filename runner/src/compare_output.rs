@@ -1,6 +1,6 @@
 //! How an analysis is shown: a terminal table, Markdown (CI job summaries, PR
 //! comments), JUnit XML (CI systems), and the per-area files and plain-text
-//! validation summary of the original framework's `compare` mode.
+//! validation summary of the original framework's `compare` mode; and trends.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,6 +12,7 @@ use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::metrics::format_value;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
+use perfproof_shared::trend::History;
 
 /// Which metrics a table shows.
 #[derive(Debug, Clone, Copy)]
@@ -311,4 +312,39 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
         );
     }
     out
+}
+
+/// Trends (newest value, slope per day with its interval) and alerts.
+pub fn print_history(history: &History) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "metric",
+        "runs",
+        "first",
+        "newest",
+        "slope per day",
+        "trend",
+    ]);
+    for t in history.trends.iter().filter(|t| !t.key.contains(".endpoint.")) {
+        let (Some(first), Some(last)) = (t.points.first(), t.points.last()) else { continue };
+        let slope = t.slope_per_day.map_or("n/a (needs 3 runs)".into(), |(s, ci)| {
+            format!("{s:+.3} [{:+.3}, {:+.3}] {}", ci.low, ci.high, t.unit)
+        });
+        let verdict = if t.worsening { Cell::new("worsening").fg(Color::Red) } else { Cell::new("") };
+        table.add_row(vec![
+            Cell::new(&t.key),
+            Cell::new(t.points.len()),
+            Cell::new(format_value(first.value, &t.unit)),
+            Cell::new(format_value(last.value, &t.unit)),
+            Cell::new(slope),
+            verdict,
+        ]);
+    }
+    println!("{table}");
+    if history.alerts.is_empty() {
+        println!("no alerts");
+    }
+    for alert in &history.alerts {
+        println!("alert [{}]: {}", alert.run, alert.message);
+    }
 }

@@ -206,3 +206,23 @@ fn demo_runs_both_profiles_and_compares_them() {
     assert!(p50.contains("improved"), "{p50}");
     assert!(stdout.contains("grade"));
 }
+
+#[test]
+fn history_alerts_when_the_newest_run_is_worse() {
+    let (dir, baseline, optimized) = reports();
+    let out = perfproof().arg("history").args([optimized, baseline]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", ok(&out));
+    assert!(ok(&out).contains("http.demo.latency.p95"));
+
+    // The slow baseline, run again later: the newest run is worse than the rolling baseline.
+    let mut later: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    later["run"]["started_at"] = "2099-01-01T00:00:00Z".into();
+    later["run"]["label"] = "later".into();
+    let later_path = dir.path().join("later.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    let out = perfproof().arg("history").args([baseline, optimized, &later_path]).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alerts = json["alerts"].as_array().unwrap();
+    assert!(alerts.iter().any(|a| a["key"] == "http.demo.latency.p50" && a["run"] == "later"), "{alerts:?}");
+}
