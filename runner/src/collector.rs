@@ -126,47 +126,50 @@ pub struct Collector {
     endpoints: Vec<Tally>,
     second: Option<(u32, Tally)>,
     timeline: Vec<TimelinePoint>,
+    /// Open model only: requests have a schedule to keep (or miss).
+    scheduled: bool,
     uncorrected_us: Histogram<u64>,
     lag_us: Histogram<u64>,
     late: u64,
-    warmup_requests: u64,
     live: Live,
 }
 
 impl Collector {
-    pub fn new(measure_start: Instant, endpoints: usize) -> Self {
+    /// `scheduled`: the open model, whose uncorrected latency and schedule lag are kept too.
+    pub fn new(measure_start: Instant, endpoints: usize, scheduled: bool) -> Self {
         Collector {
             measure_start,
             total: Tally::default(),
             endpoints: (0..endpoints).map(|_| Tally::default()).collect(),
             second: None,
             timeline: Vec::new(),
+            scheduled,
             uncorrected_us: new_histogram(),
             lag_us: new_histogram(),
             late: 0,
-            warmup_requests: 0,
             live: Live::default(),
         }
     }
 
-    /// Adds one finished request. Requests due during the warm-up are only counted as such.
+    /// Adds one finished request; requests due during the warm-up are left out.
     pub fn record(&mut self, sample: &Sample) {
         if sample.due < self.measure_start {
-            self.warmup_requests += 1;
             return;
         }
         let corrected = micros(sample.done.saturating_duration_since(sample.due));
-        let lag = sample.sent.saturating_duration_since(sample.due);
         self.total.record(&sample.outcome, corrected);
         if let Some(endpoint) = self.endpoints.get_mut(sample.endpoint) {
             endpoint.record(&sample.outcome, corrected);
         }
-        if sample.outcome.error.is_none() {
-            record(&mut self.uncorrected_us, micros(sample.done.saturating_duration_since(sample.sent)));
-        }
-        record(&mut self.lag_us, micros(lag));
-        if lag > LATE_THRESHOLD {
-            self.late += 1;
+        if self.scheduled {
+            if sample.outcome.error.is_none() {
+                record(&mut self.uncorrected_us, micros(sample.done.saturating_duration_since(sample.sent)));
+            }
+            let lag = sample.sent.saturating_duration_since(sample.due);
+            record(&mut self.lag_us, micros(lag));
+            if lag > LATE_THRESHOLD {
+                self.late += 1;
+            }
         }
         let second =
             u32::try_from(sample.done.saturating_duration_since(self.measure_start).as_secs()).unwrap_or(u32::MAX);
@@ -244,7 +247,6 @@ impl Collector {
             uncorrected_us: self.uncorrected_us,
             lag_us: self.lag_us,
             late: self.late,
-            warmup_requests: self.warmup_requests,
         }
     }
 }
@@ -258,5 +260,4 @@ pub struct Collected {
     pub uncorrected_us: Histogram<u64>,
     pub lag_us: Histogram<u64>,
     pub late: u64,
-    pub warmup_requests: u64,
 }

@@ -287,10 +287,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let stop = stop_on_signals();
     let mut reports = Vec::new();
     for profile in [Profile::Baseline, Profile::Optimized] {
-        let label = match profile {
-            Profile::Baseline => "baseline",
-            Profile::Optimized => "optimized",
-        };
+        let label = profile.label();
         eprintln!("\n== demo: {label} profile ==");
         let run = RunArgs {
             users: Some(args.users),

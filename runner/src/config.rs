@@ -213,6 +213,7 @@ pub fn http_plan(file: HttpFile, args: &RunArgs) -> anyhow::Result<HttpPlan> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let think_time = duration_of("think_time", args.think_time, file.think_time.as_ref(), Duration::ZERO)?;
     let peak_stage = stages.iter().map(|s| s.target).fold(0.0, f64::max);
+    let stages_total: Duration = stages.iter().map(|s| s.duration).sum();
     let model = match args.rate.or(file.rate) {
         Some(rate) => {
             if !(rate.is_finite() && rate > 0.0) {
@@ -231,9 +232,6 @@ pub fn http_plan(file: HttpFile, args: &RunArgs) -> anyhow::Result<HttpPlan> {
             let users = users.max(peak_stage.ceil() as u32).max(1);
             Model::Closed { users, think_time, stages }
         }
-    };
-    let stages_total: Duration = match &model {
-        Model::Closed { stages, .. } | Model::Open { stages, .. } => stages.iter().map(|s| s.duration).sum(),
     };
     let duration = if stages_total.is_zero() {
         duration_of("duration", args.duration, file.duration.as_ref(), Duration::from_secs(10))?

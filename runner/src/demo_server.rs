@@ -39,6 +39,14 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile's name, also the label of its runs in `perfproof demo`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Profile::Baseline => "baseline",
+            Profile::Optimized => "optimized",
+        }
+    }
+
     fn pool_size(self) -> usize {
         match self {
             Profile::Baseline => 1,

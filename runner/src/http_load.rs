@@ -111,8 +111,9 @@ pub async fn run(plan: &HttpPlan, context: RunContext) -> anyhow::Result<HttpRes
 
     let progress = context.progress;
     let endpoint_count = plan.endpoints.len();
+    let scheduled = matches!(plan.model, Model::Open { .. });
     let collecting = tokio::spawn(async move {
-        let mut collector = Collector::new(measure_start, endpoint_count);
+        let mut collector = Collector::new(measure_start, endpoint_count, scheduled);
         let mut cpu = CpuSampler::new();
         let mut ticks = tokio::time::interval(Duration::from_secs(1));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -369,50 +370,27 @@ fn assemble(
     let stats = collected.total.stats()?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
-    let load = match &plan.model {
-        Model::Closed { users, think_time, stages } => LoadModel::Closed {
-            users: *users,
-            think_time_ms: think_time.as_secs_f64() * 1000.0,
-            stages: report_stages(stages),
-        },
-        Model::Open { rate, stages, max_in_flight } => {
-            LoadModel::Open { rate_rps: *rate, stages: report_stages(stages), max_in_flight: *max_in_flight }
-        }
-    };
-    let schedule = match &plan.model {
-        Model::Closed { .. } => None,
-        Model::Open { .. } => {
-            let target_rate_rps = mean_level(plan, duration_s);
-            let achieved_rate_rps = per_second(stats.requests);
-            let schedule = Schedule {
-                target_rate_rps,
-                achieved_rate_rps,
-                late_requests: collected.late,
-                late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
-                uncorrected_latency: Latency::from_histogram(&collected.uncorrected_us, TimeUnit::Microseconds)?,
-                lag: Latency::from_histogram(&collected.lag_us, TimeUnit::Microseconds)?,
-            };
-            let late_share = if stats.requests > 0 { collected.late as f64 / stats.requests as f64 } else { 0.0 };
-            if !limit_reached && achieved_rate_rps < 0.95 * target_rate_rps {
-                warnings.push(format!(
-                    "achieved {achieved_rate_rps:.1} req/s of the {target_rate_rps:.1} req/s asked for: the target or \
-                     the in-flight limit ({}) held the load back",
-                    match &plan.model {
-                        Model::Open { max_in_flight, .. } => *max_in_flight,
-                        Model::Closed { .. } => 0,
-                    }
-                ));
-            }
-            if late_share > 0.01 {
-                warnings.push(format!(
-                    "{:.1} % of requests were sent more than {} ms after their scheduled time: the generator could not \
-                     keep the schedule (latency still counts from the schedule)",
-                    late_share * 100.0,
-                    LATE_THRESHOLD.as_millis()
-                ));
-            }
-            Some(schedule)
-        }
+    let (load, schedule) = match &plan.model {
+        Model::Closed { users, think_time, stages } => (
+            LoadModel::Closed {
+                users: *users,
+                think_time_ms: think_time.as_secs_f64() * 1000.0,
+                stages: report_stages(stages),
+            },
+            None,
+        ),
+        Model::Open { rate, stages, max_in_flight } => (
+            LoadModel::Open { rate_rps: *rate, stages: report_stages(stages), max_in_flight: *max_in_flight },
+            Some(open_schedule(
+                plan,
+                *max_in_flight,
+                &collected,
+                stats.requests,
+                duration_s,
+                limit_reached,
+                &mut warnings,
+            )?),
+        ),
     };
     let busy = generator.cpu_percent_mean / (f64::from(generator.cores) * 100.0);
     if busy > 0.85 {
@@ -457,6 +435,43 @@ fn assemble(
         schedule,
         generator,
         warnings,
+    })
+}
+
+/// How well the open model kept its schedule, with the warnings that follow from it.
+fn open_schedule(
+    plan: &HttpPlan,
+    max_in_flight: u32,
+    collected: &Collected,
+    requests: u64,
+    duration_s: f64,
+    limit_reached: bool,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Schedule> {
+    let target_rate_rps = mean_level(plan, duration_s);
+    let achieved_rate_rps = if duration_s > 0.0 { requests as f64 / duration_s } else { 0.0 };
+    if !limit_reached && achieved_rate_rps < 0.95 * target_rate_rps {
+        warnings.push(format!(
+            "achieved {achieved_rate_rps:.1} req/s of the {target_rate_rps:.1} req/s asked for: the target or the \
+             in-flight limit ({max_in_flight}) held the load back"
+        ));
+    }
+    let late_share = if requests > 0 { collected.late as f64 / requests as f64 } else { 0.0 };
+    if late_share > 0.01 {
+        warnings.push(format!(
+            "{:.1} % of requests were sent more than {} ms after their scheduled time: the generator could not keep \
+             the schedule (latency still counts from the schedule)",
+            late_share * 100.0,
+            LATE_THRESHOLD.as_millis()
+        ));
+    }
+    Ok(Schedule {
+        target_rate_rps,
+        achieved_rate_rps,
+        late_requests: collected.late,
+        late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
+        uncorrected_latency: Latency::from_histogram(&collected.uncorrected_us, TimeUnit::Microseconds)?,
+        lag: Latency::from_histogram(&collected.lag_us, TimeUnit::Microseconds)?,
     })
 }
 

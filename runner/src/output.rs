@@ -99,7 +99,7 @@ pub fn summary_table(report: &Report) -> Table {
 
 fn stats_row(name: String, stats: &RequestStats, throughput: Option<f64>) -> Vec<Cell> {
     let l = &stats.latency;
-    let ms = |v: u64| format!("{:.3}", l.to_ms(v as f64));
+    let ms = |v: u64| l.ms_text(v);
     let s = &l.summary;
     vec![
         Cell::new(name),

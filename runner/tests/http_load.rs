@@ -12,9 +12,8 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use common::{closed, plan, run, run_with_stop, serve};
+use common::{closed, plan, plan_from_toml, run, run_with_stop, serve};
 use perfproof::cli::RunArgs;
-use perfproof::config::{self, FileConfig};
 use perfproof_shared::report::HttpErrorKind;
 use tokio::sync::watch;
 
@@ -206,7 +205,7 @@ async fn weighted_scenario_with_secret_headers_and_json_body() {
     )
     .await;
     std::env::set_var("PERFPROOF_TEST_API_TOKEN", "tok-123-secret");
-    let file: FileConfig = toml::from_str(&format!(
+    let plan = plan_from_toml(&format!(
         r#"
         label = "scenario"
         [http]
@@ -229,9 +228,7 @@ async fn weighted_scenario_with_secret_headers_and_json_body() {
         weight = 1
         body = {{ name = "widget", qty = 2 }}
         "#
-    ))
-    .unwrap();
-    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
+    ));
     let result = run(&plan).await;
 
     let seen = seen.lock().unwrap().clone();
@@ -271,7 +268,7 @@ async fn stop_signal_ends_the_run_promptly_with_what_was_measured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_model_stages_ramp_the_rate() {
     let base = serve(Router::new().route("/", get(|| async { "ok" }))).await;
-    let file: FileConfig = toml::from_str(&format!(
+    let plan = plan_from_toml(&format!(
         r#"
         [http]
         base_url = "{base}/"
@@ -283,9 +280,7 @@ async fn open_model_stages_ramp_the_rate() {
         duration = "1s"
         target = 200
         "#
-    ))
-    .unwrap();
-    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
+    ));
     assert_eq!(plan.duration, Duration::from_secs(2));
     let result = run(&plan).await;
     assert!((290..=305).contains(&result.stats.requests), "{} requests", result.stats.requests);
@@ -321,7 +316,7 @@ async fn closed_model_stages_ramp_the_users() {
         }),
     ))
     .await;
-    let file: FileConfig = toml::from_str(&format!(
+    let plan = plan_from_toml(&format!(
         r#"
         [http]
         base_url = "{base}/"
@@ -332,9 +327,7 @@ async fn closed_model_stages_ramp_the_users() {
         duration = "500ms"
         target = 6
         "#
-    ))
-    .unwrap();
-    let plan = config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap();
+    ));
     let result = run(&plan).await;
     assert_eq!(peak.load(Ordering::SeqCst), 6, "all six users were active at the end");
     assert!(result.stats.successes > 0);

@@ -5,9 +5,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{compare, CompareError, CompareSettings, Comparison, Verdict};
+use crate::compare::{compare_catalogues, CompareError, CompareSettings, Comparison, Verdict};
 use crate::cost::{compare_costs, CostComparison, CostInputs};
-use crate::metrics::{catalogue, MetricValue};
+use crate::metrics::{catalogue, Metric, MetricValue};
 use crate::targets::{default_targets, evaluate, Evaluation, Target};
 use crate::Report;
 
@@ -49,26 +49,22 @@ impl Analysis {
     }
 }
 
-/// Analyzes `optimized` against `baseline`.
+/// Analyzes `optimized` against `baseline`. Each report's catalogue (and so each
+/// histogram) is decoded once and serves the comparison and the targets alike.
 pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSettings) -> Result<Analysis, CompareError> {
-    let comparison = compare(baseline, optimized, settings.compare)?;
+    let a = catalogue(baseline).map_err(|source| CompareError::Catalogue { which: "baseline", source })?;
+    let b = catalogue(optimized).map_err(|source| CompareError::Catalogue { which: "optimized", source })?;
+    let comparison = compare_catalogues((&baseline.run.label, &a), (&optimized.run.label, &b), settings.compare)?;
     let (cost, cost_error) = match compare_costs(baseline, optimized, &settings.cost) {
         Ok(cost) => (Some(cost), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let mut values = run_values(optimized, "optimized")?;
+    let values = |metrics: &[Metric]| metrics.iter().map(MetricValue::from).collect::<Vec<_>>();
+    let mut optimized_values = values(&b);
     if let Some(cost) = &cost {
-        values.extend(cost.metrics());
+        optimized_values.extend(cost.metrics());
     }
-    let targets = evaluate(&settings.targets, &values);
-    let baseline_targets = evaluate(&settings.targets, &run_values(baseline, "baseline")?);
+    let targets = evaluate(&settings.targets, &optimized_values);
+    let baseline_targets = evaluate(&settings.targets, &values(&a));
     Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error })
-}
-
-fn run_values(report: &Report, which: &'static str) -> Result<Vec<MetricValue>, CompareError> {
-    Ok(catalogue(report)
-        .map_err(|source| CompareError::Catalogue { which, source })?
-        .iter()
-        .map(MetricValue::from)
-        .collect())
 }

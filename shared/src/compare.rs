@@ -174,17 +174,26 @@ pub enum CompareError {
 
 /// Compares `optimized` against `baseline`.
 pub fn compare(baseline: &Report, optimized: &Report, settings: CompareSettings) -> Result<Comparison, CompareError> {
+    let a = catalogue(baseline).map_err(|source| CompareError::Catalogue { which: "baseline", source })?;
+    let b = catalogue(optimized).map_err(|source| CompareError::Catalogue { which: "optimized", source })?;
+    compare_catalogues((&baseline.run.label, &a), (&optimized.run.label, &b), settings)
+}
+
+/// Compares two catalogues already built (label and metrics of each run).
+pub fn compare_catalogues(
+    (baseline_label, a): (&str, &[Metric]),
+    (optimized_label, b): (&str, &[Metric]),
+    settings: CompareSettings,
+) -> Result<Comparison, CompareError> {
     if !(settings.confidence > 0.5 && settings.confidence < 1.0) {
         return Err(CompareError::Settings(format!("confidence {} must be between 0.5 and 1", settings.confidence)));
     }
     if !(settings.threshold >= 0.0 && settings.threshold.is_finite() && settings.threshold_pp >= 0.0) {
         return Err(CompareError::Settings("thresholds must be finite and ≥ 0".into()));
     }
-    let a = catalogue(baseline).map_err(|source| CompareError::Catalogue { which: "baseline", source })?;
-    let b = catalogue(optimized).map_err(|source| CompareError::Catalogue { which: "optimized", source })?;
     let mut metrics = Vec::new();
     let mut unmatched = Vec::new();
-    for ma in &a {
+    for ma in a {
         match b.iter().find(|mb| mb.key == ma.key) {
             Some(mb) => metrics.push(compare_metric(ma, mb, &settings)),
             None => unmatched.push(ma.key.clone()),
@@ -192,12 +201,11 @@ pub fn compare(baseline: &Report, optimized: &Report, settings: CompareSettings)
     }
     unmatched.extend(b.iter().filter(|mb| !a.iter().any(|ma| ma.key == mb.key)).map(|m| m.key.clone()));
     if metrics.is_empty() && !(a.is_empty() && b.is_empty()) {
-        let names = |ms: &[Metric]| workloads_of(ms);
-        return Err(CompareError::NothingInCommon { baseline: names(&a), optimized: names(&b) });
+        return Err(CompareError::NothingInCommon { baseline: workloads_of(a), optimized: workloads_of(b) });
     }
     Ok(Comparison {
-        baseline_label: baseline.run.label.clone(),
-        optimized_label: optimized.run.label.clone(),
+        baseline_label: baseline_label.into(),
+        optimized_label: optimized_label.into(),
         settings,
         metrics,
         unmatched,

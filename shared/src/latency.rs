@@ -195,6 +195,11 @@ impl Latency {
     pub fn to_ms(&self, value: f64) -> f64 {
         value / self.unit.per_millisecond()
     }
+
+    /// A summary figure in milliseconds with three decimals, as the CLI and the page show it.
+    pub fn ms_text(&self, value: u64) -> String {
+        format!("{:.3}", self.to_ms(value as f64))
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,11 @@
 //! one report. Histograms and counts are added exactly; percentiles are always
 //! re-derived from the added histograms, never averaged.
 
-use std::collections::BTreeMap;
-
 use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::latency::{Latency, LatencyError};
+use crate::latency::{Latency, LatencyError, TimeUnit};
 use crate::report::{EndpointResult, HttpResult, LoadModel, RequestStats, Schedule, TimelinePoint, Workload};
 use crate::Report;
 
@@ -50,11 +48,10 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
         }
         for (w, (into, from)) in merged.workloads.iter_mut().zip(&report.workloads).enumerate() {
             match (into, from) {
-                (Workload::Http(into), Workload::Http(from)) => {
-                    merge_http(into, from, kind, index, w, &mut acc)?;
-                }
+                (Workload::Http(into), Workload::Http(from)) => merge_http(into, from, kind, index, w)?,
             }
         }
+        acc.add(index, report)?;
         let run = &mut merged.run;
         run.started_at = run.started_at.min(report.run.started_at);
         run.ended_at = run.ended_at.max(report.run.ended_at);
@@ -81,89 +78,55 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
     Ok(merged)
 }
 
-/// Decoded histograms per latency path, so each is decoded and encoded once.
+/// The report's histograms, decoded once, added to shard by shard, encoded once.
+/// Reports whose workloads and endpoints match (checked before `add`) list their
+/// latencies in the same order, so they are matched by position; paths name errors.
 struct Accumulator {
-    histograms: BTreeMap<String, (Histogram<u64>, crate::TimeUnit)>,
-}
-
-fn latencies(report: &Report) -> Vec<(String, &Latency)> {
-    let mut out = Vec::new();
-    for (w, workload) in report.workloads.iter().enumerate() {
-        match workload {
-            Workload::Http(http) => {
-                out.push((format!("workloads[{w}].http.stats.latency"), &http.stats.latency));
-                for (e, endpoint) in http.endpoints.iter().enumerate() {
-                    out.push((format!("workloads[{w}].http.endpoints[{e}].stats.latency"), &endpoint.stats.latency));
-                }
-                if let Some(s) = &http.schedule {
-                    out.push((format!("workloads[{w}].http.schedule.uncorrected_latency"), &s.uncorrected_latency));
-                    out.push((format!("workloads[{w}].http.schedule.lag"), &s.lag));
-                }
-            }
-        }
-    }
-    out
+    histograms: Vec<(String, Histogram<u64>, TimeUnit)>,
 }
 
 impl Accumulator {
     fn new(first: &Report) -> Result<Self, MergeError> {
-        let mut histograms = BTreeMap::new();
-        for (path, latency) in latencies(first) {
-            let h = latency.decode().map_err(|source| MergeError::Latency { index: 0, path: path.clone(), source })?;
-            histograms.insert(path, (h, latency.unit));
-        }
+        let histograms = first
+            .latencies()
+            .into_iter()
+            .map(|(path, latency)| match latency.decode() {
+                Ok(h) => Ok((path, h, latency.unit)),
+                Err(source) => Err(MergeError::Latency { index: 0, path, source }),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Accumulator { histograms })
     }
 
-    fn add(&mut self, index: usize, path: String, latency: &Latency) -> Result<(), MergeError> {
-        let h = latency.decode().map_err(|source| MergeError::Latency { index, path: path.clone(), source })?;
-        let (into, unit) = self
-            .histograms
-            .get_mut(&path)
-            .ok_or_else(|| MergeError::Mismatch { index, what: format!("`{path}` has no counterpart") })?;
-        if *unit != latency.unit {
+    fn add(&mut self, index: usize, report: &Report) -> Result<(), MergeError> {
+        let latencies = report.latencies();
+        if latencies.len() != self.histograms.len() {
             return Err(MergeError::Mismatch {
                 index,
-                what: format!("`{path}` is in {}, not {}", latency.unit.symbol(), unit.symbol()),
+                what: format!("{} latency distributions, not {}", latencies.len(), self.histograms.len()),
             });
         }
-        into.add(&h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })
+        for ((path, latency), (expected, into, unit)) in latencies.into_iter().zip(&mut self.histograms) {
+            if path != *expected || latency.unit != *unit {
+                return Err(MergeError::Mismatch {
+                    index,
+                    what: format!(
+                        "`{path}` in {} where `{expected}` in {} was expected",
+                        latency.unit.symbol(),
+                        unit.symbol()
+                    ),
+                });
+            }
+            let h = latency.decode().map_err(|source| MergeError::Latency { index, path: path.clone(), source })?;
+            into.add(&h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })?;
+        }
+        Ok(())
     }
 
     fn encode_into(self, report: &mut Report) -> Result<(), MergeError> {
-        let encoded: BTreeMap<String, Latency> = self
-            .histograms
-            .into_iter()
-            .map(|(path, (h, unit))| {
-                Latency::from_histogram(&h, unit).map(|l| (path.clone(), l)).map_err(|source| MergeError::Latency {
-                    index: 0,
-                    path,
-                    source,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        for (w, workload) in report.workloads.iter_mut().enumerate() {
-            match workload {
-                Workload::Http(http) => {
-                    let take = |p: String| encoded.get(&p).cloned();
-                    if let Some(l) = take(format!("workloads[{w}].http.stats.latency")) {
-                        http.stats.latency = l;
-                    }
-                    for (e, endpoint) in http.endpoints.iter_mut().enumerate() {
-                        if let Some(l) = take(format!("workloads[{w}].http.endpoints[{e}].stats.latency")) {
-                            endpoint.stats.latency = l;
-                        }
-                    }
-                    if let Some(s) = &mut http.schedule {
-                        if let Some(l) = take(format!("workloads[{w}].http.schedule.uncorrected_latency")) {
-                            s.uncorrected_latency = l;
-                        }
-                        if let Some(l) = take(format!("workloads[{w}].http.schedule.lag")) {
-                            s.lag = l;
-                        }
-                    }
-                }
-            }
+        for (slot, (path, h, unit)) in report.latencies_mut().into_iter().zip(self.histograms) {
+            *slot =
+                Latency::from_histogram(&h, unit).map_err(|source| MergeError::Latency { index: 0, path, source })?;
         }
         Ok(())
     }
@@ -187,7 +150,6 @@ fn merge_http(
     kind: MergeKind,
     index: usize,
     w: usize,
-    acc: &mut Accumulator,
 ) -> Result<(), MergeError> {
     let mismatch = |what: String| MergeError::Mismatch { index, what };
     if into.name != from.name {
@@ -205,11 +167,8 @@ fn merge_http(
     if into.schedule.is_some() != from.schedule.is_some() {
         return Err(mismatch(format!("http `{}` mixes the open and the closed load model", into.name)));
     }
-    let base = format!("workloads[{w}].http");
-    acc.add(index, format!("{base}.stats.latency"), &from.stats.latency)?;
     add_counts(&mut into.stats, &from.stats);
-    for (e, (a, b)) in into.endpoints.iter_mut().zip(&from.endpoints).enumerate() {
-        acc.add(index, format!("{base}.endpoints[{e}].stats.latency"), &b.stats.latency)?;
+    for (a, b) in into.endpoints.iter_mut().zip(&from.endpoints) {
         add_counts(&mut a.stats, &b.stats);
     }
     let before = into.duration_s;
@@ -252,8 +211,6 @@ fn merge_http(
         }
     }
     if let (Some(a), Some(b)) = (&mut into.schedule, &from.schedule) {
-        acc.add(index, format!("{base}.schedule.uncorrected_latency"), &b.uncorrected_latency)?;
-        acc.add(index, format!("{base}.schedule.lag"), &b.lag)?;
         merge_schedule(a, b, kind, before, from.duration_s);
     }
     let g = &mut into.generator;

@@ -324,25 +324,49 @@ fn strip_position(e: &serde_json::Error) -> String {
 impl Report {
     /// Checks what the types alone cannot: every latency summary matches its histogram.
     pub fn validate(&self) -> Result<(), ReportError> {
-        for (i, workload) in self.workloads.iter().enumerate() {
+        for (path, latency) in self.latencies() {
+            latency.verify().map_err(|source| ReportError::Latency { path, source })?;
+        }
+        Ok(())
+    }
+
+    /// Every latency distribution of the report with its field path, in a stable order.
+    pub fn latencies(&self) -> Vec<(String, &Latency)> {
+        let mut out = Vec::new();
+        for (w, workload) in self.workloads.iter().enumerate() {
             match workload {
                 Workload::Http(http) => {
-                    let base = format!("workloads[{i}].http");
-                    let mut latencies = vec![(format!("{base}.stats.latency"), &http.stats.latency)];
-                    for (j, endpoint) in http.endpoints.iter().enumerate() {
-                        latencies.push((format!("{base}.endpoints[{j}].stats.latency"), &endpoint.stats.latency));
+                    let base = format!("workloads[{w}].http");
+                    out.push((format!("{base}.stats.latency"), &http.stats.latency));
+                    for (e, endpoint) in http.endpoints.iter().enumerate() {
+                        out.push((format!("{base}.endpoints[{e}].stats.latency"), &endpoint.stats.latency));
                     }
                     if let Some(schedule) = &http.schedule {
-                        latencies.push((format!("{base}.schedule.uncorrected_latency"), &schedule.uncorrected_latency));
-                        latencies.push((format!("{base}.schedule.lag"), &schedule.lag));
-                    }
-                    for (path, latency) in latencies {
-                        latency.verify().map_err(|source| ReportError::Latency { path, source })?;
+                        out.push((format!("{base}.schedule.uncorrected_latency"), &schedule.uncorrected_latency));
+                        out.push((format!("{base}.schedule.lag"), &schedule.lag));
                     }
                 }
             }
         }
-        Ok(())
+        out
+    }
+
+    /// The same distributions as [`Report::latencies`], in the same order, to replace them.
+    pub fn latencies_mut(&mut self) -> Vec<&mut Latency> {
+        let mut out = Vec::new();
+        for workload in &mut self.workloads {
+            match workload {
+                Workload::Http(http) => {
+                    out.push(&mut http.stats.latency);
+                    out.extend(http.endpoints.iter_mut().map(|e| &mut e.stats.latency));
+                    if let Some(schedule) = &mut http.schedule {
+                        out.push(&mut schedule.uncorrected_latency);
+                        out.push(&mut schedule.lag);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Serializes the report as pretty JSON.

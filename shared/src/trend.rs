@@ -3,6 +3,8 @@
 //! starts failing or a run regresses against the rolling baseline (the median of
 //! the previous runs).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +74,7 @@ pub fn history(reports: &[Report], targets: &[Target], settings: TrendSettings) 
     let t0 = first.run.started_at;
     let mut trends: Vec<Trend> = Vec::new();
     let mut alerts = Vec::new();
-    let mut previous_status: Vec<(String, Status)> = Vec::new();
+    let mut previous_status: BTreeMap<String, Status> = BTreeMap::new();
     for run in &runs {
         let metrics = catalogue(run)?;
         let t_s = (run.run.started_at - t0).num_milliseconds() as f64 / 1000.0;
@@ -92,7 +94,7 @@ pub fn history(reports: &[Report], targets: &[Target], settings: TrendSettings) 
         }
         let values: Vec<_> = metrics.iter().map(crate::metrics::MetricValue::from).collect();
         for result in evaluate(targets, &values).results {
-            let was = previous_status.iter().find(|(k, _)| *k == result.metric).map(|(_, s)| *s);
+            let was = previous_status.insert(result.metric.clone(), result.status);
             if result.status == Status::Missed && matches!(was, Some(Status::Met | Status::Exceeded)) {
                 alerts.push(Alert {
                     key: result.metric.clone(),
@@ -100,8 +102,6 @@ pub fn history(reports: &[Report], targets: &[Target], settings: TrendSettings) 
                     message: format!("{} now misses its target {} ({})", result.name, result.rule, result.metric),
                 });
             }
-            previous_status.retain(|(k, _)| *k != result.metric);
-            previous_status.push((result.metric, result.status));
         }
     }
     for trend in &mut trends {

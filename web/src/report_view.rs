@@ -133,7 +133,7 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
 #[component]
 fn LatencyCells(latency: Latency) -> impl IntoView {
     let s = latency.summary.clone();
-    let ms = move |v: u64| format!("{:.3}", latency.to_ms(v as f64));
+    let ms = move |v: u64| latency.ms_text(v);
     view! {
         <td data-testid="p50">{ms(s.p50)}</td>
         <td data-testid="p90">{ms(s.p90)}</td>

@@ -26,6 +26,12 @@ pub fn closed(url: &str, users: u32, duration: Duration) -> RunArgs {
     RunArgs { url: Some(url.into()), users: Some(users), duration: Some(duration), ..RunArgs::default() }
 }
 
+/// The plan of a scenario file's text, with no flags.
+pub fn plan_from_toml(text: &str) -> HttpPlan {
+    let file: config::FileConfig = toml::from_str(text).unwrap();
+    config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap()
+}
+
 pub fn plan(args: &RunArgs) -> HttpPlan {
     config::http_plan(HttpFile::default(), args).unwrap()
 }
