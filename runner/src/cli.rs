@@ -5,9 +5,6 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::HttpVersion;
-use crate::demo_server::Profile;
-
 /// Measure a service before and after an optimization, and prove the difference.
 ///
 /// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid
@@ -22,10 +19,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run workloads and write a JSON report.
+    /// Run workloads and write one JSON report.
     ///
-    /// With no URL (flag or scenario file), an embedded demo HTTP service is started on
-    /// a loopback port and measured. Flags override the scenario file.
+    /// Runs every workload the scenario file names (or those picked with
+    /// --workloads), one after another. With no URL (flag or scenario file), the
+    /// embedded demo HTTP service is started on a loopback port and measured. Flags
+    /// override the scenario file; the load flags apply to every workload that runs.
     Run(Box<RunArgs>),
     /// Run the embedded demo in its baseline and optimized profiles, then compare them.
     Demo(DemoArgs),
@@ -49,11 +48,14 @@ pub enum Command {
     Schema,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML): endpoints with weights, headers and bodies, load model, limits.
+    /// Scenario file (TOML): one section per workload ([http] or [[http]]), each with its [<workload>.load] table.
     #[arg(long, short = 'f')]
     pub config: Option<PathBuf>,
+    /// Run only these workload kinds (comma-separated, e.g. `http`). [default: every one the file names]
+    #[arg(long, value_delimiter = ',')]
+    pub workloads: Option<Vec<String>>,
     /// Target URL (base URL of the scenario's endpoints). Default: the embedded demo service.
     #[arg(long, env = "PERFPROOF_URL")]
     pub url: Option<String>,
@@ -78,24 +80,27 @@ pub struct RunArgs {
     /// Warm-up before measuring; its requests are excluded from the results. [default: 0s]
     #[arg(long, short = 'w', value_parser = parse_duration)]
     pub warmup: Option<Duration>,
-    /// Stop after this many measured requests.
-    #[arg(long, short = 'n')]
-    pub requests: Option<u64>,
+    /// Stop each workload after this many measured operations (HTTP: requests).
+    #[arg(long, short = 'n', alias = "requests")]
+    pub operations: Option<u64>,
+    /// Closed model: load threads (each a single-threaded runtime with its share of the users). [default: one per core]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Per-request timeout, from send to last body byte. [default: 10s]
     #[arg(long, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Largest response body read, in bytes; a longer body counts as a body error. [default: 16 MiB]
     #[arg(long)]
     pub max_body: Option<u64>,
-    /// HTTP version. [default: auto]
-    #[arg(long, value_enum)]
-    pub http_version: Option<HttpVersion>,
+    /// HTTP version: auto (HTTP/1.1, or HTTP/2 when TLS negotiates it), http1, http2 (prior knowledge). [default: auto]
+    #[arg(long, value_parser = ["auto", "http1", "http2"])]
+    pub http_version: Option<String>,
     /// Accept invalid TLS certificates (self-signed test services).
     #[arg(long)]
     pub insecure: bool,
     /// Profile of the embedded demo service (used when no URL is given).
-    #[arg(long, value_enum, default_value_t)]
-    pub demo_profile: Profile,
+    #[arg(long, value_parser = ["baseline", "optimized"], default_value = "baseline")]
+    pub demo_profile: String,
     /// Name of the HTTP scenario in the report. [default: api, or demo for the embedded service]
     #[arg(long)]
     pub name: Option<String>,
@@ -116,8 +121,8 @@ pub struct ServeArgs {
     #[arg(long, short = 'p', default_value_t = 8080)]
     pub port: u16,
     /// Profile of the demo service.
-    #[arg(long, value_enum, default_value_t)]
-    pub profile: Profile,
+    #[arg(long, value_parser = ["baseline", "optimized"], default_value = "baseline")]
+    pub profile: String,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

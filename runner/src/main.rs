@@ -1,8 +1,8 @@
-//! The `perfproof` binary: parses the command line and hands over to the library.
-//!
-//! Exit codes: 0 success, 1 runtime error (message on stderr), 2 usage error.
+//! The `perfproof` binary: parses the command line, builds the async runtime and
+//! hands over to the library. Exit codes are [`perfproof::exit::Exit`].
 
 use clap::Parser;
+use perfproof::exit::Exit;
 
 fn main() -> std::process::ExitCode {
     let cli = perfproof::cli::Cli::parse();
@@ -10,14 +10,14 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            return Exit::Error.into();
         }
     };
     match runtime.block_on(perfproof::commands::execute(cli)) {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            Exit::Error.into()
         }
     }
 }

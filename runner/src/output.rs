@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
-use perfproof_shared::report::{RequestStats, Workload};
-use perfproof_shared::Report;
+use perfproof_shared::report::{OperationStats, Workload};
+use perfproof_shared::{Latency, Report};
 
 /// Writes the report to `path` atomically.
 pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
@@ -29,46 +29,51 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints a run's summary table, the open model's schedule keeping, and the warnings.
+/// Prints a run's summary table, the open model's schedule keeping, errors by
+/// class, warnings, and the workloads that could not start.
 pub fn print_run(report: &Report) {
     println!("{}", summary_table(report));
     for workload in &report.workloads {
-        match workload {
-            Workload::Http(http) => {
-                if let Some(schedule) = &http.schedule {
-                    let ms = |l: &perfproof_shared::Latency, v: u64| l.to_ms(v as f64);
-                    println!(
-                        "open model: {:.1} of {:.1} req/s; p99 {:.3} ms from the schedule, {:.3} ms uncorrected; \
-                         schedule lag p99 {:.3} ms; {} late (> {} ms)",
-                        schedule.achieved_rate_rps,
-                        schedule.target_rate_rps,
-                        ms(&http.stats.latency, http.stats.latency.summary.p99),
-                        ms(&schedule.uncorrected_latency, schedule.uncorrected_latency.summary.p99),
-                        ms(&schedule.lag, schedule.lag.summary.p99),
-                        schedule.late_requests,
-                        schedule.late_threshold_ms
-                    );
-                }
-                if !http.stats.errors.is_empty() {
-                    let errors: Vec<String> = http.stats.errors.iter().map(|(k, n)| format!("{k:?}: {n}")).collect();
-                    println!("errors by class: {}", errors.join(", "));
-                }
-                for warning in &http.warnings {
-                    println!("warning: {warning}");
-                }
-            }
+        let result = workload.result();
+        let name = format!("{} {}", workload.kind(), workload.name());
+        if let Some(schedule) = &result.schedule {
+            let ms = |l: &Latency, v: u64| l.to_ms(v as f64);
+            println!(
+                "{name}: open model: {:.1} of {:.1} per second; p99 {:.3} ms from the schedule, {:.3} ms \
+                 uncorrected; schedule lag p99 {:.3} ms; {} late (> {} ms)",
+                schedule.achieved_rate_per_s,
+                schedule.target_rate_per_s,
+                ms(&result.stats.latency, result.stats.latency.summary.p99),
+                ms(&schedule.uncorrected_latency, schedule.uncorrected_latency.summary.p99),
+                ms(&schedule.lag, schedule.lag.summary.p99),
+                schedule.late_operations,
+                schedule.late_threshold_ms
+            );
         }
+        if !result.stats.errors.is_empty() {
+            let errors: Vec<String> = result.stats.errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            println!("{name}: errors by class: {}", errors.join(", "));
+        }
+        if !result.complete {
+            println!("{name}: incomplete: stopped by a signal after {:.1} s", result.duration_s);
+        }
+        for warning in &result.warnings {
+            println!("{name}: warning: {warning}");
+        }
+    }
+    for failure in &report.failures {
+        println!("{} {}: did not run: {}", failure.kind, failure.name, failure.error);
     }
 }
 
-/// The per-workload (and, for scenarios, per-endpoint) summary table of one report.
+/// The per-workload (and, for HTTP scenarios, per-endpoint) summary table of one report.
 pub fn summary_table(report: &Report) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "workload",
-        "requests",
+        "operations",
         "errors",
-        "throughput (req/s)",
+        "throughput (/s)",
         "p50 (ms)",
         "p90 (ms)",
         "p95 (ms)",
@@ -76,19 +81,19 @@ pub fn summary_table(report: &Report) -> Table {
         "max (ms)",
     ]);
     for workload in &report.workloads {
+        let result = workload.result();
+        table.add_row(stats_row(
+            format!("{} {}", workload.kind(), workload.name()),
+            &result.stats,
+            Some(result.throughput_per_s),
+        ));
         match workload {
-            Workload::Http(http) => {
-                table.add_row(stats_row(format!("http {}", http.name), &http.stats, Some(http.throughput_rps)));
-                if http.endpoints.len() > 1 {
-                    for endpoint in &http.endpoints {
-                        table.add_row(stats_row(
-                            format!("  {} {}", endpoint.method, endpoint.name),
-                            &endpoint.stats,
-                            None,
-                        ));
-                    }
+            Workload::Http(http) if http.endpoints.len() > 1 => {
+                for endpoint in &http.endpoints {
+                    table.add_row(stats_row(format!("  {} {}", endpoint.method, endpoint.name), &endpoint.stats, None));
                 }
             }
+            Workload::Http(_) => {}
         }
     }
     for column in table.column_iter_mut().skip(1) {
@@ -97,13 +102,13 @@ pub fn summary_table(report: &Report) -> Table {
     table
 }
 
-fn stats_row(name: String, stats: &RequestStats, throughput: Option<f64>) -> Vec<Cell> {
+fn stats_row(name: String, stats: &OperationStats, throughput: Option<f64>) -> Vec<Cell> {
     let l = &stats.latency;
     let ms = |v: u64| l.ms_text(v);
     let s = &l.summary;
     vec![
         Cell::new(name),
-        Cell::new(stats.requests),
+        Cell::new(stats.operations),
         Cell::new(stats.error_count()),
         Cell::new(throughput.map_or(String::new(), |t| format!("{t:.1}"))),
         Cell::new(ms(s.p50)),

@@ -28,8 +28,8 @@ fn run_on_the_embedded_default_writes_a_valid_report() {
     assert!(report.run.complete);
     assert_eq!(report.run.label, "ci");
     let Workload::Http(http) = &report.workloads[0];
-    assert!(http.stats.successes > 0);
-    assert_eq!(http.stats.error_count(), 0);
+    assert!(http.result.stats.successes > 0);
+    assert_eq!(http.result.stats.error_count(), 0);
 
     // The published JSON Schema accepts the real report.
     let schema = json_schema();
@@ -50,11 +50,29 @@ fn schema_command_prints_the_json_schema() {
     assert_eq!(printed, json_schema());
 }
 
+/// A loopback HTTP server on its own thread that answers every request `200 ok`.
+fn ok_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while matches!(stream.read(&mut buf), Ok(n) if n > 0) {
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+                }
+            });
+        }
+    });
+    port
+}
+
 #[test]
 fn credentials_in_the_url_never_reach_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.json");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = ok_server();
     let out = perfproof()
         .args(["run", "-d", "200ms", "-c", "1", "--url"])
         .arg(format!("http://admin:hunter2@127.0.0.1:{port}/"))
@@ -65,6 +83,20 @@ fn credentials_in_the_url_never_reach_the_report() {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("hunter2") && !text.contains("admin"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+
+    // Nor do they when the target is down and the workload cannot start.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = perfproof()
+        .args(["run", "-d", "200ms", "-c", "1", "--url"])
+        .arg(format!("http://admin:hunter2@127.0.0.1:{down}/"))
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("cannot be reached") && !text.contains("hunter2") && !text.contains("admin"), "{text}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
 }
 
@@ -97,21 +129,21 @@ fn sigterm_stops_the_run_and_still_writes_an_incomplete_report() {
     let report = parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!(!report.run.complete);
     let Workload::Http(http) = &report.workloads[0];
-    assert!(http.stats.successes > 0);
-    assert!(http.duration_s < 30.0);
+    assert!(http.result.stats.successes > 0);
+    assert!(http.result.duration_s < 30.0);
 }
 
 #[test]
 fn scenario_file_errors_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.toml");
-    std::fs::write(&path, "[http]\nduration = \"forever\"\n").unwrap();
+    std::fs::write(&path, "[http.load]\nduration = \"forever\"\n").unwrap();
     let out = perfproof().args(["run", "-f"]).arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("http.duration") && stderr.contains("forever"), "{stderr}");
+    assert!(stderr.contains("http.load.duration") && stderr.contains("forever"), "{stderr}");
 
-    std::fs::write(&path, "[http]\nusers = 4\nspeed = 3\n").unwrap();
+    std::fs::write(&path, "[http.load]\nusers = 4\nspeed = 3\n").unwrap();
     let out = perfproof().args(["run", "-f"]).arg(&path).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("speed") && stderr.contains("line 3"), "{stderr}");
@@ -120,8 +152,8 @@ fn scenario_file_errors_name_the_field() {
 #[test]
 fn example_scenario_parses() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenario.toml");
-    let file = perfproof::config::load_file(std::path::Path::new(path)).unwrap();
-    let http = file.http.unwrap();
+    let file = perfproof::settings::read_scenario(std::path::Path::new(path)).unwrap();
+    let http = &file.http.0[0];
     assert_eq!(http.endpoints.len(), 2);
-    assert_eq!(http.users, Some(32));
+    assert_eq!(http.load.users, Some(32));
 }

@@ -184,9 +184,9 @@ fn merge_adds_two_runs_exactly() {
     let one = parse_report(&std::fs::read_to_string(baseline).unwrap()).unwrap();
     let two = parse_report(&std::fs::read_to_string(&merged).unwrap()).unwrap();
     let (Workload::Http(a), Workload::Http(b)) = (&one.workloads[0], &two.workloads[0]);
-    assert_eq!(b.stats.requests, 2 * a.stats.requests);
-    assert_eq!(b.stats.latency.summary.p95, a.stats.latency.summary.p95);
-    assert_eq!(b.stats.latency.summary.count, 2 * a.stats.latency.summary.count);
+    assert_eq!(b.result.stats.operations, 2 * a.result.stats.operations);
+    assert_eq!(b.result.stats.latency.summary.p95, a.result.stats.latency.summary.p95);
+    assert_eq!(b.result.stats.latency.summary.count, 2 * a.result.stats.latency.summary.count);
 }
 
 #[test]

@@ -12,9 +12,8 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use common::{closed, plan, plan_from_toml, run, run_with_stop, serve};
-use perfproof::cli::RunArgs;
-use perfproof_shared::report::HttpErrorKind;
+use common::{closed, open, plan, plan_from_toml, run, run_with_stop, serve};
+use perfproof::workloads::http::ErrorKind as HttpErrorKind;
 use tokio::sync::watch;
 
 /// A server answering `hello` on `/` that counts the requests it saw.
@@ -38,15 +37,15 @@ async fn every_request_the_server_sees_is_counted_once() {
     let result = run(&plan(&closed(&format!("{base}/"), 4, Duration::from_millis(800)))).await;
 
     let served = hits.load(Ordering::SeqCst);
-    let stats = &result.stats;
+    let stats = &result.result.stats;
     assert!(served > 10, "server saw only {served} requests");
     assert_eq!(served, stats.latency.summary.count + stats.error_count());
-    assert_eq!(stats.requests, served);
+    assert_eq!(stats.operations, served);
     assert_eq!(stats.successes, served);
-    assert_eq!(stats.status_codes.get("200"), Some(&served));
-    assert_eq!(stats.bytes_received, served * 5);
-    assert_eq!(result.timeline.iter().map(|p| p.requests).sum::<u64>(), served);
-    assert!(result.schedule.is_none());
+    assert_eq!(stats.codes.get("200"), Some(&served));
+    assert_eq!(stats.counter(perfproof_shared::report::HTTP_BYTES_RECEIVED), served * 5);
+    assert_eq!(result.result.timeline.iter().map(|p| p.operations).sum::<u64>(), served);
+    assert!(result.result.schedule.is_none());
     stats.latency.verify().unwrap();
 }
 
@@ -54,12 +53,12 @@ async fn every_request_the_server_sees_is_counted_once() {
 async fn warm_up_requests_are_excluded() {
     let (base, hits) = counting_server().await;
     let mut args = closed(&format!("{base}/"), 2, Duration::from_millis(500));
-    args.warmup = Some(Duration::from_millis(500));
+    args.load.warmup = Some(Duration::from_millis(500));
     let result = run(&plan(&args)).await;
     let served = hits.load(Ordering::SeqCst);
-    assert!(result.stats.requests > 0);
-    assert!(result.stats.requests < served, "warm-up requests must not be counted");
-    assert_eq!(result.warmup_s, 0.5);
+    assert!(result.result.stats.operations > 0);
+    assert!(result.result.stats.operations < served, "warm-up requests must not be counted");
+    assert_eq!(result.result.warmup_s, 0.5);
 }
 
 /// Percentiles against injected delays. Request i (in arrival order) is delayed by
@@ -81,9 +80,9 @@ async fn percentiles_match_injected_delays() {
     ))
     .await;
     let mut args = closed(&format!("{base}/"), 20, Duration::from_secs(60));
-    args.requests = Some(200);
+    args.load.max_operations = Some(200);
     let result = run(&plan(&args)).await;
-    let s = &result.stats.latency.summary;
+    let s = &result.result.stats.latency.summary;
     assert_eq!(s.count, 200);
     // Rank ceil(q × 200) of the sorted injected delays.
     for (name, reported, injected_ms) in
@@ -96,7 +95,7 @@ async fn percentiles_match_injected_delays() {
             "{name}: reported {reported} us, injected {injected} us, bound {bound} us"
         );
     }
-    assert!(result.warnings.iter().any(|w| w.contains("request limit")));
+    assert!(result.result.warnings.iter().any(|w| w.contains("request limit")));
 }
 
 /// Open model against a target that stalls completely for one second, with two
@@ -124,39 +123,29 @@ async fn open_model_corrected_p99_shows_a_stall_the_uncorrected_one_hides() {
         // Keep the sender (and so the gate) alive until the run is over.
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
-    let args = RunArgs {
-        url: Some(format!("{base}/")),
-        rate: Some(200.0),
-        max_in_flight: Some(2),
-        duration: Some(Duration::from_secs(3)),
-        ..RunArgs::default()
-    };
+    let mut args = open(&format!("{base}/"), 200.0, Duration::from_secs(3));
+    args.load.max_in_flight = Some(2);
     let result = run(&plan(&args)).await;
-    let schedule = result.schedule.as_ref().expect("open model reports its schedule");
-    let corrected = result.stats.latency.summary.p99;
+    let schedule = result.result.schedule.as_ref().expect("open model reports its schedule");
+    let corrected = result.result.stats.latency.summary.p99;
     let uncorrected = schedule.uncorrected_latency.summary.p99;
-    assert!(result.stats.requests > 400, "{} requests", result.stats.requests);
+    assert!(result.result.stats.operations > 400, "{} requests", result.result.stats.operations);
     assert!(corrected >= 500_000, "corrected p99 {corrected} us should show the 1 s stall");
     assert!(uncorrected < 200_000, "uncorrected p99 {uncorrected} us should hide it");
     assert!(schedule.lag.summary.max >= 500_000);
-    assert!(schedule.late_requests > 50);
-    assert!(result.warnings.iter().any(|w| w.contains("scheduled time")), "{:?}", result.warnings);
+    assert!(schedule.late_operations > 50);
+    assert!(result.result.warnings.iter().any(|w| w.contains("scheduled time")), "{:?}", result.result.warnings);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_model_keeps_its_rate() {
     let base = serve(Router::new().route("/", get(|| async { "ok" }))).await;
-    let args = RunArgs {
-        url: Some(format!("{base}/")),
-        rate: Some(100.0),
-        duration: Some(Duration::from_secs(2)),
-        ..RunArgs::default()
-    };
+    let args = open(&format!("{base}/"), 100.0, Duration::from_secs(2));
     let result = run(&plan(&args)).await;
-    let schedule = result.schedule.unwrap();
-    assert_eq!(schedule.target_rate_rps, 100.0);
+    let schedule = result.result.schedule.unwrap();
+    assert_eq!(schedule.target_rate_per_s, 100.0);
     // 200 requests due in 2 s; the run's own measured duration can exceed 2 s slightly.
-    assert!((195..=201).contains(&result.stats.requests), "{} requests", result.stats.requests);
+    assert!((195..=201).contains(&result.result.stats.operations), "{} requests", result.result.stats.operations);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,12 +158,12 @@ async fn server_errors_are_counted_by_class_not_as_latency() {
     .await;
     for (path, kind, code) in [("missing", HttpErrorKind::Http4xx, "404"), ("broken", HttpErrorKind::Http5xx, "503")] {
         let result = run(&plan(&closed(&format!("{base}/{path}"), 2, Duration::from_millis(300)))).await;
-        let stats = &result.stats;
-        assert!(stats.requests > 0);
+        let stats = &result.result.stats;
+        assert!(stats.operations > 0);
         assert_eq!(stats.successes, 0);
         assert_eq!(stats.latency.summary.count, 0);
-        assert_eq!(stats.errors.get(&kind), Some(&stats.requests));
-        assert_eq!(stats.status_codes.get(code), Some(&stats.requests));
+        assert_eq!(stats.errors.get(kind.name()), Some(&stats.operations));
+        assert_eq!(stats.codes.get(code), Some(&stats.operations));
     }
 }
 
@@ -211,7 +200,8 @@ async fn weighted_scenario_with_secret_headers_and_json_body() {
         [http]
         name = "shop"
         base_url = "{base}"
-        max_requests = 400
+        [http.load]
+        max_operations = 400
         duration = "30s"
         users = 4
 
@@ -236,8 +226,8 @@ async fn weighted_scenario_with_secret_headers_and_json_body() {
     assert_eq!(seen.get(r#"create 7 {"name":"widget","qty":2}"#), Some(&100), "{seen:?}");
     assert_eq!(result.name, "shop");
     let by_name: HashMap<_, _> = result.endpoints.iter().map(|e| (e.name.as_str(), e)).collect();
-    assert_eq!(by_name["list"].stats.requests, 300);
-    assert_eq!(by_name["create"].stats.status_codes.get("201"), Some(&100));
+    assert_eq!(by_name["list"].stats.operations, 300);
+    assert_eq!(by_name["create"].stats.codes.get("201"), Some(&100));
     assert_eq!(by_name["create"].method, "POST");
     let json = serde_json::to_string(&result).unwrap();
     assert!(!json.contains("tok-123-secret"));
@@ -259,8 +249,8 @@ async fn stop_signal_ends_the_run_promptly_with_what_was_measured() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop_tx.send(true).unwrap();
     let result = tokio::time::timeout(Duration::from_secs(5), run).await.expect("stopped promptly").unwrap();
-    assert!(result.stats.successes > 0);
-    assert!(result.duration_s < 5.0);
+    assert!(result.result.stats.successes > 0);
+    assert!(result.result.duration_s < 5.0);
 }
 
 /// Open-model stages: a ramp from 0 to 200 req/s over 1 s, then 200 req/s for 1 s,
@@ -272,24 +262,25 @@ async fn open_model_stages_ramp_the_rate() {
         r#"
         [http]
         base_url = "{base}/"
+        [http.load]
         rate = 1
-        [[http.stages]]
+        [[http.load.stages]]
         duration = "1s"
         target = 200
-        [[http.stages]]
+        [[http.load.stages]]
         duration = "1s"
         target = 200
         "#
     ));
-    assert_eq!(plan.duration, Duration::from_secs(2));
+    assert_eq!(plan.load.duration, Duration::from_secs(2));
     let result = run(&plan).await;
-    assert!((290..=305).contains(&result.stats.requests), "{} requests", result.stats.requests);
-    let schedule = result.schedule.unwrap();
-    assert!((schedule.target_rate_rps - 150.0).abs() < 2.0, "{}", schedule.target_rate_rps);
-    match result.load {
-        perfproof_shared::report::LoadModel::Open { stages, rate_rps, .. } => {
+    assert!((290..=305).contains(&result.result.stats.operations), "{} requests", result.result.stats.operations);
+    let schedule = result.result.schedule.unwrap();
+    assert!((schedule.target_rate_per_s - 150.0).abs() < 2.0, "{}", schedule.target_rate_per_s);
+    match result.result.load {
+        perfproof_shared::report::LoadModel::Open { stages, rate_per_s, .. } => {
             assert_eq!(stages.len(), 2);
-            assert_eq!(rate_rps, 200.0);
+            assert_eq!(rate_per_s, 200.0);
         }
         other => panic!("unexpected load model {other:?}"),
     }
@@ -320,18 +311,18 @@ async fn closed_model_stages_ramp_the_users() {
         r#"
         [http]
         base_url = "{base}/"
-        [[http.stages]]
+        [[http.load.stages]]
         duration = "500ms"
         target = 2
-        [[http.stages]]
+        [[http.load.stages]]
         duration = "500ms"
         target = 6
         "#
     ));
     let result = run(&plan).await;
     assert_eq!(peak.load(Ordering::SeqCst), 6, "all six users were active at the end");
-    assert!(result.stats.successes > 0);
-    let first = result.timeline.first().unwrap().requests;
+    assert!(result.result.stats.successes > 0);
+    let first = result.result.timeline.first().unwrap().operations;
     assert!(first > 0);
 }
 
@@ -349,9 +340,9 @@ async fn http2_prior_knowledge_is_spoken() {
     ))
     .await;
     let mut args = closed(&format!("{base}/"), 2, Duration::from_millis(300));
-    args.http_version = Some(perfproof::config::HttpVersion::Http2);
+    args.http.http_version = Some(perfproof::workloads::http::HttpVersion::Http2);
     let result = run(&plan(&args)).await;
-    assert!(result.stats.requests > 0);
-    assert_eq!(result.stats.successes, result.stats.requests, "{:?}", result.stats.errors);
+    assert!(result.result.stats.operations > 0);
+    assert_eq!(result.result.stats.successes, result.result.stats.operations, "{:?}", result.result.stats.errors);
     assert_eq!(result.http_version, "http2");
 }

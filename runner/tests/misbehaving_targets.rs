@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{closed, plan, run};
-use perfproof_shared::report::HttpErrorKind;
+use perfproof::workloads::http::ErrorKind as HttpErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -40,12 +40,12 @@ async fn read_request(stream: &mut TcpStream) {
 
 async fn assert_all_in_class(url: &str, kind: HttpErrorKind) {
     let mut args = closed(url, 2, Duration::from_millis(600));
-    args.timeout = Some(Duration::from_millis(200));
-    args.max_body = Some(64 * 1024);
+    args.http.timeout = Some(Duration::from_millis(200));
+    args.http.max_body = Some(64 * 1024);
     let result = run(&plan(&args)).await;
-    let stats = &result.stats;
-    assert!(stats.requests > 0, "{kind:?}: no requests counted");
-    assert_eq!(stats.errors.get(&kind), Some(&stats.requests), "{kind:?}: {:?}", stats.errors);
+    let stats = &result.result.stats;
+    assert!(stats.operations > 0, "{kind:?}: no requests counted");
+    assert_eq!(stats.errors.get(kind.name()), Some(&stats.operations), "{kind:?}: {:?}", stats.errors);
     assert_eq!(stats.successes, 0);
 }
 

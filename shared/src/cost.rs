@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Direction, MetricValue};
-use crate::report::Workload;
+use crate::report::{Workload, HTTP_BYTES_RECEIVED};
 use crate::Report;
 
 /// Prices, in US dollars. Defaults: a 4 vCPU / 16 GiB on-demand instance, a
@@ -240,9 +240,9 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
     for workload in &report.workloads {
         match workload {
             Workload::Http(http) => {
-                capacity += http.throughput_rps;
-                bytes += http.stats.bytes_received;
-                requests += http.stats.requests;
+                capacity += http.result.throughput_per_s;
+                bytes += http.result.stats.counter(HTTP_BYTES_RECEIVED);
+                requests += http.result.stats.operations;
             }
         }
     }

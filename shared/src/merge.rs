@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError, TimeUnit};
-use crate::report::{EndpointResult, HttpResult, LoadModel, RequestStats, Schedule, TimelinePoint, Workload};
+use crate::report::{EndpointResult, LoadModel, LoadResult, OperationStats, Schedule, TimelinePoint, Workload};
 use crate::Report;
 
 /// How the reports relate in time.
@@ -47,8 +47,11 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
             });
         }
         for (w, (into, from)) in merged.workloads.iter_mut().zip(&report.workloads).enumerate() {
-            match (into, from) {
-                (Workload::Http(into), Workload::Http(from)) => merge_http(into, from, kind, index, w)?,
+            merge_workload(into, from, kind, index, w)?;
+        }
+        for failure in &report.failures {
+            if !merged.failures.contains(failure) {
+                merged.failures.push(failure.clone());
             }
         }
         acc.add(index, report)?;
@@ -60,19 +63,15 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
     }
     acc.encode_into(&mut merged)?;
     if reports.len() > 1 {
+        let note = match kind {
+            MergeKind::Shards => format!(
+                "merged from {} shards: whole-run figures are exact; per-second percentiles in the timeline are the highest shard's (an upper bound)",
+                reports.len()
+            ),
+            MergeKind::Trials => format!("merged from {} trials run one after another", reports.len()),
+        };
         for workload in &mut merged.workloads {
-            match workload {
-                Workload::Http(http) => {
-                    let note = match kind {
-                        MergeKind::Shards => format!(
-                            "merged from {} shards: whole-run figures are exact; per-second percentiles in the timeline are the highest shard's (an upper bound)",
-                            reports.len()
-                        ),
-                        MergeKind::Trials => format!("merged from {} trials run one after another", reports.len()),
-                    };
-                    http.warnings.push(note);
-                }
-            }
+            workload.result_mut().warnings.push(note.clone());
         }
     }
     Ok(merged)
@@ -124,7 +123,7 @@ impl Accumulator {
     }
 
     fn encode_into(self, report: &mut Report) -> Result<(), MergeError> {
-        for (slot, (path, h, unit)) in report.latencies_mut().into_iter().zip(self.histograms) {
+        for ((_, slot), (path, h, unit)) in report.latencies_mut().into_iter().zip(self.histograms) {
             *slot =
                 Latency::from_histogram(&h, unit).map_err(|source| MergeError::Latency { index: 0, path, source })?;
         }
@@ -132,54 +131,77 @@ impl Accumulator {
     }
 }
 
-fn add_counts(into: &mut RequestStats, from: &RequestStats) {
-    into.requests += from.requests;
+fn add_counts(into: &mut OperationStats, from: &OperationStats) {
+    into.operations += from.operations;
     into.successes += from.successes;
-    into.bytes_received += from.bytes_received;
-    for (kind, n) in &from.errors {
-        *into.errors.entry(*kind).or_default() += n;
-    }
-    for (code, n) in &from.status_codes {
-        *into.status_codes.entry(code.clone()).or_default() += n;
+    for (map, more) in [(&mut into.errors, &from.errors), (&mut into.codes, &from.codes), (&mut into.counters, &from.counters)]
+    {
+        for (key, n) in more {
+            *map.entry(key.clone()).or_default() += n;
+        }
     }
 }
 
-fn merge_http(
-    into: &mut HttpResult,
-    from: &HttpResult,
+/// Merges workload `w` of report `index` into the accumulated one: the kind's
+/// own part, then the engine's common block.
+fn merge_workload(
+    into: &mut Workload,
+    from: &Workload,
     kind: MergeKind,
     index: usize,
     w: usize,
 ) -> Result<(), MergeError> {
     let mismatch = |what: String| MergeError::Mismatch { index, what };
-    if into.name != from.name {
-        return Err(mismatch(format!("workload {w} is http `{}`, not http `{}`", from.name, into.name)));
-    }
-    let names = |e: &[EndpointResult]| e.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
-    if names(&into.endpoints) != names(&from.endpoints) {
+    if (into.kind(), into.name()) != (from.kind(), from.name()) {
         return Err(mismatch(format!(
-            "http `{}` has endpoints {:?}, not {:?}",
-            into.name,
-            names(&from.endpoints),
-            names(&into.endpoints)
+            "workload {w} is {} `{}`, not {} `{}`",
+            from.kind(),
+            from.name(),
+            into.kind(),
+            into.name()
         )));
     }
+    let label = format!("{} `{}`", into.kind(), into.name());
+    match (&mut *into, from) {
+        (Workload::Http(into), Workload::Http(from)) => {
+            let names = |e: &[EndpointResult]| e.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+            if names(&into.endpoints) != names(&from.endpoints) {
+                return Err(mismatch(format!(
+                    "{label} has endpoints {:?}, not {:?}",
+                    names(&from.endpoints),
+                    names(&into.endpoints)
+                )));
+            }
+            for (a, b) in into.endpoints.iter_mut().zip(&from.endpoints) {
+                add_counts(&mut a.stats, &b.stats);
+            }
+        }
+    }
+    merge_result(into.result_mut(), from.result(), kind, index, &label)
+}
+
+fn merge_result(
+    into: &mut LoadResult,
+    from: &LoadResult,
+    kind: MergeKind,
+    index: usize,
+    label: &str,
+) -> Result<(), MergeError> {
+    let mismatch = |what: String| MergeError::Mismatch { index, what };
     if into.schedule.is_some() != from.schedule.is_some() {
-        return Err(mismatch(format!("http `{}` mixes the open and the closed load model", into.name)));
+        return Err(mismatch(format!("{label} mixes the open and the closed load model")));
     }
     add_counts(&mut into.stats, &from.stats);
-    for (a, b) in into.endpoints.iter_mut().zip(&from.endpoints) {
-        add_counts(&mut a.stats, &b.stats);
-    }
+    into.complete &= from.complete;
     let before = into.duration_s;
     match kind {
         MergeKind::Shards => {
             into.duration_s = into.duration_s.max(from.duration_s);
-            into.throughput_rps += from.throughput_rps;
+            into.throughput_per_s += from.throughput_per_s;
             for point in &from.timeline {
                 match into.timeline.iter_mut().find(|p| p.second == point.second) {
                     Some(p) => {
-                        p.requests += point.requests;
+                        p.operations += point.operations;
                         p.errors += point.errors;
                         p.p50_us = p.p50_us.max(point.p50_us);
                         p.p95_us = p.p95_us.max(point.p95_us);
@@ -192,18 +214,18 @@ fn merge_http(
             match (&mut into.load, &from.load) {
                 (LoadModel::Closed { users, .. }, LoadModel::Closed { users: more, .. }) => *users += more,
                 (
-                    LoadModel::Open { rate_rps, max_in_flight, .. },
-                    LoadModel::Open { rate_rps: r, max_in_flight: m, .. },
+                    LoadModel::Open { rate_per_s, max_in_flight, .. },
+                    LoadModel::Open { rate_per_s: r, max_in_flight: m, .. },
                 ) => {
-                    *rate_rps += r;
+                    *rate_per_s += r;
                     *max_in_flight += m;
                 }
-                _ => return Err(mismatch(format!("http `{}` mixes load models", into.name))),
+                _ => return Err(mismatch(format!("{label} mixes load models"))),
             }
         }
         MergeKind::Trials => {
             into.duration_s += from.duration_s;
-            into.throughput_rps =
+            into.throughput_per_s =
                 if into.duration_s > 0.0 { into.stats.successes as f64 / into.duration_s } else { 0.0 };
             let offset = into.timeline.last().map_or(0, |p| p.second + 1);
             into.timeline
@@ -226,17 +248,18 @@ fn merge_http(
 }
 
 fn merge_schedule(into: &mut Schedule, from: &Schedule, kind: MergeKind, before_s: f64, from_s: f64) {
-    into.late_requests += from.late_requests;
+    into.late_operations += from.late_operations;
     match kind {
         MergeKind::Shards => {
-            into.target_rate_rps += from.target_rate_rps;
-            into.achieved_rate_rps += from.achieved_rate_rps;
+            into.target_rate_per_s += from.target_rate_per_s;
+            into.achieved_rate_per_s += from.achieved_rate_per_s;
         }
         MergeKind::Trials => {
             let total = before_s + from_s;
             if total > 0.0 {
-                into.target_rate_rps = (into.target_rate_rps * before_s + from.target_rate_rps * from_s) / total;
-                into.achieved_rate_rps = (into.achieved_rate_rps * before_s + from.achieved_rate_rps * from_s) / total;
+                into.target_rate_per_s = (into.target_rate_per_s * before_s + from.target_rate_per_s * from_s) / total;
+                into.achieved_rate_per_s =
+                    (into.achieved_rate_per_s * before_s + from.achieved_rate_per_s * from_s) / total;
             }
         }
     }

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{HttpResult, RequestStats, Workload};
+use crate::report::{HttpResult, LoadResult, OperationStats, Workload};
 use crate::Report;
 
 /// Which way is better.
@@ -111,41 +111,58 @@ fn latency_metrics(prefix: &str, latency: &Latency, out: &mut Vec<Metric>) -> Re
     Ok(())
 }
 
-fn error_rate(prefix: &str, stats: &RequestStats) -> Metric {
-    let errors = stats.error_count().min(stats.requests);
+fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
+    let errors = stats.error_count().min(stats.operations);
     Metric {
         key: format!("{prefix}.error_rate"),
-        value: if stats.requests == 0 { 0.0 } else { errors as f64 / stats.requests as f64 * 100.0 },
+        value: if stats.operations == 0 { 0.0 } else { errors as f64 / stats.operations as f64 * 100.0 },
         unit: "%",
         direction: Direction::LowerIsBetter,
-        evidence: Evidence::Proportion { hits: errors, trials: stats.requests },
+        evidence: Evidence::Proportion { hits: errors, trials: stats.operations },
     }
 }
 
-fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let prefix = format!("http.{}", key_segment(&http.name));
-    latency_metrics(&prefix, &http.stats.latency, out)?;
+/// How a workload kind names its operations in metric keys and units.
+struct Vocabulary {
+    /// Key of the throughput metric (`throughput_rps`).
+    throughput_key: &'static str,
+    /// Unit of throughput (`req/s`).
+    throughput_unit: &'static str,
+    /// Key of the operation count (`requests`).
+    count_key: &'static str,
+}
+
+const HTTP: Vocabulary = Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
+
+/// The metrics of the engine's common block, which every workload kind has.
+fn result_metrics(
+    prefix: &str,
+    result: &LoadResult,
+    words: &Vocabulary,
+    out: &mut Vec<Metric>,
+) -> Result<(), CatalogueError> {
+    latency_metrics(prefix, &result.stats.latency, out)?;
     // Whole seconds of the timeline are repeated throughput measurements; the last
     // one may be partial and is left out.
-    let full_seconds = (http.duration_s.floor() as usize).min(http.timeline.len());
+    let full_seconds = (result.duration_s.floor() as usize).min(result.timeline.len());
     let per_second: Vec<f64> =
-        http.timeline.iter().take(full_seconds).map(|p| p.requests.saturating_sub(p.errors) as f64).collect();
+        result.timeline.iter().take(full_seconds).map(|p| p.operations.saturating_sub(p.errors) as f64).collect();
     out.push(Metric {
-        key: format!("{prefix}.throughput_rps"),
-        value: http.throughput_rps,
-        unit: "req/s",
+        key: format!("{prefix}.{}", words.throughput_key),
+        value: result.throughput_per_s,
+        unit: words.throughput_unit,
         direction: Direction::HigherIsBetter,
         evidence: Evidence::Trials(per_second),
     });
-    out.push(error_rate(&prefix, &http.stats));
+    out.push(error_rate(prefix, &result.stats));
     out.push(Metric {
-        key: format!("{prefix}.requests"),
-        value: http.stats.requests as f64,
+        key: format!("{prefix}.{}", words.count_key),
+        value: result.stats.operations as f64,
         unit: "count",
         direction: Direction::HigherIsBetter,
         evidence: Evidence::None,
     });
-    if let Some(schedule) = &http.schedule {
+    if let Some(schedule) = &result.schedule {
         let lag = &schedule.lag;
         out.push(Metric {
             key: format!("{prefix}.schedule.lag.p99"),
@@ -155,6 +172,12 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
             evidence: Evidence::None,
         });
     }
+    Ok(())
+}
+
+fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let prefix = format!("http.{}", key_segment(&http.name));
+    result_metrics(&prefix, &http.result, &HTTP, out)?;
     if http.endpoints.len() > 1 {
         for endpoint in &http.endpoints {
             let prefix = format!("{prefix}.endpoint.{}", key_segment(&endpoint.name));

@@ -27,8 +27,12 @@ pub struct Report {
     pub schema: String,
     /// What ran, where and when.
     pub run: RunMeta,
-    /// One result per workload that ran.
+    /// One result per workload that ran, in the order they ran.
     pub workloads: Vec<Workload>,
+    /// Workloads that were asked for but could not start (target down, bad
+    /// configuration); the others' results are still in `workloads`.
+    #[serde(default)]
+    pub failures: Vec<WorkloadFailure>,
 }
 
 /// Run metadata.
@@ -44,8 +48,9 @@ pub struct RunMeta {
     pub started_at: DateTime<Utc>,
     /// When the run ended (UTC).
     pub ended_at: DateTime<Utc>,
-    /// False when the run was interrupted (signal or deadline) before it finished:
-    /// the report then holds what was measured up to that point.
+    /// False when the run was stopped by a signal (Ctrl-C, SIGTERM) before every
+    /// workload finished: the report then holds what was measured up to that point,
+    /// and each workload's `result.complete` says which ones ran to the end.
     pub complete: bool,
     /// The machine the runner ran on.
     pub host: Host,
@@ -64,10 +69,22 @@ pub struct Host {
     pub memory_bytes: u64,
 }
 
+/// A workload that was asked for and could not start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkloadFailure {
+    /// Workload kind (`http`, ...).
+    pub kind: String,
+    /// Workload name, as it would have appeared in `workloads`.
+    pub name: String,
+    /// What went wrong, with any credentials removed.
+    pub error: String,
+}
+
 /// The result of one workload, keyed by its kind (`{"http": {...}}`).
 ///
 /// Externally tagged, and no `#[serde(flatten)]` anywhere in the report: both would
 /// make serde buffer the input and lose the field path and line of a parse error.
+/// Every kind holds the engine's common block in `result`, plus its own part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Workload {
@@ -75,92 +92,113 @@ pub enum Workload {
     Http(HttpResult),
 }
 
+/// The workload kinds this build reads, as they are named in reports.
+pub const WORKLOAD_KINDS: &[&str] = &["http"];
+
+impl Workload {
+    /// The kind, as the report names it (`http`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Workload::Http(_) => "http",
+        }
+    }
+
+    /// The workload's name (scenario name), unique per kind within a report.
+    pub fn name(&self) -> &str {
+        match self {
+            Workload::Http(http) => &http.name,
+        }
+    }
+
+    /// The engine's common block.
+    pub fn result(&self) -> &LoadResult {
+        match self {
+            Workload::Http(http) => &http.result,
+        }
+    }
+
+    /// The engine's common block, to change.
+    pub fn result_mut(&mut self) -> &mut LoadResult {
+        match self {
+            Workload::Http(http) => &mut http.result,
+        }
+    }
+}
+
 /// How load was offered, keyed by the load model (`{"closed": {...}}` or `{"open": {...}}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadModel {
-    /// Closed model: virtual users, each sending its next request when the previous
-    /// one has completed (and its think time has passed).
+    /// Closed model: virtual users, each starting its next operation when the
+    /// previous one has completed (and its think time has passed).
     Closed {
         /// Concurrent virtual users (the peak, when stages ramp them).
         users: u32,
-        /// Pause of each user between a response and its next request, in milliseconds.
+        /// Pause of each user between an operation's end and its next one, in milliseconds.
         think_time_ms: f64,
         /// Stages that ramp the number of users; empty for a constant number.
         stages: Vec<Stage>,
     },
-    /// Open model: requests sent on a schedule at an arrival rate, whatever the
-    /// target's response time; latency is measured from each scheduled send time.
+    /// Open model: operations started on a schedule at an arrival rate, whatever the
+    /// target's response time; latency is measured from each scheduled start.
     Open {
-        /// Target arrival rate in requests per second (the peak, when stages ramp it).
-        rate_rps: f64,
+        /// Target arrival rate in operations per second (the peak, when stages ramp it).
+        rate_per_s: f64,
         /// Stages that ramp the arrival rate; empty for a constant rate.
         stages: Vec<Stage>,
-        /// Most requests in flight at once; a request due when all are busy waits
+        /// Most operations in flight at once; one due when all are busy waits
         /// (and its wait counts in its latency).
         max_in_flight: u32,
     },
 }
 
 /// One stage of a ramp: over `duration_s`, the users (closed model) or the rate
-/// (open model, requests per second) move linearly from the previous stage's
-/// target (0 before the first stage) to `target`.
+/// (open model, operations per second) move linearly from the previous stage's
+/// target (0 before the first stage) to `target`. The warm-up runs at the first
+/// stage's target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stage {
     /// Length of the stage, in seconds.
     pub duration_s: f64,
-    /// Users or requests per second reached at the end of the stage.
+    /// Users or operations per second reached at the end of the stage.
     pub target: f64,
 }
 
-/// Outcome classes of HTTP requests that did not succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HttpErrorKind {
-    /// The connection could not be established, or was refused, reset or closed
-    /// before a response arrived.
-    Connect,
-    /// No complete response within the request timeout.
-    Timeout,
-    /// TLS handshake or certificate failure.
-    Tls,
-    /// The server answered with a 4xx status.
-    Http4xx,
-    /// The server answered with a 5xx status.
-    Http5xx,
-    /// The response body failed midway or exceeded the largest body read.
-    Body,
-    /// The response was not valid HTTP (garbage, malformed headers, protocol violation).
-    Protocol,
-}
-
-/// Request counts and latency of one endpoint, or of a whole workload.
+/// Counts and latency of a set of operations (a whole workload, or one part of it
+/// such as an HTTP endpoint).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct RequestStats {
-    /// Requests completed or failed (each request counted once).
-    pub requests: u64,
-    /// Requests that got a 1xx, 2xx or 3xx response with its body read completely.
+pub struct OperationStats {
+    /// Operations completed or failed (each counted once).
+    pub operations: u64,
+    /// Operations that succeeded.
     pub successes: u64,
-    /// Failed requests by outcome class; classes with no failures are omitted.
-    pub errors: BTreeMap<HttpErrorKind, u64>,
-    /// Responses by HTTP status code (as a string key, e.g. `"200"`).
-    pub status_codes: BTreeMap<String, u64>,
-    /// Response body bytes received.
-    pub bytes_received: u64,
-    /// Latency of successful requests. In the open model: from the scheduled send
-    /// time to the last body byte (coordinated-omission corrected); in the closed
-    /// model: from send to last body byte.
+    /// Failed operations by outcome class; classes with no failures are omitted.
+    /// Each workload kind names its classes (HTTP: `connect`, `timeout`, `tls`,
+    /// `http4xx`, `http5xx`, `body`, `protocol`).
+    pub errors: BTreeMap<String, u64>,
+    /// Operations by the code the target answered with (HTTP: the status code).
+    pub codes: BTreeMap<String, u64>,
+    /// The workload's own counters (HTTP: `bytes_received`, response body bytes).
+    pub counters: BTreeMap<String, u64>,
+    /// Latency of successful operations. In the open model: from the scheduled
+    /// start to the end (coordinated-omission corrected); in the closed model:
+    /// from start to end.
     pub latency: Latency,
 }
 
-impl RequestStats {
-    /// Total failed requests, over every class.
+impl OperationStats {
+    /// Total failed operations, over every class.
     pub fn error_count(&self) -> u64 {
         self.errors.values().sum()
     }
+
+    /// A counter of the workload's, 0 when absent.
+    pub fn counter(&self, name: &str) -> u64 {
+        self.counters.get(name).copied().unwrap_or(0)
+    }
 }
 
-/// One endpoint of a weighted scenario.
+/// One endpoint of a weighted HTTP scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointResult {
     /// Endpoint name from the scenario.
@@ -172,7 +210,7 @@ pub struct EndpointResult {
     /// Relative weight in the scenario's mix.
     pub weight: u32,
     /// What this endpoint measured.
-    pub stats: RequestStats,
+    pub stats: OperationStats,
 }
 
 /// One second of the measured run, for charts.
@@ -180,11 +218,11 @@ pub struct EndpointResult {
 pub struct TimelinePoint {
     /// Seconds since the end of the warm-up (the start of measurement).
     pub second: u32,
-    /// Requests that completed in this second.
-    pub requests: u64,
+    /// Operations that completed in this second.
+    pub operations: u64,
     /// Of them, failed.
     pub errors: u64,
-    /// Median latency of this second's successful requests, in microseconds.
+    /// Median latency of this second's successful operations, in microseconds.
     pub p50_us: u64,
     /// 95th percentile, in microseconds.
     pub p95_us: u64,
@@ -192,21 +230,21 @@ pub struct TimelinePoint {
     pub p99_us: u64,
 }
 
-/// Open-model schedule keeping: how well the generator kept its send times.
+/// Open-model schedule keeping: how well the generator kept its start times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Schedule {
-    /// Requests per second the schedule asked for, averaged over the measured period.
-    pub target_rate_rps: f64,
-    /// Requests per second actually sent over the measured period.
-    pub achieved_rate_rps: f64,
-    /// Requests sent more than `late_threshold_ms` after their scheduled time.
-    pub late_requests: u64,
-    /// The lateness that makes a request count as late, in milliseconds.
+    /// Operations per second the schedule asked for, averaged over the measured period.
+    pub target_rate_per_s: f64,
+    /// Operations per second actually started over the measured period.
+    pub achieved_rate_per_s: f64,
+    /// Operations started more than `late_threshold_ms` after their scheduled time.
+    pub late_operations: u64,
+    /// The lateness that makes an operation count as late, in milliseconds.
     pub late_threshold_ms: f64,
-    /// Latency of successful requests measured from the actual send time
+    /// Latency of successful operations measured from the actual start
     /// (what a coordinated-omission-prone tool would report).
     pub uncorrected_latency: Latency,
-    /// Actual send time minus scheduled send time, of every request.
+    /// Actual start minus scheduled start, of every operation.
     pub lag: Latency,
 }
 
@@ -219,10 +257,42 @@ pub struct GeneratorStats {
     pub cpu_percent_max: f64,
     /// Logical cores available to the runner.
     pub cores: u32,
-    /// True when the target ran inside the runner process (the embedded demo
-    /// service), so the CPU figures include the target's.
+    /// Load threads the closed model ran on.
+    pub threads: u32,
+    /// True when the target ran inside the runner process (an embedded target),
+    /// so the CPU figures include the target's.
     pub target_in_process: bool,
 }
+
+/// What the load engine measured for one workload, whatever its kind: the common
+/// block of every workload result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LoadResult {
+    /// How load was offered.
+    pub load: LoadModel,
+    /// Warm-up before measurement, in seconds; its operations are excluded from every figure.
+    pub warmup_s: f64,
+    /// Measured duration (after warm-up), in seconds.
+    pub duration_s: f64,
+    /// False when a stop signal ended this workload before its planned end.
+    pub complete: bool,
+    /// Successful operations per second over `duration_s` (HTTP: requests per second).
+    pub throughput_per_s: f64,
+    /// Everything the workload measured.
+    pub stats: OperationStats,
+    /// Per-second operations, errors and latency percentiles.
+    pub timeline: Vec<TimelinePoint>,
+    /// Open model only: schedule keeping and the uncorrected latency.
+    pub schedule: Option<Schedule>,
+    /// The runner's own CPU use.
+    pub generator: GeneratorStats,
+    /// Things a reader should know before trusting the numbers (e.g. the generator
+    /// was the bottleneck, the run was cut short by the operation limit).
+    pub warnings: Vec<String>,
+}
+
+/// The HTTP workload's counter of response body bytes received (in `stats.counters`).
+pub const HTTP_BYTES_RECEIVED: &str = "bytes_received";
 
 /// Result of an HTTP load workload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -234,27 +304,10 @@ pub struct HttpResult {
     /// HTTP version asked for: `auto` (HTTP/1.1, or HTTP/2 when TLS negotiates it),
     /// `http1` or `http2` (prior knowledge on plain HTTP).
     pub http_version: String,
-    /// How load was offered.
-    pub load: LoadModel,
-    /// Warm-up before measurement, in seconds; its requests are excluded from every figure.
-    pub warmup_s: f64,
-    /// Measured duration (after warm-up), in seconds.
-    pub duration_s: f64,
-    /// Successful requests per second over `duration_s`.
-    pub throughput_rps: f64,
-    /// Everything the workload measured, over every endpoint.
-    pub stats: RequestStats,
-    /// The same, per endpoint of the scenario.
+    /// The same figures as `result.stats`, per endpoint of the scenario.
     pub endpoints: Vec<EndpointResult>,
-    /// Per-second requests, errors and latency percentiles.
-    pub timeline: Vec<TimelinePoint>,
-    /// Open model only: schedule keeping and the uncorrected latency.
-    pub schedule: Option<Schedule>,
-    /// The runner's own CPU use.
-    pub generator: GeneratorStats,
-    /// Things a reader should know before trusting the numbers (e.g. the generator
-    /// was the bottleneck, the run was cut short by the request limit).
-    pub warnings: Vec<String>,
+    /// What the load engine measured (operations are requests).
+    pub result: LoadResult,
 }
 
 /// Why a report could not be read.
@@ -266,17 +319,24 @@ pub enum ReportError {
     NotAReport(String),
     #[error("unsupported report schema `{found}`: this build of perfproof reads `{SCHEMA_ID}`; use a perfproof version that knows `{found}`")]
     UnsupportedVersion { found: String },
+    #[error("unknown workload kind `{kind}` at `{path}` (line {line}): this build of perfproof knows {known}; a newer perfproof may have written it")]
+    UnknownWorkload { kind: String, path: String, line: usize, known: String },
     #[error("invalid field `{path}` at line {line}, column {column}: {message}")]
     Field { path: String, line: usize, column: usize, message: String },
     #[error("invalid field `{path}`: {source}")]
     Latency { path: String, source: LatencyError },
+    #[error("`{path}`: {kind} workload `{name}` appears twice in the report (first at `{first}`); each workload kind and name may appear once")]
+    DuplicateWorkload { path: String, first: String, kind: String, name: String },
 }
 
 impl ReportError {
     /// The field path the error is about, when there is one.
     pub fn path(&self) -> Option<&str> {
         match self {
-            ReportError::Field { path, .. } | ReportError::Latency { path, .. } => Some(path),
+            ReportError::Field { path, .. }
+            | ReportError::Latency { path, .. }
+            | ReportError::UnknownWorkload { path, .. }
+            | ReportError::DuplicateWorkload { path, .. } => Some(path),
             _ => None,
         }
     }
@@ -284,9 +344,12 @@ impl ReportError {
 
 /// Parses and validates a report.
 ///
-/// Checks, in order: JSON syntax, the schema identifier, the shape of every field,
-/// and that every latency summary is the one its histogram derives.
+/// Checks, in order: JSON syntax, the schema identifier, the shape of every field
+/// (an unknown workload kind is named as such), that every latency summary is the
+/// one its histogram derives, and that no workload appears twice. A UTF-8
+/// byte-order mark at the start (as some Windows editors write) is skipped.
 pub fn parse_report(text: &str) -> Result<Report, ReportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let probe: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             ReportError::Syntax { line: e.line(), column: e.column(), message: strip_position(&e) }
@@ -306,10 +369,29 @@ pub fn parse_report(text: &str) -> Result<Report, ReportError> {
     let report: Report = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        ReportError::Field { path, line: inner.line(), column: inner.column(), message: strip_position(&inner) }
+        let message = strip_position(&inner);
+        match unknown_workload_kind(&path, &message) {
+            Some(kind) => ReportError::UnknownWorkload {
+                kind,
+                path,
+                line: inner.line(),
+                known: WORKLOAD_KINDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            },
+            None => ReportError::Field { path, line: inner.line(), column: inner.column(), message },
+        }
     })?;
     report.validate()?;
     Ok(report)
+}
+
+/// The kind named by serde's "unknown variant" error at `workloads[N]`.
+fn unknown_workload_kind(path: &str, message: &str) -> Option<String> {
+    let index = path.strip_prefix("workloads[")?.strip_suffix(']')?;
+    if !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let rest = message.strip_prefix("unknown variant `")?;
+    Some(rest[..rest.find('`')?].to_string())
 }
 
 /// serde_json appends " at line L column C" to its messages; we report those separately.
@@ -321,11 +403,51 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// The one walk over every latency distribution of a report, with its field path,
+/// in a stable order: written once, instantiated for shared (`latencies`) and
+/// mutable (`latencies_mut`) access, so validation and merge see the same list.
+/// The body binds through patterns only, so it reads the same either way.
+macro_rules! latency_walk {
+    ($name:ident $(, $mutability:ident)?) => {
+        fn $name<'a>(workloads: &'a $($mutability)? Vec<Workload>, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
+            for (w, workload) in workloads.into_iter().enumerate() {
+                let base = format!("workloads[{w}].{}", workload.kind());
+                let (result, endpoints) = match workload {
+                    Workload::Http(HttpResult { result, endpoints, .. }) => (result, endpoints),
+                };
+                let LoadResult { stats: OperationStats { latency, .. }, schedule, .. } = result;
+                out.push((format!("{base}.result.stats.latency"), latency));
+                if let Some(Schedule { uncorrected_latency, lag, .. }) = schedule {
+                    out.push((format!("{base}.result.schedule.uncorrected_latency"), uncorrected_latency));
+                    out.push((format!("{base}.result.schedule.lag"), lag));
+                }
+                for (e, EndpointResult { stats: OperationStats { latency, .. }, .. }) in endpoints.into_iter().enumerate() {
+                    out.push((format!("{base}.endpoints[{e}].stats.latency"), latency));
+                }
+            }
+        }
+    };
+}
+latency_walk!(walk_latencies);
+latency_walk!(walk_latencies_mut, mut);
+
 impl Report {
-    /// Checks what the types alone cannot: every latency summary matches its histogram.
+    /// Checks what the types alone cannot: every latency summary matches its
+    /// histogram, and no workload kind and name appears twice.
     pub fn validate(&self) -> Result<(), ReportError> {
         for (path, latency) in self.latencies() {
             latency.verify().map_err(|source| ReportError::Latency { path, source })?;
+        }
+        for (i, workload) in self.workloads.iter().enumerate() {
+            let first = self.workloads[..i].iter().position(|w| w.kind() == workload.kind() && w.name() == workload.name());
+            if let Some(first) = first {
+                return Err(ReportError::DuplicateWorkload {
+                    path: format!("workloads[{i}]"),
+                    first: format!("workloads[{first}]"),
+                    kind: workload.kind().into(),
+                    name: workload.name().into(),
+                });
+            }
         }
         Ok(())
     }
@@ -333,39 +455,14 @@ impl Report {
     /// Every latency distribution of the report with its field path, in a stable order.
     pub fn latencies(&self) -> Vec<(String, &Latency)> {
         let mut out = Vec::new();
-        for (w, workload) in self.workloads.iter().enumerate() {
-            match workload {
-                Workload::Http(http) => {
-                    let base = format!("workloads[{w}].http");
-                    out.push((format!("{base}.stats.latency"), &http.stats.latency));
-                    for (e, endpoint) in http.endpoints.iter().enumerate() {
-                        out.push((format!("{base}.endpoints[{e}].stats.latency"), &endpoint.stats.latency));
-                    }
-                    if let Some(schedule) = &http.schedule {
-                        out.push((format!("{base}.schedule.uncorrected_latency"), &schedule.uncorrected_latency));
-                        out.push((format!("{base}.schedule.lag"), &schedule.lag));
-                    }
-                }
-            }
-        }
+        walk_latencies(&self.workloads, &mut out);
         out
     }
 
     /// The same distributions as [`Report::latencies`], in the same order, to replace them.
-    pub fn latencies_mut(&mut self) -> Vec<&mut Latency> {
+    pub fn latencies_mut(&mut self) -> Vec<(String, &mut Latency)> {
         let mut out = Vec::new();
-        for workload in &mut self.workloads {
-            match workload {
-                Workload::Http(http) => {
-                    out.push(&mut http.stats.latency);
-                    out.extend(http.endpoints.iter_mut().map(|e| &mut e.stats.latency));
-                    if let Some(schedule) = &mut http.schedule {
-                        out.push(&mut schedule.uncorrected_latency);
-                        out.push(&mut schedule.lag);
-                    }
-                }
-            }
-        }
+        walk_latencies_mut(&mut self.workloads, &mut out);
         out
     }
 

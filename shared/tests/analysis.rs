@@ -139,31 +139,31 @@ fn merged_shards_equal_all_samples_at_once() {
     let merged = merge(&shards, MergeKind::Shards).unwrap();
     let Workload::Http(http) = &merged.workloads[0];
     let whole = histogram_of(&all);
-    assert_eq!(http.stats.latency.decode().unwrap(), whole);
-    let s = &http.stats.latency.summary;
+    assert_eq!(http.result.stats.latency.decode().unwrap(), whole);
+    let s = &http.result.stats.latency.summary;
     assert_eq!(s.count, 40_000);
     assert_eq!(
         (s.p50, s.p99, s.p99_9, s.max),
         (whole.value_at_quantile(0.5), whole.value_at_quantile(0.99), whole.value_at_quantile(0.999), whole.max())
     );
-    assert_eq!(http.stats.requests, 40_000 + 6);
-    assert_eq!(http.stats.error_count(), 6);
+    assert_eq!(http.result.stats.operations, 40_000 + 6);
+    assert_eq!(http.result.stats.error_count(), 6);
     assert_eq!(http.endpoints[0].stats.latency.summary.count, 40_000);
     let shard_rps: f64 = shards
         .iter()
         .map(|r| match &r.workloads[0] {
-            Workload::Http(h) => h.throughput_rps,
+            Workload::Http(h) => h.result.throughput_per_s,
         })
         .sum();
-    assert!((http.throughput_rps - shard_rps).abs() < 1e-9);
+    assert!((http.result.throughput_per_s - shard_rps).abs() < 1e-9);
     // The merged report is itself a valid report.
     assert_eq!(parse_report(&merged.to_json()).unwrap(), merged);
 
     let trials = merge(&shards, MergeKind::Trials).unwrap();
     let Workload::Http(t) = &trials.workloads[0];
-    assert_eq!(t.duration_s, 40.0);
-    assert_eq!(t.timeline.len(), 40);
-    assert!((t.throughput_rps - 1_000.0).abs() < 1e-9);
+    assert_eq!(t.result.duration_s, 40.0);
+    assert_eq!(t.result.timeline.len(), 40);
+    assert!((t.result.throughput_per_s - 1_000.0).abs() < 1e-9);
 }
 
 #[test]
@@ -172,10 +172,10 @@ fn malformed_reports_name_the_field_and_never_panic() {
     let good = report("a", "api", &latencies(&mut rng, 100, 20_000.0, 1.0), 2, 0, &mut rng).to_json();
     let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
 
-    let negative = good.replacen("\"requests\": 100", "\"requests\": -100", 1);
+    let negative = good.replacen("\"operations\": 100", "\"operations\": -100", 1);
     match parse_report(&negative).unwrap_err() {
         ReportError::Field { path, line, .. } => {
-            assert_eq!(path, "workloads[0].http.stats.requests");
+            assert_eq!(path, "workloads[0].http.endpoints[0].stats.operations");
             assert_eq!(line, line_of(&negative, "-100"));
         }
         other => panic!("{other:?}"),

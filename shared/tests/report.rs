@@ -23,7 +23,7 @@ fn wrong_type_names_field_path_and_line() {
     let expected_line = bad.lines().position(|l| l.contains("\"eight\"")).unwrap() + 1;
     match parse_report(&bad).unwrap_err() {
         ReportError::Field { path, line, .. } => {
-            assert_eq!(path, "workloads[0].http.load.closed.users");
+            assert_eq!(path, "workloads[0].http.result.load.closed.users");
             assert_eq!(line, expected_line);
         }
         other => panic!("unexpected error {other:?}"),
@@ -55,9 +55,9 @@ fn other_json_is_not_a_report() {
 fn corrupt_histogram_names_the_latency_field() {
     let mut report = common::sample_report();
     let Workload::Http(http) = &mut report.workloads[0];
-    http.stats.latency.histogram = "AAAA".into();
+    http.result.stats.latency.histogram = "AAAA".into();
     let err = parse_report(&report.to_json()).unwrap_err();
-    assert_eq!(err.path(), Some("workloads[0].http.stats.latency"));
+    assert_eq!(err.path(), Some("workloads[0].http.result.stats.latency"));
 }
 
 #[test]

@@ -1,14 +1,17 @@
-//! In-process targets and plan builders for the runner's tests.
+//! In-process targets and plan builders for the runner's tests. Plans are built
+//! through the configuration layer (`settings`), as the CLI builds them.
 // Each test crate uses its own subset of these helpers.
 #![allow(dead_code)]
 
 use std::time::Duration;
 
 use axum::Router;
-use perfproof::cli::RunArgs;
-use perfproof::config::{self, HttpFile, HttpPlan};
-use perfproof::http_load::{self, RunContext};
-use perfproof::progress::Progress;
+use perfproof::config::LoadOverrides;
+use perfproof::load::Context;
+use perfproof::settings::{self, Flags, ScenarioFile};
+use perfproof::workloads::http::section::HttpOverrides;
+use perfproof::workloads::http::{self, HttpPlan};
+use perfproof::workloads::WorkloadPlan;
 use perfproof_shared::report::HttpResult;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -21,19 +24,39 @@ pub async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
-/// A closed-model plan: `users` users for `duration` against `url`.
-pub fn closed(url: &str, users: u32, duration: Duration) -> RunArgs {
-    RunArgs { url: Some(url.into()), users: Some(users), duration: Some(duration), ..RunArgs::default() }
+/// Flags of a closed-model run: `users` users for `duration` against `url`.
+pub fn closed(url: &str, users: u32, duration: Duration) -> Flags {
+    Flags {
+        load: LoadOverrides { users: Some(users), duration: Some(duration), ..LoadOverrides::default() },
+        http: HttpOverrides { url: Some(url.into()), ..HttpOverrides::default() },
+        ..Flags::default()
+    }
+}
+
+/// Flags of an open-model run: `rate` requests/s for `duration` against `url`.
+pub fn open(url: &str, rate: f64, duration: Duration) -> Flags {
+    Flags {
+        load: LoadOverrides { rate: Some(rate), duration: Some(duration), ..LoadOverrides::default() },
+        http: HttpOverrides { url: Some(url.into()), ..HttpOverrides::default() },
+        ..Flags::default()
+    }
+}
+
+/// The HTTP plan of a scenario file's text and flags.
+fn http_plan(file: ScenarioFile, flags: &Flags) -> HttpPlan {
+    let mut settings = settings::resolve(file, flags).unwrap();
+    match settings.workloads.remove(0) {
+        WorkloadPlan::Http(plan) => plan,
+    }
 }
 
 /// The plan of a scenario file's text, with no flags.
 pub fn plan_from_toml(text: &str) -> HttpPlan {
-    let file: config::FileConfig = toml::from_str(text).unwrap();
-    config::http_plan(file.http.unwrap(), &RunArgs::default()).unwrap()
+    http_plan(settings::parse_scenario(text).unwrap(), &Flags::default())
 }
 
-pub fn plan(args: &RunArgs) -> HttpPlan {
-    config::http_plan(HttpFile::default(), args).unwrap()
+pub fn plan(flags: &Flags) -> HttpPlan {
+    http_plan(ScenarioFile::default(), flags)
 }
 
 /// Runs a plan to the end, quietly.
@@ -43,6 +66,6 @@ pub async fn run(plan: &HttpPlan) -> HttpResult {
 }
 
 pub async fn run_with_stop(plan: &HttpPlan, stop: watch::Receiver<bool>) -> HttpResult {
-    let context = RunContext { stop, progress: Progress::new(plan.duration, true), target_in_process: false };
-    http_load::run(plan, context).await.unwrap()
+    let context = Context { stop, quiet: true, target_in_process: false };
+    http::run(plan, &context).await.unwrap()
 }

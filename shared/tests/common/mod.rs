@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use perfproof_shared::latency::new_histogram;
 use perfproof_shared::report::{
-    EndpointResult, GeneratorStats, Host, HttpErrorKind, HttpResult, LoadModel, RequestStats, RunMeta, TimelinePoint,
-    Workload,
+    EndpointResult, GeneratorStats, Host, HttpResult, LoadModel, LoadResult, OperationStats, RunMeta, TimelinePoint,
+    Workload, HTTP_BYTES_RECEIVED,
 };
 use perfproof_shared::{Latency, Report, TimeUnit, SCHEMA_ID};
 
@@ -17,12 +17,12 @@ pub fn sample_report() -> Report {
     for i in 0..5_000u64 {
         histogram.record(800 + (i * 7919) % 4_000).unwrap();
     }
-    let stats = RequestStats {
-        requests: 5_003,
+    let stats = OperationStats {
+        operations: 5_003,
         successes: 5_000,
-        errors: BTreeMap::from([(HttpErrorKind::Http5xx, 3)]),
-        status_codes: BTreeMap::from([("200".into(), 5_000), ("503".into(), 3)]),
-        bytes_received: 1_234_567,
+        errors: BTreeMap::from([("http5xx".into(), 3)]),
+        codes: BTreeMap::from([("200".into(), 5_000), ("503".into(), 3)]),
+        counters: BTreeMap::from([(HTTP_BYTES_RECEIVED.into(), 1_234_567)]),
         latency: Latency::from_histogram(&histogram, TimeUnit::Microseconds).unwrap(),
     };
     let started_at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").unwrap().to_utc();
@@ -41,34 +41,39 @@ pub fn sample_report() -> Report {
             name: "api".into(),
             target: "http://127.0.0.1:8080/".into(),
             http_version: "auto".into(),
-            load: LoadModel::Closed { users: 8, think_time_ms: 0.0, stages: vec![] },
-            warmup_s: 1.0,
-            duration_s: 10.0,
-            throughput_rps: 500.0,
-            stats: stats.clone(),
             endpoints: vec![EndpointResult {
                 name: "default".into(),
                 method: "GET".into(),
                 url: "http://127.0.0.1:8080/".into(),
                 weight: 1,
+                stats: stats.clone(),
+            }],
+            result: LoadResult {
+                load: LoadModel::Closed { users: 8, think_time_ms: 0.0, stages: vec![] },
+                warmup_s: 1.0,
+                duration_s: 10.0,
+                complete: true,
+                throughput_per_s: 500.0,
                 stats,
-            }],
-            timeline: vec![TimelinePoint {
-                second: 0,
-                requests: 500,
-                errors: 0,
-                p50_us: 2000,
-                p95_us: 4000,
-                p99_us: 4500,
-            }],
-            schedule: None,
-            generator: GeneratorStats {
-                cpu_percent_mean: 40.0,
-                cpu_percent_max: 55.0,
-                cores: 2,
-                target_in_process: false,
+                timeline: vec![TimelinePoint {
+                    second: 0,
+                    operations: 500,
+                    errors: 0,
+                    p50_us: 2000,
+                    p95_us: 4000,
+                    p99_us: 4500,
+                }],
+                schedule: None,
+                generator: GeneratorStats {
+                    cpu_percent_mean: 40.0,
+                    cpu_percent_max: 55.0,
+                    cores: 2,
+                    threads: 2,
+                    target_in_process: false,
+                },
+                warnings: vec![],
             },
-            warnings: vec![],
         })],
+        failures: vec![],
     }
 }

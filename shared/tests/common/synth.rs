@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use perfproof_shared::latency::new_histogram;
-use perfproof_shared::report::{HttpResult, RequestStats, TimelinePoint, Workload};
+use perfproof_shared::report::{LoadResult, OperationStats, TimelinePoint, Workload, HTTP_BYTES_RECEIVED};
 use perfproof_shared::{Latency, Report, TimeUnit};
 
 /// SplitMix64: small, fast, seeded, good enough for test data.
@@ -58,16 +58,12 @@ pub fn report(label: &str, name: &str, samples: &[u64], seconds: u32, errors: u6
     let Workload::Http(http) = &mut report.workloads[0];
     let latency = Latency::from_histogram(&histogram_of(samples), TimeUnit::Microseconds).unwrap();
     let successes = samples.len() as u64;
-    let stats = RequestStats {
-        requests: successes + errors,
+    let stats = OperationStats {
+        operations: successes + errors,
         successes,
-        errors: if errors > 0 {
-            BTreeMap::from([(perfproof_shared::report::HttpErrorKind::Http5xx, errors)])
-        } else {
-            BTreeMap::new()
-        },
-        status_codes: BTreeMap::from([("200".to_string(), successes)]),
-        bytes_received: successes * 512,
+        errors: if errors > 0 { BTreeMap::from([("http5xx".to_string(), errors)]) } else { BTreeMap::new() },
+        codes: BTreeMap::from([("200".to_string(), successes)]),
+        counters: BTreeMap::from([(HTTP_BYTES_RECEIVED.to_string(), successes * 512)]),
         latency,
     };
     // Per-second counts: the total split evenly, with ±5 % noise that sums to zero.
@@ -75,7 +71,7 @@ pub fn report(label: &str, name: &str, samples: &[u64], seconds: u32, errors: u6
     let mut timeline: Vec<TimelinePoint> = (0..seconds)
         .map(|second| TimelinePoint {
             second,
-            requests: (per_second * (1.0 + 0.05 * rng.normal())).max(0.0).round() as u64,
+            operations: (per_second * (1.0 + 0.05 * rng.normal())).max(0.0).round() as u64,
             errors: 0,
             p50_us: 0,
             p95_us: 0,
@@ -83,22 +79,17 @@ pub fn report(label: &str, name: &str, samples: &[u64], seconds: u32, errors: u6
         })
         .collect();
     if let Some(last) = timeline.last_mut() {
-        last.errors = errors.min(last.requests);
+        last.errors = errors.min(last.operations);
     }
-    *http = HttpResult {
-        name: name.into(),
-        duration_s: seconds as f64,
-        throughput_rps: per_second,
+    http.name = name.into();
+    http.endpoints = vec![perfproof_shared::report::EndpointResult {
+        name: "default".into(),
+        method: "GET".into(),
+        url: "http://127.0.0.1:8080/".into(),
+        weight: 1,
         stats: stats.clone(),
-        endpoints: vec![perfproof_shared::report::EndpointResult {
-            name: "default".into(),
-            method: "GET".into(),
-            url: "http://127.0.0.1:8080/".into(),
-            weight: 1,
-            stats,
-        }],
-        timeline,
-        ..http.clone()
-    };
+    }];
+    http.result =
+        LoadResult { duration_s: seconds as f64, throughput_per_s: per_second, stats, timeline, ..http.result.clone() };
     report
 }

@@ -29,7 +29,7 @@ const ITEMS: u64 = 20_000;
 const CATEGORIES: u64 = 50;
 
 /// How the demo service is built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
     /// Pool of 1, no index, no cache.
     #[default]
@@ -39,12 +39,20 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 2] = [Profile::Baseline, Profile::Optimized];
+
     /// The profile's name, also the label of its runs in `perfproof demo`.
     pub fn label(self) -> &'static str {
         match self {
             Profile::Baseline => "baseline",
             Profile::Optimized => "optimized",
         }
+    }
+
+    /// The profile of that name.
+    pub fn from_label(label: &str) -> Option<Self> {
+        Profile::ALL.into_iter().find(|p| p.label() == label)
     }
 
     fn pool_size(self) -> usize {
@@ -126,23 +134,10 @@ impl DemoServer {
     }
 }
 
-/// The scenario run against the demo service when the user gives none: item pages
-/// of a few popular items, and a category search.
-pub fn default_endpoints() -> Vec<crate::config::EndpointFile> {
-    let endpoint = |name: &str, path: &str, weight| crate::config::EndpointFile {
-        name: name.into(),
-        method: "GET".into(),
-        path: path.into(),
-        weight,
-        headers: Default::default(),
-        body: None,
-    };
-    vec![
-        endpoint("item-42", "/api/items/42", 3),
-        endpoint("item-7", "/api/items/7", 2),
-        endpoint("search", "/api/search?category=7&limit=20", 1),
-    ]
-}
+/// The scenario run against the demo service when the user gives none, as
+/// (name, path, weight): item pages of a few popular items, and a category search.
+pub const DEFAULT_ENDPOINTS: [(&str, &str, u32); 3] =
+    [("item-42", "/api/items/42", 3), ("item-7", "/api/items/7", 2), ("search", "/api/search?category=7&limit=20", 1)];
 
 impl Drop for DemoServer {
     fn drop(&mut self) {

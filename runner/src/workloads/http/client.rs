@@ -1,4 +1,4 @@
-//! The HTTP client of the load generator: one request turned into an [`Outcome`],
+//! The HTTP client of the load generator: one request turned into a [`Response`],
 //! whatever the target does.
 //!
 //! Two transports, both hyper over rustls:
@@ -20,19 +20,30 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1;
 use hyper::header::HeaderMap;
-use hyper::{Method, Request, Response, Uri};
+use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use perfproof_shared::report::HttpErrorKind;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use crate::collector::Outcome;
 use tokio::net::TcpStream;
+use url::Url;
 
-use crate::config::{Endpoint, HttpPlan, HttpVersion, Model};
+use super::section::join;
+use super::{Endpoint, ErrorKind as HttpErrorKind, HttpPlan, HttpVersion};
+
+/// How one request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response {
+    /// The response status, when headers arrived.
+    pub status: Option<u16>,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// The failure class, or `None` for a success.
+    pub error: Option<HttpErrorKind>,
+}
 
 /// A pooled HTTP/1.1 and HTTP/2 client, plain or over TLS.
 pub type Client = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -88,21 +99,17 @@ pub struct Targets {
 }
 
 impl Targets {
-    pub fn new(plan: &HttpPlan) -> anyhow::Result<Self> {
+    /// The plan's endpoints, joined to `base` (the target's URL).
+    pub fn new(plan: &HttpPlan, base: &Url) -> anyhow::Result<Self> {
         let mut origins: Vec<Origin> = Vec::new();
         let mut endpoints = Vec::with_capacity(plan.endpoints.len());
         for endpoint in &plan.endpoints {
-            endpoints.push(prepare(endpoint, &mut origins)?);
+            let url = join(base, &endpoint.path).with_context(|| format!("endpoint `{}`: URL", endpoint.name))?;
+            endpoints.push(prepare(endpoint, &url, &mut origins)?);
         }
         let mut tls_http1 = tls_config(plan.insecure)?;
         tls_http1.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let dedicated = matches!(plan.model, Model::Closed { .. })
-            && match plan.http_version {
-                HttpVersion::Http1 => true,
-                HttpVersion::Http2 => false,
-                // With TLS, ALPN may pick HTTP/2: leave that to the pooled client.
-                HttpVersion::Auto => origins.iter().all(|o| !o.tls),
-            };
+        let dedicated = plan.dedicated_connections(origins.iter().any(|o| o.tls));
         Ok(Targets {
             endpoints,
             origins,
@@ -114,9 +121,23 @@ impl Targets {
     }
 }
 
-fn prepare(endpoint: &Endpoint, origins: &mut Vec<Origin>) -> anyhow::Result<Prepared> {
+impl Targets {
+    /// Fails, naming the address, when an origin accepts no TCP connection within the timeout.
+    pub async fn check_reachable(&self) -> anyhow::Result<()> {
+        for origin in &self.origins {
+            let address = format!("{}:{}", origin.host, origin.port);
+            match tokio::time::timeout(self.timeout, TcpStream::connect((origin.host.as_str(), origin.port))).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => anyhow::bail!("the target {address} cannot be reached: {e}"),
+                Err(_) => anyhow::bail!("the target {address} accepted no connection within {:?}", self.timeout),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn prepare(endpoint: &Endpoint, url: &Url, origins: &mut Vec<Origin>) -> anyhow::Result<Prepared> {
     let context = || format!("endpoint `{}`: URL", endpoint.name);
-    let url = &endpoint.url;
     let origin = Origin {
         host: url.host_str().with_context(context)?.trim_matches(['[', ']']).to_string(),
         port: url.port_or_known_default().with_context(context)?,
@@ -157,8 +178,9 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The transport a closed-model user should use.
-    pub fn for_user(targets: &Targets, pooled: &Arc<Client>) -> Self {
+    /// A closed-model user's transport (dedicated connections when the targets
+    /// allow), or an open-model request's (always pooled).
+    pub fn new(targets: &Targets, pooled: &Arc<Client>) -> Self {
         if targets.dedicated {
             Transport::Dedicated(targets.origins.iter().map(|_| None).collect())
         } else {
@@ -167,7 +189,7 @@ impl Transport {
     }
 
     /// Sends one request to endpoint `index` and reads its body, within the timeout and body limit.
-    pub async fn send(&mut self, targets: &Targets, index: usize) -> Outcome {
+    pub async fn send(&mut self, targets: &Targets, index: usize) -> Response {
         let endpoint = &targets.endpoints[index];
         match self {
             Transport::Pooled(client) => {
@@ -189,7 +211,7 @@ async fn dedicated_response(
     senders: &mut [Option<http1::SendRequest<Full<Bytes>>>],
     targets: &Targets,
     endpoint: &Prepared,
-) -> Result<Response<Incoming>, HttpErrorKind> {
+) -> Result<hyper::Response<Incoming>, HttpErrorKind> {
     let reusable = match senders[endpoint.origin].take() {
         Some(mut sender) => sender.ready().await.is_ok().then_some(sender),
         None => None,
@@ -232,10 +254,10 @@ where
 
 /// Awaits the response head, then reads the body, all within `timeout`.
 async fn exchange(
-    response: impl std::future::Future<Output = Result<Response<Incoming>, HttpErrorKind>>,
+    response: impl std::future::Future<Output = Result<hyper::Response<Incoming>, HttpErrorKind>>,
     timeout: Duration,
     max_body: u64,
-) -> Outcome {
+) -> Response {
     let mut status = None;
     let mut bytes = 0u64;
     let exchange = async {
@@ -262,7 +284,7 @@ async fn exchange(
             _ => None,
         },
     };
-    Outcome { status, bytes, error }
+    Response { status, bytes, error }
 }
 
 fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {

@@ -1,6 +1,6 @@
 //! Live feedback while a workload runs, and the runner's own CPU sampling.
 //!
-//! The progress bar (elapsed against planned time, live requests/s, errors, p95)
+//! The progress bar (elapsed against planned time, live throughput, errors, p95)
 //! draws on stderr only when it is a terminal, so logs and CI output stay clean.
 
 use std::time::Duration;
@@ -8,23 +8,25 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
-use crate::collector::Live;
+use super::recorder::Live;
 
 /// The progress bar of one workload.
 pub struct Progress {
     bar: ProgressBar,
+    /// Unit of the live throughput (`req/s`).
+    unit: &'static str,
 }
 
 impl Progress {
     /// A bar for a run of `planned` length; hidden when `quiet` or stderr is not a terminal.
-    pub fn new(planned: Duration, quiet: bool) -> Self {
+    pub fn new(planned: Duration, quiet: bool, unit: &'static str) -> Self {
         let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
         let bar = ProgressBar::with_draw_target(Some(planned.as_millis() as u64), target);
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}%  {msg}")
                 .expect("the template is valid"),
         );
-        Progress { bar }
+        Progress { bar, unit }
     }
 
     /// Shows the latest figures; `elapsed` is time since the run started.
@@ -32,9 +34,10 @@ impl Progress {
         self.bar.set_position(elapsed.as_millis() as u64);
         let phase = if warming_up { "warm-up · " } else { "" };
         self.bar.set_message(format!(
-            "{phase}{} req/s · {} requests · {} errors · p95 {:.2} ms",
-            live.recent_rps,
-            live.requests,
+            "{phase}{} {} · {} done · {} errors · p95 {:.2} ms",
+            live.recent_per_s,
+            self.unit,
+            live.operations,
             live.errors,
             live.recent_p95_us as f64 / 1000.0
         ));

@@ -1,0 +1,211 @@
+//! Offering load: the closed and open models, generic over the [`Operation`].
+//!
+//! - Closed model: virtual users, each starting its next operation when the
+//!   previous one ended (plus think time); stages ramp the number of active users.
+//!   Users run on `plan.threads` single-threaded runtimes, each recording into its
+//!   own [`Recorder`]: no work stealing, no channel and no shared counter per
+//!   operation, which is most of a generator's overhead at high rates.
+//! - Open model: operations started on a schedule at the arrival rate (stages ramp
+//!   it), whatever the target's response time. Latency counts from each operation's
+//!   *scheduled* time, so a stalled target shows in the percentiles (coordinated
+//!   omission corrected, as wrk2 does); the uncorrected latency and the schedule lag
+//!   are kept too. When `max_in_flight` operations are pending, the next one waits
+//!   for a slot and its wait counts in its latency.
+//!
+//! An operation in flight when the duration ends is completed (bounded by the
+//! operation's own timeout) and counted; a stop signal abandons it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::{watch, Semaphore};
+
+use super::recorder::{Recorder, Sample};
+use super::{lock, LoadPlan, Model, Operation};
+
+/// State shared by every task of one run.
+struct Shared<O> {
+    operation: O,
+    plan: LoadPlan,
+    stop: watch::Receiver<bool>,
+    measure_start: Instant,
+    end: Instant,
+    /// Operations started so far, warm-up included: the next operation's index.
+    next_index: AtomicU64,
+    /// Measured operations started so far (for the operation limit).
+    measured: AtomicU64,
+    limit_reached: AtomicBool,
+    recorders: Arc<Vec<Mutex<Recorder>>>,
+}
+
+impl<O> Shared<O> {
+    /// Claims the right to start an operation due at `due`: its index, or `None`
+    /// once the operation limit is reached.
+    fn claim(&self, due: Instant) -> Option<u64> {
+        if due >= self.measure_start {
+            let n = self.measured.fetch_add(1, Ordering::Relaxed);
+            if self.plan.max_operations.is_some_and(|max| n >= max) {
+                self.limit_reached.store(true, Ordering::Relaxed);
+                return None;
+            }
+        }
+        Some(self.next_index.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn stopped(&self) -> bool {
+        *self.stop.borrow() || self.limit_reached.load(Ordering::Relaxed)
+    }
+
+    /// Seconds into the measured period (negative during the warm-up).
+    fn offset(&self, at: Instant) -> f64 {
+        if at >= self.measure_start {
+            at.duration_since(self.measure_start).as_secs_f64()
+        } else {
+            -self.measure_start.duration_since(at).as_secs_f64()
+        }
+    }
+}
+
+/// Offers the plan's load until its end, the operation limit or a stop; returns
+/// whether the operation limit ended it.
+pub async fn drive<O: Operation>(
+    operation: O,
+    plan: &LoadPlan,
+    measure_start: Instant,
+    stop: watch::Receiver<bool>,
+    recorders: Arc<Vec<Mutex<Recorder>>>,
+) -> anyhow::Result<bool> {
+    let shared = Arc::new(Shared {
+        operation,
+        plan: plan.clone(),
+        stop,
+        measure_start,
+        end: measure_start + plan.duration,
+        next_index: AtomicU64::new(0),
+        measured: AtomicU64::new(0),
+        limit_reached: AtomicBool::new(false),
+        recorders,
+    });
+    match plan.model {
+        Model::Closed { users, think_time } => run_closed(&shared, users, think_time).await?,
+        Model::Open { max_in_flight, .. } => run_open(&shared, max_in_flight).await,
+    }
+    Ok(shared.limit_reached.load(Ordering::Relaxed))
+}
+
+/// Runs the virtual users on one single-threaded runtime per load thread, user
+/// `u` on thread `u % threads`, each thread recording into its own recorder.
+async fn run_closed<O: Operation>(shared: &Arc<Shared<O>>, users: u32, think_time: Duration) -> anyhow::Result<()> {
+    let threads = shared.recorders.len();
+    let mut handles = Vec::with_capacity(threads);
+    for thread in 0..threads {
+        let shared = shared.clone();
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting a load thread")?;
+        let handle = std::thread::Builder::new().name(format!("perfproof-load-{thread}")).spawn(move || {
+            runtime.block_on(async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for user in (thread as u32..users).step_by(threads) {
+                    tasks.spawn(virtual_user(shared.clone(), thread, user, think_time));
+                }
+                while tasks.join_next().await.is_some() {}
+            })
+        })?;
+        handles.push(handle);
+    }
+    tokio::task::spawn_blocking(move || handles.into_iter().try_for_each(|h| h.join()))
+        .await
+        .context("waiting for the load threads")?
+        .map_err(|_| anyhow::anyhow!("a load thread panicked"))
+}
+
+async fn virtual_user<O: Operation>(shared: Arc<Shared<O>>, thread: usize, user: u32, think_time: Duration) {
+    let mut stop = shared.stop.clone();
+    // One wait on the stop flag for the user's whole life (not one per operation):
+    // a stop drops the loop, abandoning the operation in flight.
+    tokio::select! {
+        _ = user_loop(&shared, thread, user, think_time) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}
+
+async fn user_loop<O: Operation>(shared: &Shared<O>, thread: usize, user: u32, think_time: Duration) {
+    let mut session = shared.operation.session(thread);
+    let recorder = &shared.recorders[thread];
+    loop {
+        let now = Instant::now();
+        if now >= shared.end || shared.stopped() {
+            return;
+        }
+        if f64::from(user) >= shared.plan.level_at(shared.offset(now)) {
+            // Not active at this point of the ramp: look again shortly.
+            tokio::time::sleep(Duration::from_millis(20).min(shared.end - now)).await;
+            continue;
+        }
+        let Some(index) = shared.claim(now) else { return };
+        let outcome = shared.operation.perform(&mut session, index).await;
+        let done = Instant::now();
+        lock(recorder).record(&Sample { due: now, sent: now, done, outcome });
+        if !think_time.is_zero() {
+            tokio::time::sleep(think_time).await;
+        }
+    }
+}
+
+async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) {
+    let slots = Arc::new(Semaphore::new(max_in_flight as usize));
+    let mut stop = shared.stop.clone();
+    let mut due = Instant::now();
+    // Operations owed by the schedule: the integral of the rate since the start,
+    // minus the operations started. One is owed at the start.
+    let mut owed = 1.0;
+    loop {
+        if due >= shared.end || shared.stopped() {
+            break;
+        }
+        if owed < 1.0 - 1e-9 {
+            // Advance the schedule by one inter-arrival time, at most 10 ms at a time
+            // so that a ramp from a low rate is followed closely.
+            let t = shared.offset(due);
+            let rate = shared.plan.level_at(t);
+            let step = if rate > 0.0 { (1.0 / rate).min(0.01) } else { 0.01 };
+            owed += shared.plan.level_at(t + step / 2.0) * step;
+            due += Duration::from_secs_f64(step);
+            continue;
+        }
+        owed -= 1.0;
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        let Some(index) = shared.claim(due) else { break };
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let task_shared = shared.clone();
+        tokio::spawn(async move {
+            let mut stop = task_shared.stop.clone();
+            let sent = Instant::now();
+            let mut session = task_shared.operation.session(0);
+            let outcome = tokio::select! {
+                outcome = task_shared.operation.perform(&mut session, index) => outcome,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            let done = Instant::now();
+            let recorders = &task_shared.recorders;
+            lock(&recorders[index as usize % recorders.len()]).record(&Sample { due, sent, done, outcome });
+            drop(slot);
+        });
+    }
+    // Wait for the operations still in flight (each bounded by its timeout), unless stopped.
+    tokio::select! {
+        _ = slots.acquire_many(max_in_flight) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}

@@ -1,0 +1,271 @@
+//! The load engine: offers load to any workload and measures it, the same way for every tier.
+//!
+//! A workload supplies an [`Operation`] (send one HTTP request, run one query, ...)
+//! that turns a per-user session and an operation index into a classified
+//! [`Outcome`], and a [`Vocabulary`] naming its error classes, counters and parts.
+//! The engine owns everything else, once: the closed and open models and their
+//! stages ([`plan`]), warm-up, duration and operation limit, the schedule and
+//! coordinated-omission correction ([`driver`]), recording on the thread that made
+//! the sample and the per-second timeline ([`recorder`]), the progress bar and the
+//! generator's CPU check ([`progress`]), and stop signals: a stopped run still
+//! returns what it measured, marked incomplete.
+
+pub mod driver;
+pub mod plan;
+pub mod progress;
+pub mod recorder;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use perfproof_shared::report::{GeneratorStats, LoadResult, OperationStats, Schedule};
+use perfproof_shared::{Latency, TimeUnit};
+use tokio::sync::watch;
+
+pub use plan::{LoadPlan, Model, Stage};
+use progress::{CpuSampler, Progress};
+use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
+
+/// Most counters an operation can report.
+pub const MAX_COUNTERS: usize = 2;
+
+/// How one operation ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// The part of the workload it went to (HTTP: the endpoint's index).
+    pub part: u16,
+    /// `None` for a success, else an index into [`Vocabulary::error_classes`].
+    pub error: Option<u8>,
+    /// A code the target answered with, counted by value (HTTP: the status).
+    pub code: Option<u16>,
+    /// Amounts added to [`Vocabulary::counters`], in the same order.
+    pub counters: [u64; MAX_COUNTERS],
+}
+
+/// What a workload's outcomes are called.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    /// One operation, for messages (`request`).
+    pub operation: &'static str,
+    /// Several (`requests`).
+    pub operations: &'static str,
+    /// Unit of throughput (`req/s`).
+    pub rate_unit: &'static str,
+    /// Names of the failure classes, as the report writes them.
+    pub error_classes: &'static [&'static str],
+    /// Names of the counters (at most [`MAX_COUNTERS`]).
+    pub counters: &'static [&'static str],
+    /// How many parts outcomes are broken down by (HTTP: endpoints); at least 1.
+    pub parts: usize,
+}
+
+/// One kind of operation the engine can drive.
+pub trait Operation: Send + Sync + 'static {
+    /// What a virtual user keeps between its operations (a dedicated connection).
+    type Session: Send + 'static;
+
+    /// A new session: one per closed-model user, made on its load thread `thread`
+    /// (0 ≤ `thread` < the plan's threads, so per-thread resources can stay on
+    /// their thread); one per operation in the open model (`thread` 0), so it
+    /// should be cheap there.
+    fn session(&self, thread: usize) -> Self::Session;
+
+    /// Performs operation number `index` (0, 1, 2, ... over the whole run) and
+    /// classifies how it ended. It must not panic, whatever the target does.
+    fn perform(&self, session: &mut Self::Session, index: u64) -> impl Future<Output = Outcome> + Send;
+}
+
+/// How a run is watched.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Becomes true when the run must stop now.
+    pub stop: watch::Receiver<bool>,
+    /// No progress bar.
+    pub quiet: bool,
+    /// The target runs inside this process (an embedded target).
+    pub target_in_process: bool,
+}
+
+/// What the engine measured: the report's common block, and the same figures per part.
+#[derive(Debug)]
+pub struct Measured {
+    pub result: LoadResult,
+    pub parts: Vec<OperationStats>,
+}
+
+/// Runs `operation` under `plan`. Returns what was measured, also when the run was stopped.
+pub async fn run<O: Operation>(
+    operation: O,
+    vocabulary: &Vocabulary,
+    plan: &LoadPlan,
+    context: &Context,
+) -> anyhow::Result<Measured> {
+    let start = Instant::now();
+    let measure_start = start + plan.warmup;
+    let scheduled = matches!(plan.model, Model::Open { .. });
+    let recorder_count = match plan.model {
+        Model::Closed { users, .. } => plan.threads.min(users as usize).max(1),
+        Model::Open { .. } => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let recorders: Arc<Vec<Mutex<Recorder>>> = Arc::new(
+        (0..recorder_count).map(|_| Mutex::new(Recorder::new(measure_start, vocabulary, scheduled))).collect(),
+    );
+    let (done_tx, mut done_rx) = watch::channel(false);
+    let progress = Progress::new(plan.warmup + plan.duration, context.quiet, vocabulary.rate_unit);
+    let ticking = {
+        let recorders = recorders.clone();
+        let classes = vocabulary.error_classes.len();
+        tokio::spawn(async move {
+            let mut timeline = Timeline::new(classes);
+            let mut cpu = CpuSampler::new();
+            let mut ticks = tokio::time::interval(Duration::from_secs(1));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                tokio::select! {
+                    _ = done_rx.wait_for(|d| *d) => break,
+                    _ = ticks.tick() => {
+                        let now = Instant::now();
+                        if now > measure_start {
+                            let second = u32::try_from((now - measure_start).as_secs()).unwrap_or(u32::MAX);
+                            for recorder in recorders.iter() {
+                                lock(recorder).hand_over(second, &mut timeline);
+                            }
+                            timeline.close_before(second);
+                            cpu.sample();
+                        }
+                        progress.update(now - start, &timeline.live(), now < measure_start);
+                    }
+                }
+            }
+            progress.finish();
+            (timeline, cpu.summary())
+        })
+    };
+
+    let outcome = driver::drive(operation, plan, measure_start, context.stop.clone(), recorders.clone()).await;
+    let finished = Instant::now();
+    let _ = done_tx.send(true);
+    let (mut timeline, (cpu_mean, cpu_max)) = ticking.await.context("the progress task failed")?;
+    let limit_reached = outcome?;
+    let mut collected = Collected::new(vocabulary);
+    for recorder in recorders.iter() {
+        lock(recorder).drain_into(&mut collected, &mut timeline);
+    }
+    let duration_s = finished.saturating_duration_since(measure_start).as_secs_f64();
+    let generator = GeneratorStats {
+        cpu_percent_mean: cpu_mean,
+        cpu_percent_max: cpu_max,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+        threads: recorder_count as u32,
+        target_in_process: context.target_in_process,
+    };
+    let stopped = *context.stop.borrow();
+    let timeline = timeline.finish(duration_s.floor() as u32);
+    assemble(vocabulary, plan, collected, timeline, duration_s, generator, limit_reached, !stopped)
+}
+
+/// A recorder's lock; a poisoned one (a panic elsewhere) still holds valid counts.
+fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
+    recorder.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Builds the common block and its warnings.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    vocabulary: &Vocabulary,
+    plan: &LoadPlan,
+    collected: Collected,
+    timeline: Vec<perfproof_shared::report::TimelinePoint>,
+    duration_s: f64,
+    generator: GeneratorStats,
+    limit_reached: bool,
+    complete: bool,
+) -> anyhow::Result<Measured> {
+    let stats = collected.total.stats(vocabulary)?;
+    let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
+    let mut warnings = Vec::new();
+    let schedule = match plan.model {
+        Model::Closed { .. } => None,
+        Model::Open { max_in_flight, .. } => {
+            Some(open_schedule(vocabulary, plan, max_in_flight, &collected, stats.operations, duration_s, limit_reached, &mut warnings)?)
+        }
+    };
+    let busy = generator.cpu_percent_mean / (f64::from(generator.cores) * 100.0);
+    if busy > 0.85 {
+        let whose = if generator.target_in_process { "the runner and the embedded target" } else { "the runner" };
+        warnings.push(format!(
+            "{whose} used {:.0} % of {} cores on average: the load generator may have been the bottleneck; run \
+             perfproof on another machine, or with less load",
+            generator.cpu_percent_mean, generator.cores
+        ));
+    }
+    if limit_reached {
+        warnings.push(format!("stopped at the {} limit ({})", vocabulary.operation, plan.max_operations.unwrap_or(0)));
+    }
+    if stats.successes < 100 {
+        warnings.push(format!(
+            "only {} successful {}: p99 and above are not meaningful",
+            stats.successes, vocabulary.operations
+        ));
+    }
+    let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Measured {
+        result: LoadResult {
+            load: plan.report_model(),
+            warmup_s: plan.warmup.as_secs_f64(),
+            duration_s,
+            complete,
+            throughput_per_s: per_second(stats.successes),
+            stats,
+            timeline,
+            schedule,
+            generator,
+            warnings,
+        },
+        parts,
+    })
+}
+
+/// How well the open model kept its schedule, with the warnings that follow from it.
+#[allow(clippy::too_many_arguments)]
+fn open_schedule(
+    vocabulary: &Vocabulary,
+    plan: &LoadPlan,
+    max_in_flight: u32,
+    collected: &Collected,
+    operations: u64,
+    duration_s: f64,
+    limit_reached: bool,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Schedule> {
+    let unit = vocabulary.rate_unit;
+    let target_rate_per_s = plan.mean_level(duration_s);
+    let achieved_rate_per_s = if duration_s > 0.0 { operations as f64 / duration_s } else { 0.0 };
+    if !limit_reached && achieved_rate_per_s < 0.95 * target_rate_per_s {
+        warnings.push(format!(
+            "achieved {achieved_rate_per_s:.1} {unit} of the {target_rate_per_s:.1} {unit} asked for: the target or \
+             the in-flight limit ({max_in_flight}) held the load back"
+        ));
+    }
+    let late_share = if operations > 0 { collected.late as f64 / operations as f64 } else { 0.0 };
+    if late_share > 0.01 {
+        warnings.push(format!(
+            "{:.1} % of {} started more than {} ms after their scheduled time: the generator could not keep the \
+             schedule (latency still counts from the schedule)",
+            late_share * 100.0,
+            vocabulary.operations,
+            LATE_THRESHOLD.as_millis()
+        ));
+    }
+    Ok(Schedule {
+        target_rate_per_s,
+        achieved_rate_per_s,
+        late_operations: collected.late,
+        late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
+        uncorrected_latency: Latency::from_histogram(&collected.uncorrected_us, TimeUnit::Microseconds)?,
+        lag: Latency::from_histogram(&collected.lag_us, TimeUnit::Microseconds)?,
+    })
+}

@@ -1,0 +1,322 @@
+//! Recording outcomes into the workload's figures, on the thread that produced them.
+//!
+//! Each load thread owns a [`Recorder`] (behind a mutex only the ticker ever
+//! contends for, once a second): whole-run and per-part [`Tally`]s, the open
+//! model's uncorrected latency and schedule lag, and the current second. Once a
+//! second the engine's ticker takes every recorder's finished seconds into the
+//! [`Timeline`], which closes them into timeline points and the live figures of the
+//! progress bar. At the end the recorders' tallies are added together: histograms
+//! add exactly, so the result is the same as one recorder that saw every sample.
+//!
+//! Memory stays flat in run length: histograms and counters only, never a list of
+//! samples (the timeline adds a few numbers per second).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use perfproof_shared::latency::new_histogram;
+use perfproof_shared::report::{OperationStats, TimelinePoint};
+use perfproof_shared::{Latency, LatencyError, TimeUnit};
+
+use super::{Outcome, Vocabulary, MAX_COUNTERS};
+
+/// An operation is late when started more than this after its scheduled time.
+pub const LATE_THRESHOLD: Duration = Duration::from_millis(10);
+
+/// One finished operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// When it was due: its scheduled time (open model) or its start (closed).
+    pub due: Instant,
+    /// When it actually started.
+    pub sent: Instant,
+    /// When it ended (success, error or timeout).
+    pub done: Instant,
+    pub outcome: Outcome,
+}
+
+/// Counts and latency of a set of operations.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    latency_us: Histogram<u64>,
+    successes: u64,
+    /// Failures by the vocabulary's error class index.
+    errors: Vec<u64>,
+    codes: BTreeMap<u16, u64>,
+    counters: [u64; MAX_COUNTERS],
+}
+
+impl Tally {
+    pub fn new(error_classes: usize) -> Self {
+        Tally {
+            latency_us: new_histogram(),
+            successes: 0,
+            errors: vec![0; error_classes],
+            codes: BTreeMap::new(),
+            counters: [0; MAX_COUNTERS],
+        }
+    }
+
+    fn record(&mut self, outcome: &Outcome, latency_us: u64) {
+        if let Some(code) = outcome.code {
+            *self.codes.entry(code).or_default() += 1;
+        }
+        for (sum, n) in self.counters.iter_mut().zip(outcome.counters) {
+            *sum += n;
+        }
+        match outcome.error {
+            Some(class) => {
+                if let Some(n) = self.errors.get_mut(usize::from(class)) {
+                    *n += 1;
+                }
+            }
+            None => {
+                self.successes += 1;
+                record(&mut self.latency_us, latency_us);
+            }
+        }
+    }
+
+    /// Adds `other`'s operations to these.
+    fn add(&mut self, other: &Tally) {
+        // Both histograms auto-resize, so adding cannot fail for lack of range.
+        let _ = self.latency_us.add(&other.latency_us);
+        self.successes += other.successes;
+        for (a, b) in self.errors.iter_mut().zip(&other.errors) {
+            *a += b;
+        }
+        for (code, n) in &other.codes {
+            *self.codes.entry(*code).or_default() += n;
+        }
+        for (a, b) in self.counters.iter_mut().zip(other.counters) {
+            *a += b;
+        }
+    }
+
+    fn failures(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    fn operations(&self) -> u64 {
+        self.successes + self.failures()
+    }
+
+    /// The report's form of this tally, with the vocabulary's names.
+    pub fn stats(&self, vocabulary: &Vocabulary) -> Result<OperationStats, LatencyError> {
+        let named = |names: &[&str], counts: &[u64]| -> BTreeMap<String, u64> {
+            names.iter().zip(counts).filter(|(_, n)| **n > 0).map(|(name, n)| (name.to_string(), *n)).collect()
+        };
+        Ok(OperationStats {
+            operations: self.operations(),
+            successes: self.successes,
+            errors: named(vocabulary.error_classes, &self.errors),
+            codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            counters: vocabulary.counters.iter().zip(self.counters).map(|(name, n)| (name.to_string(), n)).collect(),
+            latency: Latency::from_histogram(&self.latency_us, TimeUnit::Microseconds)?,
+        })
+    }
+}
+
+/// Records a value; an auto-resizing histogram only refuses values it cannot
+/// represent at all, which are then clamped to its largest trackable value.
+fn record(histogram: &mut Histogram<u64>, value: u64) {
+    if histogram.record(value).is_err() {
+        histogram.saturating_record(value);
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// What one load thread measured.
+#[derive(Debug)]
+pub struct Recorder {
+    measure_start: Instant,
+    error_classes: usize,
+    total: Tally,
+    parts: Vec<Tally>,
+    /// The second being filled, by completion time.
+    current: Option<(u32, Tally)>,
+    /// Seconds this recorder has moved past, waiting for the ticker.
+    finished: Vec<(u32, Tally)>,
+    /// Open model only: operations have a schedule to keep (or miss).
+    scheduled: bool,
+    uncorrected_us: Histogram<u64>,
+    lag_us: Histogram<u64>,
+    late: u64,
+}
+
+impl Recorder {
+    /// `scheduled`: the open model, whose uncorrected latency and schedule lag are kept too.
+    pub fn new(measure_start: Instant, vocabulary: &Vocabulary, scheduled: bool) -> Self {
+        let classes = vocabulary.error_classes.len();
+        Recorder {
+            measure_start,
+            error_classes: classes,
+            total: Tally::new(classes),
+            parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
+            current: None,
+            finished: Vec::new(),
+            scheduled,
+            uncorrected_us: new_histogram(),
+            lag_us: new_histogram(),
+            late: 0,
+        }
+    }
+
+    /// Adds one finished operation; operations due during the warm-up are left out.
+    pub fn record(&mut self, sample: &Sample) {
+        if sample.due < self.measure_start {
+            return;
+        }
+        let corrected = micros(sample.done.saturating_duration_since(sample.due));
+        self.total.record(&sample.outcome, corrected);
+        if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
+            part.record(&sample.outcome, corrected);
+        }
+        if self.scheduled {
+            if sample.outcome.error.is_none() {
+                record(&mut self.uncorrected_us, micros(sample.done.saturating_duration_since(sample.sent)));
+            }
+            let lag = sample.sent.saturating_duration_since(sample.due);
+            record(&mut self.lag_us, micros(lag));
+            if lag > LATE_THRESHOLD {
+                self.late += 1;
+            }
+        }
+        let second =
+            u32::try_from(sample.done.saturating_duration_since(self.measure_start).as_secs()).unwrap_or(u32::MAX);
+        match &mut self.current {
+            Some((open, tally)) if *open == second => tally.record(&sample.outcome, corrected),
+            current => {
+                let mut tally = Tally::new(self.error_classes);
+                tally.record(&sample.outcome, corrected);
+                if let Some(done) = current.replace((second, tally)) {
+                    self.finished.push(done);
+                }
+            }
+        }
+    }
+
+    /// Hands the seconds before `second` to the timeline.
+    pub fn hand_over(&mut self, second: u32, timeline: &mut Timeline) {
+        for (s, tally) in self.finished.drain(..) {
+            timeline.add(s, &tally);
+        }
+        if matches!(self.current, Some((s, _)) if s < second) {
+            if let Some((s, tally)) = self.current.take() {
+                timeline.add(s, &tally);
+            }
+        }
+    }
+
+    /// Adds everything this recorder holds into `into` and `timeline`.
+    pub fn drain_into(&mut self, into: &mut Collected, timeline: &mut Timeline) {
+        self.hand_over(u32::MAX, timeline);
+        into.total.add(&self.total);
+        for (a, b) in into.parts.iter_mut().zip(&self.parts) {
+            a.add(b);
+        }
+        let _ = into.uncorrected_us.add(&self.uncorrected_us);
+        let _ = into.lag_us.add(&self.lag_us);
+        into.late += self.late;
+    }
+}
+
+/// What the progress bar shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Live {
+    pub operations: u64,
+    pub errors: u64,
+    /// p95 of the last complete second, in microseconds.
+    pub recent_p95_us: u64,
+    /// Operations completed in the last complete second.
+    pub recent_per_s: u64,
+}
+
+/// The per-second timeline, built from every recorder's finished seconds.
+#[derive(Debug)]
+pub struct Timeline {
+    error_classes: usize,
+    /// First second not yet closed.
+    next: u32,
+    open: BTreeMap<u32, Tally>,
+    points: Vec<TimelinePoint>,
+    live: Live,
+}
+
+impl Timeline {
+    pub fn new(error_classes: usize) -> Self {
+        Timeline { error_classes, next: 0, open: BTreeMap::new(), points: Vec::new(), live: Live::default() }
+    }
+
+    /// Adds a recorder's second; one that arrives after its second was closed
+    /// counts in the first open one.
+    fn add(&mut self, second: u32, tally: &Tally) {
+        let classes = self.error_classes;
+        self.open.entry(second.max(self.next)).or_insert_with(|| Tally::new(classes)).add(tally);
+    }
+
+    /// Closes every second before `second`, empty ones included.
+    pub fn close_before(&mut self, second: u32) {
+        while self.next < second {
+            let tally = self.open.remove(&self.next).unwrap_or_else(|| Tally::new(self.error_classes));
+            let h = &tally.latency_us;
+            let point = TimelinePoint {
+                second: self.next,
+                operations: tally.operations(),
+                errors: tally.failures(),
+                p50_us: h.value_at_quantile(0.50),
+                p95_us: h.value_at_quantile(0.95),
+                p99_us: h.value_at_quantile(0.99),
+            };
+            self.live = Live {
+                operations: self.live.operations + point.operations,
+                errors: self.live.errors + point.errors,
+                recent_p95_us: point.p95_us,
+                recent_per_s: point.operations,
+            };
+            self.points.push(point);
+            self.next += 1;
+        }
+    }
+
+    pub fn live(&self) -> Live {
+        self.live
+    }
+
+    /// Ends the timeline after `whole_seconds` measured seconds; the last (partial)
+    /// second joins it only if it saw operations.
+    pub fn finish(mut self, whole_seconds: u32) -> Vec<TimelinePoint> {
+        self.close_before(whole_seconds);
+        if let Some(&last) = self.open.keys().next_back() {
+            self.close_before(last + 1);
+        }
+        self.points
+    }
+}
+
+/// Every recorder's figures, added together.
+#[derive(Debug)]
+pub struct Collected {
+    pub total: Tally,
+    pub parts: Vec<Tally>,
+    pub uncorrected_us: Histogram<u64>,
+    pub lag_us: Histogram<u64>,
+    pub late: u64,
+}
+
+impl Collected {
+    pub fn new(vocabulary: &Vocabulary) -> Self {
+        let classes = vocabulary.error_classes.len();
+        Collected {
+            total: Tally::new(classes),
+            parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
+            uncorrected_us: new_histogram(),
+            lag_us: new_histogram(),
+            late: 0,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The one layer that turns flags + scenario file + defaults into what runs.
+//!
+//! `cli` holds clap's definitions only; here its values become [`Flags`] (plain
+//! values that `demo` and the tests build too), meet the scenario file, and become
+//! [`RunSettings`]: the label, the output path and one plan per workload. Each
+//! default is written once, next to the section it belongs to. Workloads and
+//! embedded targets take their plan and know nothing of flags or files.
+//!
+//! Flags and several workloads: the load flags (`--users`, `--rate`, `-d`, `-w`,
+//! `-n`, `--think-time`, `--max-in-flight`, `--threads`) override the load table of
+//! *every* workload that runs; the HTTP flags (`--url`, `--method`, `--timeout`, ...)
+//! apply to every HTTP workload.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::cli::RunArgs;
+use crate::config::LoadOverrides;
+use crate::workloads::http::demo::Profile;
+use crate::workloads::http::section::{self as http_section, HttpOverrides, HttpSection};
+use crate::workloads::http::HttpVersion;
+use crate::workloads::{WorkloadPlan, KINDS};
+
+/// Label of a run when neither the file nor a flag names one.
+pub const DEFAULT_LABEL: &str = "baseline";
+
+/// A scenario file, as written. See `examples/scenario.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Run label (`baseline`, `optimized`, ...).
+    pub label: Option<String>,
+    /// HTTP workloads: one `[http]` table, or several `[[http]]` tables.
+    #[serde(default)]
+    pub http: Sections<HttpSection>,
+}
+
+/// One table or an array of tables, read without buffering so that errors keep
+/// their line and column.
+#[derive(Debug)]
+pub struct Sections<T>(pub Vec<T>);
+
+impl<T> Default for Sections<T> {
+    fn default() -> Self {
+        Sections(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sections<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrMany<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+            type Value = Sections<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table or an array of tables")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|one| Sections(vec![one]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Sections)
+            }
+        }
+        deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
+    }
+}
+
+/// Reads a scenario file; errors name the file, the field and the line.
+pub fn read_scenario(path: &Path) -> anyhow::Result<ScenarioFile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading scenario file {}", path.display()))?;
+    parse_scenario(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))
+}
+
+/// Parses a scenario file's text.
+pub fn parse_scenario(text: &str) -> anyhow::Result<ScenarioFile> {
+    Ok(toml::from_str(text)?)
+}
+
+/// Values given on the command line (or by `demo` and the tests); `None` leaves the file's or the default.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Flags {
+    pub label: Option<String>,
+    pub output: Option<PathBuf>,
+    pub quiet: bool,
+    /// Run only these workload kinds.
+    pub workloads: Option<Vec<String>>,
+    pub load: LoadOverrides,
+    pub http: HttpOverrides,
+}
+
+impl TryFrom<&RunArgs> for Flags {
+    type Error = anyhow::Error;
+
+    fn try_from(args: &RunArgs) -> anyhow::Result<Self> {
+        let http_version = match &args.http_version {
+            Some(name) => Some(HttpVersion::from_name(name).ok_or_else(|| anyhow!("--http-version {name}"))?),
+            None => None,
+        };
+        let demo_profile = Profile::from_label(&args.demo_profile)
+            .ok_or_else(|| anyhow!("--demo-profile: no profile `{}`", args.demo_profile))?;
+        Ok(Flags {
+            label: args.label.clone(),
+            output: args.output.clone(),
+            quiet: args.quiet,
+            workloads: args.workloads.clone(),
+            load: LoadOverrides {
+                users: args.users,
+                think_time: args.think_time,
+                rate: args.rate,
+                max_in_flight: args.max_in_flight,
+                duration: args.duration,
+                warmup: args.warmup,
+                max_operations: args.operations,
+                threads: args.threads.map(usize::from),
+            },
+            http: HttpOverrides {
+                url: args.url.clone(),
+                method: args.method.clone(),
+                name: args.name.clone(),
+                timeout: args.timeout,
+                max_body: args.max_body,
+                http_version,
+                insecure: args.insecure,
+                demo_profile,
+            },
+        })
+    }
+}
+
+/// Everything a `run` needs, resolved and checked before any load is offered.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub label: String,
+    pub output: PathBuf,
+    pub quiet: bool,
+    /// Run one after another, in this order.
+    pub workloads: Vec<WorkloadPlan>,
+}
+
+/// Resolves the command line and the scenario file it names.
+pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
+    let file = match &args.config {
+        Some(path) => read_scenario(path)?,
+        None => ScenarioFile::default(),
+    };
+    resolve(file, &Flags::try_from(args)?)
+}
+
+/// Combines a scenario file and the flags (flags win) into run settings.
+///
+/// Which workloads run: `--workloads` when given (a picked kind with no section
+/// runs with its defaults: its embedded target); else every section the file has;
+/// else every workload kind with an embedded default.
+pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
+    let picked = |kind: &str| flags.workloads.as_ref().is_none_or(|kinds| kinds.iter().any(|k| k == kind));
+    if let Some(kinds) = &flags.workloads {
+        if let Some(unknown) = kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
+            bail!("--workloads: no workload kind `{unknown}` (known: {})", KINDS.join(", "));
+        }
+    }
+    let mut http = file.http.0;
+    if http.is_empty() && picked("http") {
+        // No [http] section: the embedded demo service, or the --url given.
+        http.push(HttpSection::default());
+    }
+    let mut workloads = Vec::new();
+    if picked("http") {
+        for (i, section) in http.iter().enumerate() {
+            let plan = http_section::plan(section, &flags.http, &flags.load).with_context(|| match http.len() {
+                1 => "in the [http] section".to_string(),
+                _ => format!("in [[http]] number {}", i + 1),
+            })?;
+            workloads.push(WorkloadPlan::Http(plan));
+        }
+    }
+    if workloads.is_empty() {
+        bail!("nothing to run: the scenario file has no section for the workloads picked with --workloads");
+    }
+    for (i, w) in workloads.iter().enumerate() {
+        if workloads[..i].iter().any(|o| o.kind() == w.kind() && o.name() == w.name()) {
+            bail!("two {} workloads are named `{}`: give each a name of its own", w.kind(), w.name());
+        }
+    }
+    let label = flags.label.clone().or(file.label).unwrap_or_else(|| DEFAULT_LABEL.into());
+    Ok(RunSettings {
+        output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),
+        label,
+        quiet: flags.quiet,
+        workloads,
+    })
+}

@@ -1,0 +1,251 @@
+//! The HTTP workload: one operation is one request (hyper over rustls), sent to the
+//! endpoints of a weighted scenario.
+//!
+//! - [`section`]: the `[http]` table of a scenario file and the HTTP flags, resolved into an [`HttpPlan`].
+//! - [`client`]: one request to one classified outcome, whatever the target does.
+//! - [`demo`]: the embedded demo service measured when no URL is given.
+//!
+//! This module knows nothing of flags or files: it takes an [`HttpPlan`], starts
+//! the embedded target when the plan asks for it, drives the load engine and
+//! returns its part of the report.
+
+pub mod client;
+pub mod demo;
+pub mod section;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use http::header::HeaderMap;
+use http::Method;
+use perfproof_shared::report::{EndpointResult, HttpResult, HTTP_BYTES_RECEIVED};
+use url::Url;
+
+use crate::config::secrets::display_url;
+use crate::load::{self, Context, LoadPlan, Model, Operation, Outcome, Vocabulary};
+use client::{Client, Targets, Transport};
+use demo::{DemoServer, Profile};
+
+/// HTTP version to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    /// HTTP/1.1, or HTTP/2 when TLS negotiates it.
+    Auto,
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 (prior knowledge on plain HTTP).
+    Http2,
+}
+
+impl HttpVersion {
+    /// Every version, with the name flags, files and reports use.
+    pub const NAMES: [(&'static str, HttpVersion); 3] =
+        [("auto", HttpVersion::Auto), ("http1", HttpVersion::Http1), ("http2", HttpVersion::Http2)];
+
+    pub fn name(self) -> &'static str {
+        HttpVersion::NAMES.iter().find(|(_, v)| *v == self).map_or("auto", |(n, _)| n)
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        HttpVersion::NAMES.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+}
+
+/// How a request failed, in the report's words ([`ErrorKind::NAMES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ErrorKind {
+    /// The connection could not be established, or was refused, reset or closed
+    /// before a response arrived.
+    Connect,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// The server answered with a 4xx status.
+    Http4xx,
+    /// The server answered with a 5xx status.
+    Http5xx,
+    /// The response body failed midway or exceeded the largest body read.
+    Body,
+    /// The response was not valid HTTP (garbage, malformed headers, protocol violation).
+    Protocol,
+}
+
+impl ErrorKind {
+    /// The classes' names in the report, in discriminant order.
+    pub const NAMES: &'static [&'static str] = &["connect", "timeout", "tls", "http4xx", "http5xx", "body", "protocol"];
+
+    pub fn name(self) -> &'static str {
+        ErrorKind::NAMES[self as usize]
+    }
+}
+
+/// What the engine calls HTTP's operations, outcomes and counters.
+fn vocabulary(parts: usize) -> Vocabulary {
+    Vocabulary {
+        operation: "request",
+        operations: "requests",
+        rate_unit: "req/s",
+        error_classes: ErrorKind::NAMES,
+        counters: &[HTTP_BYTES_RECEIVED],
+        parts,
+    }
+}
+
+/// Where requests go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A server the user named. The URL may hold expanded secrets: it is used to
+    /// send and never shown; `display` is what may be shown.
+    Url { url: Url, display: String },
+    /// The embedded demo service, started for the run in this profile.
+    Embedded(Profile),
+}
+
+/// An endpoint requests are sent to. `path`, `headers` and `body` may hold
+/// secrets: they are used to build requests and never shown.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: String,
+    pub method: Method,
+    /// Path relative to the target (or an absolute URL), `${VAR}`s expanded.
+    pub path: String,
+    /// The path as written, which may be shown.
+    pub display_path: String,
+    pub weight: u32,
+    pub headers: HeaderMap,
+    pub body: Option<bytes::Bytes>,
+}
+
+/// Everything the HTTP workload needs, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct HttpPlan {
+    pub name: String,
+    pub target: Target,
+    pub http_version: HttpVersion,
+    pub insecure: bool,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub endpoints: Vec<Endpoint>,
+    pub load: LoadPlan,
+}
+
+impl HttpPlan {
+    /// The closed model's users keep dedicated HTTP/1.1 connections (as wrk does),
+    /// unless HTTP/2 may be spoken; the open model always uses the pooled client.
+    fn dedicated_connections(&self, tls: bool) -> bool {
+        matches!(self.load.model, Model::Closed { .. })
+            && match self.http_version {
+                HttpVersion::Http1 => true,
+                HttpVersion::Http2 => false,
+                // With TLS, ALPN may pick HTTP/2: leave that to the pooled client.
+                HttpVersion::Auto => !tls,
+            }
+    }
+}
+
+/// One request to one endpoint of the scenario, picked by weighted round robin
+/// over the operation index.
+struct HttpOperation {
+    targets: Targets,
+    /// One pooled client per load thread: a pooled connection lives on the runtime
+    /// that opened it, which ends with its thread.
+    pooled: Vec<Arc<Client>>,
+    cycle: Vec<usize>,
+}
+
+impl Operation for HttpOperation {
+    type Session = Transport;
+
+    fn session(&self, thread: usize) -> Transport {
+        Transport::new(&self.targets, &self.pooled[thread % self.pooled.len()])
+    }
+
+    async fn perform(&self, transport: &mut Transport, index: u64) -> Outcome {
+        let endpoint = self.cycle[(index % self.cycle.len() as u64) as usize];
+        let response = transport.send(&self.targets, endpoint).await;
+        Outcome {
+            part: endpoint as u16,
+            error: response.error.map(|kind| kind as u8),
+            code: response.status,
+            counters: [response.bytes, 0],
+        }
+    }
+}
+
+/// Fails when a target the user named accepts no connection: the workload then
+/// does not start. Once started, whatever the target does is counted.
+pub async fn check_reachable(plan: &HttpPlan) -> anyhow::Result<()> {
+    match &plan.target {
+        Target::Url { url, .. } => Targets::new(plan, url)?.check_reachable().await,
+        Target::Embedded(_) => Ok(()),
+    }
+}
+
+/// Runs the plan: starts the embedded target if the plan asks for it, offers the
+/// load, and returns the workload's report entry.
+pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResult> {
+    // The demo service lives until the run is over.
+    let (base, display_base, demo) = match &plan.target {
+        Target::Url { url, display } => (url.clone(), display.clone(), None),
+        Target::Embedded(profile) => {
+            let demo = DemoServer::start(*profile).await.context("starting the embedded demo HTTP service")?;
+            let base = Url::parse(&demo.base_url()).context("the demo service's URL")?;
+            (base, demo.base_url(), Some(demo))
+        }
+    };
+    let targets = Targets::new(plan, &base)?;
+    let operation = HttpOperation {
+        pooled: (0..plan.load.threads.max(1)).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
+        cycle: weighted_cycle(&plan.endpoints),
+        targets,
+    };
+    let mut context = context.clone();
+    context.target_in_process |= demo.is_some();
+    let measured = load::run(operation, &vocabulary(plan.endpoints.len()), &plan.load, &context).await?;
+    let endpoints = plan
+        .endpoints
+        .iter()
+        .zip(measured.parts)
+        .map(|(endpoint, stats)| EndpointResult {
+            name: endpoint.name.clone(),
+            method: endpoint.method.to_string(),
+            url: display_url(&section::join_template(&display_base, &endpoint.display_path)),
+            weight: endpoint.weight,
+            stats,
+        })
+        .collect();
+    Ok(HttpResult {
+        name: plan.name.clone(),
+        target: display_url(&display_base),
+        http_version: plan.http_version.name().into(),
+        endpoints,
+        result: measured.result,
+    })
+}
+
+/// Endpoint indices repeated by weight (weights reduced by their common divisor),
+/// interleaved rather than each endpoint's share back to back.
+fn weighted_cycle(endpoints: &[Endpoint]) -> Vec<usize> {
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let divisor = endpoints.iter().map(|e| e.weight).fold(0, gcd).max(1);
+    let mut cycle = Vec::new();
+    let mut remaining: Vec<u32> = endpoints.iter().map(|e| e.weight / divisor).collect();
+    while remaining.iter().any(|&w| w > 0) {
+        for (i, w) in remaining.iter_mut().enumerate() {
+            if *w > 0 {
+                cycle.push(i);
+                *w -= 1;
+            }
+        }
+    }
+    cycle
+}
