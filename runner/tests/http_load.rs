@@ -346,3 +346,26 @@ async fn http2_prior_knowledge_is_spoken() {
     assert_eq!(result.result.stats.successes, result.result.stats.operations, "{:?}", result.result.stats.errors);
     assert_eq!(result.http_version, "http2");
 }
+
+/// With stages that ramp from 0, the warm-up still offers load: it runs at the
+/// first stage's target (it used to run no users at all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_up_runs_at_the_first_stage_target() {
+    let (base, served) = counting_server().await;
+    let plan = plan_from_toml(&format!(
+        r#"
+        [http]
+        base_url = "{base}/"
+        [http.load]
+        warmup = "500ms"
+        [[http.load.stages]]
+        duration = "500ms"
+        target = 2
+        "#
+    ));
+    let result = run(&plan).await;
+    let served = served.load(Ordering::SeqCst);
+    let measured = result.result.stats.operations;
+    assert!(measured > 0);
+    assert!(served > measured + 10, "the warm-up sent {} requests", served - measured);
+}

@@ -134,7 +134,8 @@ impl Accumulator {
 fn add_counts(into: &mut OperationStats, from: &OperationStats) {
     into.operations += from.operations;
     into.successes += from.successes;
-    for (map, more) in [(&mut into.errors, &from.errors), (&mut into.codes, &from.codes), (&mut into.counters, &from.counters)]
+    for (map, more) in
+        [(&mut into.errors, &from.errors), (&mut into.codes, &from.codes), (&mut into.counters, &from.counters)]
     {
         for (key, n) in more {
             *map.entry(key.clone()).or_default() += n;

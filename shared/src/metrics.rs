@@ -132,7 +132,8 @@ struct Vocabulary {
     count_key: &'static str,
 }
 
-const HTTP: Vocabulary = Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
+const HTTP: Vocabulary =
+    Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
 
 /// The metrics of the engine's common block, which every workload kind has.
 fn result_metrics(

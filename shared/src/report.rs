@@ -439,7 +439,8 @@ impl Report {
             latency.verify().map_err(|source| ReportError::Latency { path, source })?;
         }
         for (i, workload) in self.workloads.iter().enumerate() {
-            let first = self.workloads[..i].iter().position(|w| w.kind() == workload.kind() && w.name() == workload.name());
+            let first =
+                self.workloads[..i].iter().position(|w| w.kind() == workload.kind() && w.name() == workload.name());
             if let Some(first) = first {
                 return Err(ReportError::DuplicateWorkload {
                     path: format!("workloads[{i}]"),

@@ -74,3 +74,37 @@ fn runner_made_fixture_parses_and_round_trips() {
     assert_eq!(report.run.label, "fixture");
     assert_eq!(parse_report(&report.to_json()).unwrap(), report);
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let report = common::sample_report();
+    assert_eq!(parse_report(&format!("\u{feff}{}", report.to_json())).unwrap(), report);
+}
+
+#[test]
+fn an_unknown_workload_kind_is_named_as_such() {
+    let text = common::sample_report().to_json().replacen("\"http\": {", "\"gpu\": {", 1);
+    let line = text.lines().position(|l| l.contains("\"gpu\"")).unwrap() + 1;
+    let err = parse_report(&text).unwrap_err();
+    match &err {
+        ReportError::UnknownWorkload { kind, path, line: at, .. } => {
+            assert_eq!((kind.as_str(), path.as_str(), *at), ("gpu", "workloads[0]", line));
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = err.to_string();
+    assert!(message.contains("`gpu`") && message.contains("`http`"), "{message}");
+}
+
+#[test]
+fn the_same_workload_twice_is_rejected() {
+    let mut report = common::sample_report();
+    report.workloads.push(report.workloads[0].clone());
+    let err = parse_report(&report.to_json()).unwrap_err();
+    assert_eq!(err.path(), Some("workloads[1]"));
+    assert!(err.to_string().contains("http workload `api` appears twice"), "{err}");
+    // A second workload of the same kind under another name is fine.
+    let Workload::Http(http) = &mut report.workloads[1];
+    http.name = "admin".into();
+    assert_eq!(parse_report(&report.to_json()).unwrap(), report);
+}

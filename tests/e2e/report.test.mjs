@@ -24,7 +24,7 @@ const asMs = (micros) => (micros / 1000).toFixed(3);
 
 test("a runner report shows its label, time and the report's p95", async () => {
   const { path, report } = await makeReport();
-  const stats = report.workloads[0].http.stats;
+  const stats = report.workloads[0].http.result.stats;
   assert.equal(stats.latency.unit, "us");
   assert.ok(stats.latency.summary.count > 0);
 
@@ -61,7 +61,7 @@ test("an invalid file shows which field on which line is wrong, and the page kee
   const error = page.getByTestId("report-error");
   await error.waitFor();
   const message = await error.textContent();
-  assert.match(message, /workloads\[0\]\.http\.load\.closed\.users/);
+  assert.match(message, /workloads\[0\]\.http\.result\.load\.closed\.users/);
   assert.match(message, new RegExp(`line ${line}\\b`));
 
   // The page still works: a valid report loads after the bad one.
@@ -80,4 +80,34 @@ test("a file that is not JSON at all is reported with its position", async () =>
   const error = page.getByTestId("report-error");
   await error.waitFor();
   assert.match(await error.textContent(), /not valid JSON at line 3/);
+});
+
+test("a report of two workloads shows both, and two such reports are analysed per workload", async () => {
+  const { dir } = await makeReport();
+  const scenario = join(dir, "two.toml");
+  await writeFile(scenario, '[[http]]\nname = "shop"\n\n[[http]]\nname = "admin"\n');
+  const before = await makeReport({ label: "before", args: ["-f", scenario] });
+  const after = await makeReport({ label: "after", args: ["-f", scenario, "--demo-profile", "optimized"] });
+  assert.deepEqual(
+    before.report.workloads.map((w) => w.http.name),
+    ["shop", "admin"],
+  );
+
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles(before.path);
+  const rows = page.getByTestId("report").getByTestId("workload");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2);
+  for (const [i, workload] of before.report.workloads.entries()) {
+    const row = rows.nth(i);
+    assert.equal(await row.locator("th").textContent(), `http ${workload.http.name}`);
+    assert.equal(await row.getByTestId("p95").textContent(), asMs(workload.http.result.stats.latency.summary.p95));
+  }
+
+  await page.getByTestId("file-input").setInputFiles(after.path);
+  await page.getByTestId("analysis").waitFor();
+  for (const key of ["http.shop.latency.p95", "http.admin.latency.p95"]) {
+    await page.locator(`[data-testid="metric"][data-key="${key}"]`).waitFor();
+  }
+  assert.deepEqual(errors, []);
 });

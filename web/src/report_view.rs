@@ -54,41 +54,48 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
     let run = report.run;
     let status = if run.complete { "complete" } else { "incomplete (interrupted)" };
     let mut warnings = Vec::new();
-    let rows = report.workloads.into_iter().map(|workload| match workload {
-        Workload::Http(http) => {
-            warnings.extend(http.warnings.iter().map(|w| format!("http {}: {w}", http.name)));
-            let throughput = format!("{:.1}", http.throughput_rps);
-            let stats = http.stats;
-            // Per-endpoint rows only when the scenario has more than one endpoint.
-            let endpoints = (http.endpoints.len() > 1).then(|| {
+    let rows = report.workloads.into_iter().map(|workload| {
+        let title = format!("{} {}", workload.kind(), workload.name());
+        let result = workload.result().clone();
+        warnings.extend(result.warnings.iter().map(|w| format!("{title}: {w}")));
+        if !result.complete {
+            warnings.push(format!("{title}: incomplete, stopped by a signal after {:.1} s", result.duration_s));
+        }
+        let throughput = format!("{:.1}", result.throughput_per_s);
+        let stats = result.stats;
+        // Per-endpoint rows only when an HTTP scenario has more than one endpoint.
+        let parts = match workload {
+            Workload::Http(http) if http.endpoints.len() > 1 => Some(
                 http.endpoints
                     .into_iter()
                     .map(|endpoint| {
                         view! {
                             <tr class="endpoint" data-testid="endpoint">
                                 <th scope="row">{format!("{} {}", endpoint.method, endpoint.name)}</th>
-                                <td>{endpoint.stats.requests}</td>
+                                <td>{endpoint.stats.operations}</td>
                                 <td>{endpoint.stats.error_count()}</td>
                                 <td></td>
                                 <LatencyCells latency=endpoint.stats.latency />
                             </tr>
                         }
                     })
-                    .collect_view()
-            });
-            view! {
-                <tr data-testid="workload">
-                    <th scope="row">{format!("http {}", http.name)}</th>
-                    <td>{stats.requests}</td>
-                    <td>{stats.error_count()}</td>
-                    <td>{throughput}</td>
-                    <LatencyCells latency=stats.latency />
-                </tr>
-                {endpoints}
-            }
+                    .collect_view(),
+            ),
+            Workload::Http(_) => None,
+        };
+        view! {
+            <tr data-testid="workload">
+                <th scope="row">{title}</th>
+                <td>{stats.operations}</td>
+                <td>{stats.error_count()}</td>
+                <td>{throughput}</td>
+                <LatencyCells latency=stats.latency />
+            </tr>
+            {parts}
         }
     });
     let rows = rows.collect_view();
+    warnings.extend(report.failures.iter().map(|f| format!("{} {} did not run: {}", f.kind, f.name, f.error)));
     let warnings = (!warnings.is_empty()).then(|| {
         view! {
             <ul class="warnings" data-testid="warnings">
@@ -111,9 +118,9 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                 <thead>
                     <tr>
                         <th>"workload"</th>
-                        <th>"requests"</th>
+                        <th>"operations"</th>
                         <th>"errors"</th>
-                        <th>"throughput (req/s)"</th>
+                        <th>"throughput (/s)"</th>
                         <th>"p50 (ms)"</th>
                         <th>"p90 (ms)"</th>
                         <th>"p95 (ms)"</th>

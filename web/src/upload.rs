@@ -5,7 +5,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileList};
 
 /// A drop zone and file picker; calls `on_file(name, text)` for each file read.
-/// A file that cannot be read as text is passed on as an error message instead.
+/// A file that cannot be read as text is passed on as empty text, which
+/// [`crate::report_view::LoadedFile::parse`] reports as unreadable.
 #[component]
 pub fn DropZone(on_file: impl Fn(String, String) + Copy + Send + Sync + 'static) -> impl IntoView {
     let (dragging, set_dragging) = signal(false);

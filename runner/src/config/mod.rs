@@ -64,13 +64,14 @@ pub struct LoadOverrides {
 /// Resolves a load table and the overrides (which win) into a checked plan.
 /// `at` is the table's path in the file (`http.load`), for error messages.
 pub fn load_plan(section: &LoadSection, flags: &LoadOverrides, at: &str) -> anyhow::Result<LoadPlan> {
-    let duration_of = |field: &str, flag: Option<Duration>, file: Option<&String>| -> anyhow::Result<Option<Duration>> {
-        match (flag, file) {
-            (Some(d), _) => Ok(Some(d)),
-            (None, Some(s)) => parse_duration(s).map(Some).with_context(|| format!("{at}.{field}")),
-            (None, None) => Ok(None),
-        }
-    };
+    let duration_of =
+        |field: &str, flag: Option<Duration>, file: Option<&String>| -> anyhow::Result<Option<Duration>> {
+            match (flag, file) {
+                (Some(d), _) => Ok(Some(d)),
+                (None, Some(s)) => parse_duration(s).map(Some).with_context(|| format!("{at}.{field}")),
+                (None, None) => Ok(None),
+            }
+        };
     let stages = section
         .stages
         .iter()

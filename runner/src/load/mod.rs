@@ -189,9 +189,16 @@ fn assemble(
     let mut warnings = Vec::new();
     let schedule = match plan.model {
         Model::Closed { .. } => None,
-        Model::Open { max_in_flight, .. } => {
-            Some(open_schedule(vocabulary, plan, max_in_flight, &collected, stats.operations, duration_s, limit_reached, &mut warnings)?)
-        }
+        Model::Open { max_in_flight, .. } => Some(open_schedule(
+            vocabulary,
+            plan,
+            max_in_flight,
+            &collected,
+            stats.operations,
+            duration_s,
+            limit_reached,
+            &mut warnings,
+        )?),
     };
     let busy = generator.cpu_percent_mean / (f64::from(generator.cores) * 100.0);
     if busy > 0.85 {

@@ -77,8 +77,11 @@ impl LoadPlan {
 
     /// The load model as the report states it.
     pub fn report_model(&self) -> LoadModel {
-        let stages =
-            self.stages.iter().map(|s| ReportStage { duration_s: s.duration.as_secs_f64(), target: s.target }).collect();
+        let stages = self
+            .stages
+            .iter()
+            .map(|s| ReportStage { duration_s: s.duration.as_secs_f64(), target: s.target })
+            .collect();
         match &self.model {
             Model::Closed { users, think_time } => {
                 LoadModel::Closed { users: *users, think_time_ms: think_time.as_secs_f64() * 1000.0, stages }
@@ -138,7 +141,8 @@ mod tests {
     #[test]
     fn warm_up_runs_at_the_first_stage_target_in_both_models() {
         // A ramp from 0 used to leave the warm-up without any load.
-        for model in [Model::Closed { users: 8, think_time: Duration::ZERO }, Model::Open { rate: 8.0, max_in_flight: 10 }]
+        for model in
+            [Model::Closed { users: 8, think_time: Duration::ZERO }, Model::Open { rate: 8.0, max_in_flight: 10 }]
         {
             assert_eq!(ramp(model).level_at(-0.5), 8.0);
         }
