@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything perfproof's build and tests need on a fresh machine.
 # Idempotent: each step checks what is already there, at the right version, and skips it.
+#
+# Usage: scripts/install.sh            what the build and the tests need
+#        scripts/install.sh --bench    also the benchmarks' tools (nginx, wrk, GNU time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+BENCH=false
+[ "${1:-}" = "--bench" ] && BENCH=true
 
 log() { printf '==> install: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -35,9 +41,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
     cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# Debian packages: the browser for the end-to-end tests.
+# Debian packages: the browser for the end-to-end tests; for benchmarks, nginx (the
+# fastest server at hand, so the load generator's own cost shows), wrk and GNU time.
+packages=(chromium chromium-driver)
+$BENCH && packages+=(nginx-light wrk time)
 missing=()
-for package in chromium chromium-driver; do
+for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$package")
     fi

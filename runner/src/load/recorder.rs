@@ -43,7 +43,8 @@ pub struct Tally {
     successes: u64,
     /// Failures by the vocabulary's error class index.
     errors: Vec<u64>,
-    codes: BTreeMap<u16, u64>,
+    /// Operations by code; a handful of distinct codes, so a list beats a map here.
+    codes: Vec<(u16, u64)>,
     counters: [u64; MAX_COUNTERS],
 }
 
@@ -53,14 +54,14 @@ impl Tally {
             latency_us: new_histogram(),
             successes: 0,
             errors: vec![0; error_classes],
-            codes: BTreeMap::new(),
+            codes: Vec::new(),
             counters: [0; MAX_COUNTERS],
         }
     }
 
     fn record(&mut self, outcome: &Outcome, latency_us: u64) {
         if let Some(code) = outcome.code {
-            *self.codes.entry(code).or_default() += 1;
+            self.count_code(code, 1);
         }
         for (sum, n) in self.counters.iter_mut().zip(outcome.counters) {
             *sum += n;
@@ -86,11 +87,18 @@ impl Tally {
         for (a, b) in self.errors.iter_mut().zip(&other.errors) {
             *a += b;
         }
-        for (code, n) in &other.codes {
-            *self.codes.entry(*code).or_default() += n;
+        for &(code, n) in &other.codes {
+            self.count_code(code, n);
         }
         for (a, b) in self.counters.iter_mut().zip(other.counters) {
             *a += b;
+        }
+    }
+
+    fn count_code(&mut self, code: u16, n: u64) {
+        match self.codes.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, count)) => *count += n,
+            None => self.codes.push((code, n)),
         }
     }
 
@@ -111,7 +119,7 @@ impl Tally {
             operations: self.operations(),
             successes: self.successes,
             errors: named(vocabulary.error_classes, &self.errors),
-            codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             counters: vocabulary.counters.iter().zip(self.counters).map(|(name, n)| (name.to_string(), n)).collect(),
             latency: Latency::from_histogram(&self.latency_us, TimeUnit::Microseconds)?,
         })
@@ -173,8 +181,11 @@ impl Recorder {
         }
         let corrected = micros(sample.done.saturating_duration_since(sample.due));
         self.total.record(&sample.outcome, corrected);
-        if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
-            part.record(&sample.outcome, corrected);
+        // With one part, the part's figures are the total's (see `drain_into`).
+        if self.parts.len() > 1 {
+            if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
+                part.record(&sample.outcome, corrected);
+            }
         }
         if self.scheduled {
             if sample.outcome.error.is_none() {
@@ -216,8 +227,12 @@ impl Recorder {
     pub fn drain_into(&mut self, into: &mut Collected, timeline: &mut Timeline) {
         self.hand_over(u32::MAX, timeline);
         into.total.add(&self.total);
-        for (a, b) in into.parts.iter_mut().zip(&self.parts) {
-            a.add(b);
+        if self.parts.len() > 1 {
+            for (a, b) in into.parts.iter_mut().zip(&self.parts) {
+                a.add(b);
+            }
+        } else if let Some(part) = into.parts.first_mut() {
+            part.add(&self.total);
         }
         let _ = into.uncorrected_us.add(&self.uncorrected_us);
         let _ = into.lag_us.add(&self.lag_us);
