@@ -46,7 +46,7 @@ url="http://127.0.0.1:$PORT/"
 
 wrk_rps() { wrk -t"$1" -c"$CONNS" -d"${DURATION}s" "$url" | awk '/^Requests\/sec:/ { print $2 }'; }
 perfproof_rps() {
-    "$PERFPROOF" run --url "$url" -c "$CONNS" -d "${DURATION}s" --threads "$1" -q -o "$work/bench.json" >/dev/null
+    "$PERFPROOF" run --url "$url" -c "$CONNS" -d "${DURATION}s" --threads "$1" -q -o "$work/bench.json" >/dev/null 2>&1
     python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['workloads'][0]['http']['result']['throughput_per_s'])" \
         "$work/bench.json"
 }

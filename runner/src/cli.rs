@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 /// Measure a service before and after an optimization, and prove the difference.
 ///
-/// Exit codes: 0 success; 1 error (the message says what and where); 2 invalid
+/// Exit codes: 0 success; 1 error (the message says what and where; for `run`,
+/// also a workload that could not start, the others' report still written); 2 invalid
 /// arguments; 3 `compare`: targets missed; 4 `compare`: a metric regressed; 5 both;
 /// 6 `history`: alerts; 130 interrupted (the report of what was measured is still written).
 #[derive(Debug, Parser)]

@@ -114,3 +114,83 @@ async fn tls_handshake_failures_are_tls_errors() {
     .await;
     assert_all_in_class(&url.replace("http://", "https://"), HttpErrorKind::Tls).await;
 }
+
+/// Serves each request on a connection with `respond` (keep-alive: the connection
+/// serves requests until `respond` returns false), counting the requests.
+async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = seen.clone();
+    let url = raw_server(move |mut stream| {
+        let counter = counter.clone();
+        async move {
+            loop {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut response = Vec::new();
+                let keep_alive = respond(&mut response);
+                if stream.write_all(&response).await.is_err() || !keep_alive {
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    (url, seen)
+}
+
+/// Well-behaved targets frame bodies every legal way; each is read whole, counted
+/// once, and never an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_framing_is_read_whole() {
+    let framings: [(&str, fn(&mut Vec<u8>) -> bool, u64); 4] = [
+        (
+            "chunked with an extension and a trailer, kept alive",
+            |r| {
+                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n");
+                true
+            },
+            5,
+        ),
+        (
+            "content-length, then the server closes",
+            |r| {
+                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\nconnection: close\r\n\r\nabcd");
+                false
+            },
+            4,
+        ),
+        (
+            "no length: the body ends when the server closes",
+            |r| {
+                r.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\nabcdefg");
+                false
+            },
+            7,
+        ),
+        (
+            "an interim 100 Continue, then 204 No Content",
+            |r| {
+                r.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+                true
+            },
+            0,
+        ),
+    ];
+    for (name, respond, body) in framings {
+        let (url, seen) = framing_server(respond).await;
+        let result = run(&plan(&closed(&url, 2, Duration::from_millis(400)))).await;
+        let stats = &result.result.stats;
+        assert!(stats.operations > 10, "{name}: {} requests", stats.operations);
+        assert_eq!(stats.error_count(), 0, "{name}: {:?}", stats.errors);
+        assert_eq!(stats.operations, seen.load(std::sync::atomic::Ordering::SeqCst), "{name}");
+        assert_eq!(stats.counter(perfproof_shared::report::HTTP_BYTES_RECEIVED), stats.operations * body, "{name}");
+    }
+}

@@ -136,6 +136,13 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Load threads when neither the file nor a flag says and the target runs on this
+/// machine: half the cores, leaving the rest to the target (on 2 cores against nginx,
+/// one load thread sends 50 % more than two; bench/http-vs-wrk.sh).
+pub fn default_threads_beside_target() -> usize {
+    default_threads().div_ceil(2)
+}
+
 /// Parses `10s`, `500ms`, `2m`, ...
 pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     humantime::parse_duration(s).map_err(|e| anyhow!("`{s}` is not a duration like 10s, 500ms or 2m: {e}"))

@@ -18,12 +18,11 @@ use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::client::conn::http1;
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -31,6 +30,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use url::Url;
 
+use super::h1;
 use super::section::join;
 use super::{Endpoint, ErrorKind as HttpErrorKind, HttpPlan, HttpVersion};
 
@@ -63,25 +63,20 @@ struct Prepared {
     /// Absolute URI, for the pooled client.
     uri: Uri,
     headers: HeaderMap,
-    /// Path and query, for a dedicated connection.
-    origin_form: Uri,
-    /// `headers` plus `Host`, for a dedicated connection.
-    origin_headers: HeaderMap,
+    /// The whole request as a dedicated connection writes it (origin form, `Host`).
+    wire: Bytes,
+    /// A HEAD request: its response has no body.
+    head_only: bool,
     origin: usize,
     body: Bytes,
 }
 
 impl Prepared {
-    fn request(&self, dedicated: bool) -> Request<Full<Bytes>> {
+    fn request(&self) -> Request<Full<Bytes>> {
         let mut request = Request::new(Full::new(self.body.clone()));
         *request.method_mut() = self.method.clone();
-        if dedicated {
-            *request.uri_mut() = self.origin_form.clone();
-            *request.headers_mut() = self.origin_headers.clone();
-        } else {
-            *request.uri_mut() = self.uri.clone();
-            *request.headers_mut() = self.headers.clone();
-        }
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
         request
     }
 }
@@ -122,6 +117,11 @@ impl Targets {
 }
 
 impl Targets {
+    /// Closed-model users keep dedicated HTTP/1.1 connections.
+    pub fn dedicated(&self) -> bool {
+        self.dedicated
+    }
+
     /// Fails, naming the address, when an origin accepts no TCP connection within the timeout.
     pub async fn check_reachable(&self) -> anyhow::Result<()> {
         for origin in &self.origins {
@@ -154,27 +154,48 @@ fn prepare(endpoint: &Endpoint, url: &Url, origins: &mut Vec<Origin>) -> anyhow:
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
-    let mut origin_headers = endpoint.headers.clone();
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
     };
-    origin_headers.insert(hyper::header::HOST, host.parse().with_context(context)?);
+    let body = endpoint.body.clone().unwrap_or_default();
     Ok(Prepared {
         method: endpoint.method.clone(),
         uri: url.as_str().parse().with_context(context)?,
         headers: endpoint.headers.clone(),
-        origin_form: origin_form.parse().with_context(context)?,
-        origin_headers,
+        wire: serialize(endpoint, &origin_form, &host, &body),
+        head_only: endpoint.method == Method::HEAD,
         origin: index,
-        body: endpoint.body.clone().unwrap_or_default(),
+        body,
     })
+}
+
+/// An HTTP/1.1 request in origin form, as a dedicated connection writes it.
+fn serialize(endpoint: &Endpoint, origin_form: &str, host: &str, body: &Bytes) -> Bytes {
+    let mut wire = format!("{} {origin_form} HTTP/1.1\r\n", endpoint.method).into_bytes();
+    if !endpoint.headers.contains_key(hyper::header::HOST) {
+        wire.extend_from_slice(format!("host: {host}\r\n").as_bytes());
+    }
+    for (name, value) in &endpoint.headers {
+        wire.extend_from_slice(name.as_str().as_bytes());
+        wire.extend_from_slice(b": ");
+        wire.extend_from_slice(value.as_bytes());
+        wire.extend_from_slice(b"\r\n");
+    }
+    let needs_length = !body.is_empty() || matches!(endpoint.method, Method::POST | Method::PUT | Method::PATCH);
+    if needs_length && !endpoint.headers.contains_key(hyper::header::CONTENT_LENGTH) {
+        wire.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    wire.extend_from_slice(b"\r\n");
+    wire.extend_from_slice(body);
+    Bytes::from(wire)
 }
 
 /// How one virtual user (or the open-model scheduler) reaches the targets.
 pub enum Transport {
     Pooled(Arc<Client>),
-    Dedicated(Vec<Option<http1::SendRequest<Full<Bytes>>>>),
+    /// One keep-alive connection per origin (none until the first request).
+    Dedicated(Vec<Option<h1::Connection>>),
 }
 
 impl Transport {
@@ -193,63 +214,51 @@ impl Transport {
         let endpoint = &targets.endpoints[index];
         match self {
             Transport::Pooled(client) => {
-                let response = async { client.request(endpoint.request(false)).await.map_err(|e| classify(&e)) };
+                let response = async { client.request(endpoint.request()).await.map_err(|e| classify(&e)) };
                 exchange(response, targets.timeout, targets.max_body).await
             }
-            Transport::Dedicated(senders) => {
-                let response = dedicated_response(senders, targets, endpoint);
-                exchange(response, targets.timeout, targets.max_body).await
+            Transport::Dedicated(connections) => {
+                let slot = &mut connections[endpoint.origin];
+                match tokio::time::timeout(targets.timeout, dedicated_exchange(slot, targets, endpoint)).await {
+                    // The connection was taken out of its slot: a timed-out one is dropped.
+                    Err(_) => Response { status: None, bytes: 0, error: Some(HttpErrorKind::Timeout) },
+                    Ok(response) => response,
+                }
             }
         }
     }
 }
 
-/// Sends on the user's connection to the endpoint's origin, connecting first when
-/// there is none or it has closed. A request abandoned midway (timeout) drops its
-/// connection, so the next one starts clean.
-async fn dedicated_response(
-    senders: &mut [Option<http1::SendRequest<Full<Bytes>>>],
-    targets: &Targets,
-    endpoint: &Prepared,
-) -> Result<hyper::Response<Incoming>, HttpErrorKind> {
-    let reusable = match senders[endpoint.origin].take() {
-        Some(mut sender) => sender.ready().await.is_ok().then_some(sender),
-        None => None,
-    };
-    let mut sender = match reusable {
-        Some(sender) => sender,
-        None => connect(&targets.origins[endpoint.origin], &targets.tls_http1).await.map_err(|e| classify(&*e))?,
-    };
-    let response = sender.send_request(endpoint.request(true)).await.map_err(|e| classify(&e));
-    senders[endpoint.origin] = Some(sender);
-    response
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-async fn connect(
-    origin: &Origin,
-    tls: &Arc<rustls::ClientConfig>,
-) -> Result<http1::SendRequest<Full<Bytes>>, BoxError> {
-    let tcp = TcpStream::connect((origin.host.as_str(), origin.port)).await?;
-    tcp.set_nodelay(true)?;
-    if origin.tls {
-        let name = ServerName::try_from(origin.host.clone())?;
-        let stream = tokio_rustls::TlsConnector::from(tls.clone()).connect(name, tcp).await?;
-        handshake(TokioIo::new(stream)).await
-    } else {
-        handshake(TokioIo::new(tcp)).await
+/// One request on the user's connection to the endpoint's origin, connecting first
+/// when there is none. A kept-alive connection that the server closed while idle
+/// fails before any response byte: the request is then sent once more on a fresh one.
+async fn dedicated_exchange(slot: &mut Option<h1::Connection>, targets: &Targets, endpoint: &Prepared) -> Response {
+    let origin = &targets.origins[endpoint.origin];
+    let tls = origin.tls.then_some(&targets.tls_http1);
+    let mut reused = slot.is_some();
+    loop {
+        let mut connection = match slot.take() {
+            Some(connection) => connection,
+            None => match h1::Connection::open(&origin.host, origin.port, tls).await {
+                Ok(connection) => connection,
+                Err(e) => return Response { status: None, bytes: 0, error: Some(classify(&*e)) },
+            },
+        };
+        let exchange = connection.exchange(&endpoint.wire, endpoint.head_only, targets.max_body).await;
+        if exchange.reusable {
+            *slot = Some(connection);
+        }
+        if reused && exchange.status.is_none() && exchange.error == Some(HttpErrorKind::Connect) {
+            reused = false;
+            continue;
+        }
+        let error = exchange.error.or(match exchange.status {
+            Some(400..=499) => Some(HttpErrorKind::Http4xx),
+            Some(500..=599) => Some(HttpErrorKind::Http5xx),
+            _ => None,
+        });
+        return Response { status: exchange.status, bytes: exchange.bytes, error };
     }
-}
-
-async fn handshake<T>(io: T) -> Result<http1::SendRequest<Full<Bytes>>, BoxError>
-where
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let (sender, connection) = http1::handshake(io).await?;
-    // The connection task ends when the sender is dropped or the peer closes.
-    tokio::spawn(connection);
-    Ok(sender)
 }
 
 /// Awaits the response head, then reads the body, all within `timeout`.

@@ -3,6 +3,7 @@
 //!
 //! - [`section`]: the `[http]` table of a scenario file and the HTTP flags, resolved into an [`HttpPlan`].
 //! - [`client`]: one request to one classified outcome, whatever the target does.
+//! - [`h1`]: the lean HTTP/1.1 connection closed-model users keep, as wrk does.
 //! - [`demo`]: the embedded demo service measured when no URL is given.
 //!
 //! This module knows nothing of flags or files: it takes an [`HttpPlan`], starts
@@ -11,6 +12,7 @@
 
 pub mod client;
 pub mod demo;
+pub mod h1;
 pub mod section;
 
 use std::sync::Arc;
@@ -197,8 +199,10 @@ pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResul
         }
     };
     let targets = Targets::new(plan, &base)?;
+    // Users on dedicated connections never touch the pooled client: one is enough.
+    let pooled_clients = if targets.dedicated() { 1 } else { plan.load.threads.max(1) };
     let operation = HttpOperation {
-        pooled: (0..plan.load.threads.max(1)).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
+        pooled: (0..pooled_clients).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
         cycle: weighted_cycle(&plan.endpoints),
         targets,
     };

@@ -15,7 +15,7 @@ use url::Url;
 use super::demo::{self, Profile};
 use super::{Endpoint, HttpPlan, HttpVersion, Target};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, parse_duration, LoadOverrides, LoadSection};
+use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 
 /// Per-request timeout when neither the file nor a flag says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,6 +133,10 @@ pub fn plan(section: &HttpSection, flags: &HttpOverrides, load: &LoadOverrides) 
         (None, None) => DEFAULT_TIMEOUT,
     };
     let default_name = if matches!(target, Target::Embedded(_)) { "demo" } else { "api" };
+    let mut load_plan = load_plan(&section.load, load, "http.load")?;
+    if load.threads.or(section.load.threads).is_none() && target_is_local(&target) {
+        load_plan.threads = default_threads_beside_target();
+    }
     Ok(HttpPlan {
         name: flags.name.clone().or(section.name.clone()).unwrap_or_else(|| default_name.into()),
         target,
@@ -141,8 +145,22 @@ pub fn plan(section: &HttpSection, flags: &HttpOverrides, load: &LoadOverrides) 
         timeout,
         max_body: flags.max_body.or(section.max_body).unwrap_or(DEFAULT_MAX_BODY),
         endpoints,
-        load: load_plan(&section.load, load, "http.load")?,
+        load: load_plan,
     })
+}
+
+/// The target runs on this machine (loopback, or the embedded service), so it
+/// competes with the load threads for the cores.
+fn target_is_local(target: &Target) -> bool {
+    match target {
+        Target::Embedded(_) => true,
+        Target::Url { url, .. } => match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        },
+    }
 }
 
 fn endpoint(i: usize, e: EndpointSection, base: &Url) -> anyhow::Result<Endpoint> {
