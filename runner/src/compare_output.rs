@@ -128,7 +128,7 @@ fn cost_lines(analysis: &Analysis) -> String {
     let Some(cost) = &analysis.cost else {
         return format!("cost: not computed ({})", analysis.cost_error.as_deref().unwrap_or("unknown reason"));
     };
-    let status = cost.status.label();
+    let status = cost.status_label();
     let roi = &cost.roi;
     let mut out = format!(
         "30-day cost at {:.0} requests/day (+{:.0} %/month): ${:.2} → ${:.2} ({:.0} → {:.0} instances at day 30), reduction {:.1} %, {status}",
@@ -300,8 +300,9 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
     if let Some(cost) = &analysis.cost {
         if cost.status == CostStatus::BelowTarget {
             out.push(format!(
-                "cost reduction {:.1} % is below the 25 % target: the capacity gain does not yet save instances at this traffic",
-                cost.reduction_pct
+                "cost reduction {:.1} % is {}: the capacity gain does not yet save instances at this traffic",
+                cost.reduction_pct,
+                cost.status_label()
             ));
         }
     }

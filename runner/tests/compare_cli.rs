@@ -123,6 +123,55 @@ fn compare_mode_writes_per_area_files_and_a_summary() {
     assert_eq!(api["area"], "api_performance");
 }
 
+/// A targets file that moves the cost-reduction range moves the cost line, the
+/// JSON status and the recommendation with it.
+#[test]
+fn the_cost_line_and_recommendations_name_the_targets_range() {
+    let (dir, baseline, optimized) = reports();
+    let targets = dir.path().join("cost-targets.toml");
+    std::fs::write(
+        &targets,
+        "[[target]]\nname = \"Cost reduction\"\nmetric = \"cost.reduction_pct\"\nrule = \"between 10 20 %\"\n",
+    )
+    .unwrap();
+    // So little traffic that one instance serves it before and after: no saving.
+    let cost = dir.path().join("little-traffic.toml");
+    std::fs::write(&cost, "[traffic]\nrequests_per_day = 1000\n").unwrap();
+    let results = dir.path().join("cost-results");
+    let out = perfproof()
+        .arg("compare")
+        .args([baseline, optimized])
+        .arg("-t")
+        .arg(&targets)
+        .arg("--cost")
+        .arg(&cost)
+        .arg("--results-dir")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let stdout = ok(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("below the 10–20 % target"), "{stdout}");
+    assert!(!stdout.contains("25–35"), "{stdout}");
+    let summary = std::fs::read_to_string(results.join("validation_summary.txt")).unwrap();
+    let recommendation = summary.lines().find(|l| l.starts_with("- cost reduction")).unwrap();
+    assert!(recommendation.contains("is below the 10–20 % target"), "{summary}");
+
+    let out = perfproof()
+        .arg("compare")
+        .args([baseline, optimized])
+        .arg("-t")
+        .arg(&targets)
+        .arg("--cost")
+        .arg(&cost)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["cost"]["status"], "below_target");
+    assert_eq!(json["cost"]["target"]["rule"], "between 10 20 %");
+}
+
 #[test]
 fn example_targets_and_cost_files_are_read() {
     let (_, baseline, optimized) = reports();

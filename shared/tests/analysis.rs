@@ -7,10 +7,11 @@ mod common;
 use common::synth::{histogram_of, latencies, report, Rng};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
 use perfproof_shared::compare::{compare, CompareError, CompareSettings, Verdict};
+use perfproof_shared::cost::CostStatus;
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
 use perfproof_shared::report::Workload;
 use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
-use perfproof_shared::targets::{Grade, Status};
+use perfproof_shared::targets::{parse_targets, Grade, Status};
 use perfproof_shared::trend::{history, TrendSettings};
 use perfproof_shared::{parse_report, ReportError};
 
@@ -110,6 +111,47 @@ fn analysis_grades_targets_and_prices_the_change() {
     assert!(roi.payback_days.unwrap() > 0.0);
     assert_eq!(analysis.targets.measured, 2);
     assert_eq!(analysis.targets.grade, Some(Grade::of(analysis.targets.percent_met.unwrap())));
+}
+
+/// A `cost.reduction_pct` target of 10–20 % grades the cost line: status and label
+/// follow that range and agree with the target's row in the targets table.
+#[test]
+fn the_cost_status_follows_the_cost_reduction_target() {
+    let mut rng = Rng::new(17);
+    let a = report("baseline", "api", &latencies(&mut rng, 20_000, 250_000.0, 1.0), 10, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 40_000, 100_000.0, 1.0), 10, 0, &mut rng);
+    let targets = parse_targets(
+        "[[target]]\nname = \"Cost reduction\"\nmetric = \"cost.reduction_pct\"\nrule = \"between 10 20 %\"\n",
+    )
+    .unwrap();
+    // One instance either way: no saving. Twice the capacity at 200 M requests/day:
+    // about 12 %. Instances alone (no database or request charges): about 50 %.
+    let below = |s: &mut AnalysisSettings| s.cost.traffic.requests_per_day = 50_000_000.0;
+    let meets = |s: &mut AnalysisSettings| s.cost.traffic.requests_per_day = 200_000_000.0;
+    let exceeds = |s: &mut AnalysisSettings| {
+        s.cost.traffic.requests_per_day = 200_000_000.0;
+        s.cost.pricing.database_hourly_usd = 0.0;
+        s.cost.pricing.per_million_requests_usd = 0.0;
+    };
+    let cases: [(fn(&mut AnalysisSettings), _, _, _); 3] = [
+        (below, CostStatus::BelowTarget, Status::Missed, "below the 10–20 % target"),
+        (meets, CostStatus::MeetsTarget, Status::Met, "meets the 10–20 % target"),
+        (exceeds, CostStatus::ExceedsTarget, Status::Exceeded, "exceeds the 10–20 % target"),
+    ];
+    for (setup, status, target_status, label) in cases {
+        let mut settings = AnalysisSettings { targets: targets.clone(), ..AnalysisSettings::default() };
+        setup(&mut settings);
+        let analysis = analyze(&a, &b, &settings).unwrap();
+        let cost = analysis.cost.as_ref().unwrap();
+        let row = analysis.targets.results.iter().find(|r| r.metric == "cost.reduction_pct").unwrap();
+        assert_eq!((cost.status, row.status), (status, target_status), "reduction {:.1} %", cost.reduction_pct);
+        assert_eq!(cost.status_label(), label);
+    }
+
+    // Without a cost target, the default targets' range grades it.
+    let settings = AnalysisSettings { targets: parse_targets("").unwrap(), ..AnalysisSettings::default() };
+    let cost = analyze(&a, &b, &settings).unwrap().cost.unwrap();
+    assert_eq!(cost.status_label(), "below the 25–35 % target");
 }
 
 #[test]

@@ -236,7 +236,7 @@ fn CostInput(
 fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
     let summary = match (&analysis.cost, &analysis.cost_error) {
         (Some(cost), _) => {
-            let status = cost.status.label();
+            let status = cost.status_label();
             let roi = &cost.roi;
             view! {
                 <p data-testid="cost">
