@@ -65,6 +65,9 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         column.set_cell_alignment(CellAlignment::Right);
     }
     println!("{table}");
+    if let Some(unmatched) = c.unmatched_text() {
+        println!("not compared, {unmatched}");
+    }
     println!(
         "verdicts at {:.0} % confidence, threshold ±{:.1} % (±{:.1} pp for rates): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
         c.settings.confidence * 100.0,
@@ -173,6 +176,9 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             m.factor_text(),
             target_cell(target_of(analysis, &m.key))
         );
+    }
+    if let Some(unmatched) = c.unmatched_text() {
+        let _ = writeln!(md, "\nNot compared, {unmatched}");
     }
     md.push_str("\n| target | metric | value | rule | status |\n|---|---|---:|---|---|\n");
     for r in &analysis.targets.results {

@@ -172,6 +172,34 @@ fn the_cost_line_and_recommendations_name_the_targets_range() {
     assert_eq!(json["cost"]["target"]["rule"], "between 10 20 %");
 }
 
+/// The optimized report with its `search` endpoint renamed `lookup`: each side
+/// has metrics the other lacks.
+fn renamed_endpoint(dir: &Path, optimized: &Path) -> PathBuf {
+    let path = dir.join("optimized-renamed.json");
+    let text = std::fs::read_to_string(optimized).unwrap().replace("\"name\": \"search\"", "\"name\": \"lookup\"");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn metrics_of_one_report_only_are_shown_by_side() {
+    let (dir, baseline, optimized) = reports();
+    let renamed = renamed_endpoint(dir.path(), optimized);
+    for format in [None, Some("--markdown")] {
+        let out = perfproof().arg("compare").args([baseline, &renamed]).args(format).output().unwrap();
+        let stdout = ok(&out);
+        let line = stdout.lines().find(|l| l.starts_with("Not compared, ") || l.starts_with("not compared, "));
+        let line = line.unwrap_or_else(|| panic!("no unmatched line in {stdout}"));
+        let (baseline_only, optimized_only) = line.split_once("; ").unwrap();
+        assert!(baseline_only.contains("only in baseline: http.demo.endpoint.search.latency.p50"), "{line}");
+        assert!(!baseline_only.contains("lookup"), "{line}");
+        assert!(optimized_only.starts_with("only in optimized: http.demo.endpoint.lookup."), "{line}");
+        assert!(!optimized_only.contains("search"), "{line}");
+    }
+    let out = perfproof().arg("compare").args([baseline, optimized]).output().unwrap();
+    assert!(!ok(&out).contains("only in"), "{}", ok(&out));
+}
+
 #[test]
 fn example_targets_and_cost_files_are_read() {
     let (_, baseline, optimized) = reports();

@@ -6,7 +6,7 @@ mod common;
 
 use common::synth::{histogram_of, latencies, report, Rng};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
-use perfproof_shared::compare::{compare, CompareError, CompareSettings, Verdict};
+use perfproof_shared::compare::{compare, CompareError, CompareSettings, Side, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
 use perfproof_shared::report::Workload;
@@ -152,6 +152,36 @@ fn the_cost_status_follows_the_cost_reduction_target() {
     let settings = AnalysisSettings { targets: parse_targets("").unwrap(), ..AnalysisSettings::default() };
     let cost = analyze(&a, &b, &settings).unwrap().cost.unwrap();
     assert_eq!(cost.status_label(), "below the 25–35 % target");
+}
+
+/// Metrics only one report has are not compared, and are listed by side.
+#[test]
+fn metrics_of_one_report_only_are_listed_by_side() {
+    let mut rng = Rng::new(23);
+    // Per-endpoint metrics exist from two endpoints on: give each report a second one.
+    let two_endpoints = |mut report: perfproof_shared::Report| {
+        let Workload::Http(http) = &mut report.workloads[0];
+        let second = perfproof_shared::report::EndpointResult { name: "second".into(), ..http.endpoints[0].clone() };
+        http.endpoints.push(second);
+        report
+    };
+    let a = two_endpoints(report("a", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
+    let mut b = two_endpoints(report("b", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
+    assert_eq!(compare(&a, &b, CompareSettings::default()).unwrap().unmatched_text(), None);
+
+    let Workload::Http(http) = &mut b.workloads[0];
+    http.endpoints[0].name = "other".into();
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let keys = |side| c.only_in(side).iter().map(|m| m.key.as_str()).collect::<Vec<_>>();
+    let (only_a, only_b) = (keys(Side::Baseline), keys(Side::Optimized));
+    assert!(only_a.contains(&"http.api.endpoint.default.latency.p95"), "{only_a:?}");
+    assert!(only_a.iter().all(|k| k.starts_with("http.api.endpoint.default.")), "{only_a:?}");
+    assert!(only_b.contains(&"http.api.endpoint.other.latency.p95"), "{only_b:?}");
+    assert!(only_b.iter().all(|k| k.starts_with("http.api.endpoint.other.")), "{only_b:?}");
+    assert!(c.get("http.api.endpoint.default.latency.p95").is_none());
+    let text = c.unmatched_text().unwrap();
+    assert!(text.starts_with("only in baseline: http.api.endpoint.default."), "{text}");
+    assert!(text.contains("; only in optimized: http.api.endpoint.other."), "{text}");
 }
 
 #[test]
