@@ -1,6 +1,7 @@
 //! How an analysis is shown: a terminal table, Markdown (CI job summaries, PR
-//! comments), JUnit XML (CI systems), and the per-area files and plain-text
-//! validation summary of the original framework's `compare` mode; and trends.
+//! comments), versioned JSON (`compare --json`), JUnit XML (CI systems), and the
+//! per-area files and plain-text validation summary of the original framework's
+//! `compare` mode; and trends.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,6 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
+use perfproof_shared::export::{AnalysisDocument, AreaComparison};
 use perfproof_shared::metrics::format_value;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
@@ -196,6 +198,11 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
     md
 }
 
+/// The analysis as the versioned JSON document of `compare --json` (`perfproof.analysis/v1`).
+pub fn analysis_json(analysis: &Analysis) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&AnalysisDocument::new(analysis))?)
+}
+
 fn xml(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -258,15 +265,14 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
         grade_line(analysis)
     );
     for (area, prefix) in areas {
-        let metrics: Vec<&MetricComparison> =
-            analysis.comparison.metrics.iter().filter(|m| m.key.starts_with(prefix)).collect();
+        let document = AreaComparison::new(&analysis.comparison, area, prefix);
+        let metrics = &document.metrics;
         if metrics.is_empty() {
             let _ = writeln!(summary, "{area}: not measured");
             continue;
         }
         let name = format!("comparison_{area}.json");
-        let body = serde_json::json!({ "area": area, "metrics": metrics });
-        crate::output::write_atomically(&dir.join(&name), serde_json::to_string_pretty(&body)?.as_bytes())?;
+        crate::output::write_atomically(&dir.join(&name), serde_json::to_string_pretty(&document)?.as_bytes())?;
         let improved = metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
         let regressed = metrics.iter().filter(|m| m.verdict == Verdict::Regressed).count();
         let _ =

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use perfproof_shared::export::{AnalysisDocument, ANALYSIS_SCHEMA_ID};
 use perfproof_shared::parse_report;
 use perfproof_shared::report::Workload;
 
@@ -86,10 +87,14 @@ fn compare_speaks_json_markdown_and_junit() {
     let (dir, baseline, optimized) = reports();
     let out = perfproof().arg("compare").args([baseline, optimized, &PathBuf::from("--json")]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema"], "perfproof.analysis/v1");
     let p50 =
         json["comparison"]["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "http.demo.latency.p50").unwrap();
     assert_eq!(p50["verdict"], "improved");
     assert!(json["cost"]["roi"]["annual_saving_usd"].is_number());
+    // The whole document reads back as shared's type.
+    let document: AnalysisDocument = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document.schema, ANALYSIS_SCHEMA_ID);
 
     let junit = dir.path().join("junit.xml");
     let out = perfproof()
@@ -120,7 +125,10 @@ fn compare_mode_writes_per_area_files_and_a_summary() {
     let api: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("comparison_api_performance.json")).unwrap())
             .unwrap();
+    assert_eq!(api["schema"], "perfproof.comparison/v1");
     assert_eq!(api["area"], "api_performance");
+    assert_eq!((&api["baseline_label"], &api["optimized_label"]), (&"baseline".into(), &"optimized".into()));
+    assert!(api["metrics"].as_array().unwrap().iter().any(|m| m["key"] == "http.demo.latency.p95"));
 }
 
 /// A targets file that moves the cost-reduction range moves the cost line, the

@@ -8,6 +8,7 @@ use common::synth::{histogram_of, latencies, report, Rng};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
 use perfproof_shared::compare::{compare, CompareError, CompareSettings, Side, Verdict};
 use perfproof_shared::cost::CostStatus;
+use perfproof_shared::export::{AnalysisDocument, AreaComparison, COMPARISON_SCHEMA_ID};
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
 use perfproof_shared::report::Workload;
 use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
@@ -111,6 +112,31 @@ fn analysis_grades_targets_and_prices_the_change() {
     assert!(roi.payback_days.unwrap() > 0.0);
     assert_eq!(analysis.targets.measured, 2);
     assert_eq!(analysis.targets.grade, Some(Grade::of(analysis.targets.percent_met.unwrap())));
+}
+
+/// `compare --json` and the per-area files carry their schema id beside the fields,
+/// and read back as what was written.
+#[test]
+fn analysis_documents_name_their_schema_and_round_trip() {
+    let mut rng = Rng::new(29);
+    let a = report("baseline", "api", &latencies(&mut rng, 2_000, 250_000.0, 1.0), 5, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 4_000, 100_000.0, 1.0), 5, 3, &mut rng);
+    let analysis = analyze(&a, &b, &AnalysisSettings::default()).unwrap();
+
+    let document = AnalysisDocument::new(&analysis);
+    let json = serde_json::to_value(&document).unwrap();
+    assert_eq!(json["schema"], "perfproof.analysis/v1");
+    assert_eq!(json["comparison"]["baseline_label"], "baseline");
+    assert!(json["targets"]["results"].is_array() && json["cost"]["reduction_pct"].is_number());
+    let back: AnalysisDocument = serde_json::from_value(json).unwrap();
+    assert_eq!(back, document);
+
+    let api = AreaComparison::new(&analysis.comparison, "api_performance", "http.");
+    let json = serde_json::to_value(&api).unwrap();
+    assert_eq!(json["schema"], COMPARISON_SCHEMA_ID);
+    assert_eq!(api.metrics.len(), analysis.comparison.metrics.len());
+    assert!(AreaComparison::new(&analysis.comparison, "cache_optimization", "cache.").metrics.is_empty());
+    assert_eq!(serde_json::from_value::<AreaComparison>(json).unwrap(), api);
 }
 
 /// A `cost.reduction_pct` target of 10–20 % grades the cost line: status and label

@@ -24,6 +24,7 @@ before(async () => {
     out = e.stdout; // non-zero exit codes carry verdicts, the JSON is still printed
   }
   expected = JSON.parse(out.toString());
+  assert.equal(expected.schema, "perfproof.analysis/v1");
 });
 
 after(async () => {
