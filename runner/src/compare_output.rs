@@ -11,7 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
-use perfproof_shared::export::{AnalysisDocument, AreaComparison};
+use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::metrics::format_value;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
@@ -248,7 +248,7 @@ pub fn junit(analysis: &Analysis) -> String {
     )
 }
 
-/// The original framework's per-area comparison files and validation summary.
+/// The original framework's per-area comparison files, metrics export and validation summary.
 pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let areas = [
@@ -272,13 +272,17 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
             continue;
         }
         let name = format!("comparison_{area}.json");
-        crate::output::write_atomically(&dir.join(&name), serde_json::to_string_pretty(&document)?.as_bytes())?;
+        write_json(dir, &name, &document)?;
         let improved = metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
         let regressed = metrics.iter().filter(|m| m.verdict == Verdict::Regressed).count();
         let _ =
             writeln!(summary, "{area}: {} metrics, {improved} improved, {regressed} regressed ({name})", metrics.len());
         written.push(name);
     }
+    let name = "metrics_export.json";
+    write_json(dir, name, &MetricsExport::new(&analysis.comparison))?;
+    let _ = writeln!(summary, "every metric of both runs: {name}");
+    written.push(name.into());
     let _ = writeln!(summary, "\n{}\n\nrecommendations:", cost_lines(analysis));
     for line in recommendations(analysis) {
         let _ = writeln!(summary, "- {line}");
@@ -286,6 +290,10 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
     crate::output::write_atomically(&dir.join("validation_summary.txt"), summary.as_bytes())?;
     written.push("validation_summary.txt".into());
     Ok(written)
+}
+
+fn write_json(dir: &Path, name: &str, document: &impl serde::Serialize) -> anyhow::Result<()> {
+    crate::output::write_atomically(&dir.join(name), serde_json::to_string_pretty(document)?.as_bytes())
 }
 
 /// What to look at next, from missed targets, regressions and weak evidence.

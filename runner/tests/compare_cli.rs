@@ -208,6 +208,45 @@ fn metrics_of_one_report_only_are_shown_by_side() {
     assert!(!ok(&out).contains("only in"), "{}", ok(&out));
 }
 
+/// `metrics_export.json` holds every metric of both runs, as `perfproof metrics`
+/// lists them, the ones only one run has included.
+#[test]
+fn compare_mode_exports_every_metric_of_both_runs() {
+    let (dir, baseline, optimized) = reports();
+    let renamed = renamed_endpoint(dir.path(), optimized);
+    let results = dir.path().join("export-results");
+    let out =
+        perfproof().arg("compare").args([baseline, &renamed]).arg("--results-dir").arg(&results).output().unwrap();
+    assert!(out.status.code().is_some(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("metrics_export.json")).unwrap()).unwrap();
+    assert_eq!(export["schema"], "perfproof.metrics-export/v1");
+    assert_eq!((&export["baseline_label"], &export["optimized_label"]), (&"baseline".into(), &"optimized".into()));
+    let by_key = |mut rows: Vec<serde_json::Value>| {
+        rows.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+        rows
+    };
+    for (run, path) in [("baseline", baseline), ("optimized", &renamed)] {
+        let exported = export["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["run"] == run)
+            .map(|m| {
+                let mut m = m.clone();
+                m.as_object_mut().unwrap().remove("run");
+                m
+            })
+            .collect();
+        let listed = perfproof().args(["metrics", "--json"]).arg(path).output().unwrap();
+        let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let exported = by_key(exported);
+        assert_eq!(exported, by_key(listed["metrics"].as_array().unwrap().clone()), "{run}");
+        let only_here = if run == "baseline" { "search" } else { "lookup" };
+        assert!(exported.iter().any(|m| m["key"] == format!("http.demo.endpoint.{only_here}.latency.p95")), "{run}");
+    }
+}
+
 #[test]
 fn example_targets_and_cost_files_are_read() {
     let (_, baseline, optimized) = reports();
@@ -284,7 +323,13 @@ fn demo_runs_both_profiles_and_compares_them() {
         .unwrap();
     let stdout = ok(&out);
     assert!(matches!(out.status.code(), Some(0 | 3 | 4 | 5)), "{}", String::from_utf8_lossy(&out.stderr));
-    for name in ["baseline.json", "optimized.json", "validation_summary.txt", "comparison_api_performance.json"] {
+    for name in [
+        "baseline.json",
+        "optimized.json",
+        "validation_summary.txt",
+        "comparison_api_performance.json",
+        "metrics_export.json",
+    ] {
         assert!(dir.path().join(name).exists(), "{name} missing");
     }
     let p50 = stdout.lines().find(|l| l.contains("http.demo.latency.p50")).unwrap();

@@ -179,6 +179,23 @@ impl Comparison {
         }
     }
 
+    /// Every metric of one run with its value: the compared ones, then those only it has.
+    pub fn metrics_of(&self, side: Side) -> Vec<MetricValue> {
+        self.metrics
+            .iter()
+            .map(|m| MetricValue {
+                key: m.key.clone(),
+                value: match side {
+                    Side::Baseline => m.baseline,
+                    Side::Optimized => m.optimized,
+                },
+                unit: m.unit.clone(),
+                direction: m.direction,
+            })
+            .chain(self.only_in(side).iter().cloned())
+            .collect()
+    }
+
     /// "only in baseline: a, b; only in optimized: c"; `None` when both reports
     /// have the same metrics.
     pub fn unmatched_text(&self) -> Option<String> {

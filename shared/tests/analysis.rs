@@ -8,13 +8,16 @@ use common::synth::{histogram_of, latencies, report, Rng};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
 use perfproof_shared::compare::{compare, CompareError, CompareSettings, Side, Verdict};
 use perfproof_shared::cost::CostStatus;
-use perfproof_shared::export::{AnalysisDocument, AreaComparison, COMPARISON_SCHEMA_ID};
+use perfproof_shared::export::{
+    AnalysisDocument, AreaComparison, MetricsExport, COMPARISON_SCHEMA_ID, METRICS_EXPORT_SCHEMA_ID,
+};
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
+use perfproof_shared::metrics::{catalogue, MetricValue};
 use perfproof_shared::report::Workload;
 use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
 use perfproof_shared::targets::{parse_targets, Grade, Status};
 use perfproof_shared::trend::{history, TrendSettings};
-use perfproof_shared::{parse_report, ReportError};
+use perfproof_shared::{parse_report, Report, ReportError};
 
 const LATENCY_KEYS: [&str; 4] =
     ["http.api.latency.p50", "http.api.latency.p90", "http.api.latency.p95", "http.api.latency.p99"];
@@ -180,12 +183,12 @@ fn the_cost_status_follows_the_cost_reduction_target() {
     assert_eq!(cost.status_label(), "below the 25–35 % target");
 }
 
-/// Metrics only one report has are not compared, and are listed by side.
-#[test]
-fn metrics_of_one_report_only_are_listed_by_side() {
-    let mut rng = Rng::new(23);
+/// Two reports with endpoints `default` and `second`; in the second report
+/// `default` is renamed `other`, so each has per-endpoint metrics the other lacks.
+fn reports_with_a_renamed_endpoint(seed: u64) -> (Report, Report) {
+    let mut rng = Rng::new(seed);
     // Per-endpoint metrics exist from two endpoints on: give each report a second one.
-    let two_endpoints = |mut report: perfproof_shared::Report| {
+    let two_endpoints = |mut report: Report| {
         let Workload::Http(http) = &mut report.workloads[0];
         let second = perfproof_shared::report::EndpointResult { name: "second".into(), ..http.endpoints[0].clone() };
         http.endpoints.push(second);
@@ -194,9 +197,15 @@ fn metrics_of_one_report_only_are_listed_by_side() {
     let a = two_endpoints(report("a", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
     let mut b = two_endpoints(report("b", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
     assert_eq!(compare(&a, &b, CompareSettings::default()).unwrap().unmatched_text(), None);
-
     let Workload::Http(http) = &mut b.workloads[0];
     http.endpoints[0].name = "other".into();
+    (a, b)
+}
+
+/// Metrics only one report has are not compared, and are listed by side.
+#[test]
+fn metrics_of_one_report_only_are_listed_by_side() {
+    let (a, b) = reports_with_a_renamed_endpoint(23);
     let c = compare(&a, &b, CompareSettings::default()).unwrap();
     let keys = |side| c.only_in(side).iter().map(|m| m.key.as_str()).collect::<Vec<_>>();
     let (only_a, only_b) = (keys(Side::Baseline), keys(Side::Optimized));
@@ -208,6 +217,32 @@ fn metrics_of_one_report_only_are_listed_by_side() {
     let text = c.unmatched_text().unwrap();
     assert!(text.starts_with("only in baseline: http.api.endpoint.default."), "{text}");
     assert!(text.contains("; only in optimized: http.api.endpoint.other."), "{text}");
+}
+
+/// The metrics export holds each run's whole catalogue, compared or not.
+#[test]
+fn the_metrics_export_holds_every_metric_of_both_runs() {
+    let (a, b) = reports_with_a_renamed_endpoint(31);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let export = MetricsExport::new(&c);
+    assert_eq!(export.schema, METRICS_EXPORT_SCHEMA_ID);
+    assert_eq!((export.baseline_label.as_str(), export.optimized_label.as_str()), ("a", "b"));
+    let sorted = |mut values: Vec<MetricValue>| {
+        values.sort_by(|x, y| x.key.cmp(&y.key));
+        values
+    };
+    for (side, run) in [(Side::Baseline, &a), (Side::Optimized, &b)] {
+        let exported = export.metrics.iter().filter(|m| m.run == side).map(|m| m.metric.clone()).collect();
+        let expected = catalogue(run).unwrap().iter().map(MetricValue::from).collect();
+        assert_eq!(sorted(exported), sorted(expected), "{side:?}");
+    }
+    let json = serde_json::to_value(&export).unwrap();
+    assert_eq!(json["schema"], "perfproof.metrics-export/v1");
+    let row = &json["metrics"][0];
+    assert_eq!(row["run"], "baseline");
+    assert!(row["key"].is_string() && row["value"].is_number() && row["unit"].is_string());
+    assert!(row["direction"].is_string());
+    assert_eq!(serde_json::from_value::<MetricsExport>(json).unwrap(), export);
 }
 
 #[test]
