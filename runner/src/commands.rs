@@ -103,7 +103,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<Exit> {
     let analysis = analyze(&baseline, &optimized, &settings)?;
     let detail = Detail { all: args.analysis.all };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&analysis)?);
+        println!("{}", compare_output::analysis_json(&analysis)?);
     } else if args.markdown {
         print!("{}", compare_output::markdown(&analysis, detail));
     } else {

@@ -1,6 +1,7 @@
 //! How an analysis is shown: a terminal table, Markdown (CI job summaries, PR
-//! comments), JUnit XML (CI systems), and the per-area files and plain-text
-//! validation summary of the original framework's `compare` mode; and trends.
+//! comments), versioned JSON (`compare --json`), JUnit XML (CI systems), and the
+//! per-area files and plain-text validation summary of the original framework's
+//! `compare` mode; and trends.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,6 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
+use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::metrics::format_value;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
@@ -65,6 +67,9 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         column.set_cell_alignment(CellAlignment::Right);
     }
     println!("{table}");
+    if let Some(unmatched) = c.unmatched_text() {
+        println!("not compared, {unmatched}");
+    }
     println!(
         "verdicts at {:.0} % confidence, threshold ±{:.1} % (±{:.1} pp for rates): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
         c.settings.confidence * 100.0,
@@ -128,7 +133,7 @@ fn cost_lines(analysis: &Analysis) -> String {
     let Some(cost) = &analysis.cost else {
         return format!("cost: not computed ({})", analysis.cost_error.as_deref().unwrap_or("unknown reason"));
     };
-    let status = cost.status.label();
+    let status = cost.status_label();
     let roi = &cost.roi;
     let mut out = format!(
         "30-day cost at {:.0} requests/day (+{:.0} %/month): ${:.2} → ${:.2} ({:.0} → {:.0} instances at day 30), reduction {:.1} %, {status}",
@@ -174,6 +179,9 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             target_cell(target_of(analysis, &m.key))
         );
     }
+    if let Some(unmatched) = c.unmatched_text() {
+        let _ = writeln!(md, "\nNot compared, {unmatched}");
+    }
     md.push_str("\n| target | metric | value | rule | status |\n|---|---|---:|---|---|\n");
     for r in &analysis.targets.results {
         let _ = writeln!(
@@ -188,6 +196,11 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
     }
     let _ = writeln!(md, "\n{}", cost_lines(analysis).replace('\n', "  \n"));
     md
+}
+
+/// The analysis as the versioned JSON document of `compare --json` (`perfproof.analysis/v1`).
+pub fn analysis_json(analysis: &Analysis) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&AnalysisDocument::new(analysis))?)
 }
 
 fn xml(text: &str) -> String {
@@ -235,7 +248,7 @@ pub fn junit(analysis: &Analysis) -> String {
     )
 }
 
-/// The original framework's per-area comparison files and validation summary.
+/// The original framework's per-area comparison files, metrics export and validation summary.
 pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let areas = [
@@ -252,21 +265,24 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
         grade_line(analysis)
     );
     for (area, prefix) in areas {
-        let metrics: Vec<&MetricComparison> =
-            analysis.comparison.metrics.iter().filter(|m| m.key.starts_with(prefix)).collect();
+        let document = AreaComparison::new(&analysis.comparison, area, prefix);
+        let metrics = &document.metrics;
         if metrics.is_empty() {
             let _ = writeln!(summary, "{area}: not measured");
             continue;
         }
         let name = format!("comparison_{area}.json");
-        let body = serde_json::json!({ "area": area, "metrics": metrics });
-        crate::output::write_atomically(&dir.join(&name), serde_json::to_string_pretty(&body)?.as_bytes())?;
+        write_json(dir, &name, &document)?;
         let improved = metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
         let regressed = metrics.iter().filter(|m| m.verdict == Verdict::Regressed).count();
         let _ =
             writeln!(summary, "{area}: {} metrics, {improved} improved, {regressed} regressed ({name})", metrics.len());
         written.push(name);
     }
+    let name = "metrics_export.json";
+    write_json(dir, name, &MetricsExport::new(&analysis.comparison))?;
+    let _ = writeln!(summary, "every metric of both runs: {name}");
+    written.push(name.into());
     let _ = writeln!(summary, "\n{}\n\nrecommendations:", cost_lines(analysis));
     for line in recommendations(analysis) {
         let _ = writeln!(summary, "- {line}");
@@ -274,6 +290,10 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
     crate::output::write_atomically(&dir.join("validation_summary.txt"), summary.as_bytes())?;
     written.push("validation_summary.txt".into());
     Ok(written)
+}
+
+fn write_json(dir: &Path, name: &str, document: &impl serde::Serialize) -> anyhow::Result<()> {
+    crate::output::write_atomically(&dir.join(name), serde_json::to_string_pretty(document)?.as_bytes())
 }
 
 /// What to look at next, from missed targets, regressions and weak evidence.
@@ -300,8 +320,9 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
     if let Some(cost) = &analysis.cost {
         if cost.status == CostStatus::BelowTarget {
             out.push(format!(
-                "cost reduction {:.1} % is below the 25 % target: the capacity gain does not yet save instances at this traffic",
-                cost.reduction_pct
+                "cost reduction {:.1} % is {}: the capacity gain does not yet save instances at this traffic",
+                cost.reduction_pct,
+                cost.status_label()
             ));
         }
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use perfproof_shared::export::{AnalysisDocument, ANALYSIS_SCHEMA_ID};
 use perfproof_shared::parse_report;
 use perfproof_shared::report::Workload;
 
@@ -86,10 +87,14 @@ fn compare_speaks_json_markdown_and_junit() {
     let (dir, baseline, optimized) = reports();
     let out = perfproof().arg("compare").args([baseline, optimized, &PathBuf::from("--json")]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema"], "perfproof.analysis/v1");
     let p50 =
         json["comparison"]["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "http.demo.latency.p50").unwrap();
     assert_eq!(p50["verdict"], "improved");
     assert!(json["cost"]["roi"]["annual_saving_usd"].is_number());
+    // The whole document reads back as shared's type.
+    let document: AnalysisDocument = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document.schema, ANALYSIS_SCHEMA_ID);
 
     let junit = dir.path().join("junit.xml");
     let out = perfproof()
@@ -120,7 +125,126 @@ fn compare_mode_writes_per_area_files_and_a_summary() {
     let api: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("comparison_api_performance.json")).unwrap())
             .unwrap();
+    assert_eq!(api["schema"], "perfproof.comparison/v1");
     assert_eq!(api["area"], "api_performance");
+    assert_eq!((&api["baseline_label"], &api["optimized_label"]), (&"baseline".into(), &"optimized".into()));
+    assert!(api["metrics"].as_array().unwrap().iter().any(|m| m["key"] == "http.demo.latency.p95"));
+}
+
+/// A targets file that moves the cost-reduction range moves the cost line, the
+/// JSON status and the recommendation with it.
+#[test]
+fn the_cost_line_and_recommendations_name_the_targets_range() {
+    let (dir, baseline, optimized) = reports();
+    let targets = dir.path().join("cost-targets.toml");
+    std::fs::write(
+        &targets,
+        "[[target]]\nname = \"Cost reduction\"\nmetric = \"cost.reduction_pct\"\nrule = \"between 10 20 %\"\n",
+    )
+    .unwrap();
+    // So little traffic that one instance serves it before and after: no saving.
+    let cost = dir.path().join("little-traffic.toml");
+    std::fs::write(&cost, "[traffic]\nrequests_per_day = 1000\n").unwrap();
+    let results = dir.path().join("cost-results");
+    let out = perfproof()
+        .arg("compare")
+        .args([baseline, optimized])
+        .arg("-t")
+        .arg(&targets)
+        .arg("--cost")
+        .arg(&cost)
+        .arg("--results-dir")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let stdout = ok(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("below the 10–20 % target"), "{stdout}");
+    assert!(!stdout.contains("25–35"), "{stdout}");
+    let summary = std::fs::read_to_string(results.join("validation_summary.txt")).unwrap();
+    let recommendation = summary.lines().find(|l| l.starts_with("- cost reduction")).unwrap();
+    assert!(recommendation.contains("is below the 10–20 % target"), "{summary}");
+
+    let out = perfproof()
+        .arg("compare")
+        .args([baseline, optimized])
+        .arg("-t")
+        .arg(&targets)
+        .arg("--cost")
+        .arg(&cost)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["cost"]["status"], "below_target");
+    assert_eq!(json["cost"]["target"]["rule"], "between 10 20 %");
+}
+
+/// The optimized report with its `search` endpoint renamed `lookup`: each side
+/// has metrics the other lacks.
+fn renamed_endpoint(dir: &Path, optimized: &Path) -> PathBuf {
+    let path = dir.join("optimized-renamed.json");
+    let text = std::fs::read_to_string(optimized).unwrap().replace("\"name\": \"search\"", "\"name\": \"lookup\"");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn metrics_of_one_report_only_are_shown_by_side() {
+    let (dir, baseline, optimized) = reports();
+    let renamed = renamed_endpoint(dir.path(), optimized);
+    for format in [None, Some("--markdown")] {
+        let out = perfproof().arg("compare").args([baseline, &renamed]).args(format).output().unwrap();
+        let stdout = ok(&out);
+        let line = stdout.lines().find(|l| l.starts_with("Not compared, ") || l.starts_with("not compared, "));
+        let line = line.unwrap_or_else(|| panic!("no unmatched line in {stdout}"));
+        let (baseline_only, optimized_only) = line.split_once("; ").unwrap();
+        assert!(baseline_only.contains("only in baseline: http.demo.endpoint.search.latency.p50"), "{line}");
+        assert!(!baseline_only.contains("lookup"), "{line}");
+        assert!(optimized_only.starts_with("only in optimized: http.demo.endpoint.lookup."), "{line}");
+        assert!(!optimized_only.contains("search"), "{line}");
+    }
+    let out = perfproof().arg("compare").args([baseline, optimized]).output().unwrap();
+    assert!(!ok(&out).contains("only in"), "{}", ok(&out));
+}
+
+/// `metrics_export.json` holds every metric of both runs, as `perfproof metrics`
+/// lists them, the ones only one run has included.
+#[test]
+fn compare_mode_exports_every_metric_of_both_runs() {
+    let (dir, baseline, optimized) = reports();
+    let renamed = renamed_endpoint(dir.path(), optimized);
+    let results = dir.path().join("export-results");
+    let out =
+        perfproof().arg("compare").args([baseline, &renamed]).arg("--results-dir").arg(&results).output().unwrap();
+    assert!(out.status.code().is_some(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("metrics_export.json")).unwrap()).unwrap();
+    assert_eq!(export["schema"], "perfproof.metrics-export/v1");
+    assert_eq!((&export["baseline_label"], &export["optimized_label"]), (&"baseline".into(), &"optimized".into()));
+    let by_key = |mut rows: Vec<serde_json::Value>| {
+        rows.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+        rows
+    };
+    for (run, path) in [("baseline", baseline), ("optimized", &renamed)] {
+        let exported = export["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["run"] == run)
+            .map(|m| {
+                let mut m = m.clone();
+                m.as_object_mut().unwrap().remove("run");
+                m
+            })
+            .collect();
+        let listed = perfproof().args(["metrics", "--json"]).arg(path).output().unwrap();
+        let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let exported = by_key(exported);
+        assert_eq!(exported, by_key(listed["metrics"].as_array().unwrap().clone()), "{run}");
+        let only_here = if run == "baseline" { "search" } else { "lookup" };
+        assert!(exported.iter().any(|m| m["key"] == format!("http.demo.endpoint.{only_here}.latency.p95")), "{run}");
+    }
 }
 
 #[test]
@@ -199,7 +323,13 @@ fn demo_runs_both_profiles_and_compares_them() {
         .unwrap();
     let stdout = ok(&out);
     assert!(matches!(out.status.code(), Some(0 | 3 | 4 | 5)), "{}", String::from_utf8_lossy(&out.stderr));
-    for name in ["baseline.json", "optimized.json", "validation_summary.txt", "comparison_api_performance.json"] {
+    for name in [
+        "baseline.json",
+        "optimized.json",
+        "validation_summary.txt",
+        "comparison_api_performance.json",
+        "metrics_export.json",
+    ] {
         assert!(dir.path().join(name).exists(), "{name} missing");
     }
     let p50 = stdout.lines().find(|l| l.contains("http.demo.latency.p50")).unwrap();

@@ -115,6 +115,9 @@ async fn tls_handshake_failures_are_tls_errors() {
     assert_all_in_class(&url.replace("http://", "https://"), HttpErrorKind::Tls).await;
 }
 
+/// Writes one response into the buffer; false closes the connection after it.
+type Respond = fn(&mut Vec<u8>) -> bool;
+
 /// Serves each request on a connection with `respond` (keep-alive: the connection
 /// serves requests until `respond` returns false), counting the requests.
 async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
@@ -150,7 +153,7 @@ async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync
 /// once, and never an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_body_framing_is_read_whole() {
-    let framings: [(&str, fn(&mut Vec<u8>) -> bool, u64); 4] = [
+    let framings: [(&str, Respond, u64); 4] = [
         (
             "chunked with an extension and a trailer, kept alive",
             |r| {

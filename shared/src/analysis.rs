@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{compare_catalogues, CompareError, CompareSettings, Comparison, Verdict};
-use crate::cost::{compare_costs, CostComparison, CostInputs};
+use crate::cost::{compare_costs, reduction_target, CostComparison, CostInputs};
 use crate::metrics::{catalogue, Metric, MetricValue};
 use crate::targets::{default_targets, evaluate, Evaluation, Target};
 use crate::Report;
@@ -15,6 +15,8 @@ use crate::Report;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AnalysisSettings {
     pub compare: CompareSettings,
+    /// The rules graded; the one on `cost.reduction_pct` also sets the range the
+    /// cost reduction's status is read against.
     pub targets: Vec<Target>,
     pub cost: CostInputs,
 }
@@ -55,7 +57,8 @@ pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSetting
     let a = catalogue(baseline).map_err(|source| CompareError::Catalogue { which: "baseline", source })?;
     let b = catalogue(optimized).map_err(|source| CompareError::Catalogue { which: "optimized", source })?;
     let comparison = compare_catalogues((&baseline.run.label, &a), (&optimized.run.label, &b), settings.compare)?;
-    let (cost, cost_error) = match compare_costs(baseline, optimized, &settings.cost) {
+    let reduction = reduction_target(&settings.targets);
+    let (cost, cost_error) = match compare_costs(baseline, optimized, &settings.cost, &reduction) {
         Ok(cost) => (Some(cost), None),
         Err(e) => (None, Some(e.to_string())),
     };

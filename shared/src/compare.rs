@@ -12,7 +12,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{catalogue, CatalogueError, Direction, Evidence, Metric};
+use crate::metrics::{catalogue, CatalogueError, Direction, Evidence, Metric, MetricValue};
 use crate::stats::{mover_ratio, newcombe_difference, quantile_interval, welch_log_ratio, Interval};
 use crate::Report;
 
@@ -103,6 +103,23 @@ impl Category {
     }
 }
 
+/// Which of the two runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Baseline,
+    Optimized,
+}
+
+impl Side {
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Baseline => "baseline",
+            Side::Optimized => "optimized",
+        }
+    }
+}
+
 /// One metric of the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MetricComparison {
@@ -147,11 +164,52 @@ pub struct Comparison {
     pub optimized_label: String,
     pub settings: CompareSettings,
     pub metrics: Vec<MetricComparison>,
-    /// Metrics present in only one of the reports.
-    pub unmatched: Vec<String>,
+    /// Metrics only the baseline report has (not compared).
+    pub only_in_baseline: Vec<MetricValue>,
+    /// Metrics only the optimized report has (not compared).
+    pub only_in_optimized: Vec<MetricValue>,
 }
 
 impl Comparison {
+    /// The metrics only one run has.
+    pub fn only_in(&self, side: Side) -> &[MetricValue] {
+        match side {
+            Side::Baseline => &self.only_in_baseline,
+            Side::Optimized => &self.only_in_optimized,
+        }
+    }
+
+    /// Every metric of one run with its value: the compared ones, then those only it has.
+    pub fn metrics_of(&self, side: Side) -> Vec<MetricValue> {
+        self.metrics
+            .iter()
+            .map(|m| MetricValue {
+                key: m.key.clone(),
+                value: match side {
+                    Side::Baseline => m.baseline,
+                    Side::Optimized => m.optimized,
+                },
+                unit: m.unit.clone(),
+                direction: m.direction,
+            })
+            .chain(self.only_in(side).iter().cloned())
+            .collect()
+    }
+
+    /// "only in baseline: a, b; only in optimized: c"; `None` when both reports
+    /// have the same metrics.
+    pub fn unmatched_text(&self) -> Option<String> {
+        let parts: Vec<String> = [Side::Baseline, Side::Optimized]
+            .into_iter()
+            .filter(|side| !self.only_in(*side).is_empty())
+            .map(|side| {
+                let keys: Vec<&str> = self.only_in(side).iter().map(|m| m.key.as_str()).collect();
+                format!("only in {}: {}", side.label(), keys.join(", "))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     pub fn count(&self, verdict: Verdict) -> usize {
         self.metrics.iter().filter(|m| m.verdict == verdict).count()
     }
@@ -192,14 +250,14 @@ pub fn compare_catalogues(
         return Err(CompareError::Settings("thresholds must be finite and ≥ 0".into()));
     }
     let mut metrics = Vec::new();
-    let mut unmatched = Vec::new();
+    let mut only_in_baseline = Vec::new();
     for ma in a {
         match b.iter().find(|mb| mb.key == ma.key) {
             Some(mb) => metrics.push(compare_metric(ma, mb, &settings)),
-            None => unmatched.push(ma.key.clone()),
+            None => only_in_baseline.push(MetricValue::from(ma)),
         }
     }
-    unmatched.extend(b.iter().filter(|mb| !a.iter().any(|ma| ma.key == mb.key)).map(|m| m.key.clone()));
+    let only_in_optimized = b.iter().filter(|mb| !a.iter().any(|ma| ma.key == mb.key)).map(MetricValue::from).collect();
     if metrics.is_empty() && !(a.is_empty() && b.is_empty()) {
         return Err(CompareError::NothingInCommon { baseline: workloads_of(a), optimized: workloads_of(b) });
     }
@@ -208,7 +266,8 @@ pub fn compare_catalogues(
         optimized_label: optimized_label.into(),
         settings,
         metrics,
-        unmatched,
+        only_in_baseline,
+        only_in_optimized,
     })
 }
 

@@ -8,15 +8,21 @@
 //! instances that day = ⌈peak / (capacity × target_utilization)⌉. A day costs
 //! instances × 24 h × instance price, plus the database, the cache, GPUs, the
 //! per-request charge and egress (measured bytes per response). Cost reduction % =
-//! (baseline − optimized) / baseline, graded against 25–35 %. ROI = (annual saving
-//! − engineering cost) / engineering cost; payback = engineering cost / daily saving.
+//! (baseline − optimized) / baseline, graded against the `cost.reduction_pct` target
+//! of the analysis (the default targets' when it has none; see [`reduction_target`]),
+//! so the cost line and the targets table always name the same range. ROI = (annual
+//! saving − engineering cost) / engineering cost; payback = engineering cost / daily saving.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Direction, MetricValue};
 use crate::report::{Workload, HTTP_BYTES_RECEIVED};
+use crate::targets::{default_targets, matches, Op, Target};
 use crate::Report;
+
+/// The metric key of the cost reduction, which targets hold.
+pub const REDUCTION_KEY: &str = "cost.reduction_pct";
 
 /// Prices, in US dollars. Defaults: a 4 vCPU / 16 GiB on-demand instance, a
 /// small managed database, no cache or GPU, a gateway charge per million
@@ -123,7 +129,7 @@ pub struct Breakdown {
     pub egress: f64,
 }
 
-/// How the cost reduction compares with the 25–35 % target.
+/// Where the cost reduction lies against the range of its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CostStatus {
@@ -133,13 +139,38 @@ pub enum CostStatus {
 }
 
 impl CostStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            CostStatus::BelowTarget => "below the 25–35 % target",
-            CostStatus::MeetsTarget => "meets the 25–35 % target",
-            CostStatus::ExceedsTarget => "exceeds the 25–35 % target",
+    /// Where `reduction_pct` lies against the range of `target`: a `between` rule
+    /// has both ends, `>`/`>=` only a bottom, `<`/`<=` only a top. With a bottom,
+    /// "below" is exactly the target being missed.
+    pub fn of(reduction_pct: f64, target: &Target) -> CostStatus {
+        let (below, above) = match target.op {
+            Op::Gt => (reduction_pct <= target.value, false),
+            Op::Ge => (reduction_pct < target.value, false),
+            Op::Lt => (false, reduction_pct >= target.value),
+            Op::Le => (false, reduction_pct > target.value),
+            Op::Between => (reduction_pct < target.value, target.upper.is_some_and(|upper| reduction_pct > upper)),
+        };
+        if below {
+            CostStatus::BelowTarget
+        } else if above {
+            CostStatus::ExceedsTarget
+        } else {
+            CostStatus::MeetsTarget
         }
     }
+}
+
+/// The target a cost reduction is graded against: the first of `targets` that
+/// applies to `cost.reduction_pct` in its unit (percent), else the default
+/// targets' one. The range is written once, as that target's rule.
+pub fn reduction_target(targets: &[Target]) -> Target {
+    let applies = |t: &Target| matches(&t.metric, REDUCTION_KEY) && t.fits_unit("%");
+    targets
+        .iter()
+        .find(|t| applies(t))
+        .cloned()
+        .or_else(|| default_targets().into_iter().find(applies))
+        .expect("the default targets grade the cost reduction")
 }
 
 /// Return on the engineering investment.
@@ -162,11 +193,23 @@ pub struct CostComparison {
     pub optimized: RunCost,
     /// (baseline − optimized) / baseline, in percent.
     pub reduction_pct: f64,
+    /// The `cost.reduction_pct` target the reduction is graded against.
+    pub target: Target,
     pub status: CostStatus,
     pub roi: Roi,
 }
 
 impl CostComparison {
+    /// The status with the target's range: "meets the 20–30 % target".
+    pub fn status_label(&self) -> String {
+        let verb = match self.status {
+            CostStatus::BelowTarget => "below",
+            CostStatus::MeetsTarget => "meets",
+            CostStatus::ExceedsTarget => "exceeds",
+        };
+        format!("{verb} the {} target", self.target.range_text())
+    }
+
     /// The comparison-level metrics targets can hold (`cost.reduction_pct`, ...).
     pub fn metrics(&self) -> Vec<MetricValue> {
         let m = |key: &str, value, unit: &str, direction| MetricValue {
@@ -176,7 +219,7 @@ impl CostComparison {
             direction,
         };
         vec![
-            m("cost.reduction_pct", self.reduction_pct, "%", Direction::HigherIsBetter),
+            m(REDUCTION_KEY, self.reduction_pct, "%", Direction::HigherIsBetter),
             m("cost.monthly_usd", self.optimized.total_30_days_usd, "USD", Direction::LowerIsBetter),
             m(
                 "cost.per_million_requests_usd",
@@ -298,19 +341,19 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
     })
 }
 
-/// Projects both runs and the saving.
-pub fn compare_costs(baseline: &Report, optimized: &Report, inputs: &CostInputs) -> Result<CostComparison, CostError> {
+/// Projects both runs and the saving, and grades the reduction against `target`
+/// (see [`reduction_target`]).
+pub fn compare_costs(
+    baseline: &Report,
+    optimized: &Report,
+    inputs: &CostInputs,
+    target: &Target,
+) -> Result<CostComparison, CostError> {
     let b = project(baseline, inputs)?;
     let o = project(optimized, inputs)?;
     let monthly_saving = b.total_30_days_usd - o.total_30_days_usd;
     let reduction_pct = if b.total_30_days_usd > 0.0 { monthly_saving / b.total_30_days_usd * 100.0 } else { 0.0 };
-    let status = if reduction_pct < 25.0 {
-        CostStatus::BelowTarget
-    } else if reduction_pct <= 35.0 {
-        CostStatus::MeetsTarget
-    } else {
-        CostStatus::ExceedsTarget
-    };
+    let status = CostStatus::of(reduction_pct, target);
     let engineering = inputs.engineering_cost();
     let annual = monthly_saving * 12.0;
     let roi = Roi {
@@ -320,5 +363,13 @@ pub fn compare_costs(baseline: &Report, optimized: &Report, inputs: &CostInputs)
         roi_pct: (engineering > 0.0).then(|| (annual - engineering) / engineering * 100.0),
         payback_days: (monthly_saving > 0.0).then(|| engineering / (monthly_saving / 30.0)),
     };
-    Ok(CostComparison { inputs: inputs.clone(), baseline: b, optimized: o, reduction_pct, status, roi })
+    Ok(CostComparison {
+        inputs: inputs.clone(),
+        baseline: b,
+        optimized: o,
+        reduction_pct,
+        target: target.clone(),
+        status,
+        roi,
+    })
 }

@@ -13,6 +13,8 @@
 //! - [`targets`]: target rules, defaults, evaluation and grade.
 //! - [`cost`]: 30-day cost projection and ROI.
 //! - [`analysis`]: comparison + targets + cost, as `compare` and the web app show it.
+//! - [`export`]: the versioned JSON documents written from an analysis (`compare --json`,
+//!   per-area files, metrics export).
 //! - [`merge`]: shards or repeated trials into one report, exactly.
 //! - [`trend`]: series, slopes and alerts over a history of runs.
 //! - [`share`]: the versioned share-link codec.
@@ -20,6 +22,7 @@
 pub mod analysis;
 pub mod compare;
 pub mod cost;
+pub mod export;
 pub mod latency;
 pub mod merge;
 pub mod metrics;

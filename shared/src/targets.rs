@@ -14,6 +14,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cost::REDUCTION_KEY;
 use crate::metrics::MetricValue;
 
 /// The comparison operator of a rule.
@@ -43,6 +44,26 @@ pub struct Target {
     pub unit: String,
     /// The rule as written.
     pub rule: String,
+}
+
+impl Target {
+    /// The rule's range as people read it: `25–35 %`, `< 200 ms`, `≥ 90 %`.
+    pub fn range_text(&self) -> String {
+        let unit = if self.unit.is_empty() { String::new() } else { format!(" {}", self.unit) };
+        let value = self.value;
+        match (self.op, self.upper) {
+            (Op::Between, Some(upper)) => format!("{value}–{upper}{unit}"),
+            (Op::Ge, _) | (Op::Between, None) => format!("≥ {value}{unit}"),
+            (Op::Gt, _) => format!("> {value}{unit}"),
+            (Op::Le, _) => format!("≤ {value}{unit}"),
+            (Op::Lt, _) => format!("< {value}{unit}"),
+        }
+    }
+
+    /// Whether a metric in `unit` can be held to this rule (a rule without a unit fits any).
+    pub fn fits_unit(&self, unit: &str) -> bool {
+        self.unit.is_empty() || self.unit == unit
+    }
 }
 
 /// What a target file or rule got wrong.
@@ -80,7 +101,7 @@ pub fn default_targets() -> Vec<Target> {
         ("Database p90 latency", "db.*.latency.p90", "< 50 ms"),
         ("Cache hit rate", "cache.*.hit_rate", "> 95 %"),
         ("Connection pool efficiency", "db.*.*.efficiency", "> 90 %"),
-        ("Cost reduction", "cost.reduction_pct", "between 25 35 %"),
+        ("Cost reduction", REDUCTION_KEY, "between 25 35 %"),
     ]
     .into_iter()
     .enumerate()
@@ -293,11 +314,8 @@ pub fn evaluate(targets: &[Target], metrics: &[MetricValue]) -> Evaluation {
             });
         }
         for metric in matching {
-            let status = if !target.unit.is_empty() && target.unit != metric.unit {
-                Status::UnitMismatch
-            } else {
-                check(target, metric.value)
-            };
+            let status =
+                if target.fits_unit(&metric.unit) { check(target, metric.value) } else { Status::UnitMismatch };
             results.push(TargetResult {
                 name: target.name.clone(),
                 rule: target.rule.clone(),
@@ -354,6 +372,16 @@ mod tests {
         assert!(parse_rule(0, "x", "a.b", "about 3").is_err());
         assert!(parse_rule(0, "x", "a.b", "< 3 parsecs").is_err());
         assert!(parse_rule(0, "x", "a..b", "< 3").is_err());
+    }
+
+    #[test]
+    fn ranges_read_as_written() {
+        let range = |rule| parse_rule(0, "x", "a.b", rule).unwrap().range_text();
+        assert_eq!(range("between 20 30 %"), "20–30 %");
+        assert_eq!(range("between 12.5 30 %"), "12.5–30 %");
+        assert_eq!(range("<0.2s"), "< 200 ms");
+        assert_eq!(range(">= 90 %"), "≥ 90 %");
+        assert_eq!(range("> 3"), "> 3");
     }
 
     #[test]

@@ -6,13 +6,18 @@ mod common;
 
 use common::synth::{histogram_of, latencies, report, Rng};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
-use perfproof_shared::compare::{compare, CompareError, CompareSettings, Verdict};
+use perfproof_shared::compare::{compare, CompareError, CompareSettings, Side, Verdict};
+use perfproof_shared::cost::CostStatus;
+use perfproof_shared::export::{
+    AnalysisDocument, AreaComparison, MetricsExport, COMPARISON_SCHEMA_ID, METRICS_EXPORT_SCHEMA_ID,
+};
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
+use perfproof_shared::metrics::{catalogue, MetricValue};
 use perfproof_shared::report::Workload;
 use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
-use perfproof_shared::targets::{Grade, Status};
+use perfproof_shared::targets::{parse_targets, Grade, Status};
 use perfproof_shared::trend::{history, TrendSettings};
-use perfproof_shared::{parse_report, ReportError};
+use perfproof_shared::{parse_report, Report, ReportError};
 
 const LATENCY_KEYS: [&str; 4] =
     ["http.api.latency.p50", "http.api.latency.p90", "http.api.latency.p95", "http.api.latency.p99"];
@@ -110,6 +115,134 @@ fn analysis_grades_targets_and_prices_the_change() {
     assert!(roi.payback_days.unwrap() > 0.0);
     assert_eq!(analysis.targets.measured, 2);
     assert_eq!(analysis.targets.grade, Some(Grade::of(analysis.targets.percent_met.unwrap())));
+}
+
+/// `compare --json` and the per-area files carry their schema id beside the fields,
+/// and read back as what was written.
+#[test]
+fn analysis_documents_name_their_schema_and_round_trip() {
+    let mut rng = Rng::new(29);
+    let a = report("baseline", "api", &latencies(&mut rng, 2_000, 250_000.0, 1.0), 5, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 4_000, 100_000.0, 1.0), 5, 3, &mut rng);
+    let analysis = analyze(&a, &b, &AnalysisSettings::default()).unwrap();
+
+    let document = AnalysisDocument::new(&analysis);
+    let json = serde_json::to_value(&document).unwrap();
+    assert_eq!(json["schema"], "perfproof.analysis/v1");
+    assert_eq!(json["comparison"]["baseline_label"], "baseline");
+    assert!(json["targets"]["results"].is_array() && json["cost"]["reduction_pct"].is_number());
+    let back: AnalysisDocument = serde_json::from_value(json).unwrap();
+    assert_eq!(back, document);
+
+    let api = AreaComparison::new(&analysis.comparison, "api_performance", "http.");
+    let json = serde_json::to_value(&api).unwrap();
+    assert_eq!(json["schema"], COMPARISON_SCHEMA_ID);
+    assert_eq!(api.metrics.len(), analysis.comparison.metrics.len());
+    assert!(AreaComparison::new(&analysis.comparison, "cache_optimization", "cache.").metrics.is_empty());
+    assert_eq!(serde_json::from_value::<AreaComparison>(json).unwrap(), api);
+}
+
+/// A `cost.reduction_pct` target of 10–20 % grades the cost line: status and label
+/// follow that range and agree with the target's row in the targets table.
+#[test]
+fn the_cost_status_follows_the_cost_reduction_target() {
+    let mut rng = Rng::new(17);
+    let a = report("baseline", "api", &latencies(&mut rng, 20_000, 250_000.0, 1.0), 10, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 40_000, 100_000.0, 1.0), 10, 0, &mut rng);
+    let targets = parse_targets(
+        "[[target]]\nname = \"Cost reduction\"\nmetric = \"cost.reduction_pct\"\nrule = \"between 10 20 %\"\n",
+    )
+    .unwrap();
+    // One instance either way: no saving. Twice the capacity at 200 M requests/day:
+    // about 12 %. Instances alone (no database or request charges): about 50 %.
+    let below = |s: &mut AnalysisSettings| s.cost.traffic.requests_per_day = 50_000_000.0;
+    let meets = |s: &mut AnalysisSettings| s.cost.traffic.requests_per_day = 200_000_000.0;
+    let exceeds = |s: &mut AnalysisSettings| {
+        s.cost.traffic.requests_per_day = 200_000_000.0;
+        s.cost.pricing.database_hourly_usd = 0.0;
+        s.cost.pricing.per_million_requests_usd = 0.0;
+    };
+    let cases: [(fn(&mut AnalysisSettings), _, _, _); 3] = [
+        (below, CostStatus::BelowTarget, Status::Missed, "below the 10–20 % target"),
+        (meets, CostStatus::MeetsTarget, Status::Met, "meets the 10–20 % target"),
+        (exceeds, CostStatus::ExceedsTarget, Status::Exceeded, "exceeds the 10–20 % target"),
+    ];
+    for (setup, status, target_status, label) in cases {
+        let mut settings = AnalysisSettings { targets: targets.clone(), ..AnalysisSettings::default() };
+        setup(&mut settings);
+        let analysis = analyze(&a, &b, &settings).unwrap();
+        let cost = analysis.cost.as_ref().unwrap();
+        let row = analysis.targets.results.iter().find(|r| r.metric == "cost.reduction_pct").unwrap();
+        assert_eq!((cost.status, row.status), (status, target_status), "reduction {:.1} %", cost.reduction_pct);
+        assert_eq!(cost.status_label(), label);
+    }
+
+    // Without a cost target, the default targets' range grades it.
+    let settings = AnalysisSettings { targets: parse_targets("").unwrap(), ..AnalysisSettings::default() };
+    let cost = analyze(&a, &b, &settings).unwrap().cost.unwrap();
+    assert_eq!(cost.status_label(), "below the 25–35 % target");
+}
+
+/// Two reports with endpoints `default` and `second`; in the second report
+/// `default` is renamed `other`, so each has per-endpoint metrics the other lacks.
+fn reports_with_a_renamed_endpoint(seed: u64) -> (Report, Report) {
+    let mut rng = Rng::new(seed);
+    // Per-endpoint metrics exist from two endpoints on: give each report a second one.
+    let two_endpoints = |mut report: Report| {
+        let Workload::Http(http) = &mut report.workloads[0];
+        let second = perfproof_shared::report::EndpointResult { name: "second".into(), ..http.endpoints[0].clone() };
+        http.endpoints.push(second);
+        report
+    };
+    let a = two_endpoints(report("a", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
+    let mut b = two_endpoints(report("b", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
+    assert_eq!(compare(&a, &b, CompareSettings::default()).unwrap().unmatched_text(), None);
+    let Workload::Http(http) = &mut b.workloads[0];
+    http.endpoints[0].name = "other".into();
+    (a, b)
+}
+
+/// Metrics only one report has are not compared, and are listed by side.
+#[test]
+fn metrics_of_one_report_only_are_listed_by_side() {
+    let (a, b) = reports_with_a_renamed_endpoint(23);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let keys = |side| c.only_in(side).iter().map(|m| m.key.as_str()).collect::<Vec<_>>();
+    let (only_a, only_b) = (keys(Side::Baseline), keys(Side::Optimized));
+    assert!(only_a.contains(&"http.api.endpoint.default.latency.p95"), "{only_a:?}");
+    assert!(only_a.iter().all(|k| k.starts_with("http.api.endpoint.default.")), "{only_a:?}");
+    assert!(only_b.contains(&"http.api.endpoint.other.latency.p95"), "{only_b:?}");
+    assert!(only_b.iter().all(|k| k.starts_with("http.api.endpoint.other.")), "{only_b:?}");
+    assert!(c.get("http.api.endpoint.default.latency.p95").is_none());
+    let text = c.unmatched_text().unwrap();
+    assert!(text.starts_with("only in baseline: http.api.endpoint.default."), "{text}");
+    assert!(text.contains("; only in optimized: http.api.endpoint.other."), "{text}");
+}
+
+/// The metrics export holds each run's whole catalogue, compared or not.
+#[test]
+fn the_metrics_export_holds_every_metric_of_both_runs() {
+    let (a, b) = reports_with_a_renamed_endpoint(31);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let export = MetricsExport::new(&c);
+    assert_eq!(export.schema, METRICS_EXPORT_SCHEMA_ID);
+    assert_eq!((export.baseline_label.as_str(), export.optimized_label.as_str()), ("a", "b"));
+    let sorted = |mut values: Vec<MetricValue>| {
+        values.sort_by(|x, y| x.key.cmp(&y.key));
+        values
+    };
+    for (side, run) in [(Side::Baseline, &a), (Side::Optimized, &b)] {
+        let exported = export.metrics.iter().filter(|m| m.run == side).map(|m| m.metric.clone()).collect();
+        let expected = catalogue(run).unwrap().iter().map(MetricValue::from).collect();
+        assert_eq!(sorted(exported), sorted(expected), "{side:?}");
+    }
+    let json = serde_json::to_value(&export).unwrap();
+    assert_eq!(json["schema"], "perfproof.metrics-export/v1");
+    let row = &json["metrics"][0];
+    assert_eq!(row["run"], "baseline");
+    assert!(row["key"].is_string() && row["value"].is_number() && row["unit"].is_string());
+    assert!(row["direction"].is_string());
+    assert_eq!(serde_json::from_value::<MetricsExport>(json).unwrap(), export);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { serveDist, launchBrowser, openApp, makeReport, runnerBin } from "./harness.mjs";
 
 let server;
@@ -24,6 +25,7 @@ before(async () => {
     out = e.stdout; // non-zero exit codes carry verdicts, the JSON is still printed
   }
   expected = JSON.parse(out.toString());
+  assert.equal(expected.schema, "perfproof.analysis/v1");
 });
 
 after(async () => {
@@ -53,6 +55,21 @@ test("the page's analysis equals the CLI's", async () => {
     await page.getByTestId("cost-reduction").textContent(),
     `${expected.cost.reduction_pct.toFixed(1)} %`,
   );
+  assert.deepEqual(errors, []);
+});
+
+test("metrics of one report only are listed by side", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  const renamed = (await readFile(optimized.path, "utf8")).replaceAll('"name": "search"', '"name": "lookup"');
+  // Playwright takes paths or buffers, not both: the baseline goes as a buffer too.
+  await page.getByTestId("file-input").setInputFiles([
+    { name: "baseline.json", mimeType: "application/json", buffer: await readFile(baseline.path) },
+    { name: "renamed.json", mimeType: "application/json", buffer: Buffer.from(renamed) },
+  ]);
+  await page.getByTestId("unmatched").waitFor();
+  const text = await page.getByTestId("unmatched").textContent();
+  assert.match(text, /only in baseline: http\.demo\.endpoint\.search\./);
+  assert.match(text, /only in optimized: http\.demo\.endpoint\.lookup\./);
   assert.deepEqual(errors, []);
 });
 

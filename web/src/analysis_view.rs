@@ -190,6 +190,9 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
             }
         })
         .collect_view();
+    let unmatched = analysis.comparison.unmatched_text().map(|text| {
+        view! { <p class="muted" data-testid="unmatched">{format!("Not compared, {text}.")}</p> }
+    });
     view! {
         <div class="grade-line">
             <span class="grade" data-testid="grade">{grade}</span>
@@ -203,6 +206,7 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
             <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        {unmatched}
         <CostView analysis=analysis settings=settings />
     }
 }
@@ -236,7 +240,7 @@ fn CostInput(
 fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
     let summary = match (&analysis.cost, &analysis.cost_error) {
         (Some(cost), _) => {
-            let status = cost.status.label();
+            let status = cost.status_label();
             let roi = &cost.roi;
             view! {
                 <p data-testid="cost">

@@ -1,0 +1,95 @@
+//! The versioned JSON documents written from an analysis, beside the reports:
+//! `perfproof compare --json`, the per-area `comparison_<area>.json` files and
+//! `metrics_export.json` of the original framework's compare mode.
+//!
+//! Each document names its shape in a `schema` field, as reports do, so a reader
+//! can tell which version it holds. Within a version fields may be added; removing
+//! or changing the meaning of one means a new version.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Analysis;
+use crate::compare::{Comparison, MetricComparison, Side};
+use crate::metrics::MetricValue;
+
+/// Schema id of [`AnalysisDocument`] (`perfproof compare --json`).
+pub const ANALYSIS_SCHEMA_ID: &str = "perfproof.analysis/v1";
+/// Schema id of [`AreaComparison`] (`comparison_<area>.json`).
+pub const COMPARISON_SCHEMA_ID: &str = "perfproof.comparison/v1";
+/// Schema id of [`MetricsExport`] (`metrics_export.json`).
+pub const METRICS_EXPORT_SCHEMA_ID: &str = "perfproof.metrics-export/v1";
+
+/// The whole analysis: `schema` beside the fields of [`Analysis`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AnalysisDocument {
+    /// [`ANALYSIS_SCHEMA_ID`].
+    pub schema: String,
+    #[serde(flatten)]
+    pub analysis: Analysis,
+}
+
+impl AnalysisDocument {
+    pub fn new(analysis: &Analysis) -> Self {
+        AnalysisDocument { schema: ANALYSIS_SCHEMA_ID.into(), analysis: analysis.clone() }
+    }
+}
+
+/// The compared metrics of one area (API, database, cache, ML inference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AreaComparison {
+    /// [`COMPARISON_SCHEMA_ID`].
+    pub schema: String,
+    /// `api_performance`, `database_optimization`, ...
+    pub area: String,
+    pub baseline_label: String,
+    pub optimized_label: String,
+    pub metrics: Vec<MetricComparison>,
+}
+
+impl AreaComparison {
+    /// The area's metrics: those whose key starts with `prefix` (`http.`, `db.`, ...).
+    pub fn new(comparison: &Comparison, area: &str, prefix: &str) -> Self {
+        AreaComparison {
+            schema: COMPARISON_SCHEMA_ID.into(),
+            area: area.into(),
+            baseline_label: comparison.baseline_label.clone(),
+            optimized_label: comparison.optimized_label.clone(),
+            metrics: comparison.metrics.iter().filter(|m| m.key.starts_with(prefix)).cloned().collect(),
+        }
+    }
+}
+
+/// Every metric of both runs, compared or not, one row per run and metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricsExport {
+    /// [`METRICS_EXPORT_SCHEMA_ID`].
+    pub schema: String,
+    pub baseline_label: String,
+    pub optimized_label: String,
+    pub metrics: Vec<RunMetric>,
+}
+
+/// One metric of one run: `run` beside the key, value, unit and direction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunMetric {
+    pub run: Side,
+    #[serde(flatten)]
+    pub metric: MetricValue,
+}
+
+impl MetricsExport {
+    /// The baseline run's metrics, then the optimized run's.
+    pub fn new(comparison: &Comparison) -> Self {
+        let metrics = [Side::Baseline, Side::Optimized]
+            .into_iter()
+            .flat_map(|run| comparison.metrics_of(run).into_iter().map(move |metric| RunMetric { run, metric }))
+            .collect();
+        MetricsExport {
+            schema: METRICS_EXPORT_SCHEMA_ID.into(),
+            baseline_label: comparison.baseline_label.clone(),
+            optimized_label: comparison.optimized_label.clone(),
+            metrics,
+        }
+    }
+}
