@@ -30,9 +30,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use url::Url;
 
-use super::h1;
-use super::section::join;
-use super::{Endpoint, ErrorKind as HttpErrorKind, HttpPlan, HttpVersion};
+use super::{h1, join, Endpoint, ErrorKind as HttpErrorKind, HttpPlan, HttpVersion};
 
 /// How one request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub mod section;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{anyhow, bail, Context as _};
 use http::header::HeaderMap;
 use http::Method;
 use perfproof_shared::report::{EndpointResult, HttpResult, HTTP_BYTES_RECEIVED};
@@ -216,7 +216,7 @@ pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResul
         .map(|(endpoint, stats)| EndpointResult {
             name: endpoint.name.clone(),
             method: endpoint.method.to_string(),
-            url: display_url(&section::join_template(&display_base, &endpoint.display_path)),
+            url: display_url(&join_template(&display_base, &endpoint.display_path)),
             weight: endpoint.weight,
             stats,
         })
@@ -252,4 +252,52 @@ fn weighted_cycle(endpoints: &[Endpoint]) -> Vec<usize> {
         }
     }
     cycle
+}
+
+/// A target URL, checked: http or https.
+pub fn parse_url(raw: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(raw).map_err(|e| anyhow!("`{}` is not a valid URL: {e}", display_url(raw)))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("the URL must be http:// or https://, not `{}://`", url.scheme());
+    }
+    Ok(url)
+}
+
+/// An endpoint's URL: its path joined to the target's, or its own absolute URL.
+pub fn join(base: &Url, path: &str) -> anyhow::Result<Url> {
+    if path.is_empty() {
+        return Ok(base.clone());
+    }
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return parse_url(path);
+    }
+    let mut joined = base.clone();
+    let base_path = base.path().trim_end_matches('/');
+    let (p, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    joined.set_path(&format!("{base_path}/{}", p.trim_start_matches('/')));
+    joined.set_query(query);
+    Ok(joined)
+}
+
+/// [`join`] on unexpanded templates, for the display form.
+pub fn join_template(base: &str, path: &str) -> String {
+    if path.is_empty() {
+        base.to_string()
+    } else if path.starts_with("http://") || path.starts_with("https://") {
+        path.to_string()
+    } else {
+        format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths_and_keeps_queries() {
+        let base = Url::parse("http://h:1/api/").unwrap();
+        assert_eq!(join(&base, "/items?id=3").unwrap().as_str(), "http://h:1/api/items?id=3");
+        assert_eq!(join(&base, "").unwrap().as_str(), "http://h:1/api/");
+    }
 }

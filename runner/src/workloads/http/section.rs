@@ -13,7 +13,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::demo::{self, Profile};
-use super::{Endpoint, HttpPlan, HttpVersion, Target};
+use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Target};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 
@@ -191,51 +191,4 @@ fn endpoint(i: usize, e: EndpointSection, base: &Url) -> anyhow::Result<Endpoint
         }
     };
     Ok(Endpoint { name: e.name, method, path, display_path: e.path, weight: e.weight, headers, body })
-}
-
-fn parse_url(raw: &str) -> anyhow::Result<Url> {
-    let url = Url::parse(raw).map_err(|e| anyhow!("`{}` is not a valid URL: {e}", display_url(raw)))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        bail!("the URL must be http:// or https://, not `{}://`", url.scheme());
-    }
-    Ok(url)
-}
-
-/// An endpoint's URL: its path joined to the target's, or its own absolute URL.
-pub fn join(base: &Url, path: &str) -> anyhow::Result<Url> {
-    if path.is_empty() {
-        return Ok(base.clone());
-    }
-    if path.starts_with("http://") || path.starts_with("https://") {
-        return parse_url(path);
-    }
-    let mut joined = base.clone();
-    let base_path = base.path().trim_end_matches('/');
-    let (p, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
-    joined.set_path(&format!("{base_path}/{}", p.trim_start_matches('/')));
-    joined.set_query(query);
-    Ok(joined)
-}
-
-/// [`join`] on unexpanded templates, for the display form.
-pub fn join_template(base: &str, path: &str) -> String {
-    if path.is_empty() {
-        base.to_string()
-    } else if path.starts_with("http://") || path.starts_with("https://") {
-        path.to_string()
-    } else {
-        format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn joins_paths_and_keeps_queries() {
-        let base = Url::parse("http://h:1/api/").unwrap();
-        assert_eq!(join(&base, "/items?id=3").unwrap().as_str(), "http://h:1/api/items?id=3");
-        assert_eq!(join(&base, "").unwrap().as_str(), "http://h:1/api/");
-    }
 }
