@@ -84,6 +84,10 @@ pub struct RunArgs {
     /// Stop each workload after this many measured operations (HTTP: requests).
     #[arg(long, short = 'n', alias = "requests")]
     pub operations: Option<u64>,
+    /// Run each workload this many times, one after another, into one report (trials
+    /// kept apart in it): `compare` then judges by the variance between trials.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub trials: u32,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users). [default: one per core]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,

@@ -1,4 +1,6 @@
-//! A run: every workload of the settings, one after another, into one report.
+//! A run: every workload of the settings, one after another, into one report;
+//! with trials, each workload that many times in a row, its trials kept apart in
+//! its entry (shared's `merge_workloads`).
 //!
 //! A workload that cannot start (its target unreachable, its embedded target
 //! failing) is listed in the report's `failures` and the next one runs. A stop
@@ -6,13 +8,43 @@
 //! the rest (listed as not started); the report is written either way.
 
 use chrono::Utc;
-use perfproof_shared::report::{RunMeta, WorkloadFailure};
+use perfproof_shared::merge::{merge_workloads, MergeKind};
+use perfproof_shared::report::{RunMeta, Workload, WorkloadFailure};
 use perfproof_shared::{Report, SCHEMA_ID};
 use tokio::sync::watch;
 
 use crate::load::Context;
 use crate::settings::RunSettings;
+use crate::workloads::WorkloadPlan;
 use crate::{host, output};
+
+/// Runs the workload `trials` times in a row (fewer when stopped) into one entry.
+async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyhow::Result<Workload> {
+    let mut done = Vec::new();
+    for trial in 1..=trials {
+        if trial > 1 && *context.stop.borrow() {
+            break;
+        }
+        if trials == 1 {
+            eprintln!("perfproof: {}", plan.describe());
+            return plan.run(context).await;
+        }
+        eprintln!("perfproof: {} (trial {trial} of {trials})", plan.describe());
+        match plan.run(context).await {
+            Ok(workload) => done.push(workload),
+            // Earlier trials still count; the failure is said beside them.
+            Err(e) if !done.is_empty() => {
+                let note = format!("trial {trial} of {trials} could not start ({e:#}): {} trials kept", done.len());
+                eprintln!("error: {} `{}`: {note}", plan.kind(), plan.name());
+                let mut merged = merge_workloads(&done.iter().collect::<Vec<_>>(), MergeKind::Trials)?;
+                merged.result_mut().warnings.push(note);
+                return Ok(merged);
+            }
+            Err(e) => return Err(e.context(format!("trial {trial}"))),
+        }
+    }
+    Ok(merge_workloads(&done.iter().collect::<Vec<_>>(), MergeKind::Trials)?)
+}
 
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
@@ -26,8 +58,7 @@ pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> an
             failures.push(failure("not started: the run was interrupted".into()));
             continue;
         }
-        eprintln!("perfproof: {}", plan.describe());
-        match plan.run(&context).await {
+        match run_trials(plan, settings.trials, &context).await {
             Ok(workload) => workloads.push(workload),
             Err(e) => {
                 eprintln!("error: {} `{}` could not start: {e:#}", plan.kind(), plan.name());

@@ -33,6 +33,8 @@ pub const DEFAULT_LABEL: &str = "baseline";
 pub struct ScenarioFile {
     /// Run label (`baseline`, `optimized`, ...).
     pub label: Option<String>,
+    /// Trials of each workload, one after another (default 1).
+    pub trials: Option<u32>,
     /// HTTP workloads: one `[http]` table, or several `[[http]]` tables.
     #[serde(default)]
     pub http: Sections<HttpSection>,
@@ -87,6 +89,8 @@ pub struct Flags {
     pub quiet: bool,
     /// Run only these workload kinds.
     pub workloads: Option<Vec<String>>,
+    /// Trials of each workload (at least 1; `None`: the file's, or 1).
+    pub trials: Option<u32>,
     pub load: LoadOverrides,
     pub http: HttpOverrides,
 }
@@ -106,6 +110,7 @@ impl TryFrom<&RunArgs> for Flags {
             output: args.output.clone(),
             quiet: args.quiet,
             workloads: args.workloads.clone(),
+            trials: (args.trials != 1).then_some(args.trials),
             load: LoadOverrides {
                 users: args.users,
                 think_time: args.think_time,
@@ -136,6 +141,8 @@ pub struct RunSettings {
     pub label: String,
     pub output: PathBuf,
     pub quiet: bool,
+    /// Trials of each workload, one after another (at least 1).
+    pub trials: u32,
     /// Run one after another, in this order.
     pub workloads: Vec<WorkloadPlan>,
 }
@@ -185,10 +192,16 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         }
     }
     let label = flags.label.clone().or(file.label).unwrap_or_else(|| DEFAULT_LABEL.into());
+    let trials = match flags.trials.or(file.trials) {
+        Some(0) => bail!("trials must be at least 1"),
+        Some(trials) => trials,
+        None => 1,
+    };
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),
         label,
         quiet: flags.quiet,
+        trials,
         workloads,
     })
 }

@@ -3,12 +3,16 @@
 //! one report. Histograms and counts are added exactly; percentiles are always
 //! re-derived from the added histograms, never averaged.
 
+use std::collections::BTreeMap;
+
 use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError, TimeUnit};
-use crate::report::{EndpointResult, LoadModel, LoadResult, OperationStats, Schedule, TimelinePoint, Workload};
+use crate::report::{
+    EndpointResult, LoadModel, LoadResult, OperationStats, Schedule, TimelinePoint, Trial, Window, Workload,
+};
 use crate::Report;
 
 /// How the reports relate in time.
@@ -30,38 +34,64 @@ pub enum MergeError {
     Mismatch { index: usize, what: String },
     #[error("report {index}, `{path}`: {source}")]
     Latency { index: usize, path: String, source: LatencyError },
+    #[error("report {index} does not overlap report 0 in time: shards are measured at once; merge reports run one after another as trials (--trials)")]
+    NoOverlap { index: usize },
+}
+
+impl MergeError {
+    /// Names the workload's real position in the report (the merge of one
+    /// workload speaks of `workloads[0]`).
+    fn at_workload(self, w: usize) -> Self {
+        match self {
+            MergeError::Latency { index, path, source } => MergeError::Latency {
+                index,
+                path: path.replacen("workloads[0]", &format!("workloads[{w}]"), 1),
+                source,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Merges `reports` (at least one) into one report.
+///
+/// Shards must overlap in time (measured at once); reports that do not are
+/// trials, and merging them as shards would double the rate, so it is refused.
+/// The merged report gets a run id of its own, derived from the merged ones.
 pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> {
     let (first, rest) = reports.split_first().ok_or(MergeError::Empty)?;
-    let mut merged = first.clone();
-    // Histograms of the first report, decoded once and added to as we go.
-    let mut acc = Accumulator::new(first)?;
     for (offset, report) in rest.iter().enumerate() {
         let index = offset + 1;
-        if report.workloads.len() != merged.workloads.len() {
+        if report.workloads.len() != first.workloads.len() {
             return Err(MergeError::Mismatch {
                 index,
-                what: format!("{} workloads, not {}", report.workloads.len(), merged.workloads.len()),
+                what: format!("{} workloads, not {}", report.workloads.len(), first.workloads.len()),
             });
         }
-        for (w, (into, from)) in merged.workloads.iter_mut().zip(&report.workloads).enumerate() {
-            merge_workload(into, from, kind, index, w)?;
+        if kind == MergeKind::Shards {
+            let (a, b) = (&first.run, &report.run);
+            if b.started_at >= a.ended_at || a.started_at >= b.ended_at {
+                return Err(MergeError::NoOverlap { index });
+            }
         }
+    }
+    let mut merged = first.clone();
+    for (w, workload) in merged.workloads.iter_mut().enumerate() {
+        let all: Vec<&Workload> = reports.iter().map(|r| &r.workloads[w]).collect();
+        *workload = merge_workloads(&all, kind).map_err(|e| e.at_workload(w))?;
+    }
+    for report in rest {
         for failure in &report.failures {
             if !merged.failures.contains(failure) {
                 merged.failures.push(failure.clone());
             }
         }
-        acc.add(index, report)?;
         let run = &mut merged.run;
         run.started_at = run.started_at.min(report.run.started_at);
         run.ended_at = run.ended_at.max(report.run.ended_at);
         run.complete &= report.run.complete;
-        run.run_id = uuid::Uuid::from_u128(run.run_id.as_u128() ^ report.run.run_id.as_u128());
     }
-    acc.encode_into(&mut merged)?;
+    merged.run.run_id = merged_id(reports, kind);
     if reports.len() > 1 {
         let note = match kind {
             MergeKind::Shards => format!(
@@ -77,18 +107,78 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
     Ok(merged)
 }
 
-/// The report's histograms, decoded once, added to shard by shard, encoded once.
-/// Reports whose workloads and endpoints match (checked before `add`) list their
+/// A run id of the merged report's own: a hash of the merged ids in order and of
+/// the kind of merge, so that merging a report with itself is not the nil id.
+fn merged_id(reports: &[Report], kind: MergeKind) -> uuid::Uuid {
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    let (mut hi, mut lo) = (0x6A09_E667_F3BC_C908u64, 0xBB67_AE85_84CA_A73Bu64 ^ kind as u64);
+    for report in reports {
+        let id = report.run.run_id.as_u128();
+        hi = mix(hi ^ (id >> 64) as u64).wrapping_add(lo);
+        lo = mix(lo ^ id as u64).wrapping_add(hi);
+    }
+    uuid::Builder::from_custom_bytes((u128::from(hi) << 64 | u128::from(lo)).to_be_bytes()).into_uuid()
+}
+
+/// Merges one workload's results from several reports (in their order): the
+/// shards of one run, or trials one after another. Runners use it for `--trials`.
+pub fn merge_workloads(workloads: &[&Workload], kind: MergeKind) -> Result<Workload, MergeError> {
+    let (first, rest) = workloads.split_first().ok_or(MergeError::Empty)?;
+    let mut merged = (*first).clone();
+    let mut histograms = Accumulator::new(first)?;
+    let mut windows = Windows::new(first.result())?;
+    if kind == MergeKind::Trials && !rest.is_empty() && merged.result().trials.is_empty() {
+        merged.result_mut().trials = vec![trial_of(first.result())];
+    }
+    for (offset, from) in rest.iter().enumerate() {
+        let index = offset + 1;
+        let trial_offset = match kind {
+            MergeKind::Shards => 0,
+            MergeKind::Trials => merged.result().trials.len() as u32,
+        };
+        merge_workload(&mut merged, from, kind, index)?;
+        histograms.add(index, from)?;
+        windows.add(index, from.result(), trial_offset)?;
+    }
+    histograms.encode_into(&mut merged)?;
+    windows.encode_into(merged.result_mut())?;
+    Ok(merged)
+}
+
+/// A single run as one trial.
+fn trial_of(result: &LoadResult) -> Trial {
+    Trial {
+        duration_s: result.duration_s,
+        operations: result.stats.operations,
+        successes: result.stats.successes,
+        throughput_per_s: result.throughput_per_s,
+        latency: result.stats.latency.clone(),
+        complete: result.complete,
+    }
+}
+
+/// Whole-run histograms are matched by position; windows and trials have merges of their own.
+fn whole_run(path: &str) -> bool {
+    !path.contains(".windows[") && !path.contains(".trials[")
+}
+
+/// A workload's whole-run histograms, decoded once, added to report by report,
+/// encoded once. Workloads whose parts match (checked before `add`) list their
 /// latencies in the same order, so they are matched by position; paths name errors.
 struct Accumulator {
     histograms: Vec<(String, Histogram<u64>, TimeUnit)>,
 }
 
 impl Accumulator {
-    fn new(first: &Report) -> Result<Self, MergeError> {
+    fn new(first: &Workload) -> Result<Self, MergeError> {
         let histograms = first
             .latencies()
             .into_iter()
+            .filter(|(path, _)| whole_run(path))
             .map(|(path, latency)| match latency.decode() {
                 Ok(h) => Ok((path, h, latency.unit)),
                 Err(source) => Err(MergeError::Latency { index: 0, path, source }),
@@ -97,8 +187,8 @@ impl Accumulator {
         Ok(Accumulator { histograms })
     }
 
-    fn add(&mut self, index: usize, report: &Report) -> Result<(), MergeError> {
-        let latencies = report.latencies();
+    fn add(&mut self, index: usize, workload: &Workload) -> Result<(), MergeError> {
+        let latencies: Vec<_> = workload.latencies().into_iter().filter(|(path, _)| whole_run(path)).collect();
         if latencies.len() != self.histograms.len() {
             return Err(MergeError::Mismatch {
                 index,
@@ -122,11 +212,71 @@ impl Accumulator {
         Ok(())
     }
 
-    fn encode_into(self, report: &mut Report) -> Result<(), MergeError> {
-        for ((_, slot), (path, h, unit)) in report.latencies_mut().into_iter().zip(self.histograms) {
+    fn encode_into(self, workload: &mut Workload) -> Result<(), MergeError> {
+        let slots = workload.latencies_mut().into_iter().filter(|(path, _)| whole_run(path));
+        for ((_, slot), (path, h, unit)) in slots.zip(self.histograms) {
             *slot =
                 Latency::from_histogram(&h, unit).map_err(|source| MergeError::Latency { index: 0, path, source })?;
         }
+        Ok(())
+    }
+}
+
+/// Time windows keyed by (trial, index), decoded once, added (shards: the same
+/// window measured at once) or appended (trials), encoded once.
+struct Windows {
+    unit: TimeUnit,
+    by_key: BTreeMap<(u32, u32), (Histogram<u64>, u64, u64, f64)>,
+}
+
+impl Windows {
+    fn new(first: &LoadResult) -> Result<Self, MergeError> {
+        let mut windows = Windows { unit: TimeUnit::Microseconds, by_key: BTreeMap::new() };
+        if let Some(w) = first.windows.first() {
+            windows.unit = w.latency.unit;
+        }
+        windows.add(0, first, 0)?;
+        Ok(windows)
+    }
+
+    fn add(&mut self, index: usize, result: &LoadResult, trial_offset: u32) -> Result<(), MergeError> {
+        for (i, window) in result.windows.iter().enumerate() {
+            let path = format!("windows[{i}].latency");
+            if window.latency.unit != self.unit {
+                return Err(MergeError::Mismatch { index, what: format!("`{path}` is in another unit") });
+            }
+            let h =
+                window.latency.decode().map_err(|source| MergeError::Latency { index, path: path.clone(), source })?;
+            let key = (window.trial + trial_offset, window.index);
+            match self.by_key.get_mut(&key) {
+                Some((into, operations, errors, duration_s)) => {
+                    into.add(&h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })?;
+                    *operations += window.operations;
+                    *errors += window.errors;
+                    *duration_s = duration_s.max(window.duration_s);
+                }
+                None => {
+                    self.by_key.insert(key, (h, window.operations, window.errors, window.duration_s));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn encode_into(self, result: &mut LoadResult) -> Result<(), MergeError> {
+        let unit = self.unit;
+        result.windows = self
+            .by_key
+            .into_iter()
+            .map(|((trial, index), (h, operations, errors, duration_s))| {
+                let latency = Latency::from_histogram(&h, unit).map_err(|source| MergeError::Latency {
+                    index: 0,
+                    path: format!("windows[{index}]"),
+                    source,
+                })?;
+                Ok(Window { trial, index, duration_s, operations, errors, latency })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(())
     }
 }
@@ -143,19 +293,14 @@ fn add_counts(into: &mut OperationStats, from: &OperationStats) {
     }
 }
 
-/// Merges workload `w` of report `index` into the accumulated one: the kind's
-/// own part, then the engine's common block.
-fn merge_workload(
-    into: &mut Workload,
-    from: &Workload,
-    kind: MergeKind,
-    index: usize,
-    w: usize,
-) -> Result<(), MergeError> {
+/// Merges the workload of report `index` into the accumulated one: the kind's own
+/// part, then the engine's common block (whole-run histograms and windows are
+/// added by [`merge_workloads`]).
+fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: usize) -> Result<(), MergeError> {
     let mismatch = |what: String| MergeError::Mismatch { index, what };
     if (into.kind(), into.name()) != (from.kind(), from.name()) {
         return Err(mismatch(format!(
-            "workload {w} is {} `{}`, not {} `{}`",
+            "the workload is {} `{}`, not {} `{}`",
             from.kind(),
             from.name(),
             into.kind(),
@@ -197,6 +342,17 @@ fn merge_result(
     let before = into.duration_s;
     match kind {
         MergeKind::Shards => {
+            if into.trials.len() != from.trials.len() {
+                return Err(mismatch(format!("{label} has {} trials, not {}", from.trials.len(), into.trials.len())));
+            }
+            for (a, b) in into.trials.iter_mut().zip(&from.trials) {
+                add_trial(a, b).map_err(|e| match e {
+                    MergeError::Latency { source, .. } => {
+                        MergeError::Latency { index, path: format!("{label}: a trial's latency"), source }
+                    }
+                    other => other,
+                })?;
+            }
             into.duration_s = into.duration_s.max(from.duration_s);
             into.throughput_per_s += from.throughput_per_s;
             for point in &from.timeline {
@@ -225,6 +381,10 @@ fn merge_result(
             }
         }
         MergeKind::Trials => {
+            match from.trials.is_empty() {
+                true => into.trials.push(trial_of(from)),
+                false => into.trials.extend(from.trials.iter().cloned()),
+            }
             into.duration_s += from.duration_s;
             into.throughput_per_s =
                 if into.duration_s > 0.0 { into.stats.successes as f64 / into.duration_s } else { 0.0 };
@@ -245,6 +405,21 @@ fn merge_result(
             into.warnings.push(warning.clone());
         }
     }
+    Ok(())
+}
+
+/// Adds a shard's trial to the same trial of the others (measured at once).
+fn add_trial(into: &mut Trial, from: &Trial) -> Result<(), MergeError> {
+    let latency = |e| MergeError::Latency { index: 0, path: String::new(), source: e };
+    let mut h = into.latency.decode().map_err(latency)?;
+    h.add(from.latency.decode().map_err(latency)?)
+        .map_err(|e| MergeError::Mismatch { index: 0, what: format!("a trial's latency: {e:?}") })?;
+    into.latency = Latency::from_histogram(&h, into.latency.unit).map_err(latency)?;
+    into.operations += from.operations;
+    into.successes += from.successes;
+    into.throughput_per_s += from.throughput_per_s;
+    into.duration_s = into.duration_s.max(from.duration_s);
+    into.complete &= from.complete;
     Ok(())
 }
 

@@ -284,11 +284,59 @@ pub struct LoadResult {
     pub timeline: Vec<TimelinePoint>,
     /// Open model only: schedule keeping and the uncorrected latency.
     pub schedule: Option<Schedule>,
+    /// The measured period cut into equal time windows, each with its own latency
+    /// histogram: the evidence for intervals that hold when neighbouring operations
+    /// are correlated (batch means). Empty in reports of older runners.
+    #[serde(default)]
+    pub windows: Vec<Window>,
+    /// Length of each window, in seconds (the last one of a trial may be shorter).
+    #[serde(default)]
+    pub window_s: f64,
+    /// Repeated trials of this workload, one after another, when the run asked for
+    /// more than one (`--trials`); empty for a single run. Every other figure of this
+    /// block covers all trials together.
+    #[serde(default)]
+    pub trials: Vec<Trial>,
     /// The runner's own CPU use.
     pub generator: GeneratorStats,
     /// Things a reader should know before trusting the numbers (e.g. the generator
     /// was the bottleneck, the run was cut short by the operation limit).
     pub warnings: Vec<String>,
+}
+
+/// One time window of the measured period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Window {
+    /// The trial it belongs to (0 for a single run).
+    pub trial: u32,
+    /// Its position in the trial: it starts `index × window_s` seconds after the
+    /// trial's warm-up ended.
+    pub index: u32,
+    /// Its length, in seconds.
+    pub duration_s: f64,
+    /// Operations that completed in it.
+    pub operations: u64,
+    /// Of them, failed.
+    pub errors: u64,
+    /// Latency of its successful operations (same meaning as `stats.latency`).
+    pub latency: Latency,
+}
+
+/// One of several repeated trials of a workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Trial {
+    /// Measured duration of the trial, in seconds.
+    pub duration_s: f64,
+    /// Operations completed or failed.
+    pub operations: u64,
+    /// Of them, successful.
+    pub successes: u64,
+    /// Successful operations per second.
+    pub throughput_per_s: f64,
+    /// Latency of the trial's successful operations.
+    pub latency: Latency,
+    /// False when a stop signal ended the trial before its planned end.
+    pub complete: bool,
 }
 
 /// The HTTP workload's counter of response body bytes received (in `stats.counters`).
@@ -409,17 +457,23 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// The body binds through patterns only, so it reads the same either way.
 macro_rules! latency_walk {
     ($name:ident $(, $mutability:ident)?) => {
-        fn $name<'a>(workloads: &'a $($mutability)? Vec<Workload>, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
+        fn $name<'a>(workloads: &'a $($mutability)? [Workload], out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
             for (w, workload) in workloads.into_iter().enumerate() {
                 let base = format!("workloads[{w}].{}", workload.kind());
                 let (result, endpoints) = match workload {
                     Workload::Http(HttpResult { result, endpoints, .. }) => (result, endpoints),
                 };
-                let LoadResult { stats: OperationStats { latency, .. }, schedule, .. } = result;
+                let LoadResult { stats: OperationStats { latency, .. }, schedule, windows, trials, .. } = result;
                 out.push((format!("{base}.result.stats.latency"), latency));
                 if let Some(Schedule { uncorrected_latency, lag, .. }) = schedule {
                     out.push((format!("{base}.result.schedule.uncorrected_latency"), uncorrected_latency));
                     out.push((format!("{base}.result.schedule.lag"), lag));
+                }
+                for (i, Window { latency, .. }) in windows.into_iter().enumerate() {
+                    out.push((format!("{base}.result.windows[{i}].latency"), latency));
+                }
+                for (i, Trial { latency, .. }) in trials.into_iter().enumerate() {
+                    out.push((format!("{base}.result.trials[{i}].latency"), latency));
                 }
                 for (e, EndpointResult { stats: OperationStats { latency, .. }, .. }) in endpoints.into_iter().enumerate() {
                     out.push((format!("{base}.endpoints[{e}].stats.latency"), latency));
@@ -430,6 +484,22 @@ macro_rules! latency_walk {
 }
 latency_walk!(walk_latencies);
 latency_walk!(walk_latencies_mut, mut);
+
+impl Workload {
+    /// This workload's latency distributions, with paths as if it were `workloads[0]`.
+    pub fn latencies(&self) -> Vec<(String, &Latency)> {
+        let mut out = Vec::new();
+        walk_latencies(std::slice::from_ref(self), &mut out);
+        out
+    }
+
+    /// The same distributions as [`Workload::latencies`], in the same order, to replace them.
+    pub fn latencies_mut(&mut self) -> Vec<(String, &mut Latency)> {
+        let mut out = Vec::new();
+        walk_latencies_mut(std::slice::from_mut(self), &mut out);
+        out
+    }
+}
 
 impl Report {
     /// Checks what the types alone cannot: every latency summary matches its

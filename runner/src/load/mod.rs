@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use perfproof_shared::report::{GeneratorStats, LoadResult, OperationStats, Schedule};
+use perfproof_shared::report::{GeneratorStats, LoadResult, OperationStats, Schedule, TimelinePoint, Window};
 use perfproof_shared::{Latency, TimeUnit};
 use tokio::sync::watch;
 
@@ -30,6 +30,16 @@ use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
 
 /// Most counters an operation can report.
 pub const MAX_COUNTERS: usize = 2;
+
+/// Windows a run's measured period is cut into (batch means work with 10 to 30
+/// batches; 30 keeps each window's histogram small: a 10-minute run's windows
+/// take some 30 KB of report).
+pub const WINDOWS: u32 = 30;
+
+/// Whole seconds per window for a plan: the planned duration over [`WINDOWS`], at least 1.
+pub fn window_seconds(plan: &LoadPlan) -> u32 {
+    (plan.duration.as_secs_f64() / f64::from(WINDOWS)).ceil().max(1.0) as u32
+}
 
 /// How one operation ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,8 +127,9 @@ pub async fn run<O: Operation>(
     let ticking = {
         let recorders = recorders.clone();
         let classes = vocabulary.error_classes.len();
+        let window_s = window_seconds(plan);
         tokio::spawn(async move {
-            let mut timeline = Timeline::new(classes);
+            let mut timeline = Timeline::new(classes, window_s);
             let mut cpu = CpuSampler::new();
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -163,8 +174,9 @@ pub async fn run<O: Operation>(
         target_in_process: context.target_in_process,
     };
     let stopped = *context.stop.borrow();
-    let timeline = timeline.finish(duration_s.floor() as u32);
-    assemble(vocabulary, plan, collected, timeline, duration_s, generator, limit_reached, !stopped)
+    let (timeline, windows) = timeline.finish(duration_s);
+    let measured = Measurement { timeline, windows, window_s: window_seconds(plan), duration_s };
+    assemble(vocabulary, plan, collected, measured, generator, limit_reached, !stopped)
 }
 
 /// A recorder's lock; a poisoned one (a panic elsewhere) still holds valid counts.
@@ -172,18 +184,25 @@ fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
     recorder.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What the timeline measured over the run's time.
+struct Measurement {
+    timeline: Vec<TimelinePoint>,
+    windows: Vec<Window>,
+    window_s: u32,
+    duration_s: f64,
+}
+
 /// Builds the common block and its warnings.
-#[allow(clippy::too_many_arguments)]
 fn assemble(
     vocabulary: &Vocabulary,
     plan: &LoadPlan,
     collected: Collected,
-    timeline: Vec<perfproof_shared::report::TimelinePoint>,
-    duration_s: f64,
+    measured: Measurement,
     generator: GeneratorStats,
     limit_reached: bool,
     complete: bool,
 ) -> anyhow::Result<Measured> {
+    let Measurement { timeline, windows, window_s, duration_s } = measured;
     let stats = collected.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
@@ -229,6 +248,9 @@ fn assemble(
             stats,
             timeline,
             schedule,
+            windows,
+            window_s: f64::from(window_s),
+            trials: Vec::new(),
             generator,
             warnings,
         },

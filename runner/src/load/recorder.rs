@@ -4,9 +4,11 @@
 //! contends for, once a second): whole-run and per-part [`Tally`]s, the open
 //! model's uncorrected latency and schedule lag, and the current second. Once a
 //! second the engine's ticker takes every recorder's finished seconds into the
-//! [`Timeline`], which closes them into timeline points and the live figures of the
-//! progress bar. At the end the recorders' tallies are added together: histograms
-//! add exactly, so the result is the same as one recorder that saw every sample.
+//! [`Timeline`], which closes them into timeline points, the live figures of the
+//! progress bar, and time windows of whole seconds (each a histogram: the evidence
+//! of intervals that survive autocorrelation). At the end the recorders' tallies
+//! are added together: histograms add exactly, so the result is the same as one
+//! recorder that saw every sample.
 //!
 //! Memory stays flat in run length: histograms and counters only, never a list of
 //! samples (the timeline adds a few numbers per second).
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use perfproof_shared::latency::new_histogram;
-use perfproof_shared::report::{OperationStats, TimelinePoint};
+use perfproof_shared::report::{OperationStats, TimelinePoint, Window};
 use perfproof_shared::{Latency, LatencyError, TimeUnit};
 
 use super::{Outcome, Vocabulary, MAX_COUNTERS};
@@ -251,7 +253,7 @@ pub struct Live {
     pub recent_per_s: u64,
 }
 
-/// The per-second timeline, built from every recorder's finished seconds.
+/// The per-second timeline and the time windows, built from every recorder's finished seconds.
 #[derive(Debug)]
 pub struct Timeline {
     error_classes: usize,
@@ -260,11 +262,25 @@ pub struct Timeline {
     open: BTreeMap<u32, Tally>,
     points: Vec<TimelinePoint>,
     live: Live,
+    /// Whole seconds per window.
+    window_s: u32,
+    /// The window being filled: its index and the seconds closed into it.
+    window: Option<(u32, Tally)>,
+    windows: Vec<Window>,
 }
 
 impl Timeline {
-    pub fn new(error_classes: usize) -> Self {
-        Timeline { error_classes, next: 0, open: BTreeMap::new(), points: Vec::new(), live: Live::default() }
+    pub fn new(error_classes: usize, window_s: u32) -> Self {
+        Timeline {
+            error_classes,
+            next: 0,
+            open: BTreeMap::new(),
+            points: Vec::new(),
+            live: Live::default(),
+            window_s: window_s.max(1),
+            window: None,
+            windows: Vec::new(),
+        }
     }
 
     /// Adds a recorder's second; one that arrives after its second was closed
@@ -294,7 +310,36 @@ impl Timeline {
                 recent_per_s: point.operations,
             };
             self.points.push(point);
+            self.add_to_window(self.next, &tally);
             self.next += 1;
+        }
+    }
+
+    /// Adds a closed second to its window, first closing the window before it.
+    fn add_to_window(&mut self, second: u32, tally: &Tally) {
+        let index = second / self.window_s;
+        if self.window.as_ref().is_some_and(|(open, _)| *open != index) {
+            self.close_window(f64::from(self.window_s));
+        }
+        let classes = self.error_classes;
+        self.window.get_or_insert_with(|| (index, Tally::new(classes))).1.add(tally);
+    }
+
+    fn close_window(&mut self, duration_s: f64) {
+        if let Some((index, tally)) = self.window.take() {
+            // Encoding an auto-resizing histogram cannot fail; an empty one stands in if it did.
+            let latency = Latency::from_histogram(&tally.latency_us, TimeUnit::Microseconds)
+                .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds));
+            if let Ok(latency) = latency {
+                self.windows.push(Window {
+                    trial: 0,
+                    index,
+                    duration_s,
+                    operations: tally.operations(),
+                    errors: tally.failures(),
+                    latency,
+                });
+            }
         }
     }
 
@@ -302,14 +347,20 @@ impl Timeline {
         self.live
     }
 
-    /// Ends the timeline after `whole_seconds` measured seconds; the last (partial)
-    /// second joins it only if it saw operations.
-    pub fn finish(mut self, whole_seconds: u32) -> Vec<TimelinePoint> {
-        self.close_before(whole_seconds);
+    /// Ends the timeline after `duration_s` measured seconds; the last (partial)
+    /// second joins it only if it saw operations. Returns the timeline and the
+    /// windows, the last one as long as the measured time it covers.
+    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>) {
+        self.close_before(duration_s.floor() as u32);
         if let Some(&last) = self.open.keys().next_back() {
             self.close_before(last + 1);
         }
-        self.points
+        if let Some((index, _)) = &self.window {
+            let start = f64::from(index * self.window_s);
+            let length = (duration_s - start).clamp(0.0, f64::from(self.window_s));
+            self.close_window(if length > 0.0 { length } else { f64::from(self.window_s) });
+        }
+        (self.points, self.windows)
     }
 }
 

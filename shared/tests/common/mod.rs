@@ -64,6 +64,9 @@ pub fn sample_report() -> Report {
                     p99_us: 4500,
                 }],
                 schedule: None,
+                windows: vec![],
+                window_s: 1.0,
+                trials: vec![],
                 generator: GeneratorStats {
                     cpu_percent_mean: 40.0,
                     cpu_percent_max: 55.0,
