@@ -226,8 +226,11 @@ impl Accumulator {
 /// window measured at once) or appended (trials), encoded once.
 struct Windows {
     unit: TimeUnit,
-    by_key: BTreeMap<(u32, u32), (Histogram<u64>, u64, u64, f64)>,
+    by_key: BTreeMap<(u32, u32), WindowSum>,
 }
+
+/// A window's histogram, operations, errors and length while merging.
+type WindowSum = (Histogram<u64>, u64, u64, f64);
 
 impl Windows {
     fn new(first: &LoadResult) -> Result<Self, MergeError> {
