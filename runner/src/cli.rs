@@ -151,6 +151,10 @@ pub struct AnalysisArgs {
     /// Show per-endpoint metrics too.
     #[arg(long)]
     pub all: bool,
+    /// Refuse to compare runs that are not comparable (different load, duration,
+    /// target, machine, the same run twice, a saturated generator): exit 1 instead of warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -91,6 +91,15 @@ fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
     Ok(settings)
 }
 
+/// With `--strict`, runs that are not comparable are an error, not a warning.
+fn refuse_if_strict(analysis: &Analysis, args: &AnalysisArgs) -> anyhow::Result<()> {
+    if args.strict && !analysis.comparability.is_empty() {
+        let reasons: Vec<String> = analysis.comparability.iter().map(|w| format!("  - {w}")).collect();
+        anyhow::bail!("the runs are not comparable (--strict):\n{}", reasons.join("\n"));
+    }
+    Ok(())
+}
+
 /// The exit of an analysis: targets missed and/or regressions.
 fn verdict(analysis: &Analysis) -> Exit {
     Exit::of_verdict(analysis.targets.missed() > 0, !analysis.regressions().is_empty())
@@ -101,6 +110,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<Exit> {
     let optimized = read_report(&args.optimized)?;
     let settings = analysis_settings(&args.analysis)?;
     let analysis = analyze(&baseline, &optimized, &settings)?;
+    refuse_if_strict(&analysis, &args.analysis)?;
     let detail = Detail { all: args.analysis.all };
     if args.json {
         println!("{}", compare_output::analysis_json(&analysis)?);
@@ -184,6 +194,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         reports.push(report);
     }
     let analysis = analyze(&reports[0], &reports[1], &analysis_settings)?;
+    refuse_if_strict(&analysis, &args.analysis)?;
     println!();
     compare_output::print_table(&analysis, Detail { all: args.analysis.all });
     let written = compare_output::write_results_dir(&analysis, &args.results_dir)?;

@@ -43,6 +43,9 @@ fn target_cell(result: Option<&TargetResult>) -> String {
 pub fn print_table(analysis: &Analysis, detail: Detail) {
     let c = &analysis.comparison;
     println!("{} → {}", c.baseline_label, c.optimized_label);
+    for warning in &analysis.comparability {
+        println!("not comparable? {warning}");
+    }
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -160,6 +163,13 @@ fn cost_lines(analysis: &Analysis) -> String {
 pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
     let c = &analysis.comparison;
     let mut md = format!("## perfproof: {} → {}\n\n", c.baseline_label, c.optimized_label);
+    if !analysis.comparability.is_empty() {
+        md.push_str("> ⚠️ **These runs may not be comparable:**\n");
+        for warning in &analysis.comparability {
+            let _ = writeln!(md, "> - {warning}");
+        }
+        md.push('\n');
+    }
     let _ = writeln!(md, "**{}**\n", grade_line(analysis));
     md.push_str("| metric | before | after | change | factor | verdict | target |\n|---|---:|---:|---:|---|---|---|\n");
     for m in shown(analysis, detail) {

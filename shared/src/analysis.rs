@@ -5,6 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::comparability::{self, ComparabilityWarning};
 use crate::compare::{compare_catalogues, CompareError, CompareSettings, Comparison, Verdict};
 use crate::cost::{compare_costs, reduction_target, CostComparison, CostInputs};
 use crate::metrics::{catalogue, Metric, MetricValue};
@@ -42,6 +43,8 @@ pub struct Analysis {
     /// `None` when cost could not be computed (`cost_error` says why).
     pub cost: Option<CostComparison>,
     pub cost_error: Option<String>,
+    /// Why the two runs may not be comparable; empty when they are.
+    pub comparability: Vec<ComparabilityWarning>,
 }
 
 impl Analysis {
@@ -69,5 +72,6 @@ pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSetting
     }
     let targets = evaluate(&settings.targets, &optimized_values);
     let baseline_targets = evaluate(&settings.targets, &values(&a));
-    Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error })
+    let comparability = comparability::check(baseline, optimized);
+    Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error, comparability })
 }

@@ -9,6 +9,7 @@
 //! - [`latency`]: latency distributions as lossless HDR histograms with derived summaries.
 //! - [`metrics`]: the metric catalogue (stable keys, units, directions, evidence).
 //! - [`stats`]: quantile, MOVER, Wilson/Newcombe, Welch and regression intervals.
+//! - [`comparability`]: whether two runs can be compared (same load, target, machine), said out loud.
 //! - [`compare`]: two reports compared with statistical verdicts and improvement factors.
 //! - [`targets`]: target rules, defaults, evaluation and grade.
 //! - [`cost`]: 30-day cost projection and ROI.
@@ -20,6 +21,7 @@
 //! - [`share`]: the versioned share-link codec.
 
 pub mod analysis;
+pub mod comparability;
 pub mod compare;
 pub mod cost;
 pub mod export;

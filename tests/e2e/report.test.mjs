@@ -111,3 +111,15 @@ test("a report of two workloads shows both, and two such reports are analysed pe
   }
   assert.deepEqual(errors, []);
 });
+
+test("a run compared with itself is flagged beside the grade", async () => {
+  const { path } = await makeReport();
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles(path);
+  await page.getByTestId("report").first().waitFor();
+  await page.getByTestId("file-input").setInputFiles(path);
+  const note = page.getByTestId("comparability");
+  await note.waitFor();
+  assert.match(await note.textContent(), /same run/);
+  assert.deepEqual(errors, []);
+});

@@ -193,11 +193,21 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
     let unmatched = analysis.comparison.unmatched_text().map(|text| {
         view! { <p class="muted" data-testid="unmatched">{format!("Not compared, {text}.")}</p> }
     });
+    let comparability = (!analysis.comparability.is_empty()).then(|| {
+        let items = analysis.comparability.iter().map(|w| view! { <li>{w.to_string()}</li> }).collect_view();
+        view! {
+            <div class="warnings" data-testid="comparability">
+                <strong>"These runs may not be comparable:"</strong>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
     view! {
         <div class="grade-line">
             <span class="grade" data-testid="grade">{grade}</span>
             <span class="meta">{met}</span>
         </div>
+        {comparability}
         <table class="targets">
             <thead><tr><th>"target"</th><th>"metric"</th><th>"value"</th><th>"rule"</th><th>"status"</th></tr></thead>
             <tbody>{targets}</tbody>
