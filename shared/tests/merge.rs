@@ -1,0 +1,79 @@
+//! Merging shards and trials: shards must overlap in time, merged reports get a run
+//! id of their own, windows and trials keep their place.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use perfproof_shared::merge::{merge, MergeError, MergeKind};
+use perfproof_shared::report::Workload;
+
+#[test]
+fn shards_that_do_not_overlap_in_time_are_refused_unless_trials() {
+    let a = common::sample_report();
+    let mut b = common::sample_report();
+    b.run.run_id = uuid::Uuid::from_u128(43);
+    b.run.started_at = a.run.ended_at + chrono::Duration::seconds(5);
+    b.run.ended_at = b.run.started_at + chrono::Duration::seconds(10);
+    let err = merge(&[a.clone(), b.clone()], MergeKind::Shards).unwrap_err();
+    assert_eq!(err, MergeError::NoOverlap { index: 1 });
+    assert!(err.to_string().contains("--trials"), "{err}");
+    let trials = merge(&[a, b], MergeKind::Trials).unwrap();
+    let Workload::Http(http) = &trials.workloads[0];
+    assert_eq!(http.result.trials.len(), 2);
+    assert_eq!(http.result.duration_s, 20.0);
+}
+
+#[test]
+fn a_merged_report_has_a_run_id_of_its_own() {
+    let a = common::sample_report();
+    let merged = merge(&[a.clone(), a.clone()], MergeKind::Shards).unwrap();
+    assert!(!merged.run.run_id.is_nil());
+    assert_ne!(merged.run.run_id, a.run.run_id);
+    // Deterministic: the same inputs give the same id; another kind of merge another one.
+    assert_eq!(merge(&[a.clone(), a.clone()], MergeKind::Shards).unwrap().run.run_id, merged.run.run_id);
+    assert_ne!(merge(&[a.clone(), a], MergeKind::Trials).unwrap().run.run_id, merged.run.run_id);
+}
+
+fn with_windows(run_id: u128, per_window: &[u64]) -> perfproof_shared::Report {
+    use perfproof_shared::report::Window;
+    let mut report = common::sample_report();
+    report.run.run_id = uuid::Uuid::from_u128(run_id);
+    let Workload::Http(http) = &mut report.workloads[0];
+    http.result.window_s = 5.0;
+    http.result.windows = per_window
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| {
+            let h = common::synth::histogram_of(&[value, value * 2]);
+            Window {
+                trial: 0,
+                index: i as u32,
+                duration_s: 5.0,
+                operations: 2,
+                errors: 0,
+                latency: perfproof_shared::Latency::from_histogram(&h, perfproof_shared::TimeUnit::Microseconds)
+                    .unwrap(),
+            }
+        })
+        .collect();
+    report
+}
+
+#[test]
+fn windows_add_up_by_trial_and_index() {
+    let (a, b) = (with_windows(1, &[100, 200]), with_windows(2, &[300, 400]));
+    let shards = merge(&[a.clone(), b.clone()], MergeKind::Shards).unwrap();
+    let Workload::Http(http) = &shards.workloads[0];
+    let w = &http.result.windows;
+    assert_eq!(w.len(), 2);
+    assert_eq!((w[0].trial, w[0].index, w[0].operations), (0, 0, 4));
+    assert_eq!((w[0].latency.summary.min, w[0].latency.summary.count), (100, 4));
+
+    let trials = merge(&[a, b], MergeKind::Trials).unwrap();
+    let Workload::Http(http) = &trials.workloads[0];
+    let keys: Vec<(u32, u32)> = http.result.windows.iter().map(|w| (w.trial, w.index)).collect();
+    assert_eq!(keys, [(0, 0), (0, 1), (1, 0), (1, 1)]);
+    assert_eq!(http.result.trials.len(), 2);
+    // The merged report is itself a valid report.
+    perfproof_shared::parse_report(&trials.to_json()).unwrap();
+}
