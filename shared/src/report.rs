@@ -284,7 +284,7 @@ pub struct LoadResult {
     pub timeline: Vec<TimelinePoint>,
     /// Open model only: schedule keeping and the uncorrected latency.
     pub schedule: Option<Schedule>,
-    /// The measured period cut into equal time windows, each with its own latency
+    /// The measured period cut into about 20 equal time windows of whole seconds, each with its own latency
     /// histogram: the evidence for intervals that hold when neighbouring operations
     /// are correlated (batch means). Empty in reports of older runners.
     #[serde(default)]
