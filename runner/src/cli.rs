@@ -193,12 +193,15 @@ pub struct MetricsArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Measured time of each profile.
-    #[arg(long, short = 'd', default_value = "8s", value_parser = parse_duration)]
+    /// Measured time of each trial of each profile.
+    #[arg(long, short = 'd', default_value = "3s", value_parser = parse_duration)]
     pub duration: Duration,
-    /// Warm-up of each profile.
-    #[arg(long, short = 'w', default_value = "2s", value_parser = parse_duration)]
+    /// Warm-up of each trial.
+    #[arg(long, short = 'w', default_value = "1s", value_parser = parse_duration)]
     pub warmup: Duration,
+    /// Trials of each profile: verdicts then rest on the variance between trials.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub trials: u32,
     /// Virtual users.
     #[arg(long, short = 'c', default_value_t = 16)]
     pub users: u32,

@@ -54,6 +54,10 @@ pub fn print_run(report: &Report) {
             let errors: Vec<String> = result.stats.errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
             println!("{name}: errors by class: {}", errors.join(", "));
         }
+        if !result.trials.is_empty() {
+            let rates: Vec<String> = result.trials.iter().map(|t| format!("{:.1}", t.throughput_per_s)).collect();
+            println!("{name}: {} trials, throughput per second each: {}", result.trials.len(), rates.join(", "));
+        }
         if !result.complete {
             println!("{name}: incomplete: stopped by a signal after {:.1} s", result.duration_s);
         }
