@@ -84,6 +84,20 @@ pub struct RunArgs {
     /// Stop each workload after this many measured operations (HTTP: requests).
     #[arg(long, short = 'n', alias = "requests")]
     pub operations: Option<u64>,
+    /// Run as shard I of N of a distributed run (e.g. `--shard 2/10`): this runner
+    /// offers 1/N of the load; `perfproof merge` combines the shards' reports exactly.
+    #[arg(long, value_parser = parse_shard, conflicts_with = "shards")]
+    pub shard: Option<(u32, u32)>,
+    /// Run as one of N shards, the index read from `JOB_COMPLETION_INDEX` (what a
+    /// Kubernetes Indexed Job sets).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shards: Option<u32>,
+    /// The run group every shard of one distributed run shares. [default: derived from --label and --start-at]
+    #[arg(long, env = "PERFPROOF_RUN_GROUP")]
+    pub run_group: Option<String>,
+    /// Start the load at this time (RFC 3339, e.g. 2026-11-29T15:30:00Z), so that shards start together.
+    #[arg(long, value_parser = parse_time)]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Run each workload this many times, one after another, into one report (trials
     /// kept apart in it): `compare` then judges by the variance between trials.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -128,6 +142,20 @@ pub struct ServeArgs {
     /// Profile of the demo service.
     #[arg(long, value_parser = ["baseline", "optimized"], default_value = "baseline")]
     pub profile: String,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let parsed = s.split_once('/').and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((index, count)) if index < count => Ok((index, count)),
+        _ => Err(format!("`{s}` is not a shard like 0/4 (index from 0 to count − 1, then the count)")),
+    }
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time like 2026-11-29T15:30:00Z: {e}"))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -223,6 +251,9 @@ pub struct MergeArgs {
     /// The reports are trials run one after another (default: shards run at the same time).
     #[arg(long)]
     pub trials: bool,
+    /// Merge the shards at hand even when some of the run's shards are missing (the report says which).
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
-use perfproof_shared::merge::{merge, MergeKind};
+use perfproof_shared::merge::{merge_with, MergeKind, MergeOptions};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::json_schema;
 use perfproof_shared::targets::{default_targets, evaluate, parse_targets, Target};
@@ -210,7 +210,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
 fn merge_reports(args: MergeArgs) -> anyhow::Result<Exit> {
     let reports = args.reports.iter().map(|p| read_report(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let kind = if args.trials { MergeKind::Trials } else { MergeKind::Shards };
-    let merged = merge(&reports, kind).map_err(|e| match e {
+    let options = MergeOptions { allow_missing: args.allow_missing };
+    let merged = merge_with(&reports, kind, options).map_err(|e| match e {
         perfproof_shared::merge::MergeError::Mismatch { index, what } => {
             anyhow::anyhow!("{} does not match {}: {what}", args.reports[index].display(), args.reports[0].display())
         }
@@ -218,6 +219,11 @@ fn merge_reports(args: MergeArgs) -> anyhow::Result<Exit> {
     })?;
     output::write_report(&merged, &args.output)?;
     output::print_run(&merged);
-    println!("merged {} reports into {}", reports.len(), args.output.display());
+    let shards = merged
+        .run
+        .merged_shards
+        .as_ref()
+        .map_or(String::new(), |s| format!(" (shards {:?} of {} in run group `{}`)", s.present, s.count, s.group));
+    println!("merged {} reports{shards} into {}", reports.len(), args.output.display());
     Ok(Exit::Success)
 }

@@ -9,7 +9,7 @@
 
 use chrono::Utc;
 use perfproof_shared::merge::{merge_workloads, MergeKind};
-use perfproof_shared::report::{RunMeta, Workload, WorkloadFailure};
+use perfproof_shared::report::{RunMeta, ShardMeta, Workload, WorkloadFailure};
 use perfproof_shared::{Report, SCHEMA_ID};
 use tokio::sync::watch;
 
@@ -17,6 +17,20 @@ use crate::load::Context;
 use crate::settings::RunSettings;
 use crate::workloads::WorkloadPlan;
 use crate::{host, output};
+
+/// Waits until `at` (or a stop); returns how late the wait ended, in milliseconds
+/// (negative: stopped early).
+async fn wait_until(at: chrono::DateTime<Utc>, stop: &watch::Receiver<bool>) -> f64 {
+    if let Ok(wait) = (at - Utc::now()).to_std() {
+        eprintln!("perfproof: waiting {} for the agreed start at {at}", humantime::format_duration(wait));
+        let mut stop = stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    }
+    (Utc::now() - at).num_microseconds().map_or(0.0, |us| us as f64 / 1000.0)
+}
 
 /// Runs the workload `trials` times in a row (fewer when stopped) into one entry.
 async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyhow::Result<Workload> {
@@ -48,6 +62,10 @@ async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyh
 
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
+    let start_lag_ms = match settings.start_at {
+        Some(at) => Some(wait_until(at, stop).await),
+        None => None,
+    };
     let started_at = Utc::now();
     let context = Context { stop: stop.clone(), quiet: settings.quiet, target_in_process: false };
     let mut workloads = Vec::new();
@@ -76,6 +94,14 @@ pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> an
             ended_at: Utc::now(),
             complete: !*stop.borrow(),
             host: host::current(),
+            shard: settings.shard.as_ref().map(|s| ShardMeta {
+                group: s.group.clone(),
+                index: s.index,
+                count: s.count,
+                start_at: s.start_at,
+                start_lag_ms,
+            }),
+            merged_shards: None,
         },
         workloads,
         failures,

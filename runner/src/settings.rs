@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
+use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
@@ -91,6 +92,8 @@ pub struct Flags {
     pub workloads: Option<Vec<String>>,
     /// Trials of each workload (at least 1; `None`: the file's, or 1).
     pub trials: Option<u32>,
+    /// This runner's place in a distributed run.
+    pub shard: Option<ShardFlags>,
     pub load: LoadOverrides,
     pub http: HttpOverrides,
 }
@@ -105,12 +108,34 @@ impl TryFrom<&RunArgs> for Flags {
         };
         let demo_profile = Profile::from_label(&args.demo_profile)
             .ok_or_else(|| anyhow!("--demo-profile: no profile `{}`", args.demo_profile))?;
+        let shard = match (args.shard, args.shards) {
+            (Some((index, count)), _) => Some((index, count)),
+            (None, Some(count)) => {
+                let raw = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+                    anyhow!("--shards {count}: JOB_COMPLETION_INDEX is not set (use --shard I/{count})")
+                })?;
+                match raw.trim().parse::<u32>() {
+                    Ok(index) if index < count => Some((index, count)),
+                    _ => {
+                        bail!("--shards {count}: JOB_COMPLETION_INDEX is `{raw}`, not an index from 0 to {}", count - 1)
+                    }
+                }
+            }
+            (None, None) => None,
+        };
+        let shard = shard.map(|(index, count)| ShardFlags {
+            index,
+            count,
+            group: args.run_group.clone(),
+            start_at: args.start_at,
+        });
         Ok(Flags {
             label: args.label.clone(),
             output: args.output.clone(),
             quiet: args.quiet,
             workloads: args.workloads.clone(),
             trials: (args.trials != 1).then_some(args.trials),
+            shard,
             load: LoadOverrides {
                 users: args.users,
                 think_time: args.think_time,
@@ -135,6 +160,25 @@ impl TryFrom<&RunArgs> for Flags {
     }
 }
 
+/// A distributed run's shard, as given: `--shard I/N`, or `--shards N` with the
+/// index from `JOB_COMPLETION_INDEX`; the run group; the agreed start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardFlags {
+    pub index: u32,
+    pub count: u32,
+    pub group: Option<String>,
+    pub start_at: Option<DateTime<Utc>>,
+}
+
+/// This runner's shard, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+    pub group: String,
+    pub start_at: Option<DateTime<Utc>>,
+}
+
 /// Everything a `run` needs, resolved and checked before any load is offered.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
@@ -143,6 +187,10 @@ pub struct RunSettings {
     pub quiet: bool,
     /// Trials of each workload, one after another (at least 1).
     pub trials: u32,
+    /// This runner's shard of a distributed run; its plans are already its share.
+    pub shard: Option<Shard>,
+    /// Wait until then before the first workload (`--start-at`).
+    pub start_at: Option<DateTime<Utc>>,
     /// Run one after another, in this order.
     pub workloads: Vec<WorkloadPlan>,
 }
@@ -192,6 +240,25 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         }
     }
     let label = flags.label.clone().or(file.label).unwrap_or_else(|| DEFAULT_LABEL.into());
+    let shard = match &flags.shard {
+        None => None,
+        Some(s) => {
+            let group = match (&s.group, s.start_at) {
+                (Some(group), _) => group.clone(),
+                (None, Some(at)) => format!("{label}@{}", at.to_rfc3339()),
+                (None, None) => bail!(
+                    "shard {}/{}: give --run-group (or --start-at) so that the shards' reports can be merged",
+                    s.index,
+                    s.count
+                ),
+            };
+            for plan in &mut workloads {
+                let (kind, name) = (plan.kind(), plan.name().to_string());
+                plan.load_mut().shard(s.index, s.count).map_err(|e| anyhow!("{kind} `{name}`: {e}"))?;
+            }
+            Some(Shard { index: s.index, count: s.count, group, start_at: s.start_at })
+        }
+    };
     let trials = match flags.trials.or(file.trials) {
         Some(0) => bail!("trials must be at least 1"),
         Some(trials) => trials,
@@ -202,6 +269,8 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         label,
         quiet: flags.quiet,
         trials,
+        start_at: flags.shard.as_ref().and_then(|s| s.start_at),
+        shard,
         workloads,
     })
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError, TimeUnit};
 use crate::report::{
-    EndpointResult, LoadModel, LoadResult, OperationStats, Schedule, TimelinePoint, Trial, Window, Workload,
+    EndpointResult, LoadModel, LoadResult, MergedShards, OperationStats, Schedule, TimelinePoint, Trial, Window,
+    Workload,
 };
 use crate::Report;
 
@@ -36,6 +37,21 @@ pub enum MergeError {
     Latency { index: usize, path: String, source: LatencyError },
     #[error("report {index} does not overlap report 0 in time: shards are measured at once; merge reports run one after another as trials (--trials)")]
     NoOverlap { index: usize },
+    #[error("report {index} is {what}; every report merged as shards must be a shard of the same run")]
+    NotAShard { index: usize, what: String },
+    #[error("report {index} is shard {shard} of run group `{group}`, but report 0 belongs to run group `{expected}`")]
+    OtherGroup { index: usize, shard: u32, group: String, expected: String },
+    #[error("reports {first} and {index} are both shard {shard}: each shard may be merged once")]
+    DuplicateShard { first: usize, index: usize, shard: u32 },
+    #[error("shards {missing:?} of {count} are missing from run group `{group}`; merge them too, or pass --allow-missing to merge what is here (the report then says which are missing)")]
+    MissingShards { group: String, count: u32, missing: Vec<u32> },
+}
+
+/// How strict a merge is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeOptions {
+    /// Merge the shards at hand when some of the run's shards are missing.
+    pub allow_missing: bool,
 }
 
 impl MergeError {
@@ -53,12 +69,30 @@ impl MergeError {
     }
 }
 
+/// Merges `reports` (at least one) into one report, with the default options.
+pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> {
+    merge_with(reports, kind, MergeOptions::default())
+}
+
 /// Merges `reports` (at least one) into one report.
 ///
 /// Shards must overlap in time (measured at once); reports that do not are
 /// trials, and merging them as shards would double the rate, so it is refused.
-/// The merged report gets a run id of its own, derived from the merged ones.
-pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> {
+/// Reports written by `--shard` must all belong to one run group, each index once
+/// and none missing (unless `options.allow_missing`); their warnings keep the
+/// shard's index. The merged report gets a run id of its own.
+pub fn merge_with(reports: &[Report], kind: MergeKind, options: MergeOptions) -> Result<Report, MergeError> {
+    let shards = match kind {
+        MergeKind::Shards => check_shards(reports, options)?,
+        MergeKind::Trials => None,
+    };
+    let labelled: Vec<Report>;
+    let reports = if shards.is_some() {
+        labelled = reports.iter().map(label_warnings_by_shard).collect();
+        &labelled[..]
+    } else {
+        reports
+    };
     let (first, rest) = reports.split_first().ok_or(MergeError::Empty)?;
     for (offset, report) in rest.iter().enumerate() {
         let index = offset + 1;
@@ -92,6 +126,20 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
         run.complete &= report.run.complete;
     }
     merged.run.run_id = merged_id(reports, kind);
+    if let Some(shards) = shards {
+        merged.run.shard = None;
+        if !shards.missing.is_empty() {
+            for workload in &mut merged.workloads {
+                workload.result_mut().warnings.push(format!(
+                    "shards {:?} of {} are missing: the figures cover only the other {}",
+                    shards.missing,
+                    shards.count,
+                    shards.present.len()
+                ));
+            }
+        }
+        merged.run.merged_shards = Some(shards);
+    }
     if reports.len() > 1 {
         let note = match kind {
             MergeKind::Shards => format!(
@@ -105,6 +153,62 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
         }
     }
     Ok(merged)
+}
+
+/// Checks the shards of a `--shard` run: one group, each index once, none missing
+/// (unless allowed). Reports without shard metadata are merged as before.
+fn check_shards(reports: &[Report], options: MergeOptions) -> Result<Option<MergedShards>, MergeError> {
+    let Some(first) = reports.first().and_then(|r| r.run.shard.as_ref()) else {
+        if let Some(index) = reports.iter().position(|r| r.run.shard.is_some()) {
+            return Err(MergeError::NotAShard { index: 0, what: format!("not a shard while report {index} is") });
+        }
+        return Ok(None);
+    };
+    let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
+    for (index, report) in reports.iter().enumerate() {
+        let shard = report.run.shard.as_ref().ok_or(MergeError::NotAShard { index, what: "not a shard".into() })?;
+        if shard.group != first.group {
+            return Err(MergeError::OtherGroup {
+                index,
+                shard: shard.index,
+                group: shard.group.clone(),
+                expected: first.group.clone(),
+            });
+        }
+        if shard.count != first.count || shard.index >= shard.count {
+            return Err(MergeError::NotAShard {
+                index,
+                what: format!("shard {} of {} where report 0 is of {}", shard.index, shard.count, first.count),
+            });
+        }
+        if let Some(&earlier) = seen.get(&shard.index) {
+            return Err(MergeError::DuplicateShard { first: earlier, index, shard: shard.index });
+        }
+        seen.insert(shard.index, index);
+    }
+    let missing: Vec<u32> = (0..first.count).filter(|i| !seen.contains_key(i)).collect();
+    if !missing.is_empty() && !options.allow_missing {
+        return Err(MergeError::MissingShards { group: first.group.clone(), count: first.count, missing });
+    }
+    Ok(Some(MergedShards {
+        group: first.group.clone(),
+        count: first.count,
+        present: seen.into_keys().collect(),
+        missing,
+    }))
+}
+
+/// A shard's report whose warnings say which shard raised them.
+fn label_warnings_by_shard(report: &Report) -> Report {
+    let mut report = report.clone();
+    if let Some(shard) = report.run.shard.as_ref().map(|s| s.index) {
+        for workload in &mut report.workloads {
+            for warning in &mut workload.result_mut().warnings {
+                *warning = format!("shard {shard}: {warning}");
+            }
+        }
+    }
+    report
 }
 
 /// A run id of the merged report's own: a hash of the merged ids in order and of

@@ -54,6 +54,40 @@ pub struct RunMeta {
     pub complete: bool,
     /// The machine the runner ran on.
     pub host: Host,
+    /// This run's place in a distributed run (`--shard`), when it is one shard.
+    #[serde(default)]
+    pub shard: Option<ShardMeta>,
+    /// For a report merged from shards: which shards it holds and which are missing.
+    #[serde(default)]
+    pub merged_shards: Option<MergedShards>,
+}
+
+/// One shard of a distributed run: shard `index` of `count`, all sharing `group`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShardMeta {
+    /// The run group every shard of the run shares (what `merge` checks).
+    pub group: String,
+    /// This shard's index, 0 ≤ index < count.
+    pub index: u32,
+    /// How many shards the run has.
+    pub count: u32,
+    /// The agreed start of the shards' load (UTC), when one was set (`--start-at`).
+    pub start_at: Option<DateTime<Utc>>,
+    /// How late this shard actually started after `start_at`, in milliseconds.
+    pub start_lag_ms: Option<f64>,
+}
+
+/// The shards a merged report holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MergedShards {
+    /// The run group of the shards.
+    pub group: String,
+    /// How many shards the run had.
+    pub count: u32,
+    /// The indices of the shards merged.
+    pub present: Vec<u32>,
+    /// The indices missing (merged with `--allow-missing`): the figures cover only the others.
+    pub missing: Vec<u32>,
 }
 
 /// The machine a run was measured from.

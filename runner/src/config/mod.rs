@@ -128,6 +128,7 @@ pub fn load_plan(section: &LoadSection, flags: &LoadOverrides, at: &str) -> anyh
         duration,
         max_operations: flags.max_operations.or(section.max_operations),
         threads,
+        phase: Duration::ZERO,
     })
 }
 

@@ -157,7 +157,7 @@ async fn user_loop<O: Operation>(shared: &Shared<O>, thread: usize, user: u32, t
 async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) {
     let slots = Arc::new(Semaphore::new(max_in_flight as usize));
     let mut stop = shared.stop.clone();
-    let mut due = Instant::now();
+    let mut due = Instant::now() + shared.plan.phase;
     // Operations owed by the schedule: the integral of the rate since the start,
     // minus the operations started. One is owed at the start.
     let mut owed = 1.0;

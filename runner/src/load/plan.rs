@@ -37,6 +37,9 @@ pub struct LoadPlan {
     pub max_operations: Option<u64>,
     /// Closed model: load threads, each a single-threaded runtime with its share of the users.
     pub threads: usize,
+    /// Open model: the schedule starts this much after the run (a shard's place
+    /// among the others, so that together they follow one schedule).
+    pub phase: Duration,
 }
 
 impl LoadPlan {
@@ -92,6 +95,34 @@ impl LoadPlan {
         }
     }
 
+    /// This plan's share as shard `index` of `count`: closed-model users split (the
+    /// remainder to the first shards), the open model's rate and in-flight limit
+    /// divided, arrivals offset so that the shards interleave, stages scaled.
+    /// Fails when a shard would get no users.
+    pub fn shard(&mut self, index: u32, count: u32) -> Result<(), String> {
+        let n = f64::from(count);
+        match &mut self.model {
+            Model::Closed { users, .. } => {
+                let share = *users / count + u32::from(index < *users % count);
+                if share == 0 {
+                    return Err(format!(
+                        "{users} users cannot be split over {count} shards: shard {index} would have none"
+                    ));
+                }
+                *users = share;
+            }
+            Model::Open { rate, max_in_flight } => {
+                self.phase = Duration::from_secs_f64(f64::from(index) / *rate);
+                *rate /= n;
+                *max_in_flight = max_in_flight.div_ceil(count).max(1);
+            }
+        }
+        for stage in &mut self.stages {
+            stage.target /= n;
+        }
+        Ok(())
+    }
+
     /// One line for people: the load, its length and the warm-up.
     pub fn describe(&self, unit: &str) -> String {
         let load = match (&self.model, self.stages.len()) {
@@ -126,6 +157,7 @@ mod tests {
             duration: Duration::from_secs(4),
             max_operations: None,
             threads: 1,
+            phase: Duration::ZERO,
         }
     }
 
@@ -146,5 +178,31 @@ mod tests {
         {
             assert_eq!(ramp(model).level_at(-0.5), 8.0);
         }
+    }
+
+    #[test]
+    fn shards_share_users_and_rate() {
+        let closed = |users| LoadPlan {
+            model: Model::Closed { users, think_time: Duration::ZERO },
+            ..ramp(Model::Closed { users, think_time: Duration::ZERO })
+        };
+        let shares: Vec<u32> = (0..3)
+            .map(|i| {
+                let mut plan = closed(10);
+                plan.shard(i, 3).unwrap();
+                match plan.model {
+                    Model::Closed { users, .. } => users,
+                    Model::Open { .. } => unreachable!(),
+                }
+            })
+            .collect();
+        assert_eq!(shares, [4, 3, 3], "the remainder goes to the first shards");
+        assert!(closed(2).shard(2, 3).is_err());
+
+        let mut open = ramp(Model::Open { rate: 300.0, max_in_flight: 10 });
+        open.shard(2, 3).unwrap();
+        assert_eq!(open.model, Model::Open { rate: 100.0, max_in_flight: 4 });
+        assert_eq!(open.phase, Duration::from_secs_f64(2.0 / 300.0));
+        assert_eq!(open.stages[0].target, 8.0 / 3.0);
     }
 }

@@ -32,6 +32,13 @@ impl WorkloadPlan {
         }
     }
 
+    /// The workload's load plan, to change (a shard's share).
+    pub fn load_mut(&mut self) -> &mut crate::load::LoadPlan {
+        match self {
+            WorkloadPlan::Http(plan) => &mut plan.load,
+        }
+    }
+
     /// One line for people: what will run, against what, with which load.
     pub fn describe(&self) -> String {
         match self {

@@ -36,6 +36,8 @@ pub fn sample_report() -> Report {
             ended_at: started_at + chrono::Duration::seconds(10),
             complete: true,
             host: Host { os: "linux".into(), arch: "x86_64".into(), cpus: 2, memory_bytes: 1 << 34 },
+            shard: None,
+            merged_shards: None,
         },
         workloads: vec![Workload::Http(HttpResult {
             name: "api".into(),
