@@ -66,4 +66,14 @@ if [ "$wanted" != "$have" ]; then
     (cd "$PLAYWRIGHT_DIR" && npm ci --no-audit --no-fund)
 fi
 
+# kubernetes-validate (PyPI), which ships the Kubernetes API schemas, checks the
+# manifests in deploy/kubernetes offline; in a virtualenv of the project's own.
+KUBE_VALIDATE_VERSION=1.37.0
+TOOLS_VENV=target/tools-venv
+if [ "$("$TOOLS_VENV/bin/kubernetes-validate" --version 2>/dev/null | awk '{ print $NF }')" != "$KUBE_VALIDATE_VERSION" ]; then
+    log "pip install kubernetes-validate $KUBE_VALIDATE_VERSION into $TOOLS_VENV"
+    python3 -m venv "$TOOLS_VENV"
+    "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$KUBE_VALIDATE_VERSION"
+fi
+
 log "all tools present"

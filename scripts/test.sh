@@ -27,6 +27,9 @@ step "wasm tests (shared, under wasm-bindgen-test-runner)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --locked -p perfproof-shared --target wasm32-unknown-unknown --test wasm
 
+step "Kubernetes manifests (deploy/kubernetes) against the Kubernetes API schemas"
+target/tools-venv/bin/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
+
 step "release builds: runner and web app"
 cargo build --locked --release -p perfproof
 scripts/build-web.sh

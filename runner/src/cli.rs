@@ -242,7 +242,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The reports to merge (shards of one run, or trials).
+    /// The reports to merge (shards of one run, or trials); a folder stands for its .json files.
     #[arg(required = true, num_args = 1..)]
     pub reports: Vec<PathBuf>,
     /// Where to write the merged report.

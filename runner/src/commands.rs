@@ -2,11 +2,11 @@
 //! inputs, calls the layer that does the work (`settings` + `runs` for load,
 //! shared's analysis for reports) and hands the result to the output modules.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
-use perfproof_shared::merge::{merge_with, MergeKind, MergeOptions};
+use perfproof_shared::merge::{MergeError, MergeKind, MergeOptions, Merger};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::json_schema;
 use perfproof_shared::targets::{default_targets, evaluate, parse_targets, Target};
@@ -208,15 +208,21 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
 }
 
 fn merge_reports(args: MergeArgs) -> anyhow::Result<Exit> {
-    let reports = args.reports.iter().map(|p| read_report(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let paths = report_paths(&args.reports, &args.output)?;
     let kind = if args.trials { MergeKind::Trials } else { MergeKind::Shards };
     let options = MergeOptions { allow_missing: args.allow_missing };
-    let merged = merge_with(&reports, kind, options).map_err(|e| match e {
-        perfproof_shared::merge::MergeError::Mismatch { index, what } => {
-            anyhow::anyhow!("{} does not match {}: {what}", args.reports[index].display(), args.reports[0].display())
+    // One report in memory at a time, besides the merged one.
+    let name = |e: MergeError| match e {
+        MergeError::Mismatch { index, what } => {
+            anyhow::anyhow!("{} does not match {}: {what}", paths[index].display(), paths[0].display())
         }
-        other => other.into(),
-    })?;
+        other => anyhow::Error::new(other),
+    };
+    let mut merger = Merger::new(read_report(&paths[0])?, kind, options).map_err(name)?;
+    for path in &paths[1..] {
+        merger.add(read_report(path)?).map_err(name)?;
+    }
+    let merged = merger.finish().map_err(name)?;
     output::write_report(&merged, &args.output)?;
     output::print_run(&merged);
     let shards = merged
@@ -224,6 +230,36 @@ fn merge_reports(args: MergeArgs) -> anyhow::Result<Exit> {
         .merged_shards
         .as_ref()
         .map_or(String::new(), |s| format!(" (shards {:?} of {} in run group `{}`)", s.present, s.count, s.group));
-    println!("merged {} reports{shards} into {}", reports.len(), args.output.display());
+    println!("merged {} reports{shards} into {}", paths.len(), args.output.display());
     Ok(Exit::Success)
+}
+
+/// The report files named: a folder stands for its `*.json` files (sorted), except
+/// the output itself, so `merge /reports -o /reports/merged.json` can run again.
+fn report_paths(named: &[PathBuf], output: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for path in named {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("reading the folder {}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json") && !same_file(p, output))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                anyhow::bail!("{} holds no .json reports", path.display());
+            }
+            paths.extend(found);
+        } else {
+            paths.push(path.clone());
+        }
+    }
+    Ok(paths)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }

@@ -61,7 +61,8 @@ async fn shards_merge_exactly_and_bad_sets_are_named() {
     assert_eq!(statuses, [true, true, true]);
 
     let all: Vec<&PathBuf> = paths.iter().collect();
-    let out = merge(dir.path(), &all, &[]);
+    // The folder stands for its reports (as the Kubernetes merge job calls it).
+    let out = merge(dir.path(), &[&dir.path().to_path_buf()], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let merged = parse_report(&std::fs::read_to_string(dir.path().join("merged.json")).unwrap()).unwrap();
     let shards: Vec<_> = paths.iter().map(|p| parse_report(&std::fs::read_to_string(p).unwrap()).unwrap()).collect();
@@ -115,4 +116,26 @@ fn shards_split_users_and_need_an_index() {
     let out = perfproof().args(["run", "--shard", "2/4", "-c", "2", "--run-group", "g"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("shard 2 would have none"));
+}
+
+/// The scenario the Kubernetes manifests ship resolves, and shards its load.
+#[test]
+fn the_kubernetes_scenario_resolves_into_ten_shards() {
+    let manifest = include_str!("../../deploy/kubernetes/configmap.yaml");
+    let scenario: String = manifest
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("scenario.toml: |"))
+        .skip(1)
+        .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+        .collect();
+    let file = perfproof::settings::parse_scenario(&scenario).unwrap();
+    let flags = perfproof::settings::Flags {
+        shard: Some(perfproof::settings::ShardFlags { index: 3, count: 10, group: Some("g".into()), start_at: None }),
+        ..perfproof::settings::Flags::default()
+    };
+    let settings = perfproof::settings::resolve(file, &flags).unwrap();
+    let load = match &settings.workloads[0] {
+        perfproof::workloads::WorkloadPlan::Http(plan) => &plan.load,
+    };
+    assert_eq!(load.model, perfproof::load::Model::Open { rate: 2000.0, max_in_flight: 1000 });
 }

@@ -74,98 +74,122 @@ pub fn merge(reports: &[Report], kind: MergeKind) -> Result<Report, MergeError> 
     merge_with(reports, kind, MergeOptions::default())
 }
 
-/// Merges `reports` (at least one) into one report.
+/// Merges `reports` (at least one) into one report; see [`Merger`].
+pub fn merge_with(reports: &[Report], kind: MergeKind, options: MergeOptions) -> Result<Report, MergeError> {
+    let (first, rest) = reports.split_first().ok_or(MergeError::Empty)?;
+    let mut merger = Merger::new(first.clone(), kind, options)?;
+    for report in rest {
+        merger.add(report.clone())?;
+    }
+    merger.finish()
+}
+
+/// Merges reports one at a time, so that memory holds one report being read plus
+/// the merged one (histograms decoded once, encoded once at the end).
 ///
 /// Shards must overlap in time (measured at once); reports that do not are
 /// trials, and merging them as shards would double the rate, so it is refused.
 /// Reports written by `--shard` must all belong to one run group, each index once
 /// and none missing (unless `options.allow_missing`); their warnings keep the
 /// shard's index. The merged report gets a run id of its own.
-pub fn merge_with(reports: &[Report], kind: MergeKind, options: MergeOptions) -> Result<Report, MergeError> {
-    let shards = match kind {
-        MergeKind::Shards => check_shards(reports, options)?,
-        MergeKind::Trials => None,
-    };
-    let labelled: Vec<Report>;
-    let reports = if shards.is_some() {
-        labelled = reports.iter().map(label_warnings_by_shard).collect();
-        &labelled[..]
-    } else {
-        reports
-    };
-    let (first, rest) = reports.split_first().ok_or(MergeError::Empty)?;
-    for (offset, report) in rest.iter().enumerate() {
-        let index = offset + 1;
-        if report.workloads.len() != first.workloads.len() {
+pub struct Merger {
+    kind: MergeKind,
+    options: MergeOptions,
+    /// The first report, into which the others are merged (its workloads are
+    /// replaced at the end by the workload mergers' results).
+    merged: Report,
+    workloads: Vec<WorkloadMerger>,
+    /// Reports merged so far.
+    count: usize,
+    /// Running hash of the run ids, for the merged run id.
+    id: (u64, u64),
+    /// Shards seen: their index and the report that held them.
+    shards: Option<BTreeMap<u32, usize>>,
+}
+
+impl Merger {
+    /// Starts from the first report.
+    pub fn new(first: Report, kind: MergeKind, options: MergeOptions) -> Result<Self, MergeError> {
+        let first = label_warnings_by_shard(first);
+        let shards = match (kind, &first.run.shard) {
+            (MergeKind::Shards, Some(shard)) => Some(BTreeMap::from([(shard.index, 0)])),
+            _ => None,
+        };
+        let workloads = first
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(w, workload)| WorkloadMerger::new(workload.clone(), kind).map_err(|e| e.at_workload(w)))
+            .collect::<Result<_, _>>()?;
+        let mut merger = Merger {
+            kind,
+            options,
+            merged: first,
+            workloads,
+            count: 1,
+            id: (0x6A09_E667_F3BC_C908, kind as u64),
+            shards,
+        };
+        merger.hash_id(merger.merged.run.run_id);
+        Ok(merger)
+    }
+
+    fn hash_id(&mut self, id: uuid::Uuid) {
+        fn mix(mut z: u64) -> u64 {
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        let id = id.as_u128();
+        let (hi, lo) = &mut self.id;
+        *hi = mix(*hi ^ (id >> 64) as u64).wrapping_add(*lo);
+        *lo = mix(*lo ^ id as u64).wrapping_add(*hi);
+    }
+
+    /// Merges the next report.
+    pub fn add(&mut self, report: Report) -> Result<(), MergeError> {
+        let index = self.count;
+        if report.workloads.len() != self.workloads.len() {
             return Err(MergeError::Mismatch {
                 index,
-                what: format!("{} workloads, not {}", report.workloads.len(), first.workloads.len()),
+                what: format!("{} workloads, not {}", report.workloads.len(), self.workloads.len()),
             });
         }
-        if kind == MergeKind::Shards {
-            let (a, b) = (&first.run, &report.run);
+        if self.kind == MergeKind::Shards {
+            let (a, b) = (&self.merged.run, &report.run);
             if b.started_at >= a.ended_at || a.started_at >= b.ended_at {
                 return Err(MergeError::NoOverlap { index });
             }
+            self.check_shard(index, &report)?;
         }
-    }
-    let mut merged = first.clone();
-    for (w, workload) in merged.workloads.iter_mut().enumerate() {
-        let all: Vec<&Workload> = reports.iter().map(|r| &r.workloads[w]).collect();
-        *workload = merge_workloads(&all, kind).map_err(|e| e.at_workload(w))?;
-    }
-    for report in rest {
+        let report = label_warnings_by_shard(report);
+        for (w, (merger, workload)) in self.workloads.iter_mut().zip(&report.workloads).enumerate() {
+            merger.add(index, workload).map_err(|e| e.at_workload(w))?;
+        }
         for failure in &report.failures {
-            if !merged.failures.contains(failure) {
-                merged.failures.push(failure.clone());
+            if !self.merged.failures.contains(failure) {
+                self.merged.failures.push(failure.clone());
             }
         }
-        let run = &mut merged.run;
+        let run = &mut self.merged.run;
         run.started_at = run.started_at.min(report.run.started_at);
         run.ended_at = run.ended_at.max(report.run.ended_at);
         run.complete &= report.run.complete;
+        self.hash_id(report.run.run_id);
+        self.count += 1;
+        Ok(())
     }
-    merged.run.run_id = merged_id(reports, kind);
-    if let Some(shards) = shards {
-        merged.run.shard = None;
-        if !shards.missing.is_empty() {
-            for workload in &mut merged.workloads {
-                workload.result_mut().warnings.push(format!(
-                    "shards {:?} of {} are missing: the figures cover only the other {}",
-                    shards.missing,
-                    shards.count,
-                    shards.present.len()
-                ));
-            }
-        }
-        merged.run.merged_shards = Some(shards);
-    }
-    if reports.len() > 1 {
-        let note = match kind {
-            MergeKind::Shards => format!(
-                "merged from {} shards: whole-run figures are exact; per-second percentiles in the timeline are the highest shard's (an upper bound)",
-                reports.len()
-            ),
-            MergeKind::Trials => format!("merged from {} trials run one after another", reports.len()),
-        };
-        for workload in &mut merged.workloads {
-            workload.result_mut().warnings.push(note.clone());
-        }
-    }
-    Ok(merged)
-}
 
-/// Checks the shards of a `--shard` run: one group, each index once, none missing
-/// (unless allowed). Reports without shard metadata are merged as before.
-fn check_shards(reports: &[Report], options: MergeOptions) -> Result<Option<MergedShards>, MergeError> {
-    let Some(first) = reports.first().and_then(|r| r.run.shard.as_ref()) else {
-        if let Some(index) = reports.iter().position(|r| r.run.shard.is_some()) {
-            return Err(MergeError::NotAShard { index: 0, what: format!("not a shard while report {index} is") });
-        }
-        return Ok(None);
-    };
-    let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
-    for (index, report) in reports.iter().enumerate() {
+    /// One group, each index once; a shard among plain reports (or the reverse) is an error.
+    fn check_shard(&mut self, index: usize, report: &Report) -> Result<(), MergeError> {
+        let (Some(first), Some(seen)) = (&self.merged.run.shard, &mut self.shards) else {
+            return match report.run.shard {
+                Some(_) => {
+                    Err(MergeError::NotAShard { index: 0, what: format!("not a shard while report {index} is") })
+                }
+                None => Ok(()),
+            };
+        };
         let shard = report.run.shard.as_ref().ok_or(MergeError::NotAShard { index, what: "not a shard".into() })?;
         if shard.group != first.group {
             return Err(MergeError::OtherGroup {
@@ -185,22 +209,63 @@ fn check_shards(reports: &[Report], options: MergeOptions) -> Result<Option<Merg
             return Err(MergeError::DuplicateShard { first: earlier, index, shard: shard.index });
         }
         seen.insert(shard.index, index);
+        Ok(())
     }
-    let missing: Vec<u32> = (0..first.count).filter(|i| !seen.contains_key(i)).collect();
-    if !missing.is_empty() && !options.allow_missing {
-        return Err(MergeError::MissingShards { group: first.group.clone(), count: first.count, missing });
+
+    /// The merged report.
+    pub fn finish(mut self) -> Result<Report, MergeError> {
+        let shards = match (&self.merged.run.shard, self.shards.take()) {
+            (Some(first), Some(seen)) => {
+                let missing: Vec<u32> = (0..first.count).filter(|i| !seen.contains_key(i)).collect();
+                if !missing.is_empty() && !self.options.allow_missing {
+                    return Err(MergeError::MissingShards { group: first.group.clone(), count: first.count, missing });
+                }
+                Some(MergedShards {
+                    group: first.group.clone(),
+                    count: first.count,
+                    present: seen.into_keys().collect(),
+                    missing,
+                })
+            }
+            _ => None,
+        };
+        self.merged.workloads =
+            self.workloads.into_iter().map(WorkloadMerger::finish).collect::<Result<Vec<_>, _>>()?;
+        let (hi, lo) = self.id;
+        self.merged.run.run_id =
+            uuid::Builder::from_custom_bytes((u128::from(hi) << 64 | u128::from(lo)).to_be_bytes()).into_uuid();
+        let count = self.count;
+        if count > 1 {
+            let note = match self.kind {
+                MergeKind::Shards => format!(
+                    "merged from {count} shards: whole-run figures are exact; per-second percentiles in the timeline are the highest shard's (an upper bound)"
+                ),
+                MergeKind::Trials => format!("merged from {count} trials run one after another"),
+            };
+            for workload in &mut self.merged.workloads {
+                workload.result_mut().warnings.push(note.clone());
+            }
+        }
+        if let Some(shards) = shards {
+            self.merged.run.shard = None;
+            if !shards.missing.is_empty() {
+                for workload in &mut self.merged.workloads {
+                    workload.result_mut().warnings.push(format!(
+                        "shards {:?} of {} are missing: the figures cover only the other {}",
+                        shards.missing,
+                        shards.count,
+                        shards.present.len()
+                    ));
+                }
+            }
+            self.merged.run.merged_shards = Some(shards);
+        }
+        Ok(self.merged)
     }
-    Ok(Some(MergedShards {
-        group: first.group.clone(),
-        count: first.count,
-        present: seen.into_keys().collect(),
-        missing,
-    }))
 }
 
 /// A shard's report whose warnings say which shard raised them.
-fn label_warnings_by_shard(report: &Report) -> Report {
-    let mut report = report.clone();
+fn label_warnings_by_shard(mut report: Report) -> Report {
     if let Some(shard) = report.run.shard.as_ref().map(|s| s.index) {
         for workload in &mut report.workloads {
             for warning in &mut workload.result_mut().warnings {
@@ -211,46 +276,53 @@ fn label_warnings_by_shard(report: &Report) -> Report {
     report
 }
 
-/// A run id of the merged report's own: a hash of the merged ids in order and of
-/// the kind of merge, so that merging a report with itself is not the nil id.
-fn merged_id(reports: &[Report], kind: MergeKind) -> uuid::Uuid {
-    fn mix(mut z: u64) -> u64 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    let (mut hi, mut lo) = (0x6A09_E667_F3BC_C908u64, 0xBB67_AE85_84CA_A73Bu64 ^ kind as u64);
-    for report in reports {
-        let id = report.run.run_id.as_u128();
-        hi = mix(hi ^ (id >> 64) as u64).wrapping_add(lo);
-        lo = mix(lo ^ id as u64).wrapping_add(hi);
-    }
-    uuid::Builder::from_custom_bytes((u128::from(hi) << 64 | u128::from(lo)).to_be_bytes()).into_uuid()
-}
-
 /// Merges one workload's results from several reports (in their order): the
 /// shards of one run, or trials one after another. Runners use it for `--trials`.
 pub fn merge_workloads(workloads: &[&Workload], kind: MergeKind) -> Result<Workload, MergeError> {
     let (first, rest) = workloads.split_first().ok_or(MergeError::Empty)?;
-    let mut merged = (*first).clone();
-    let mut histograms = Accumulator::new(first)?;
-    let mut windows = Windows::new(first.result())?;
-    if kind == MergeKind::Trials && !rest.is_empty() && merged.result().trials.is_empty() {
-        merged.result_mut().trials = vec![trial_of(first.result())];
-    }
+    let mut merger = WorkloadMerger::new((*first).clone(), kind)?;
     for (offset, from) in rest.iter().enumerate() {
-        let index = offset + 1;
-        let trial_offset = match kind {
-            MergeKind::Shards => 0,
-            MergeKind::Trials => merged.result().trials.len() as u32,
-        };
-        merge_workload(&mut merged, from, kind, index)?;
-        histograms.add(index, from)?;
-        windows.add(index, from.result(), trial_offset)?;
+        merger.add(offset + 1, from)?;
     }
-    histograms.encode_into(&mut merged)?;
-    windows.encode_into(merged.result_mut())?;
-    Ok(merged)
+    merger.finish()
+}
+
+/// One workload being merged: its figures, its whole-run histograms and windows.
+struct WorkloadMerger {
+    kind: MergeKind,
+    merged: Workload,
+    histograms: Accumulator,
+    windows: Windows,
+}
+
+impl WorkloadMerger {
+    fn new(first: Workload, kind: MergeKind) -> Result<Self, MergeError> {
+        let histograms = Accumulator::new(&first)?;
+        let windows = Windows::new(first.result())?;
+        Ok(WorkloadMerger { kind, merged: first, histograms, windows })
+    }
+
+    fn add(&mut self, index: usize, from: &Workload) -> Result<(), MergeError> {
+        let trial_offset = match self.kind {
+            MergeKind::Shards => 0,
+            MergeKind::Trials => {
+                if self.merged.result().trials.is_empty() {
+                    let first = trial_of(self.merged.result());
+                    self.merged.result_mut().trials = vec![first];
+                }
+                self.merged.result().trials.len() as u32
+            }
+        };
+        merge_workload(&mut self.merged, from, self.kind, index)?;
+        self.histograms.add(index, from)?;
+        self.windows.add(index, from.result(), trial_offset)
+    }
+
+    fn finish(mut self) -> Result<Workload, MergeError> {
+        self.histograms.encode_into(&mut self.merged)?;
+        self.windows.encode_into(self.merged.result_mut())?;
+        Ok(self.merged)
+    }
 }
 
 /// A single run as one trial.
