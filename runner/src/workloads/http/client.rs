@@ -229,11 +229,12 @@ impl Transport {
 
 /// One request on the user's connection to the endpoint's origin, connecting first
 /// when there is none. A kept-alive connection that the server closed while idle
-/// fails before any response byte: the request is then sent once more on a fresh one.
+/// fails before any response byte: an idempotent request is then sent once more on
+/// a fresh connection (as HTTP clients do); any other counts as a connect error.
 async fn dedicated_exchange(slot: &mut Option<h1::Connection>, targets: &Targets, endpoint: &Prepared) -> Response {
     let origin = &targets.origins[endpoint.origin];
     let tls = origin.tls.then_some(&targets.tls_http1);
-    let mut reused = slot.is_some();
+    let mut retry = slot.is_some() && endpoint.method.is_idempotent();
     loop {
         let mut connection = match slot.take() {
             Some(connection) => connection,
@@ -246,8 +247,8 @@ async fn dedicated_exchange(slot: &mut Option<h1::Connection>, targets: &Targets
         if exchange.reusable {
             *slot = Some(connection);
         }
-        if reused && exchange.status.is_none() && exchange.error == Some(HttpErrorKind::Connect) {
-            reused = false;
+        if retry && exchange.status.is_none() && exchange.error == Some(HttpErrorKind::Connect) {
+            retry = false;
             continue;
         }
         let error = exchange.error.or(match exchange.status {
