@@ -153,7 +153,7 @@ async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync
 /// once, and never an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_body_framing_is_read_whole() {
-    let framings: [(&str, Respond, u64); 4] = [
+    let framings: [(&str, Respond, u64); 5] = [
         (
             "chunked with an extension and a trailer, kept alive",
             |r| {
@@ -177,6 +177,15 @@ async fn every_body_framing_is_read_whole() {
                 false
             },
             7,
+        ),
+        (
+            // The next request finds the connection closed and is sent again on a new one.
+            "keep-alive promised, then closed by the server",
+            |r| {
+                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+                false
+            },
+            2,
         ),
         (
             "an interim 100 Continue, then 204 No Content",
