@@ -71,10 +71,10 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         println!("not compared, {unmatched}");
     }
     println!(
-        "verdicts at {:.0} % confidence, threshold ±{:.1} % (±{:.1} pp for rates): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
+        "verdicts at {:.0} % confidence, threshold ±{:.1} % (rates: of the baseline rate, at least ±{:.2} pp): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
         c.settings.confidence * 100.0,
         c.settings.threshold * 100.0,
-        c.settings.threshold_pp,
+        c.settings.proportion_floor_pp,
         c.count(Verdict::Improved),
         c.count(Verdict::Regressed),
         c.count(Verdict::NoChange),

@@ -1,19 +1,39 @@
 //! Comparison of two reports, metric by metric: values, change, improvement
 //! factor and its category, and a statistical verdict.
 //!
-//! A verdict holds a confidence interval of the relative change, oriented so that
-//! positive means worse, against a practical threshold τ: regressed when the whole
-//! interval is above +τ, improved when below −τ, no change when inside ±τ,
-//! inconclusive otherwise. Percentiles: order-statistic intervals from each
-//! histogram, combined with MOVER. Proportions: Newcombe's interval of the
-//! difference, in percentage points, against τ_pp. Throughput: Welch on the log of
-//! the per-second rates.
+//! A verdict holds a confidence interval of the relative change (optimized /
+//! baseline − 1, the change shown), oriented so that positive means worse, against
+//! a practical threshold τ: regressed when the whole interval is above +τ,
+//! improved when below −τ, no change when inside ±τ, inconclusive otherwise.
+//!
+//! Load tests are autocorrelated (requests queue), so intervals never treat
+//! requests or seconds as independent when the reports carry better evidence:
+//! - both runs repeated (≥ 2 trials each): the spread between trials;
+//! - otherwise the time windows of each run, as sections (batch means): each
+//!   window's (or batch of consecutive windows') percentile or rate is one
+//!   estimate, the whole run's value is the centre, and the spread of the sections
+//!   gives a t interval with k − 1 degrees of freedom;
+//! - reports without windows (older runners): order-statistic intervals of each
+//!   histogram combined with MOVER, and per-second rates, which assume
+//!   independence; the evidence says so.
+//!
+//! Percentiles are combined on the log scale (Welch), rates as a ratio (Fieller,
+//! which holds zero-rate windows of a stall). Proportions: Newcombe's interval of
+//! the difference in percentage points, against τ × the baseline rate with an
+//! absolute floor.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{catalogue, CatalogueError, Direction, Evidence, Metric, MetricValue};
-use crate::stats::{mover_ratio, newcombe_difference, quantile_interval, welch_log_ratio, Interval};
+use hdrhistogram::Histogram;
+
+use crate::metrics::{
+    catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, RateEvidence,
+};
+use crate::stats::{
+    fieller_ratio, min_samples, mover_ratio, newcombe_difference, quantile_interval, welch_difference, Estimate,
+    Interval,
+};
 use crate::Report;
 
 /// How verdicts are reached.
@@ -21,17 +41,30 @@ use crate::Report;
 pub struct CompareSettings {
     /// Confidence level of the intervals (0.95 = 95 %).
     pub confidence: f64,
-    /// Practical threshold for relative changes (0.05 = 5 %).
+    /// Practical threshold for relative changes (0.05 = 5 %); for proportions,
+    /// relative to the baseline rate.
     pub threshold: f64,
-    /// Practical threshold for proportions, in percentage points.
-    pub threshold_pp: f64,
+    /// The least practical threshold for proportions, in percentage points (a
+    /// baseline of 0 errors would otherwise make any error a regression).
+    pub proportion_floor_pp: f64,
 }
 
 impl Default for CompareSettings {
     fn default() -> Self {
-        CompareSettings { confidence: 0.95, threshold: 0.05, threshold_pp: 1.0 }
+        CompareSettings { confidence: 0.95, threshold: 0.05, proportion_floor_pp: 0.1 }
     }
 }
+
+impl CompareSettings {
+    /// The practical threshold of a proportion whose baseline is `baseline_pct` %, in
+    /// percentage points: τ × the baseline rate, at least the floor.
+    pub fn proportion_threshold_pp(&self, baseline_pct: f64) -> f64 {
+        (self.threshold * baseline_pct).max(self.proportion_floor_pp)
+    }
+}
+
+/// Sections (batches) a windowed percentile needs on each side for a verdict.
+pub const MIN_BATCHES: usize = 5;
 
 /// The statistical verdict on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -103,6 +136,53 @@ impl Category {
     }
 }
 
+/// What a verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// Time windows of each run as sections (batch means); for tail percentiles,
+    /// consecutive windows pooled into batches that each hold enough samples.
+    Windows,
+    /// Repeated trials of each run: the spread between them.
+    Trials,
+    /// Order-statistic intervals of each whole-run histogram (reports without
+    /// windows): assumes independent requests.
+    Histogram,
+    /// Per-second rates of the timeline (reports without windows): assumes
+    /// independent seconds.
+    Seconds,
+    /// Counts of a proportion (Newcombe).
+    Proportion,
+}
+
+/// The evidence a verdict used, with how much of it each run gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VerdictEvidence {
+    pub kind: EvidenceKind,
+    /// Sections (windows, batches, trials, seconds) or samples/operations of the baseline.
+    pub baseline: u64,
+    /// The same, of the optimized run.
+    pub optimized: u64,
+}
+
+impl VerdictEvidence {
+    /// "30 windows", "5 trials", "histograms of 5000/4990 (no windows: independence assumed)".
+    pub fn text(&self) -> String {
+        let n = if self.baseline == self.optimized {
+            self.baseline.to_string()
+        } else {
+            format!("{}/{}", self.baseline, self.optimized)
+        };
+        match self.kind {
+            EvidenceKind::Windows => format!("{n} windows"),
+            EvidenceKind::Trials => format!("{n} trials"),
+            EvidenceKind::Histogram => format!("histograms of {n} (no windows: independence assumed)"),
+            EvidenceKind::Seconds => format!("{n} seconds (no windows: independence assumed)"),
+            EvidenceKind::Proportion => format!("{n} operations"),
+        }
+    }
+}
+
 /// Which of the two runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -135,11 +215,16 @@ pub struct MetricComparison {
     /// baseline/optimized when lower is better, optimized/baseline when higher is;
     /// `None` when a value is 0.
     pub factor: Option<f64>,
+    /// The factor's category, when the verdict agrees there is a change (improved
+    /// or regressed) or no test applies; `None` beside "no change", "inconclusive"
+    /// and "insufficient data".
     pub category: Option<Category>,
     pub verdict: Verdict,
     /// Interval of the oriented relative change (positive = worse), as a fraction;
     /// for proportions, of the difference in percentage points.
     pub interval: Option<Interval>,
+    /// What the verdict rests on; `None` when no test applies.
+    pub evidence: Option<VerdictEvidence>,
 }
 
 impl MetricComparison {
@@ -246,7 +331,11 @@ pub fn compare_catalogues(
     if !(settings.confidence > 0.5 && settings.confidence < 1.0) {
         return Err(CompareError::Settings(format!("confidence {} must be between 0.5 and 1", settings.confidence)));
     }
-    if !(settings.threshold >= 0.0 && settings.threshold.is_finite() && settings.threshold_pp >= 0.0) {
+    if !(settings.threshold >= 0.0
+        && settings.threshold.is_finite()
+        && settings.proportion_floor_pp >= 0.0
+        && settings.proportion_floor_pp.is_finite())
+    {
         return Err(CompareError::Settings("thresholds must be finite and ≥ 0".into()));
     }
     let mut metrics = Vec::new();
@@ -291,7 +380,11 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
         _ => None,
     }
     .filter(|f| f.is_finite());
-    let (verdict, interval) = verdict(a, b, settings);
+    let Judgement { verdict, interval, evidence } = judge(a, b, settings);
+    let category = match verdict {
+        Verdict::Improved | Verdict::Regressed | Verdict::NotTested => factor.map(Category::of),
+        _ => None,
+    };
     MetricComparison {
         key: a.key.clone(),
         unit: a.unit.into(),
@@ -301,9 +394,10 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
         change,
         change_pct,
         factor,
-        category: factor.map(Category::of),
+        category,
         verdict,
         interval,
+        evidence,
     }
 }
 
@@ -320,52 +414,179 @@ fn decide(interval: Interval, tau: f64) -> Verdict {
     }
 }
 
-/// The oriented relative change interval from a ratio interval of optimized/baseline.
+/// The oriented relative change interval (positive = worse) from an interval of
+/// the ratio optimized/baseline, on the scale of the change shown (ratio − 1).
 fn oriented(ratio: Interval, direction: Direction) -> Interval {
     match direction {
         Direction::LowerIsBetter => Interval { low: ratio.low - 1.0, high: ratio.high - 1.0 },
-        Direction::HigherIsBetter => Interval { low: 1.0 / ratio.high - 1.0, high: 1.0 / ratio.low - 1.0 },
+        Direction::HigherIsBetter => Interval { low: 1.0 - ratio.high, high: 1.0 - ratio.low },
     }
 }
 
-fn verdict(a: &Metric, b: &Metric, settings: &CompareSettings) -> (Verdict, Option<Interval>) {
-    let confidence = settings.confidence;
+/// A verdict with the interval and the evidence it came from.
+struct Judgement {
+    verdict: Verdict,
+    interval: Option<Interval>,
+    evidence: Option<VerdictEvidence>,
+}
+
+impl Judgement {
+    fn not_tested() -> Self {
+        Judgement { verdict: Verdict::NotTested, interval: None, evidence: None }
+    }
+
+    /// From an interval of the ratio optimized/baseline, when there is one.
+    fn of_ratio(ratio: Option<Interval>, direction: Direction, tau: f64, evidence: VerdictEvidence) -> Self {
+        let interval = ratio.map(|r| oriented(r, direction));
+        Judgement {
+            verdict: interval.map_or(Verdict::InsufficientData, |i| decide(i, tau)),
+            interval,
+            evidence: Some(evidence),
+        }
+    }
+}
+
+fn evidence(kind: EvidenceKind, baseline: usize, optimized: usize) -> VerdictEvidence {
+    VerdictEvidence { kind, baseline: baseline as u64, optimized: optimized as u64 }
+}
+
+fn judge(a: &Metric, b: &Metric, settings: &CompareSettings) -> Judgement {
     match (&a.evidence, &b.evidence) {
-        (
-            Evidence::Quantile { histogram: ha, quantile: q, unit_per_ms: per_ms_a },
-            Evidence::Quantile { histogram: hb, unit_per_ms: per_ms_b, .. },
-        ) => {
-            let in_ms = |ci: Interval, per_ms: f64| Interval { low: ci.low / per_ms, high: ci.high / per_ms };
-            let intervals = quantile_interval(ha, *q, confidence).zip(quantile_interval(hb, *q, confidence));
-            match intervals
-                .and_then(|(ca, cb)| mover_ratio(a.value, in_ms(ca, *per_ms_a), b.value, in_ms(cb, *per_ms_b)))
-            {
-                Some(ratio) => {
-                    let interval = oriented(ratio, a.direction);
-                    (decide(interval, settings.threshold), Some(interval))
-                }
-                None => (Verdict::InsufficientData, None),
-            }
+        (Evidence::Quantile { latency: la, quantile: q }, Evidence::Quantile { latency: lb, .. }) => {
+            let (ratio, used) = quantile_ratio((a.value, la), (b.value, lb), *q, settings.confidence);
+            Judgement::of_ratio(ratio, a.direction, settings.threshold, used)
+        }
+        (Evidence::Rate(ra), Evidence::Rate(rb)) => {
+            let (ratio, used) = rate_ratio((a.value, ra), (b.value, rb), settings.confidence);
+            Judgement::of_ratio(ratio, a.direction, settings.threshold, used)
         }
         (Evidence::Proportion { hits: xa, trials: na }, Evidence::Proportion { hits: xb, trials: nb }) => {
-            match newcombe_difference(*xa, *na, *xb, *nb, confidence) {
-                Some(d) => {
-                    let pp = match a.direction {
-                        Direction::LowerIsBetter => Interval { low: d.low * 100.0, high: d.high * 100.0 },
-                        Direction::HigherIsBetter => Interval { low: -d.high * 100.0, high: -d.low * 100.0 },
-                    };
-                    (decide(pp, settings.threshold_pp), Some(pp))
-                }
-                None => (Verdict::InsufficientData, None),
+            let used = evidence(EvidenceKind::Proportion, *na as usize, *nb as usize);
+            let pp = newcombe_difference(*xa, *na, *xb, *nb, settings.confidence).map(|d| match a.direction {
+                Direction::LowerIsBetter => Interval { low: d.low * 100.0, high: d.high * 100.0 },
+                Direction::HigherIsBetter => Interval { low: -d.high * 100.0, high: -d.low * 100.0 },
+            });
+            let tau = settings.proportion_threshold_pp(a.value);
+            Judgement {
+                verdict: pp.map_or(Verdict::InsufficientData, |i| decide(i, tau)),
+                interval: pp,
+                evidence: Some(used),
             }
         }
-        (Evidence::Trials(ta), Evidence::Trials(tb)) => match welch_log_ratio(ta, tb, confidence) {
-            Some(ratio) => {
-                let interval = oriented(ratio, a.direction);
-                (decide(interval, settings.threshold), Some(interval))
-            }
-            None => (Verdict::InsufficientData, None),
-        },
-        _ => (Verdict::NotTested, None),
+        _ => Judgement::not_tested(),
     }
+}
+
+/// A percentile in milliseconds, at least one unit of its histogram: a value
+/// below the histogram's resolution (a p50 of 0 µs) is read as that resolution,
+/// so ratios and logs exist.
+fn resolved(value_ms: f64, latency: &LatencyEvidence) -> f64 {
+    value_ms.max(1.0 / latency.unit_per_ms)
+}
+
+/// The log of quantile `q` of each histogram (with at least `min_samples(q)`
+/// values; `None` if any has fewer).
+fn log_sections<'h>(
+    histograms: impl Iterator<Item = &'h Histogram<u64>>,
+    q: f64,
+    latency: &LatencyEvidence,
+) -> Option<Vec<f64>> {
+    histograms
+        .map(|h| {
+            (h.len() >= min_samples(q))
+                .then(|| resolved(h.value_at_quantile(q) as f64 / latency.unit_per_ms, latency).ln())
+        })
+        .collect()
+}
+
+/// Consecutive windows pooled into batches of at least `size` samples each (a
+/// short remainder joins the last batch).
+fn pooled(windows: &[&Histogram<u64>], size: u64) -> Vec<Histogram<u64>> {
+    let mut out: Vec<Histogram<u64>> = Vec::new();
+    let mut current = crate::latency::new_histogram();
+    for window in windows {
+        current.add(*window).expect("an auto-resizing histogram adds any other");
+        if current.len() >= size {
+            out.push(std::mem::replace(&mut current, crate::latency::new_histogram()));
+        }
+    }
+    match out.last_mut() {
+        Some(last) if !current.is_empty() => last.add(&current).expect("an auto-resizing histogram adds any other"),
+        None if !current.is_empty() => out.push(current),
+        _ => {}
+    }
+    out
+}
+
+/// The log-percentile sections of one run's windows: each window that has
+/// successes, or batches of consecutive windows when single windows hold too few
+/// samples for `q`; `None` with fewer than [`MIN_BATCHES`].
+fn window_sections(latency: &LatencyEvidence, q: f64) -> Option<Vec<f64>> {
+    let windows: Vec<&Histogram<u64>> = latency.windows.iter().filter(|w| !w.is_empty()).collect();
+    let total: u64 = windows.iter().map(|w| w.len()).sum();
+    let batches = windows.len().min((total / min_samples(q)) as usize);
+    if batches < MIN_BATCHES {
+        return None;
+    }
+    let sections = if windows.iter().all(|w| w.len() >= min_samples(q)) {
+        log_sections(windows.into_iter(), q, latency)
+    } else {
+        log_sections(pooled(&windows, total / batches as u64).iter(), q, latency)
+    }?;
+    (sections.len() >= MIN_BATCHES).then_some(sections)
+}
+
+/// The interval of the ratio optimized/baseline of a percentile, and the evidence used.
+fn quantile_ratio(
+    (a, la): (f64, &LatencyEvidence),
+    (b, lb): (f64, &LatencyEvidence),
+    q: f64,
+    confidence: f64,
+) -> (Option<Interval>, VerdictEvidence) {
+    let log_ratio = |sa: &[f64], sb: &[f64]| {
+        let ea = Estimate::sectioned(resolved(a, la).ln(), sa)?;
+        let eb = Estimate::sectioned(resolved(b, lb).ln(), sb)?;
+        let d = welch_difference(ea, eb, confidence);
+        Some(Interval { low: d.low.exp(), high: d.high.exp() })
+    };
+    if la.trials.len() >= 2 && lb.trials.len() >= 2 {
+        if let Some((sa, sb)) = log_sections(la.trials.iter(), q, la).zip(log_sections(lb.trials.iter(), q, lb)) {
+            return (log_ratio(&sa, &sb), evidence(EvidenceKind::Trials, sa.len(), sb.len()));
+        }
+    }
+    if !la.windows.is_empty() && !lb.windows.is_empty() {
+        return match window_sections(la, q).zip(window_sections(lb, q)) {
+            Some((sa, sb)) => (log_ratio(&sa, &sb), evidence(EvidenceKind::Windows, sa.len(), sb.len())),
+            None => (None, evidence(EvidenceKind::Windows, la.windows.len(), lb.windows.len())),
+        };
+    }
+    let used = evidence(EvidenceKind::Histogram, la.histogram.len() as usize, lb.histogram.len() as usize);
+    let in_ms = |ci: Interval, l: &LatencyEvidence| Interval {
+        low: resolved(ci.low / l.unit_per_ms, l),
+        high: resolved(ci.high / l.unit_per_ms, l),
+    };
+    let intervals =
+        quantile_interval(&la.histogram, q, confidence).zip(quantile_interval(&lb.histogram, q, confidence));
+    let ratio =
+        intervals.and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
+    (ratio, used)
+}
+
+/// The interval of the ratio optimized/baseline of a rate (Fieller), and the evidence used.
+fn rate_ratio(
+    (a, ra): (f64, &RateEvidence),
+    (b, rb): (f64, &RateEvidence),
+    confidence: f64,
+) -> (Option<Interval>, VerdictEvidence) {
+    let (kind, sa, sb) = if ra.trials.len() >= 2 && rb.trials.len() >= 2 {
+        (EvidenceKind::Trials, &ra.trials, &rb.trials)
+    } else if ra.windows.len() >= 2 && rb.windows.len() >= 2 {
+        (EvidenceKind::Windows, &ra.windows, &rb.windows)
+    } else {
+        (EvidenceKind::Seconds, &ra.seconds, &rb.seconds)
+    };
+    let ratio = Estimate::sectioned(a, sa)
+        .zip(Estimate::sectioned(b, sb))
+        .and_then(|(ea, eb)| fieller_ratio(ea, eb, confidence));
+    (ratio, evidence(kind, sa.len(), sb.len()))
 }
