@@ -9,16 +9,17 @@
 //! Load tests are autocorrelated (requests queue), so intervals never treat
 //! requests or seconds as independent when the reports carry better evidence:
 //! - both runs repeated (≥ 2 trials each): the spread between trials;
-//! - otherwise the time windows of each run, as sections (batch means): each
-//!   window's (or batch of consecutive windows') percentile or rate is one
-//!   estimate, the whole run's value is the centre, and the spread of the sections
-//!   gives a t interval with k − 1 degrees of freedom;
+//! - otherwise the time windows of each run, as sections (batch means): the whole
+//!   run's value is the estimate, and the spread over the sections of a rate, or
+//!   of the fraction of values at or below the whole run's percentile, gives a t
+//!   interval with k − 1 degrees of freedom;
 //! - reports without windows (older runners): order-statistic intervals of each
 //!   histogram combined with MOVER, and per-second rates, which assume
 //!   independence; the evidence says so.
 //!
-//! Percentiles are combined on the log scale (Welch), rates as a ratio (Fieller,
-//! which holds zero-rate windows of a stall). Proportions: Newcombe's interval of
+//! Each run's percentile interval is combined into one of the ratio with MOVER
+//! on the log scale; rates as a ratio (Fieller, which holds the zero-rate windows
+//! of a stall). Proportions: Newcombe's interval of
 //! the difference in percentage points, against τ × the baseline rate with an
 //! absolute floor.
 
@@ -31,7 +32,7 @@ use crate::metrics::{
     catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, RateEvidence,
 };
 use crate::stats::{
-    fieller_ratio, min_samples, mover_ratio, newcombe_difference, quantile_interval, welch_difference, Estimate,
+    fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate,
     Interval,
 };
 use crate::Report;
@@ -63,8 +64,8 @@ impl CompareSettings {
     }
 }
 
-/// Sections (batches) a windowed percentile needs on each side for a verdict.
-pub const MIN_BATCHES: usize = 5;
+/// Non-empty batches of windows each run needs for a windowed percentile verdict.
+pub const MIN_SECTIONS: usize = 5;
 
 /// The statistical verdict on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -140,8 +141,7 @@ impl Category {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
-    /// Time windows of each run as sections (batch means); for tail percentiles,
-    /// consecutive windows pooled into batches that each hold enough samples.
+    /// Time windows of each run, pooled into batches (batch means).
     Windows,
     /// Repeated trials of each run: the spread between them.
     Trials,
@@ -166,7 +166,8 @@ pub struct VerdictEvidence {
 }
 
 impl VerdictEvidence {
-    /// "30 windows", "5 trials", "histograms of 5000/4990 (no windows: independence assumed)".
+    /// "10 batches of windows", "5 trials", "histograms of 5000/4990 (no windows:
+    /// independence assumed)".
     pub fn text(&self) -> String {
         let n = if self.baseline == self.optimized {
             self.baseline.to_string()
@@ -174,7 +175,7 @@ impl VerdictEvidence {
             format!("{}/{}", self.baseline, self.optimized)
         };
         match self.kind {
-            EvidenceKind::Windows => format!("{n} windows"),
+            EvidenceKind::Windows => format!("{n} batches of windows"),
             EvidenceKind::Trials => format!("{n} trials"),
             EvidenceKind::Histogram => format!("histograms of {n} (no windows: independence assumed)"),
             EvidenceKind::Seconds => format!("{n} seconds (no windows: independence assumed)"),
@@ -484,58 +485,6 @@ fn resolved(value_ms: f64, latency: &LatencyEvidence) -> f64 {
     value_ms.max(1.0 / latency.unit_per_ms)
 }
 
-/// The log of quantile `q` of each histogram (with at least `min_samples(q)`
-/// values; `None` if any has fewer).
-fn log_sections<'h>(
-    histograms: impl Iterator<Item = &'h Histogram<u64>>,
-    q: f64,
-    latency: &LatencyEvidence,
-) -> Option<Vec<f64>> {
-    histograms
-        .map(|h| {
-            (h.len() >= min_samples(q))
-                .then(|| resolved(h.value_at_quantile(q) as f64 / latency.unit_per_ms, latency).ln())
-        })
-        .collect()
-}
-
-/// Consecutive windows pooled into batches of at least `size` samples each (a
-/// short remainder joins the last batch).
-fn pooled(windows: &[&Histogram<u64>], size: u64) -> Vec<Histogram<u64>> {
-    let mut out: Vec<Histogram<u64>> = Vec::new();
-    let mut current = crate::latency::new_histogram();
-    for window in windows {
-        current.add(*window).expect("an auto-resizing histogram adds any other");
-        if current.len() >= size {
-            out.push(std::mem::replace(&mut current, crate::latency::new_histogram()));
-        }
-    }
-    match out.last_mut() {
-        Some(last) if !current.is_empty() => last.add(&current).expect("an auto-resizing histogram adds any other"),
-        None if !current.is_empty() => out.push(current),
-        _ => {}
-    }
-    out
-}
-
-/// The log-percentile sections of one run's windows: each window that has
-/// successes, or batches of consecutive windows when single windows hold too few
-/// samples for `q`; `None` with fewer than [`MIN_BATCHES`].
-fn window_sections(latency: &LatencyEvidence, q: f64) -> Option<Vec<f64>> {
-    let windows: Vec<&Histogram<u64>> = latency.windows.iter().filter(|w| !w.is_empty()).collect();
-    let total: u64 = windows.iter().map(|w| w.len()).sum();
-    let batches = windows.len().min((total / min_samples(q)) as usize);
-    if batches < MIN_BATCHES {
-        return None;
-    }
-    let sections = if windows.iter().all(|w| w.len() >= min_samples(q)) {
-        log_sections(windows.into_iter(), q, latency)
-    } else {
-        log_sections(pooled(&windows, total / batches as u64).iter(), q, latency)
-    }?;
-    (sections.len() >= MIN_BATCHES).then_some(sections)
-}
-
 /// The interval of the ratio optimized/baseline of a percentile, and the evidence used.
 fn quantile_ratio(
     (a, la): (f64, &LatencyEvidence),
@@ -543,33 +492,30 @@ fn quantile_ratio(
     q: f64,
     confidence: f64,
 ) -> (Option<Interval>, VerdictEvidence) {
-    let log_ratio = |sa: &[f64], sb: &[f64]| {
-        let ea = Estimate::sectioned(resolved(a, la).ln(), sa)?;
-        let eb = Estimate::sectioned(resolved(b, lb).ln(), sb)?;
-        let d = welch_difference(ea, eb, confidence);
-        Some(Interval { low: d.low.exp(), high: d.high.exp() })
-    };
-    if la.trials.len() >= 2 && lb.trials.len() >= 2 {
-        if let Some((sa, sb)) = log_sections(la.trials.iter(), q, la).zip(log_sections(lb.trials.iter(), q, lb)) {
-            return (log_ratio(&sa, &sb), evidence(EvidenceKind::Trials, sa.len(), sb.len()));
-        }
-    }
-    if !la.windows.is_empty() && !lb.windows.is_empty() {
-        return match window_sections(la, q).zip(window_sections(lb, q)) {
-            Some((sa, sb)) => (log_ratio(&sa, &sb), evidence(EvidenceKind::Windows, sa.len(), sb.len())),
-            None => (None, evidence(EvidenceKind::Windows, la.windows.len(), lb.windows.len())),
+    let nonempty = |sections: &[Histogram<u64>]| sections.iter().filter(|s| !s.is_empty()).count();
+    let (kind, intervals) = if nonempty(&la.trials) >= 2 && nonempty(&lb.trials) >= 2 {
+        let interval = |l: &LatencyEvidence| sectioned_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
+        let used = evidence(EvidenceKind::Trials, nonempty(&la.trials), nonempty(&lb.trials));
+        (used, interval(la).zip(interval(lb)))
+    } else if !la.windows.is_empty() && !lb.windows.is_empty() {
+        let interval = |l: &LatencyEvidence| {
+            (nonempty(&l.windows) >= MIN_SECTIONS)
+                .then(|| sectioned_quantile_interval(&l.histogram, l.windows.iter(), q, confidence))
+                .flatten()
         };
-    }
-    let used = evidence(EvidenceKind::Histogram, la.histogram.len() as usize, lb.histogram.len() as usize);
+        let used = evidence(EvidenceKind::Windows, nonempty(&la.windows), nonempty(&lb.windows));
+        (used, interval(la).zip(interval(lb)))
+    } else {
+        let used = evidence(EvidenceKind::Histogram, la.histogram.len() as usize, lb.histogram.len() as usize);
+        (used, quantile_interval(&la.histogram, q, confidence).zip(quantile_interval(&lb.histogram, q, confidence)))
+    };
     let in_ms = |ci: Interval, l: &LatencyEvidence| Interval {
         low: resolved(ci.low / l.unit_per_ms, l),
         high: resolved(ci.high / l.unit_per_ms, l),
     };
-    let intervals =
-        quantile_interval(&la.histogram, q, confidence).zip(quantile_interval(&lb.histogram, q, confidence));
-    let ratio =
-        intervals.and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
-    (ratio, used)
+    let ratio = intervals
+        .and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
+    (ratio, kind)
 }
 
 /// The interval of the ratio optimized/baseline of a rate (Fieller), and the evidence used.

@@ -45,8 +45,8 @@ pub struct LatencyEvidence {
     pub histogram: Histogram<u64>,
     /// Units of the histogram's values per millisecond.
     pub unit_per_ms: f64,
-    /// One histogram per time window, in time order, short windows folded into a
-    /// neighbour (see [`fold_windows`]); empty when the report has no windows.
+    /// One histogram per batch of time windows, in time order (see [`batches`]);
+    /// empty when the report has no windows.
     pub windows: Vec<Histogram<u64>>,
     /// One histogram per repeated trial; empty for a single run.
     pub trials: Vec<Histogram<u64>>,
@@ -55,7 +55,7 @@ pub struct LatencyEvidence {
 /// Sections of a rate: successful operations per second of each part.
 #[derive(Debug, Clone, Default)]
 pub struct RateEvidence {
-    /// Per time window (short ones folded into a neighbour).
+    /// Per batch of time windows (see [`batches`]).
     pub windows: Vec<f64>,
     /// Per repeated trial.
     pub trials: Vec<f64>,
@@ -112,6 +112,24 @@ pub struct CatalogueError {
 
 const PERCENTILES: [(&str, f64); 5] = [("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99_9", 0.999)];
 
+/// The most batches a run's windows are pooled into: fewer, longer batches are
+/// less correlated with each other (Schmeiser 1982: 10 to 30 batches).
+pub const MAX_BATCHES: usize = 10;
+
+/// A run's windows as batches for batch means: short windows folded (see
+/// [`fold_windows`]), then consecutive windows pooled into at most
+/// [`MAX_BATCHES`] batches of (nearly) equal numbers of windows; groups of indices
+/// into `windows`, in time order.
+pub fn batches(windows: &[Window], window_s: f64) -> Vec<Vec<usize>> {
+    let folded = fold_windows(windows, window_s);
+    let (n, count) = (folded.len(), folded.len().min(MAX_BATCHES));
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, group) in folded.into_iter().enumerate() {
+        out[i * count / n].extend(group);
+    }
+    out
+}
+
 /// Windows of one trial shorter than half of `window_s` (such as the sliver of
 /// in-flight completions after the end) joined to the window before them, or to
 /// the one after when they come first: groups of indices into `windows`, in time order.
@@ -156,7 +174,7 @@ fn latency_metrics(
     let histogram = decode(latency, || format!("{prefix}.latency"))?;
     let (mut windows, mut trials) = (Vec::new(), Vec::new());
     if let Some(result) = sections {
-        for group in fold_windows(&result.windows, result.window_s) {
+        for group in batches(&result.windows, result.window_s) {
             let mut sum = crate::latency::new_histogram();
             for i in group {
                 let window = decode(&result.windows[i].latency, || format!("{prefix}.windows[{i}].latency"))?;
@@ -227,7 +245,7 @@ fn result_metrics(
     let full_seconds = (result.duration_s.floor() as usize).min(result.timeline.len());
     let seconds =
         result.timeline.iter().take(full_seconds).map(|p| p.operations.saturating_sub(p.errors) as f64).collect();
-    let windows = fold_windows(&result.windows, result.window_s)
+    let windows = batches(&result.windows, result.window_s)
         .iter()
         .map(|group| {
             let windows = group.iter().map(|&i| &result.windows[i]);

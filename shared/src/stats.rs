@@ -1,8 +1,8 @@
 //! Statistics for verdicts: normal and Student-t quantiles, order-statistic
 //! confidence intervals of percentiles read from HDR histograms, MOVER intervals
-//! for ratios, Wilson and Newcombe intervals for proportions, sectioned
-//! estimates (batch means centred on the whole-run value) combined by Welch's
-//! interval of a difference or Fieller's interval of a ratio, and regression
+//! for ratios, Wilson and Newcombe intervals for proportions, intervals from
+//! sections of a run (time windows or trials, batch means centred on the whole
+//! run's value) for quantiles and for ratios of rates (Fieller), and regression
 //! slopes. Pure functions; no randomness.
 
 use hdrhistogram::Histogram;
@@ -190,17 +190,6 @@ fn welch_t(a_part: f64, a_df: f64, b_part: f64, b_df: f64, confidence: f64) -> f
     t_quantile(1.0 - (1.0 - confidence) / 2.0, df)
 }
 
-/// Welch's interval of the difference b − a of two independent estimates.
-pub fn welch_difference(a: Estimate, b: Estimate, confidence: f64) -> Interval {
-    let d = b.value - a.value;
-    let (va, vb) = (a.se * a.se, b.se * b.se);
-    if va + vb == 0.0 {
-        return Interval { low: d, high: d };
-    }
-    let half = welch_t(va, a.df, vb, b.df, confidence) * (va + vb).sqrt();
-    Interval { low: d - half, high: d + half }
-}
-
 /// Fieller's interval of the ratio b/a of two independent estimates: every θ with
 /// (b − θa)² ≤ t²(se_b² + θ²se_a²). Zeros in b are fine (a stalled run has ratio
 /// 0); `None` when a is not clearly above 0 (the interval would be unbounded).
@@ -270,6 +259,42 @@ pub fn quantile_interval(histogram: &Histogram<u64>, q: f64, confidence: f64) ->
         [l, h] => Some(Interval { low: *l as f64, high: *h as f64 }),
         _ => None,
     }
+}
+
+/// The interval of quantile `q` of the `whole` histogram when its values are
+/// autocorrelated, from `sections` of it (time windows, trials) that together
+/// hold its values. The whole run's quantile Q̂ stays the estimate; its
+/// uncertainty comes from the fraction of values at or below Q̂, a ratio of counts
+/// whose standard error the sections give (batch means of the indicator, weighted
+/// by section size; t with k − 1 degrees of freedom for k non-empty sections).
+/// The ends are the whole histogram's quantiles at q ∓ t·se, as the
+/// order-statistic interval's ranks are at q ∓ z·√(q(1−q)/n); an end beyond the
+/// data is the data's extreme. `None` below [`min_samples`] or with fewer than two
+/// non-empty sections.
+pub fn sectioned_quantile_interval<'h>(
+    whole: &Histogram<u64>,
+    sections: impl Iterator<Item = &'h Histogram<u64>>,
+    q: f64,
+    confidence: f64,
+) -> Option<Interval> {
+    if !(q > 0.0 && q < 1.0) || whole.len() < min_samples(q) {
+        return None;
+    }
+    let estimate = whole.value_at_quantile(q);
+    let counts: Vec<(f64, f64)> = sections
+        .filter(|s| !s.is_empty())
+        .map(|s| (s.count_between(0, estimate) as f64, s.len() as f64))
+        .collect();
+    let k = counts.len() as f64;
+    if counts.len() < 2 {
+        return None;
+    }
+    let total: f64 = counts.iter().map(|c| c.1).sum();
+    let fraction = counts.iter().map(|c| c.0).sum::<f64>() / total;
+    let variance = k / (k - 1.0) * counts.iter().map(|(c, n)| (c - fraction * n).powi(2)).sum::<f64>() / total.powi(2);
+    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, k - 1.0) * variance.sqrt();
+    let at = |p: f64| whole.value_at_quantile(p.clamp(0.0, 1.0)) as f64;
+    Some(Interval { low: at(q - half), high: at(q + half) })
 }
 
 /// MOVER (Donner & Zou) interval of the ratio b/a from each estimate's own
