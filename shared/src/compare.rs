@@ -32,8 +32,7 @@ use crate::metrics::{
     catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, RateEvidence,
 };
 use crate::stats::{
-    fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate,
-    Interval,
+    fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate, Interval,
 };
 use crate::Report;
 
@@ -513,8 +512,8 @@ fn quantile_ratio(
         low: resolved(ci.low / l.unit_per_ms, l),
         high: resolved(ci.high / l.unit_per_ms, l),
     };
-    let ratio = intervals
-        .and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
+    let ratio =
+        intervals.and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
     (ratio, kind)
 }
 

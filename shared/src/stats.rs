@@ -281,10 +281,8 @@ pub fn sectioned_quantile_interval<'h>(
         return None;
     }
     let estimate = whole.value_at_quantile(q);
-    let counts: Vec<(f64, f64)> = sections
-        .filter(|s| !s.is_empty())
-        .map(|s| (s.count_between(0, estimate) as f64, s.len() as f64))
-        .collect();
+    let counts: Vec<(f64, f64)> =
+        sections.filter(|s| !s.is_empty()).map(|s| (s.count_between(0, estimate) as f64, s.len() as f64)).collect();
     let k = counts.len() as f64;
     if counts.len() < 2 {
         return None;
