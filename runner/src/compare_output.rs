@@ -349,7 +349,7 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
         analysis.comparison.metrics.iter().filter_map(|m| m.evidence).map(|e| e.kind).collect();
     if evidence.iter().any(|k| matches!(k, EvidenceKind::Histogram | EvidenceKind::Seconds)) {
         out.push(
-            "a report has no time windows (an older runner): its intervals assume independent requests and are too narrow under load; measure again with this version".into(),
+            "a report has too few time windows (an older runner, or a run of a few seconds): some intervals assume independent requests and are too narrow under load; measure for 30 s or more with this version".into(),
         );
     }
     if !evidence.contains(&EvidenceKind::Trials)

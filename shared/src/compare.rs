@@ -13,7 +13,8 @@
 //!   run's value is the estimate, and the spread over the sections of a rate, or
 //!   of the fraction of values at or below the whole run's percentile, gives a t
 //!   interval with k − 1 degrees of freedom;
-//! - reports without windows (older runners): order-statistic intervals of each
+//! - reports without windows (older runners) or with fewer than [`MIN_SECTIONS`]
+//!   (runs of a few seconds): order-statistic intervals of each
 //!   histogram combined with MOVER, and per-second rates, which assume
 //!   independence; the evidence says so.
 //!
@@ -63,7 +64,8 @@ impl CompareSettings {
     }
 }
 
-/// Non-empty batches of windows each run needs for a windowed percentile verdict.
+/// Non-empty batches of windows each run needs for a verdict from windows; runs
+/// with fewer (a few seconds long) fall back to the independent-sample methods.
 pub const MIN_SECTIONS: usize = 5;
 
 /// The statistical verdict on one metric.
@@ -145,9 +147,9 @@ pub enum EvidenceKind {
     /// Repeated trials of each run: the spread between them.
     Trials,
     /// Order-statistic intervals of each whole-run histogram (reports without
-    /// windows): assumes independent requests.
+    /// enough windows): assumes independent requests.
     Histogram,
-    /// Per-second rates of the timeline (reports without windows): assumes
+    /// Per-second rates of the timeline (reports without enough windows): assumes
     /// independent seconds.
     Seconds,
     /// Counts of a proportion (Newcombe).
@@ -165,8 +167,8 @@ pub struct VerdictEvidence {
 }
 
 impl VerdictEvidence {
-    /// "10 batches of windows", "5 trials", "histograms of 5000/4990 (no windows:
-    /// independence assumed)".
+    /// "10 batches of windows", "5 trials", "histograms of 5000/4990 (too few
+    /// windows: independence assumed)".
     pub fn text(&self) -> String {
         let n = if self.baseline == self.optimized {
             self.baseline.to_string()
@@ -176,8 +178,8 @@ impl VerdictEvidence {
         match self.kind {
             EvidenceKind::Windows => format!("{n} batches of windows"),
             EvidenceKind::Trials => format!("{n} trials"),
-            EvidenceKind::Histogram => format!("histograms of {n} (no windows: independence assumed)"),
-            EvidenceKind::Seconds => format!("{n} seconds (no windows: independence assumed)"),
+            EvidenceKind::Histogram => format!("histograms of {n} (too few windows: independence assumed)"),
+            EvidenceKind::Seconds => format!("{n} seconds (too few windows: independence assumed)"),
             EvidenceKind::Proportion => format!("{n} operations"),
         }
     }
@@ -496,12 +498,8 @@ fn quantile_ratio(
         let interval = |l: &LatencyEvidence| sectioned_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
         let used = evidence(EvidenceKind::Trials, nonempty(&la.trials), nonempty(&lb.trials));
         (used, interval(la).zip(interval(lb)))
-    } else if !la.windows.is_empty() && !lb.windows.is_empty() {
-        let interval = |l: &LatencyEvidence| {
-            (nonempty(&l.windows) >= MIN_SECTIONS)
-                .then(|| sectioned_quantile_interval(&l.histogram, l.windows.iter(), q, confidence))
-                .flatten()
-        };
+    } else if nonempty(&la.windows) >= MIN_SECTIONS && nonempty(&lb.windows) >= MIN_SECTIONS {
+        let interval = |l: &LatencyEvidence| sectioned_quantile_interval(&l.histogram, l.windows.iter(), q, confidence);
         let used = evidence(EvidenceKind::Windows, nonempty(&la.windows), nonempty(&lb.windows));
         (used, interval(la).zip(interval(lb)))
     } else {
@@ -525,7 +523,7 @@ fn rate_ratio(
 ) -> (Option<Interval>, VerdictEvidence) {
     let (kind, sa, sb) = if ra.trials.len() >= 2 && rb.trials.len() >= 2 {
         (EvidenceKind::Trials, &ra.trials, &rb.trials)
-    } else if ra.windows.len() >= 2 && rb.windows.len() >= 2 {
+    } else if ra.windows.len() >= MIN_SECTIONS && rb.windows.len() >= MIN_SECTIONS {
         (EvidenceKind::Windows, &ra.windows, &rb.windows)
     } else {
         (EvidenceKind::Seconds, &ra.seconds, &rb.seconds)

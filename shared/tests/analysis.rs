@@ -520,6 +520,6 @@ fn verdicts_name_their_evidence() {
     let c = compare(&a, &b, CompareSettings::default()).unwrap();
     let p50 = c.get("http.api.latency.p50").unwrap().evidence.unwrap();
     assert_eq!(p50.kind, EvidenceKind::Histogram);
-    assert_eq!(p50.text(), "histograms of 1000 (no windows: independence assumed)");
+    assert_eq!(p50.text(), "histograms of 1000 (too few windows: independence assumed)");
     assert_eq!(c.get("http.api.throughput_rps").unwrap().evidence.unwrap().kind, EvidenceKind::Seconds);
 }
