@@ -321,3 +321,48 @@ pub fn format_value(value: f64, unit: &str) -> String {
         _ => format!("{value:.digits$} {unit}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::latency::new_histogram;
+    use crate::TimeUnit;
+
+    fn windows(spec: &[(u32, f64)]) -> Vec<Window> {
+        let latency = Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds).unwrap();
+        let mut index = [0u32; 4];
+        spec.iter()
+            .map(|&(trial, duration_s)| {
+                index[trial as usize] += 1;
+                Window {
+                    trial,
+                    index: index[trial as usize] - 1,
+                    duration_s,
+                    operations: 0,
+                    errors: 0,
+                    latency: latency.clone(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_windows_fold_into_a_neighbour_of_their_trial() {
+        // A sliver after the end joins the window before it; a short first window the one after.
+        let w = windows(&[(0, 2.0), (0, 2.0), (0, 0.01), (1, 0.5), (1, 2.0), (1, 2.0)]);
+        assert_eq!(fold_windows(&w, 2.0), vec![vec![0], vec![1, 2], vec![3, 4], vec![5]]);
+        // A trial made of one sliver stays its own group.
+        let w = windows(&[(0, 2.0), (1, 0.01)]);
+        assert_eq!(fold_windows(&w, 2.0), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn windows_pool_into_at_most_ten_batches_in_time_order() {
+        let w = windows(&[(0, 1.0); 31]);
+        let b = batches(&w, 1.0);
+        assert_eq!(b.len(), MAX_BATCHES);
+        assert_eq!(b.concat(), (0..31).collect::<Vec<_>>());
+        assert!(b.iter().all(|g| (3..=4).contains(&g.len())), "{b:?}");
+        assert_eq!(batches(&windows(&[(0, 1.0); 7]), 1.0).len(), 7);
+    }
+}
