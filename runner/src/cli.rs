@@ -170,9 +170,14 @@ pub struct AnalysisArgs {
     /// Cost model inputs (TOML: [pricing], [traffic], engineering_cost_usd) replacing the defaults.
     #[arg(long)]
     pub cost: Option<PathBuf>,
-    /// Practical threshold of a verdict, in percent of relative change.
+    /// Practical threshold of a verdict, in percent of relative change (for error
+    /// rates and other proportions: percent of the baseline rate).
     #[arg(long, default_value_t = 5.0)]
     pub threshold: f64,
+    /// The least practical threshold for error rates and other proportions, in
+    /// percentage points (so a baseline of 0 errors does not make one error a regression).
+    #[arg(long, default_value_t = 0.1)]
+    pub proportion_floor: f64,
     /// Confidence level of the intervals, in percent.
     #[arg(long, default_value_t = 95.0)]
     pub confidence: f64,

@@ -80,6 +80,7 @@ fn read_targets(path: Option<&Path>) -> anyhow::Result<Vec<Target>> {
 fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
     let mut settings = AnalysisSettings::default();
     settings.compare.threshold = args.threshold / 100.0;
+    settings.compare.proportion_floor_pp = args.proportion_floor;
     settings.compare.confidence = args.confidence / 100.0;
     if args.targets.is_some() {
         settings.targets = read_targets(args.targets.as_deref())?;

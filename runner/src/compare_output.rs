@@ -9,10 +9,11 @@ use std::path::Path;
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Table};
 use perfproof_shared::analysis::Analysis;
-use perfproof_shared::compare::{MetricComparison, Verdict};
+use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::metrics::format_value;
+use perfproof_shared::stats::min_samples;
 use perfproof_shared::targets::{Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
 
@@ -39,6 +40,11 @@ fn target_cell(result: Option<&TargetResult>) -> String {
     }
 }
 
+/// What a verdict rests on ("10 batches of windows", "5 trials"), empty when untested.
+fn evidence_cell(m: &MetricComparison) -> String {
+    m.evidence.map_or(String::new(), |e| e.text())
+}
+
 /// The comparison as a terminal table, then targets, grade, cost and ROI.
 pub fn print_table(analysis: &Analysis, detail: Detail) {
     let c = &analysis.comparison;
@@ -49,7 +55,7 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["metric", "before", "after", "change", "factor", "verdict", "target"]);
+        .set_header(vec!["metric", "before", "after", "change", "factor", "verdict", "evidence", "target"]);
     for m in shown(analysis, detail) {
         let colour = match m.verdict {
             Verdict::Improved => Color::Green,
@@ -63,6 +69,7 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
             Cell::new(m.change_text()),
             Cell::new(m.factor_text()),
             Cell::new(m.verdict.label()).fg(colour),
+            Cell::new(evidence_cell(m)),
             Cell::new(target_cell(target_of(analysis, &m.key))),
         ]);
     }
@@ -74,10 +81,10 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         println!("not compared, {unmatched}");
     }
     println!(
-        "verdicts at {:.0} % confidence, threshold ±{:.1} % (±{:.1} pp for rates): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
+        "verdicts at {:.0} % confidence, threshold ±{:.1} % (rates: of the baseline rate, at least ±{:.2} pp): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
         c.settings.confidence * 100.0,
         c.settings.threshold * 100.0,
-        c.settings.threshold_pp,
+        c.settings.proportion_floor_pp,
         c.count(Verdict::Improved),
         c.count(Verdict::Regressed),
         c.count(Verdict::NoChange),
@@ -171,7 +178,9 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
         md.push('\n');
     }
     let _ = writeln!(md, "**{}**\n", grade_line(analysis));
-    md.push_str("| metric | before | after | change | factor | verdict | target |\n|---|---:|---:|---:|---|---|---|\n");
+    md.push_str(
+        "| metric | before | after | change | factor | verdict | evidence | target |\n|---|---:|---:|---:|---|---|---|---|\n",
+    );
     for m in shown(analysis, detail) {
         let verdict = match m.verdict {
             Verdict::Improved => "✅ improved".to_string(),
@@ -180,12 +189,13 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
         };
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} | {} | {} | {verdict} | {} |",
+            "| `{}` | {} | {} | {} | {} | {verdict} | {} | {} |",
             m.key,
             format_value(m.baseline, &m.unit),
             format_value(m.optimized, &m.unit),
             m.change_text(),
             m.factor_text(),
+            evidence_cell(m),
             target_cell(target_of(analysis, &m.key))
         );
     }
@@ -324,7 +334,9 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
     let thin = analysis.comparison.count(Verdict::InsufficientData) + analysis.comparison.count(Verdict::Inconclusive);
     if thin > 0 {
         out.push(format!(
-            "{thin} metrics are inconclusive or lack data: run longer (p99 needs about 700 samples, p99.9 about 7 000) or repeat the runs and merge them"
+            "{thin} metrics are inconclusive or lack data: run longer (a percentile needs 7 samples beyond it: p99 {}, p99.9 {}) or repeat the run",
+            min_samples(0.99),
+            min_samples(0.999)
         ));
     }
     if let Some(cost) = &analysis.cost {
@@ -340,6 +352,21 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
         out.push(
             "every measured target holds and nothing regressed: ship it, and keep this baseline for the next change"
                 .into(),
+        );
+    }
+    // How much the verdicts can be trusted, whatever they say.
+    let evidence: Vec<EvidenceKind> =
+        analysis.comparison.metrics.iter().filter_map(|m| m.evidence).map(|e| e.kind).collect();
+    if evidence.iter().any(|k| matches!(k, EvidenceKind::Histogram | EvidenceKind::Seconds)) {
+        out.push(
+            "a report has too few time windows (an older runner, or a run of a few seconds): some intervals assume independent requests and are too narrow under load; measure for 30 s or more with this version".into(),
+        );
+    }
+    if !evidence.contains(&EvidenceKind::Trials)
+        && evidence.iter().any(|k| matches!(k, EvidenceKind::Windows | EvidenceKind::Histogram | EvidenceKind::Seconds))
+    {
+        out.push(
+            "each side is a single run: repeat the run (--trials 5) so verdicts rest on the variance between runs, not only within one".into(),
         );
     }
     out

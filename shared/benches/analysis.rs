@@ -1,10 +1,11 @@
 //! Criterion benchmarks of the analysis engine: comparing two full reports whose
-//! histograms hold 10^7 samples, and merging 100 shards.
+//! histograms hold 10^7 samples, comparing two reports of 5 trials and 60 windows
+//! each (the sectioned intervals), and merging 100 shards.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::synth::{latencies, report, Rng};
+use common::synth::{latencies, report, windowed_report, Rng, WindowSpec};
 use criterion::{criterion_group, criterion_main, Criterion};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
 use perfproof_shared::merge::{merge, MergeKind};
@@ -22,6 +23,24 @@ fn bench(c: &mut Criterion) {
     let optimized = report("optimized", "api", &optimized_samples, 60, 3, &mut rng);
     let settings = AnalysisSettings::default();
     c.bench_function("analyze two reports of 10^7 samples", |b| {
+        b.iter(|| analyze(&baseline, &optimized, &settings).unwrap())
+    });
+
+    // 5 trials of 12 windows of 2 000 requests: 60 windows, 120 000 requests per report.
+    let trials = |label: &str, scale: f64, rng: &mut Rng| {
+        let runs: Vec<_> = (0..5)
+            .map(|_| {
+                let windows: Vec<WindowSpec> = (0..12)
+                    .map(|_| WindowSpec { duration_s: 5.0, samples: latencies(rng, 2_000, 20_000.0, scale), errors: 2 })
+                    .collect();
+                windowed_report(label, &windows, 5.0, rng)
+            })
+            .collect();
+        merge(&runs, MergeKind::Trials).unwrap()
+    };
+    let baseline = trials("baseline", 1.0, &mut rng);
+    let optimized = trials("optimized", 0.8, &mut rng);
+    c.bench_function("analyze two reports of 5 trials and 60 windows", |b| {
         b.iter(|| analyze(&baseline, &optimized, &settings).unwrap())
     });
 

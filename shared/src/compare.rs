@@ -1,19 +1,42 @@
 //! Comparison of two reports, metric by metric: values, change, improvement
 //! factor and its category, and a statistical verdict.
 //!
-//! A verdict holds a confidence interval of the relative change, oriented so that
-//! positive means worse, against a practical threshold τ: regressed when the whole
-//! interval is above +τ, improved when below −τ, no change when inside ±τ,
-//! inconclusive otherwise. Percentiles: order-statistic intervals from each
-//! histogram, combined with MOVER. Proportions: Newcombe's interval of the
-//! difference, in percentage points, against τ_pp. Throughput: Welch on the log of
-//! the per-second rates.
+//! A verdict holds a confidence interval of the relative change (optimized /
+//! baseline − 1, the change shown), oriented so that positive means worse, against
+//! a practical threshold τ: regressed when the whole interval is above +τ,
+//! improved when below −τ, no change when inside ±τ, inconclusive otherwise.
+//!
+//! Load tests are autocorrelated (requests queue), so intervals never treat
+//! requests or seconds as independent when the reports carry better evidence:
+//! - both runs repeated (≥ 2 trials each): the spread between trials;
+//! - otherwise the time windows of each run, as sections (batch means): the whole
+//!   run's value is the estimate, and the spread over the sections of a rate, or
+//!   of the fraction of values at or below the whole run's percentile, gives a t
+//!   interval with k − 1 degrees of freedom;
+//! - reports without windows (older runners) or with fewer than [`MIN_SECTIONS`]
+//!   (runs of a few seconds): order-statistic intervals of each
+//!   histogram combined with MOVER, and per-second rates, which assume
+//!   independence; the evidence says so.
+//!
+//! Each run's percentile interval is combined into one of the ratio with MOVER
+//! on the log scale; rates as a ratio (Fieller, which holds the zero-rate windows
+//! of a stall). Proportions: Newcombe's interval of
+//! the difference in percentage points, against τ × the baseline rate with an
+//! absolute floor.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{catalogue, CatalogueError, Direction, Evidence, Metric, MetricValue};
-use crate::stats::{mover_ratio, newcombe_difference, quantile_interval, welch_log_ratio, Interval};
+use std::borrow::Cow;
+
+use hdrhistogram::Histogram;
+
+use crate::metrics::{
+    catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, RateEvidence,
+};
+use crate::stats::{
+    fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate, Interval,
+};
 use crate::Report;
 
 /// How verdicts are reached.
@@ -21,17 +44,31 @@ use crate::Report;
 pub struct CompareSettings {
     /// Confidence level of the intervals (0.95 = 95 %).
     pub confidence: f64,
-    /// Practical threshold for relative changes (0.05 = 5 %).
+    /// Practical threshold for relative changes (0.05 = 5 %); for proportions,
+    /// relative to the baseline rate.
     pub threshold: f64,
-    /// Practical threshold for proportions, in percentage points.
-    pub threshold_pp: f64,
+    /// The least practical threshold for proportions, in percentage points (a
+    /// baseline of 0 errors would otherwise make any error a regression).
+    pub proportion_floor_pp: f64,
 }
 
 impl Default for CompareSettings {
     fn default() -> Self {
-        CompareSettings { confidence: 0.95, threshold: 0.05, threshold_pp: 1.0 }
+        CompareSettings { confidence: 0.95, threshold: 0.05, proportion_floor_pp: 0.1 }
     }
 }
+
+impl CompareSettings {
+    /// The practical threshold of a proportion whose baseline is `baseline_pct` %, in
+    /// percentage points: τ × the baseline rate, at least the floor.
+    pub fn proportion_threshold_pp(&self, baseline_pct: f64) -> f64 {
+        (self.threshold * baseline_pct).max(self.proportion_floor_pp)
+    }
+}
+
+/// Non-empty batches of windows each run needs for a verdict from windows; runs
+/// with fewer (a few seconds long) fall back to the independent-sample methods.
+pub const MIN_SECTIONS: usize = 5;
 
 /// The statistical verdict on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -103,6 +140,53 @@ impl Category {
     }
 }
 
+/// What a verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// Time windows of each run, pooled into batches (batch means).
+    Windows,
+    /// Repeated trials of each run: the spread between them.
+    Trials,
+    /// Order-statistic intervals of each whole-run histogram (reports without
+    /// enough windows): assumes independent requests.
+    Histogram,
+    /// Per-second rates of the timeline (reports without enough windows): assumes
+    /// independent seconds.
+    Seconds,
+    /// Counts of a proportion (Newcombe).
+    Proportion,
+}
+
+/// The evidence a verdict used, with how much of it each run gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VerdictEvidence {
+    pub kind: EvidenceKind,
+    /// Sections (windows, batches, trials, seconds) or samples/operations of the baseline.
+    pub baseline: u64,
+    /// The same, of the optimized run.
+    pub optimized: u64,
+}
+
+impl VerdictEvidence {
+    /// "10 batches of windows", "5 trials", "histograms of 5000/4990 (too few
+    /// windows: independence assumed)".
+    pub fn text(&self) -> String {
+        let n = if self.baseline == self.optimized {
+            self.baseline.to_string()
+        } else {
+            format!("{}/{}", self.baseline, self.optimized)
+        };
+        match self.kind {
+            EvidenceKind::Windows => format!("{n} batches of windows"),
+            EvidenceKind::Trials => format!("{n} trials"),
+            EvidenceKind::Histogram => format!("histograms of {n} (too few windows: independence assumed)"),
+            EvidenceKind::Seconds => format!("{n} seconds (too few windows: independence assumed)"),
+            EvidenceKind::Proportion => format!("{n} operations"),
+        }
+    }
+}
+
 /// Which of the two runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -135,11 +219,16 @@ pub struct MetricComparison {
     /// baseline/optimized when lower is better, optimized/baseline when higher is;
     /// `None` when a value is 0.
     pub factor: Option<f64>,
+    /// The factor's category, when the verdict agrees there is a change (improved
+    /// or regressed) or no test applies; `None` beside "no change", "inconclusive"
+    /// and "insufficient data".
     pub category: Option<Category>,
     pub verdict: Verdict,
     /// Interval of the oriented relative change (positive = worse), as a fraction;
     /// for proportions, of the difference in percentage points.
     pub interval: Option<Interval>,
+    /// What the verdict rests on; `None` when no test applies.
+    pub evidence: Option<VerdictEvidence>,
 }
 
 impl MetricComparison {
@@ -246,7 +335,11 @@ pub fn compare_catalogues(
     if !(settings.confidence > 0.5 && settings.confidence < 1.0) {
         return Err(CompareError::Settings(format!("confidence {} must be between 0.5 and 1", settings.confidence)));
     }
-    if !(settings.threshold >= 0.0 && settings.threshold.is_finite() && settings.threshold_pp >= 0.0) {
+    if !(settings.threshold >= 0.0
+        && settings.threshold.is_finite()
+        && settings.proportion_floor_pp >= 0.0
+        && settings.proportion_floor_pp.is_finite())
+    {
         return Err(CompareError::Settings("thresholds must be finite and ≥ 0".into()));
     }
     let mut metrics = Vec::new();
@@ -291,7 +384,11 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
         _ => None,
     }
     .filter(|f| f.is_finite());
-    let (verdict, interval) = verdict(a, b, settings);
+    let Judgement { verdict, interval, evidence } = judge(a, b, settings);
+    let category = match verdict {
+        Verdict::Improved | Verdict::Regressed | Verdict::NotTested => factor.map(Category::of),
+        _ => None,
+    };
     MetricComparison {
         key: a.key.clone(),
         unit: a.unit.into(),
@@ -301,9 +398,10 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
         change,
         change_pct,
         factor,
-        category: factor.map(Category::of),
+        category,
         verdict,
         interval,
+        evidence,
     }
 }
 
@@ -320,52 +418,144 @@ fn decide(interval: Interval, tau: f64) -> Verdict {
     }
 }
 
-/// The oriented relative change interval from a ratio interval of optimized/baseline.
+/// The oriented relative change interval (positive = worse) from an interval of
+/// the ratio optimized/baseline, on the scale of the change shown (ratio − 1).
 fn oriented(ratio: Interval, direction: Direction) -> Interval {
     match direction {
         Direction::LowerIsBetter => Interval { low: ratio.low - 1.0, high: ratio.high - 1.0 },
-        Direction::HigherIsBetter => Interval { low: 1.0 / ratio.high - 1.0, high: 1.0 / ratio.low - 1.0 },
+        Direction::HigherIsBetter => Interval { low: 1.0 - ratio.high, high: 1.0 - ratio.low },
     }
 }
 
-fn verdict(a: &Metric, b: &Metric, settings: &CompareSettings) -> (Verdict, Option<Interval>) {
-    let confidence = settings.confidence;
+/// A verdict with the interval and the evidence it came from.
+struct Judgement {
+    verdict: Verdict,
+    interval: Option<Interval>,
+    evidence: Option<VerdictEvidence>,
+}
+
+impl Judgement {
+    fn not_tested() -> Self {
+        Judgement { verdict: Verdict::NotTested, interval: None, evidence: None }
+    }
+
+    /// From an interval of the ratio optimized/baseline, when there is one.
+    fn of_ratio(ratio: Option<Interval>, direction: Direction, tau: f64, evidence: VerdictEvidence) -> Self {
+        let interval = ratio.map(|r| oriented(r, direction));
+        Judgement {
+            verdict: interval.map_or(Verdict::InsufficientData, |i| decide(i, tau)),
+            interval,
+            evidence: Some(evidence),
+        }
+    }
+}
+
+fn evidence(kind: EvidenceKind, baseline: usize, optimized: usize) -> VerdictEvidence {
+    VerdictEvidence { kind, baseline: baseline as u64, optimized: optimized as u64 }
+}
+
+fn judge(a: &Metric, b: &Metric, settings: &CompareSettings) -> Judgement {
     match (&a.evidence, &b.evidence) {
-        (
-            Evidence::Quantile { histogram: ha, quantile: q, unit_per_ms: per_ms_a },
-            Evidence::Quantile { histogram: hb, unit_per_ms: per_ms_b, .. },
-        ) => {
-            let in_ms = |ci: Interval, per_ms: f64| Interval { low: ci.low / per_ms, high: ci.high / per_ms };
-            let intervals = quantile_interval(ha, *q, confidence).zip(quantile_interval(hb, *q, confidence));
-            match intervals
-                .and_then(|(ca, cb)| mover_ratio(a.value, in_ms(ca, *per_ms_a), b.value, in_ms(cb, *per_ms_b)))
-            {
-                Some(ratio) => {
-                    let interval = oriented(ratio, a.direction);
-                    (decide(interval, settings.threshold), Some(interval))
-                }
-                None => (Verdict::InsufficientData, None),
-            }
+        (Evidence::Quantile { latency: la, quantile: q }, Evidence::Quantile { latency: lb, .. }) => {
+            let (ratio, used) = quantile_ratio((a.value, la), (b.value, lb), *q, settings.confidence);
+            Judgement::of_ratio(ratio, a.direction, settings.threshold, used)
+        }
+        (Evidence::Rate(ra), Evidence::Rate(rb)) => {
+            let (ratio, used) = rate_ratio((a.value, ra), (b.value, rb), settings.confidence);
+            Judgement::of_ratio(ratio, a.direction, settings.threshold, used)
         }
         (Evidence::Proportion { hits: xa, trials: na }, Evidence::Proportion { hits: xb, trials: nb }) => {
-            match newcombe_difference(*xa, *na, *xb, *nb, confidence) {
-                Some(d) => {
-                    let pp = match a.direction {
-                        Direction::LowerIsBetter => Interval { low: d.low * 100.0, high: d.high * 100.0 },
-                        Direction::HigherIsBetter => Interval { low: -d.high * 100.0, high: -d.low * 100.0 },
-                    };
-                    (decide(pp, settings.threshold_pp), Some(pp))
-                }
-                None => (Verdict::InsufficientData, None),
+            let used = evidence(EvidenceKind::Proportion, *na as usize, *nb as usize);
+            let pp = newcombe_difference(*xa, *na, *xb, *nb, settings.confidence).map(|d| match a.direction {
+                Direction::LowerIsBetter => Interval { low: d.low * 100.0, high: d.high * 100.0 },
+                Direction::HigherIsBetter => Interval { low: -d.high * 100.0, high: -d.low * 100.0 },
+            });
+            let tau = settings.proportion_threshold_pp(a.value);
+            Judgement {
+                verdict: pp.map_or(Verdict::InsufficientData, |i| decide(i, tau)),
+                interval: pp,
+                evidence: Some(used),
             }
         }
-        (Evidence::Trials(ta), Evidence::Trials(tb)) => match welch_log_ratio(ta, tb, confidence) {
-            Some(ratio) => {
-                let interval = oriented(ratio, a.direction);
-                (decide(interval, settings.threshold), Some(interval))
-            }
-            None => (Verdict::InsufficientData, None),
-        },
-        _ => (Verdict::NotTested, None),
+        _ => Judgement::not_tested(),
     }
+}
+
+/// A percentile in milliseconds, at least one unit of its histogram: a value
+/// below the histogram's resolution (a p50 of 0 µs) is read as that resolution,
+/// so ratios and logs exist.
+fn resolved(value_ms: f64, latency: &LatencyEvidence) -> f64 {
+    value_ms.max(1.0 / latency.unit_per_ms)
+}
+
+/// Values beyond a percentile each batch of windows should hold in expectation.
+const BEYOND_PER_BATCH: f64 = 100.0;
+
+/// The batches of windows for quantile `q`: a tail percentile's values beyond it
+/// come in a few long busy periods, so its batches must be longer to be nearly
+/// independent: consecutive batches are pooled so that each holds about
+/// [`BEYOND_PER_BATCH`] values beyond the percentile, down to [`MIN_SECTIONS`]
+/// batches (p99 of 50 000 requests: 5 batches; p50 to p95: all of them).
+fn tail_batches(batches: &[Histogram<u64>], q: f64) -> Cow<'_, [Histogram<u64>]> {
+    let n: u64 = batches.iter().map(Histogram::len).sum();
+    let wanted = ((n as f64 * q.min(1.0 - q) / BEYOND_PER_BATCH) as usize).max(MIN_SECTIONS);
+    if wanted >= batches.len() {
+        return Cow::Borrowed(batches);
+    }
+    let mut pooled = vec![crate::latency::new_histogram(); wanted];
+    for (i, batch) in batches.iter().enumerate() {
+        pooled[i * wanted / batches.len()].add(batch).expect("an auto-resizing histogram adds any other");
+    }
+    Cow::Owned(pooled)
+}
+
+/// The interval of the ratio optimized/baseline of a percentile, and the evidence used.
+fn quantile_ratio(
+    (a, la): (f64, &LatencyEvidence),
+    (b, lb): (f64, &LatencyEvidence),
+    q: f64,
+    confidence: f64,
+) -> (Option<Interval>, VerdictEvidence) {
+    let nonempty = |sections: &[Histogram<u64>]| sections.iter().filter(|s| !s.is_empty()).count();
+    let (kind, intervals) = if nonempty(&la.trials) >= 2 && nonempty(&lb.trials) >= 2 {
+        let interval = |l: &LatencyEvidence| sectioned_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
+        let used = evidence(EvidenceKind::Trials, nonempty(&la.trials), nonempty(&lb.trials));
+        (used, interval(la).zip(interval(lb)))
+    } else if nonempty(&la.windows) >= MIN_SECTIONS && nonempty(&lb.windows) >= MIN_SECTIONS {
+        let (wa, wb) = (tail_batches(&la.windows, q), tail_batches(&lb.windows, q));
+        let interval = |l: &LatencyEvidence, w: &[Histogram<u64>]| {
+            sectioned_quantile_interval(&l.histogram, w.iter(), q, confidence)
+        };
+        let used = evidence(EvidenceKind::Windows, nonempty(&wa), nonempty(&wb));
+        (used, interval(la, &wa).zip(interval(lb, &wb)))
+    } else {
+        let used = evidence(EvidenceKind::Histogram, la.histogram.len() as usize, lb.histogram.len() as usize);
+        (used, quantile_interval(&la.histogram, q, confidence).zip(quantile_interval(&lb.histogram, q, confidence)))
+    };
+    let in_ms = |ci: Interval, l: &LatencyEvidence| Interval {
+        low: resolved(ci.low / l.unit_per_ms, l),
+        high: resolved(ci.high / l.unit_per_ms, l),
+    };
+    let ratio =
+        intervals.and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
+    (ratio, kind)
+}
+
+/// The interval of the ratio optimized/baseline of a rate (Fieller), and the evidence used.
+fn rate_ratio(
+    (a, ra): (f64, &RateEvidence),
+    (b, rb): (f64, &RateEvidence),
+    confidence: f64,
+) -> (Option<Interval>, VerdictEvidence) {
+    let (kind, sa, sb) = if ra.trials.len() >= 2 && rb.trials.len() >= 2 {
+        (EvidenceKind::Trials, &ra.trials, &rb.trials)
+    } else if ra.windows.len() >= MIN_SECTIONS && rb.windows.len() >= MIN_SECTIONS {
+        (EvidenceKind::Windows, &ra.windows, &rb.windows)
+    } else {
+        (EvidenceKind::Seconds, &ra.seconds, &rb.seconds)
+    };
+    let ratio = Estimate::sectioned(a, sa)
+        .zip(Estimate::sectioned(b, sb))
+        .and_then(|(ea, eb)| fieller_ratio(ea, eb, confidence));
+    (ratio, evidence(kind, sa.len(), sb.len()))
 }

@@ -355,7 +355,8 @@ pub fn compare_costs(
     let reduction_pct = if b.total_30_days_usd > 0.0 { monthly_saving / b.total_30_days_usd * 100.0 } else { 0.0 };
     let status = CostStatus::of(reduction_pct, target);
     let engineering = inputs.engineering_cost();
-    let annual = monthly_saving * 12.0;
+    // The 30-day projection's daily saving over a year of 365 days.
+    let annual = monthly_saving / 30.0 * 365.0;
     let roi = Roi {
         engineering_cost_usd: engineering,
         monthly_saving_usd: monthly_saving,

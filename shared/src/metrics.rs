@@ -1,5 +1,6 @@
 //! The metric catalogue: every number of a report under a stable key, with its
-//! unit, its direction, and the evidence statistics need for a verdict.
+//! unit, its direction, and the evidence statistics need for a verdict: the
+//! whole run's histogram or count, and its sections (time windows, trials).
 //!
 //! Keys: `http.<scenario>.latency.p95`, `http.<scenario>.throughput_rps`,
 //! `http.<scenario>.error_rate`, `http.<scenario>.endpoint.<name>.latency.p95`, ...
@@ -13,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{HttpResult, LoadResult, OperationStats, Workload};
+use crate::report::{HttpResult, LoadResult, OperationStats, Window, Workload};
 use crate::Report;
 
 /// Which way is better.
@@ -27,14 +28,39 @@ pub enum Direction {
 /// What a verdict on a metric can be computed from.
 #[derive(Debug, Clone)]
 pub enum Evidence {
-    /// A quantile of a latency histogram (values in `unit_per_ms` units per millisecond).
-    Quantile { histogram: Arc<Histogram<u64>>, quantile: f64, unit_per_ms: f64 },
+    /// A quantile of a latency distribution.
+    Quantile { latency: Arc<LatencyEvidence>, quantile: f64 },
     /// A proportion `hits / trials` (error rate, hit rate).
     Proportion { hits: u64, trials: u64 },
-    /// Repeated measurements of a rate (per-second throughput of the run).
-    Trials(Vec<f64>),
+    /// A rate of successful operations per second (throughput).
+    Rate(RateEvidence),
     /// No statistical test applies (means, maxima, counts).
     None,
+}
+
+/// A latency distribution decoded once for every quantile read from it: the
+/// whole run's histogram and its sections.
+#[derive(Debug, Clone)]
+pub struct LatencyEvidence {
+    pub histogram: Histogram<u64>,
+    /// Units of the histogram's values per millisecond.
+    pub unit_per_ms: f64,
+    /// One histogram per batch of time windows, in time order (see [`batches`]);
+    /// empty when the report has no windows.
+    pub windows: Vec<Histogram<u64>>,
+    /// One histogram per repeated trial; empty for a single run.
+    pub trials: Vec<Histogram<u64>>,
+}
+
+/// Sections of a rate: successful operations per second of each part.
+#[derive(Debug, Clone, Default)]
+pub struct RateEvidence {
+    /// Per batch of time windows (see [`batches`]).
+    pub windows: Vec<f64>,
+    /// Per repeated trial.
+    pub trials: Vec<f64>,
+    /// Per whole second of the timeline: what reports without windows offer.
+    pub seconds: Vec<f64>,
 }
 
 /// One metric of one report.
@@ -86,17 +112,89 @@ pub struct CatalogueError {
 
 const PERCENTILES: [(&str, f64); 5] = [("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99_9", 0.999)];
 
-fn latency_metrics(prefix: &str, latency: &Latency, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let histogram =
-        Arc::new(latency.decode().map_err(|source| CatalogueError { key: format!("{prefix}.latency"), source })?);
+/// The most batches a run's windows are pooled into: fewer, longer batches are
+/// less correlated with each other (Schmeiser 1982: 10 to 30 batches).
+pub const MAX_BATCHES: usize = 10;
+
+/// A run's windows as batches for batch means: short windows folded (see
+/// [`fold_windows`]), then consecutive windows pooled into at most
+/// [`MAX_BATCHES`] batches of (nearly) equal numbers of windows; groups of indices
+/// into `windows`, in time order.
+pub fn batches(windows: &[Window], window_s: f64) -> Vec<Vec<usize>> {
+    let folded = fold_windows(windows, window_s);
+    let (n, count) = (folded.len(), folded.len().min(MAX_BATCHES));
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, group) in folded.into_iter().enumerate() {
+        out[i * count / n].extend(group);
+    }
+    out
+}
+
+/// Windows of one trial shorter than half of `window_s` (such as the sliver of
+/// in-flight completions after the end) joined to the window before them, or to
+/// the one after when they come first: groups of indices into `windows`, in time order.
+pub fn fold_windows(windows: &[Window], window_s: f64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..windows.len()).collect();
+    order.sort_by_key(|&i| (windows[i].trial, windows[i].index));
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut carried: Vec<usize> = Vec::new();
+    for i in order {
+        let same_trial = |g: &Vec<usize>| windows[g[0]].trial == windows[i].trial;
+        if windows[i].duration_s < window_s / 2.0 {
+            match groups.last_mut().filter(|g| same_trial(g) && carried.is_empty()) {
+                Some(group) => group.push(i),
+                None => carried.push(i),
+            }
+        } else {
+            carried.push(i);
+            groups.push(std::mem::take(&mut carried));
+        }
+    }
+    match groups.last_mut() {
+        Some(group) if !carried.is_empty() && windows[group[0]].trial == windows[carried[0]].trial => {
+            group.append(&mut carried)
+        }
+        _ if !carried.is_empty() => groups.push(carried),
+        _ => {}
+    }
+    groups
+}
+
+/// Decodes a latency for the catalogue, naming the metric it belongs to on error.
+fn decode(latency: &Latency, key: impl FnOnce() -> String) -> Result<Histogram<u64>, CatalogueError> {
+    latency.decode().map_err(|source| CatalogueError { key: key(), source })
+}
+
+fn latency_metrics(
+    prefix: &str,
+    latency: &Latency,
+    sections: Option<&LoadResult>,
+    out: &mut Vec<Metric>,
+) -> Result<(), CatalogueError> {
+    let histogram = decode(latency, || format!("{prefix}.latency"))?;
+    let (mut windows, mut trials) = (Vec::new(), Vec::new());
+    if let Some(result) = sections {
+        for group in batches(&result.windows, result.window_s) {
+            let mut sum = crate::latency::new_histogram();
+            for i in group {
+                let window = decode(&result.windows[i].latency, || format!("{prefix}.windows[{i}].latency"))?;
+                sum.add(&window).expect("an auto-resizing histogram adds any other");
+            }
+            windows.push(sum);
+        }
+        for (i, trial) in result.trials.iter().enumerate() {
+            trials.push(decode(&trial.latency, || format!("{prefix}.trials[{i}].latency"))?);
+        }
+    }
     let per_ms = latency.unit.per_millisecond();
+    let evidence = Arc::new(LatencyEvidence { histogram, unit_per_ms: per_ms, windows, trials });
     for (name, q) in PERCENTILES {
         out.push(Metric {
             key: format!("{prefix}.latency.{name}"),
-            value: histogram.value_at_quantile(q) as f64 / per_ms,
+            value: evidence.histogram.value_at_quantile(q) as f64 / per_ms,
             unit: "ms",
             direction: Direction::LowerIsBetter,
-            evidence: Evidence::Quantile { histogram: histogram.clone(), quantile: q, unit_per_ms: per_ms },
+            evidence: Evidence::Quantile { latency: evidence.clone(), quantile: q },
         });
     }
     for (name, value) in [("mean", latency.summary.mean), ("max", latency.summary.max as f64)] {
@@ -142,18 +240,31 @@ fn result_metrics(
     words: &Vocabulary,
     out: &mut Vec<Metric>,
 ) -> Result<(), CatalogueError> {
-    latency_metrics(prefix, &result.stats.latency, out)?;
-    // Whole seconds of the timeline are repeated throughput measurements; the last
-    // one may be partial and is left out.
+    latency_metrics(prefix, &result.stats.latency, Some(result), out)?;
+    // Whole seconds of the timeline; the last one may be partial and is left out.
     let full_seconds = (result.duration_s.floor() as usize).min(result.timeline.len());
-    let per_second: Vec<f64> =
+    let seconds =
         result.timeline.iter().take(full_seconds).map(|p| p.operations.saturating_sub(p.errors) as f64).collect();
+    let windows = batches(&result.windows, result.window_s)
+        .iter()
+        .map(|group| {
+            let windows = group.iter().map(|&i| &result.windows[i]);
+            let successes: u64 = windows.clone().map(|w| w.operations.saturating_sub(w.errors)).sum();
+            let duration: f64 = windows.map(|w| w.duration_s).sum();
+            if duration > 0.0 {
+                successes as f64 / duration
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let trials = result.trials.iter().map(|t| t.throughput_per_s).collect();
     out.push(Metric {
         key: format!("{prefix}.{}", words.throughput_key),
         value: result.throughput_per_s,
         unit: words.throughput_unit,
         direction: Direction::HigherIsBetter,
-        evidence: Evidence::Trials(per_second),
+        evidence: Evidence::Rate(RateEvidence { windows, trials, seconds }),
     });
     out.push(error_rate(prefix, &result.stats));
     out.push(Metric {
@@ -182,7 +293,7 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
     if http.endpoints.len() > 1 {
         for endpoint in &http.endpoints {
             let prefix = format!("{prefix}.endpoint.{}", key_segment(&endpoint.name));
-            latency_metrics(&prefix, &endpoint.stats.latency, out)?;
+            latency_metrics(&prefix, &endpoint.stats.latency, None, out)?;
             out.push(error_rate(&prefix, &endpoint.stats));
         }
     }
@@ -208,5 +319,50 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "count" => format!("{value:.0}"),
         "USD" => format!("${value:.2}"),
         _ => format!("{value:.digits$} {unit}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::latency::new_histogram;
+    use crate::TimeUnit;
+
+    fn windows(spec: &[(u32, f64)]) -> Vec<Window> {
+        let latency = Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds).unwrap();
+        let mut index = [0u32; 4];
+        spec.iter()
+            .map(|&(trial, duration_s)| {
+                index[trial as usize] += 1;
+                Window {
+                    trial,
+                    index: index[trial as usize] - 1,
+                    duration_s,
+                    operations: 0,
+                    errors: 0,
+                    latency: latency.clone(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_windows_fold_into_a_neighbour_of_their_trial() {
+        // A sliver after the end joins the window before it; a short first window the one after.
+        let w = windows(&[(0, 2.0), (0, 2.0), (0, 0.01), (1, 0.5), (1, 2.0), (1, 2.0)]);
+        assert_eq!(fold_windows(&w, 2.0), vec![vec![0], vec![1, 2], vec![3, 4], vec![5]]);
+        // A trial made of one sliver stays its own group.
+        let w = windows(&[(0, 2.0), (1, 0.01)]);
+        assert_eq!(fold_windows(&w, 2.0), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn windows_pool_into_at_most_ten_batches_in_time_order() {
+        let w = windows(&[(0, 1.0); 31]);
+        let b = batches(&w, 1.0);
+        assert_eq!(b.len(), MAX_BATCHES);
+        assert_eq!(b.concat(), (0..31).collect::<Vec<_>>());
+        assert!(b.iter().all(|g| (3..=4).contains(&g.len())), "{b:?}");
+        assert_eq!(batches(&windows(&[(0, 1.0); 7]), 1.0).len(), 7);
     }
 }

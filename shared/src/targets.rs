@@ -287,7 +287,8 @@ pub struct Evaluation {
     pub measured: usize,
     /// Of them, met or exceeded.
     pub met: usize,
-    /// `None` when no target was measured.
+    /// Share of measured targets met, in whole percent (the number the grade is
+    /// read from); `None` when no target was measured.
     pub percent_met: Option<f64>,
     pub grade: Option<Grade>,
 }
@@ -329,7 +330,8 @@ pub fn evaluate(targets: &[Target], metrics: &[MetricValue]) -> Evaluation {
     let measured =
         results.iter().filter(|r| matches!(r.status, Status::Met | Status::Exceeded | Status::Missed)).count();
     let met = results.iter().filter(|r| matches!(r.status, Status::Met | Status::Exceeded)).count();
-    let percent_met = (measured > 0).then(|| met as f64 / measured as f64 * 100.0);
+    // Rounded once: the grade and the percentage printed beside it read the same number.
+    let percent_met = (measured > 0).then(|| (met as f64 / measured as f64 * 100.0).round());
     Evaluation { results, measured, met, percent_met, grade: percent_met.map(Grade::of) }
 }
 
@@ -407,6 +409,19 @@ mod tests {
         assert_eq!((e.measured, e.met), (1, 1));
         assert_eq!(e.grade, Some(Grade::APlus));
         assert_eq!(e.results.iter().filter(|r| r.status == Status::NotMeasured).count(), 5);
+    }
+
+    #[test]
+    fn the_grade_and_its_percentage_are_one_rounded_number() {
+        // 26 of 29 is 89.66 %: printed as 90 %, so graded A, not B+.
+        let targets: Vec<Target> =
+            (0..29).map(|i| parse_rule(i, "t", &format!("http.m{i}.latency.p95"), "< 200 ms").unwrap()).collect();
+        let metrics: Vec<MetricValue> = (0..29)
+            .map(|i| metric(&format!("http.m{i}.latency.p95"), if i < 26 { 100.0 } else { 300.0 }, "ms"))
+            .collect();
+        let e = evaluate(&targets, &metrics);
+        assert_eq!((e.met, e.measured, e.percent_met), (26, 29, Some(90.0)));
+        assert_eq!(e.grade, Some(Grade::A));
     }
 
     #[test]

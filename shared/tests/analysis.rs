@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::synth::{histogram_of, latencies, report, Rng};
+use common::synth::{histogram_of, latencies, report, windowed_report, Queue, Rng, Service, WindowSpec};
 use perfproof_shared::analysis::{analyze, AnalysisSettings};
-use perfproof_shared::compare::{compare, CompareError, CompareSettings, Side, Verdict};
+use perfproof_shared::compare::{compare, CompareError, CompareSettings, EvidenceKind, Side, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{
     AnalysisDocument, AreaComparison, MetricsExport, COMPARISON_SCHEMA_ID, METRICS_EXPORT_SCHEMA_ID,
@@ -374,4 +374,154 @@ fn trends_find_a_worsening_series_and_alert_on_regressions() {
     assert!(h.alerts.iter().any(|a| a.key == "http.api.latency.p50" && a.run == "day7"), "{:?}", h.alerts);
     // p95 (about 2.3 × the median) crosses 200 ms with the jump: a target alert.
     assert!(h.alerts.iter().any(|a| a.message.contains("now misses")), "{:?}", h.alerts);
+}
+
+/// Windows of `seconds` seconds each holding `per_window` successes (lognormal
+/// latencies around 20 ms) and `errors` failures.
+fn steady(rng: &mut Rng, count: usize, seconds: f64, per_window: usize, errors: u64) -> Vec<WindowSpec> {
+    (0..count)
+        .map(|_| WindowSpec { duration_s: seconds, samples: latencies(rng, per_window, 20_000.0, 1.0), errors })
+        .collect()
+}
+
+/// A 30-second outage in a 60-second run (every request of those seconds timed
+/// out) is a throughput regression, from windows and from a bare timeline alike.
+#[test]
+fn an_outage_is_a_throughput_regression() {
+    let mut rng = Rng::new(41);
+    let baseline = windowed_report("baseline", &steady(&mut rng, 30, 2.0, 400, 0), 2.0, &mut rng);
+    let mut windows = steady(&mut rng, 15, 2.0, 400, 0);
+    windows.extend(steady(&mut rng, 15, 2.0, 0, 400));
+    let outage = windowed_report("outage", &windows, 2.0, &mut rng);
+    let c = compare(&baseline, &outage, CompareSettings::default()).unwrap();
+    let throughput = c.get("http.api.throughput_rps").unwrap();
+    assert_eq!(throughput.verdict, Verdict::Regressed, "{throughput:?}");
+    assert_eq!(throughput.evidence.unwrap().kind, EvidenceKind::Windows);
+    assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::Regressed);
+    for key in LATENCY_KEYS {
+        assert_ne!(c.get(key).unwrap().verdict, Verdict::InsufficientData, "{key}");
+    }
+
+    // Without windows, the zero seconds of the timeline are evidence too, not log(0).
+    let strip = |mut report: Report| {
+        let Workload::Http(http) = &mut report.workloads[0];
+        http.result.windows.clear();
+        report
+    };
+    let c = compare(&strip(baseline), &strip(outage), CompareSettings::default()).unwrap();
+    let throughput = c.get("http.api.throughput_rps").unwrap();
+    assert_eq!(throughput.verdict, Verdict::Regressed, "{throughput:?}");
+    assert_eq!(throughput.evidence.unwrap().kind, EvidenceKind::Seconds);
+}
+
+/// The error-rate threshold scales with the baseline rate (τ relative), with a
+/// floor of 0.1 percentage point.
+#[test]
+fn error_rate_thresholds_scale_with_the_baseline() {
+    let mut rng = Rng::new(43);
+    let samples = latencies(&mut rng, 100_000, 20_000.0, 1.0);
+    let run = |label: &str, errors: usize, rng: &mut Rng| {
+        report(label, "api", &samples[..100_000 - errors], 10, errors as u64, rng)
+    };
+    let verdict = |a: &Report, b: &Report| compare(a, b, CompareSettings::default()).unwrap();
+    // 0 → 900 errors in 100 000.
+    let c = verdict(&run("a", 0, &mut rng), &run("b", 900, &mut rng));
+    let rate = c.get("http.api.error_rate").unwrap();
+    assert_eq!(rate.verdict, Verdict::Regressed, "{rate:?}");
+    assert_eq!(rate.evidence.unwrap().text(), "100000 operations");
+    // 1 % → 0.05 %.
+    let c = verdict(&run("a", 1_000, &mut rng), &run("b", 50, &mut rng));
+    assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::Improved);
+    // The floor is a setting: at 1 pp, 0 → 0.9 % is no longer a practical change.
+    let settings = CompareSettings { proportion_floor_pp: 1.0, ..CompareSettings::default() };
+    let c = compare(&run("a", 0, &mut rng), &run("b", 900, &mut rng), settings).unwrap();
+    assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::NoChange);
+}
+
+/// The throughput interval is on the scale of the change shown (optimized /
+/// baseline − 1): −4.9 % is inside ±5 % and +5.2 % outside, and the category
+/// follows the verdict.
+#[test]
+fn throughput_changes_and_intervals_share_one_scale() {
+    let mut rng = Rng::new(47);
+    let run = |label: &str, per_window: usize, rng: &mut Rng| {
+        let windows = steady(rng, 30, 1.0, per_window, 0);
+        windowed_report(label, &windows, 1.0, rng)
+    };
+    let baseline = run("baseline", 1_000, &mut rng);
+    let c = compare(&baseline, &run("slower", 951, &mut rng), CompareSettings::default()).unwrap();
+    let slower = c.get("http.api.throughput_rps").unwrap();
+    assert_eq!(slower.change_text(), "-4.9 %");
+    assert_eq!(slower.verdict, Verdict::NoChange, "{slower:?}");
+    assert_eq!(slower.category, None, "no 'regression' category beside 'no change'");
+    let c = compare(&baseline, &run("faster", 1_052, &mut rng), CompareSettings::default()).unwrap();
+    let faster = c.get("http.api.throughput_rps").unwrap();
+    assert_eq!(faster.change_text(), "+5.2 %");
+    assert_eq!(faster.verdict, Verdict::Improved, "{faster:?}");
+    assert_eq!(faster.category.unwrap().label(), "moderate");
+}
+
+/// A p50 of 0 µs (below the histogram's resolution) is a value, not missing data.
+#[test]
+fn a_zero_percentile_is_data() {
+    let mut rng = Rng::new(53);
+    let mostly_zero = |rng: &mut Rng| {
+        let mut samples = latencies(rng, 2_000, 1_000.0, 1.0);
+        samples.extend(std::iter::repeat_n(0, 3_000));
+        samples
+    };
+    let a = report("a", "api", &mostly_zero(&mut rng), 10, 0, &mut rng);
+    let b = report("b", "api", &mostly_zero(&mut rng), 10, 0, &mut rng);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let p50 = c.get("http.api.latency.p50").unwrap();
+    assert_eq!((p50.baseline, p50.optimized), (0.0, 0.0));
+    assert_eq!(p50.verdict, Verdict::NoChange, "{p50:?}");
+}
+
+/// The annual saving is the 30-day projection's daily saving over 365 days.
+#[test]
+fn the_annual_saving_covers_365_days() {
+    let mut rng = Rng::new(17);
+    let a = report("baseline", "api", &latencies(&mut rng, 20_000, 250_000.0, 1.0), 10, 0, &mut rng);
+    let b = report("optimized", "api", &latencies(&mut rng, 40_000, 100_000.0, 1.0), 10, 0, &mut rng);
+    let mut settings = AnalysisSettings::default();
+    settings.cost.traffic.requests_per_day = 500_000_000.0;
+    let roi = analyze(&a, &b, &settings).unwrap().cost.unwrap().roi;
+    assert!(roi.monthly_saving_usd > 0.0);
+    assert!((roi.annual_saving_usd - roi.monthly_saving_usd / 30.0 * 365.0).abs() < 1e-6, "{roi:?}");
+}
+
+/// Each verdict names its evidence: trials when both runs were repeated, batches
+/// of windows for one run per side, histograms (and per-second rates) for reports
+/// without windows.
+#[test]
+fn verdicts_name_their_evidence() {
+    let mut rng = Rng::new(59);
+    let queue = Queue { rho: 0.7, service_ms: 10.0, service: Service::Exponential, requests: 10_000 };
+    let trials = |label: &str, queue: Queue, rng: &mut Rng| {
+        let runs: Vec<Report> = (0..5).map(|_| queue.run(label, rng)).collect();
+        merge(&runs, MergeKind::Trials).unwrap()
+    };
+    let (a, b) = (trials("a", queue, &mut rng), trials("b", queue.served_in(0.8), &mut rng));
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    for key in ["http.api.latency.p50", "http.api.throughput_rps"] {
+        let m = c.get(key).unwrap();
+        assert_eq!(m.evidence.unwrap().text(), "5 trials", "{key}");
+    }
+    assert_eq!(c.get("http.api.latency.p50").unwrap().verdict, Verdict::Improved);
+
+    let (a, b) = (queue.run("a", &mut rng), queue.run("b", &mut rng));
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    assert_eq!(c.get("http.api.latency.p50").unwrap().evidence.unwrap().text(), "10 batches of windows");
+    // A tail percentile's batches are pooled until each holds about 100 values beyond it.
+    assert_eq!(c.get("http.api.latency.p99").unwrap().evidence.unwrap().text(), "5 batches of windows");
+    assert_eq!(c.get("http.api.latency.mean").unwrap().evidence, None);
+
+    let a = report("a", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng);
+    let b = report("b", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng);
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let p50 = c.get("http.api.latency.p50").unwrap().evidence.unwrap();
+    assert_eq!(p50.kind, EvidenceKind::Histogram);
+    assert_eq!(p50.text(), "histograms of 1000 (too few windows: independence assumed)");
+    assert_eq!(c.get("http.api.throughput_rps").unwrap().evidence.unwrap().kind, EvidenceKind::Seconds);
 }

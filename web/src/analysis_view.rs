@@ -186,6 +186,7 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
                     <td>{m.change_text()}</td>
                     <td>{m.factor_text()}</td>
                     <td class=class data-testid="verdict">{m.verdict.label()}</td>
+                    <td class="muted" data-testid="evidence">{m.evidence.map(|e| e.text())}</td>
                 </tr>
             }
         })
@@ -213,7 +214,7 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
             <tbody>{targets}</tbody>
         </table>
         <table class="comparison">
-            <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th></tr></thead>
+            <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th><th>"evidence"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
         {unmatched}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use perfproof_shared::latency::new_histogram;
-use perfproof_shared::report::{LoadResult, OperationStats, TimelinePoint, Workload, HTTP_BYTES_RECEIVED};
+use perfproof_shared::report::{LoadResult, OperationStats, TimelinePoint, Window, Workload, HTTP_BYTES_RECEIVED};
 use perfproof_shared::{Latency, Report, TimeUnit};
 
 /// SplitMix64: small, fast, seeded, good enough for test data.
@@ -92,4 +92,148 @@ pub fn report(label: &str, name: &str, samples: &[u64], seconds: u32, errors: u6
     http.result =
         LoadResult { duration_s: seconds as f64, throughput_per_s: per_second, stats, timeline, ..http.result.clone() };
     report
+}
+
+/// One time window of a synthetic run.
+pub struct WindowSpec {
+    pub duration_s: f64,
+    /// Latencies of its successful requests, in microseconds.
+    pub samples: Vec<u64>,
+    pub errors: u64,
+}
+
+/// A report whose one HTTP workload is made of `windows` (in time order, each
+/// `window_s` long but maybe the last): whole-run figures, windows and a timeline
+/// (each window's successes spread evenly over its whole seconds) all agree.
+pub fn windowed_report(label: &str, windows: &[WindowSpec], window_s: f64, rng: &mut Rng) -> Report {
+    let mut report = super::sample_report();
+    report.run.label = label.into();
+    report.run.run_id = uuid::Uuid::from_u128(rng.next_u64() as u128);
+    let Workload::Http(http) = &mut report.workloads[0];
+    let mut whole = new_histogram();
+    let mut result_windows = Vec::with_capacity(windows.len());
+    let mut timeline = Vec::new();
+    let (mut successes, mut errors, mut duration) = (0u64, 0u64, 0.0);
+    for (index, spec) in windows.iter().enumerate() {
+        let histogram = histogram_of(&spec.samples);
+        whole.add(&histogram).unwrap();
+        let ok = spec.samples.len() as u64;
+        result_windows.push(Window {
+            trial: 0,
+            index: index as u32,
+            duration_s: spec.duration_s,
+            operations: ok + spec.errors,
+            errors: spec.errors,
+            latency: Latency::from_histogram(&histogram, TimeUnit::Microseconds).unwrap(),
+        });
+        let seconds = spec.duration_s.round().max(1.0) as u64;
+        for s in 0..seconds {
+            let share = |total: u64| total * (s + 1) / seconds - total * s / seconds;
+            timeline.push(TimelinePoint {
+                second: timeline.len() as u32,
+                operations: share(ok) + share(spec.errors),
+                errors: share(spec.errors),
+                p50_us: 0,
+                p95_us: 0,
+                p99_us: 0,
+            });
+        }
+        successes += ok;
+        errors += spec.errors;
+        duration += spec.duration_s;
+    }
+    let stats = OperationStats {
+        operations: successes + errors,
+        successes,
+        errors: if errors > 0 { BTreeMap::from([("timeout".to_string(), errors)]) } else { BTreeMap::new() },
+        codes: BTreeMap::from([("200".to_string(), successes)]),
+        counters: BTreeMap::from([(HTTP_BYTES_RECEIVED.to_string(), successes * 512)]),
+        latency: Latency::from_histogram(&whole, TimeUnit::Microseconds).unwrap(),
+    };
+    http.endpoints[0].stats = stats.clone();
+    http.result = LoadResult {
+        duration_s: duration,
+        throughput_per_s: successes as f64 / duration,
+        stats,
+        timeline,
+        windows: result_windows,
+        window_s,
+        ..http.result.clone()
+    };
+    report
+}
+
+/// Service time distribution of the queue.
+#[derive(Debug, Clone, Copy)]
+pub enum Service {
+    Exponential,
+    /// Lognormal with σ = 0.5 (same mean).
+    Lognormal,
+}
+
+/// A single-server FIFO queue (M/M/1 or M/G/1): Poisson arrivals at utilisation
+/// `rho` of a server whose mean service time is `service_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct Queue {
+    pub rho: f64,
+    pub service_ms: f64,
+    pub service: Service,
+    /// Measured requests (after a warm-up of 2 000 that are not recorded).
+    pub requests: usize,
+}
+
+impl Queue {
+    /// Arrival rate per millisecond.
+    fn arrival_rate(&self) -> f64 {
+        self.rho / self.service_ms
+    }
+
+    /// The same arrivals served `factor` times as fast (e.g. 0.8: 20 % shorter service).
+    pub fn served_in(self, factor: f64) -> Queue {
+        Queue { rho: self.rho * factor, service_ms: self.service_ms * factor, ..self }
+    }
+
+    /// One run: each request's sojourn time (wait + service) recorded in the window
+    /// of its completion; about 30 windows of whole seconds, the last one holding
+    /// the completions after the last arrival's window (often short).
+    pub fn run(&self, label: &str, rng: &mut Rng) -> Report {
+        const WARM_UP: usize = 2_000;
+        let rate = self.arrival_rate();
+        let service = |rng: &mut Rng| match self.service {
+            Service::Exponential => -self.service_ms * rng.uniform().ln(),
+            // E[exp(σZ)] = exp(σ²/2): scaled so that the mean is service_ms.
+            Service::Lognormal => self.service_ms * (0.5 * rng.normal() - 0.125).exp(),
+        };
+        let (mut arrival, mut free_at) = (0.0f64, 0.0f64);
+        let mut done = Vec::with_capacity(self.requests);
+        let mut start = 0.0;
+        for i in 0..WARM_UP + self.requests {
+            arrival += -rng.uniform().ln() / rate;
+            let begin = arrival.max(free_at);
+            free_at = begin + service(rng);
+            if i == WARM_UP {
+                start = arrival;
+            }
+            if i >= WARM_UP {
+                done.push((free_at, free_at - arrival));
+            }
+        }
+        let arrivals_ms = arrival - start;
+        let window_s = (arrivals_ms / 1_000.0 / 30.0).floor().max(1.0);
+        let window_ms = window_s * 1_000.0;
+        let end_ms = done.iter().map(|d| d.0).fold(0.0, f64::max) - start;
+        let count = (end_ms / window_ms).floor() as usize + 1;
+        let mut windows: Vec<WindowSpec> = (0..count)
+            .map(|k| WindowSpec {
+                duration_s: (end_ms - k as f64 * window_ms).min(window_ms) / 1_000.0,
+                samples: Vec::new(),
+                errors: 0,
+            })
+            .collect();
+        for (completed, sojourn) in done {
+            let k = (((completed - start) / window_ms).floor() as usize).min(count - 1);
+            windows[k].samples.push((sojourn * 1_000.0).round() as u64);
+        }
+        windowed_report(label, &windows, window_s, rng)
+    }
 }
