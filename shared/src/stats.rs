@@ -183,16 +183,14 @@ impl Estimate {
     }
 }
 
-/// The t quantile of a two-sided interval at `confidence` for a variance
-/// `a_part + b_part` with Welch-Satterthwaite degrees of freedom.
-fn welch_t(a_part: f64, a_df: f64, b_part: f64, b_df: f64, confidence: f64) -> f64 {
-    let df = (a_part + b_part).powi(2) / (a_part * a_part / a_df + b_part * b_part / b_df);
-    t_quantile(1.0 - (1.0 - confidence) / 2.0, df)
-}
-
 /// Fieller's interval of the ratio b/a of two independent estimates: every θ with
 /// (b − θa)² ≤ t²(se_b² + θ²se_a²). Zeros in b are fine (a stalled run has ratio
 /// 0); `None` when a is not clearly above 0 (the interval would be unbounded).
+///
+/// t takes the smaller side's degrees of freedom (Hsu's conservative choice)
+/// rather than Welch–Satterthwaite's: with 10 batch means a side, adjacent batches
+/// of a queue are still slightly correlated, and Welch's larger df left A/A
+/// coverage at 92.5 % for throughput at ρ = 0.5 (tests/calibration.rs).
 pub fn fieller_ratio(a: Estimate, b: Estimate, confidence: f64) -> Option<Interval> {
     if !(a.value > 0.0 && b.value >= 0.0) {
         return None;
@@ -202,7 +200,7 @@ pub fn fieller_ratio(a: Estimate, b: Estimate, confidence: f64) -> Option<Interv
     if va + vb == 0.0 {
         return Some(Interval { low: ratio, high: ratio });
     }
-    let t = welch_t(ratio * ratio * va, a.df, vb, b.df, confidence);
+    let t = t_quantile(1.0 - (1.0 - confidence) / 2.0, a.df.min(b.df));
     let lead = a.value * a.value - t * t * va;
     if lead <= 0.0 {
         return None;
