@@ -146,17 +146,19 @@ fn the_cost_line_and_recommendations_name_the_targets_range() {
     let cost = dir.path().join("little-traffic.toml");
     std::fs::write(&cost, "[traffic]\nrequests_per_day = 1000\n").unwrap();
     let results = dir.path().join("cost-results");
-    let out = perfproof()
-        .arg("compare")
-        .args([baseline, optimized])
-        .arg("-t")
-        .arg(&targets)
-        .arg("--cost")
-        .arg(&cost)
-        .arg("--results-dir")
-        .arg(&results)
-        .output()
-        .unwrap();
+    let compare = |extra: &[&std::ffi::OsStr]| {
+        perfproof()
+            .arg("compare")
+            .args([baseline, optimized])
+            .arg("-t")
+            .arg(&targets)
+            .arg("--cost")
+            .arg(&cost)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = compare(&["--results-dir".as_ref(), results.as_os_str()]);
     let stdout = ok(&out);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("below the 10–20 % target"), "{stdout}");
@@ -165,16 +167,7 @@ fn the_cost_line_and_recommendations_name_the_targets_range() {
     let recommendation = summary.lines().find(|l| l.starts_with("- cost reduction")).unwrap();
     assert!(recommendation.contains("is below the 10–20 % target"), "{summary}");
 
-    let out = perfproof()
-        .arg("compare")
-        .args([baseline, optimized])
-        .arg("-t")
-        .arg(&targets)
-        .arg("--cost")
-        .arg(&cost)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = compare(&["--json".as_ref()]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["cost"]["status"], "below_target");
     assert_eq!(json["cost"]["target"]["rule"], "between 10 20 %");

@@ -115,12 +115,12 @@ async fn tls_handshake_failures_are_tls_errors() {
     assert_all_in_class(&url.replace("http://", "https://"), HttpErrorKind::Tls).await;
 }
 
-/// Writes one response into the buffer; false closes the connection after it.
-type Respond = fn(&mut Vec<u8>) -> bool;
-
-/// Serves each request on a connection with `respond` (keep-alive: the connection
-/// serves requests until `respond` returns false), counting the requests.
-async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+/// Serves every request on a connection with `response` (the connection then
+/// stays open when `keep_alive`, else is closed), counting the requests.
+async fn framing_server(
+    response: &'static [u8],
+    keep_alive: bool,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counter = seen.clone();
     let url = raw_server(move |mut stream| {
@@ -136,9 +136,7 @@ async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync
                     }
                 }
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let mut response = Vec::new();
-                let keep_alive = respond(&mut response);
-                if stream.write_all(&response).await.is_err() || !keep_alive {
+                if stream.write_all(response).await.is_err() || !keep_alive {
                     let _ = stream.shutdown().await;
                     return;
                 }
@@ -153,51 +151,32 @@ async fn framing_server(respond: fn(&mut Vec<u8>) -> bool) -> (String, std::sync
 /// once, and never an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_body_framing_is_read_whole() {
-    let framings: [(&str, Respond, u64); 5] = [
+    // (what, response, the server keeps the connection, body bytes)
+    let framings: [(&str, &[u8], bool, u64); 5] = [
         (
             "chunked with an extension and a trailer, kept alive",
-            |r| {
-                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n");
-                true
-            },
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nx-t: 1\r\n\r\n",
+            true,
             5,
         ),
         (
             "content-length, then the server closes",
-            |r| {
-                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\nconnection: close\r\n\r\nabcd");
-                false
-            },
+            b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\nconnection: close\r\n\r\nabcd",
+            false,
             4,
         ),
-        (
-            "no length: the body ends when the server closes",
-            |r| {
-                r.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\nabcdefg");
-                false
-            },
-            7,
-        ),
-        (
-            // The next request finds the connection closed and is sent again on a new one.
-            "keep-alive promised, then closed by the server",
-            |r| {
-                r.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
-                false
-            },
-            2,
-        ),
+        ("no length: the body ends when the server closes", b"HTTP/1.1 200 OK\r\n\r\nabcdefg", false, 7),
+        // The next request finds the connection closed and is sent again on a new one.
+        ("keep-alive promised, then closed by the server", b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", false, 2),
         (
             "an interim 100 Continue, then 204 No Content",
-            |r| {
-                r.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
-                true
-            },
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+            true,
             0,
         ),
     ];
-    for (name, respond, body) in framings {
-        let (url, seen) = framing_server(respond).await;
+    for (name, response, keep_alive, body) in framings {
+        let (url, seen) = framing_server(response, keep_alive).await;
         let result = run(&plan(&closed(&url, 2, Duration::from_millis(400)))).await;
         let stats = &result.result.stats;
         assert!(stats.operations > 10, "{name}: {} requests", stats.operations);
