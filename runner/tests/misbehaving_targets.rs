@@ -26,16 +26,17 @@ where
     format!("http://{addr}/")
 }
 
-/// Reads until the end of the request headers (or the peer goes away).
-async fn read_request(stream: &mut TcpStream) {
+/// Reads until the end of the request headers; false when the peer went away first.
+async fn read_request(stream: &mut TcpStream) -> bool {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+    true
 }
 
 async fn assert_all_in_class(url: &str, kind: HttpErrorKind) {
@@ -126,15 +127,7 @@ async fn framing_server(
     let url = raw_server(move |mut stream| {
         let counter = counter.clone();
         async move {
-            loop {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
+            while read_request(&mut stream).await {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 if stream.write_all(response).await.is_err() || !keep_alive {
                     let _ = stream.shutdown().await;
