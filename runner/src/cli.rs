@@ -102,7 +102,8 @@ pub struct RunArgs {
     /// kept apart in it): `compare` then judges by the variance between trials.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub trials: u32,
-    /// Closed model: load threads (each a single-threaded runtime with its share of the users). [default: one per core]
+    /// Closed model: load threads (each a single-threaded runtime with its share of the users).
+    /// [default: one per core; half of them when the target runs on this machine]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Per-request timeout, from send to last body byte. [default: 10s]
