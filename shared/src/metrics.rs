@@ -178,7 +178,10 @@ fn latency_metrics(
             let mut sum = crate::latency::new_histogram();
             for i in group {
                 let window = decode(&result.windows[i].latency, || format!("{prefix}.windows[{i}].latency"))?;
-                sum.add(&window).expect("an auto-resizing histogram adds any other");
+                sum.add(&window).map_err(|e| CatalogueError {
+                    key: format!("{prefix}.windows[{i}].latency"),
+                    source: LatencyError::Decode(format!("cannot add it to its batch: {e:?}")),
+                })?;
             }
             windows.push(sum);
         }
