@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{cost_projection, DailyCost};
 use perfproof_shared::cost::CostComparison;
 
-use super::{figure, LineChart, Row};
+use super::{figure, whole_tick, LineChart, Row};
 
 /// The daily cost chart of a cost comparison.
 pub fn cost_chart(cost: &CostComparison) -> AnyView {
@@ -15,7 +15,7 @@ pub fn cost_chart(cost: &CostComparison) -> AnyView {
         x_desc: "day",
         y_desc: "cost per day (USD)",
         y_unit: "USD",
-        x_tick: |x| format!("{x:.0}"),
+        x_tick: whole_tick,
         lines: [line(|d| d.baseline_usd), line(|d| d.optimized_usd)],
     };
     let rows = days

@@ -44,6 +44,21 @@ pub struct Row {
     pub values: [Option<f64>; 2],
 }
 
+/// A tick value with at most three decimals and no trailing zeros: 60000, 2.5, 0.125.
+fn tick(value: &f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A tick on an axis of whole numbers (seconds, days): blank between them.
+pub fn whole_tick(value: &f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// The span of `values` (a unit span when they are all equal or there are none).
 fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> std::ops::Range<f64> {
     let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
@@ -64,6 +79,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
         let mut plot = ChartBuilder::on(&root)
             .caption(&chart.title, font(16))
             .margin(12)
+            .margin_right(32)
             .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(x, y)
@@ -73,6 +89,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .y_desc(chart.y_desc)
             .x_labels(5)
             .x_label_formatter(&chart.x_tick)
+            .y_label_formatter(&tick)
             .axis_style(INK)
             .bold_line_style(INK.mix(0.25))
             .light_line_style(TRANSPARENT)
@@ -108,7 +125,9 @@ pub fn figure(
     rows: Vec<Row>,
 ) -> AnyView {
     let plot = match draw(&chart) {
-        Ok(svg) => view! { <div class="plot" inner_html=svg></div> }.into_any(),
+        Ok(svg) => {
+            view! { <div class="plot" role="img" aria-label=chart.title.clone() inner_html=svg></div> }.into_any()
+        }
         Err(e) => view! { <p class="message error">{format!("This chart could not be drawn: {e}")}</p> }.into_any(),
     };
     let rows = rows
@@ -131,7 +150,6 @@ pub fn figure(
     let headers = RUNS.iter().map(|(run, _)| view! { <th>{format!("{run} ({})", chart.y_unit)}</th> }).collect_view();
     view! {
         <figure class="chart" data-testid=testid>
-            <figcaption>{chart.title.clone()}</figcaption>
             {plot}
             <div class="chart-table">
                 <table>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{timeline, TimelineSeries};
 use perfproof_shared::Report;
 
-use super::{figure, LineChart, Row};
+use super::{figure, whole_tick, LineChart, Row};
 
 fn line(series: Option<&TimelineSeries>) -> Vec<(f64, f64)> {
     series.map(|s| s.points.iter().map(|p| (f64::from(p.second), p.operations_per_s)).collect()).unwrap_or_default()
@@ -36,7 +36,7 @@ pub fn timeline_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 x_desc: "time since the start of measurement (s)",
                 y_desc: "operations (1/s)",
                 y_unit: "1/s",
-                x_tick: |x| format!("{x:.0}"),
+                x_tick: whole_tick,
                 lines: [line(Some(b)), line(a)],
             };
             figure("chart-timeline", chart, "second", 0, rows)
