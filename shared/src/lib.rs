@@ -13,6 +13,7 @@
 //! - [`compare`]: two reports compared with statistical verdicts and improvement factors.
 //! - [`targets`]: target rules, defaults, evaluation and grade.
 //! - [`cost`]: 30-day cost projection and ROI.
+//! - [`charts`]: chart data from reports (latency spectrum, timeline, daily cost), for page and CLI.
 //! - [`analysis`]: comparison + targets + cost, as `compare` and the web app show it.
 //! - [`export`]: the versioned JSON documents written from an analysis (`compare --json`,
 //!   per-area files, metrics export).
@@ -21,6 +22,7 @@
 //! - [`share`]: the versioned share-link codec.
 
 pub mod analysis;
+pub mod charts;
 pub mod comparability;
 pub mod compare;
 pub mod cost;

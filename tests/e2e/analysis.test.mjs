@@ -103,3 +103,27 @@ test("a share link reopens the same analysis in a new page", async () => {
   await damaged.getByTestId("share-error").waitFor();
   assert.match(await damaged.getByTestId("share-error").textContent(), /damaged/);
 });
+
+test("charts: spectrum, timeline and cost render beside their numbers", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await loadBoth(page);
+  const spectrum = page.getByTestId("chart-spectrum").first();
+  await spectrum.waitFor();
+  assert.equal(await spectrum.locator(".plot svg").count(), 1);
+  const perMs = { ns: 1e6, us: 1e3, ms: 1 };
+  for (const [run, file] of [["baseline", baseline], ["optimized", optimized]]) {
+    const latency = JSON.parse(await readFile(file.path, "utf8")).workloads[0].http.result.stats.latency;
+    for (const [percentile, value] of [["50", latency.summary.p50], ["99", latency.summary.p99]]) {
+      const ms = value / perMs[latency.unit];
+      const cell = spectrum.locator(`td[data-run="${run}"][data-x="${percentile}"]`);
+      assert.equal(Number(await cell.getAttribute("data-y")), ms, `${run} p${percentile}`);
+      assert.equal((await cell.textContent()).trim(), ms.toFixed(3), `${run} p${percentile}`);
+    }
+  }
+  for (const id of ["chart-timeline", "chart-cost"]) {
+    const chart = page.getByTestId(id).first();
+    assert.equal(await chart.locator(".plot svg").count(), 1, id);
+    assert.ok((await chart.locator("td[data-run]").count()) > 0, id);
+  }
+  assert.deepEqual(errors, []);
+});

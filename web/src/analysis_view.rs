@@ -1,6 +1,7 @@
 //! The before/after analysis: pick a baseline and an optimized report, read the
 //! grade, the targets, the comparison with its verdicts, and the 30-day cost and
-//! ROI with editable inputs; share it all as a link. Computed by
+//! ROI with editable inputs, with charts below the comparison (latency spectrum,
+//! timelines, daily cost); share it all as a link. Computed by
 //! `perfproof_shared::analysis::analyze`, the same code as `perfproof compare`.
 
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use perfproof_shared::share::{encode, SharePayload, ViewSettings};
 use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
 
+use crate::charts::{cost::cost_chart, spectrum::spectrum_charts, timeline::timeline_charts};
 use crate::report_view::LoadedFile;
 
 /// Which loaded files are compared, by file id.
@@ -99,10 +101,10 @@ pub fn AnalysisPanel(
                 {move || share_link.get().map(|link| view! {
                     <input class="share-link" data-testid="share-link" readonly prop:value=link />
                 })}
-                {move || match result.get() {
-                    Some(Ok(analysis)) => view! { <AnalysisBody analysis=analysis settings=settings /> }.into_any(),
-                    Some(Err(message)) => view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any(),
-                    None => view! { <p class="hint">"Pick two different reports."</p> }.into_any(),
+                {move || match (result.get(), chosen.get()) {
+                    (Some(Ok(analysis)), Some(reports)) => view! { <AnalysisBody analysis=analysis reports=reports settings=settings /> }.into_any(),
+                    (Some(Err(message)), _) => view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any(),
+                    _ => view! { <p class="hint">"Pick two different reports."</p> }.into_any(),
                 }}
             </section>
         }
@@ -138,7 +140,7 @@ fn ReportPicker(
 }
 
 #[component]
-fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSignal<AnalysisSettings>) -> impl IntoView {
     let grade = analysis.targets.grade.map_or("no grade".to_string(), |g| g.label().to_string());
     let met = format!(
         "{} of {} measured targets met; {} not measured",
@@ -218,6 +220,11 @@ fn AnalysisBody(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> imp
             <tbody>{rows}</tbody>
         </table>
         {unmatched}
+        <h3>"Charts"</h3>
+        <div class="charts">
+            {spectrum_charts(&reports.0, &reports.1)}
+            {timeline_charts(&reports.0, &reports.1)}
+        </div>
         <CostView analysis=analysis settings=settings />
     }
 }
@@ -277,9 +284,11 @@ fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl In
                 .into_any()
         }
     };
+    let chart = analysis.cost.as_ref().map(cost_chart);
     view! {
         <h3>"Cost and ROI"</h3>
         {summary}
+        {chart}
         <div class="cost-inputs">
             <CostInput label="requests/day" testid="requests-per-day" settings=settings
                 get=|s| s.cost.traffic.requests_per_day set=|s, v| s.cost.traffic.requests_per_day = v />

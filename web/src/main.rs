@@ -5,8 +5,10 @@
 //! - [`upload`]: the drop zone and file picker, reading files into text.
 //! - [`report_view`]: one parsed report (run metadata and latency summaries), or its error.
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
+//! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
 
 mod analysis_view;
+mod charts;
 mod report_view;
 mod upload;
 
