@@ -127,3 +127,24 @@ test("charts: spectrum, timeline and cost render beside their numbers", async ()
   }
   assert.deepEqual(errors, []);
 });
+
+test("picking the baseline report as optimized swaps the two", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await loadBoth(page);
+  const baselinePicker = page.getByTestId("pick-baseline");
+  const optimizedPicker = page.getByTestId("pick-optimized");
+  const [b0, o0] = [await baselinePicker.inputValue(), await optimizedPicker.inputValue()];
+  assert.notEqual(b0, o0);
+  const p95 = () => page.locator('[data-testid="metric"][data-key="http.demo.latency.p95"] td').nth(0).textContent();
+  const before = await p95();
+  await optimizedPicker.selectOption(b0);
+  await page.waitForFunction(
+    ([b, o]) =>
+      document.querySelector('[data-testid="pick-baseline"]').value === o &&
+      document.querySelector('[data-testid="pick-optimized"]').value === b,
+    [b0, o0],
+  );
+  // The analysis follows: the old optimized run is now the "before" column.
+  assert.notEqual(await p95(), before);
+  assert.deepEqual(errors, []);
+});

@@ -40,6 +40,19 @@ impl Selection {
             .or_else(|| valid.iter().find(|f| Some(f.id) != baseline).map(|f| f.id));
         Selection { baseline, optimized }
     }
+
+    /// `id` as baseline; picking the optimized report swaps the two, so the
+    /// pickers never show one report on both sides.
+    pub fn pick_baseline(self, id: usize) -> Selection {
+        let optimized = if self.optimized == Some(id) { self.baseline } else { self.optimized };
+        Selection { baseline: Some(id), optimized }
+    }
+
+    /// `id` as optimized; picking the baseline report swaps the two.
+    pub fn pick_optimized(self, id: usize) -> Selection {
+        let baseline = if self.baseline == Some(id) { self.optimized } else { self.baseline };
+        Selection { baseline, optimized: Some(id) }
+    }
 }
 
 fn report_of(files: &[LoadedFile], id: Option<usize>) -> Option<Report> {
@@ -93,9 +106,9 @@ pub fn AnalysisPanel(
                 <h2>"Before and after"</h2>
                 <div class="pickers">
                     <ReportPicker label="baseline" files=files_now.clone() chosen=current.baseline
-                        on_pick=move |id| selection.update(|s| s.baseline = Some(id)) />
+                        on_pick=move |id| selection.set(current.pick_baseline(id)) />
                     <ReportPicker label="optimized" files=files_now chosen=current.optimized
-                        on_pick=move |id| selection.update(|s| s.optimized = Some(id)) />
+                        on_pick=move |id| selection.set(current.pick_optimized(id)) />
                     <button data-testid="share" on:click=share>"Share link"</button>
                 </div>
                 {move || share_link.get().map(|link| view! {
@@ -128,6 +141,7 @@ fn ReportPicker(
         <label>
             {label} " "
             <select data-testid=format!("pick-{label}")
+                prop:value=chosen.map(|id| id.to_string()).unwrap_or_default()
                 on:change=move |ev| {
                     if let Ok(id) = event_target_value(&ev).parse() {
                         on_pick(id);
