@@ -123,3 +123,14 @@ test("a run compared with itself is flagged beside the grade", async () => {
   assert.match(await note.textContent(), /same run/);
   assert.deepEqual(errors, []);
 });
+
+test("the page loads without a missing file (favicon included)", async () => {
+  const page = await browser.newPage();
+  const missing = [];
+  page.on("response", (r) => r.status() >= 400 && missing.push(`${r.status()} ${r.url()}`));
+  await page.goto(server.url);
+  await page.getByTestId("file-input").waitFor({ state: "attached" });
+  await page.waitForLoadState("networkidle");
+  assert.deepEqual(missing, []);
+  assert.match(await page.locator('link[rel="icon"]').getAttribute("href"), /favicon.*\.svg$/);
+});
