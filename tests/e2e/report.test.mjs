@@ -134,3 +134,20 @@ test("the page loads without a missing file (favicon included)", async () => {
   assert.deepEqual(missing, []);
   assert.match(await page.locator('link[rel="icon"]').getAttribute("href"), /favicon.*\.svg$/);
 });
+
+test("a file dropped outside the drop zone is ignored, not opened in place of the page", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  const prevented = await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["{}"], "report.json", { type: "application/json" }));
+    const header = document.querySelector("header");
+    return ["dragover", "drop"].map((type) => {
+      const event = new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data });
+      header.dispatchEvent(event);
+      return event.defaultPrevented;
+    });
+  });
+  assert.deepEqual(prevented, [true, true]);
+  assert.equal(await page.getByTestId("report").count(), 0);
+  assert.deepEqual(errors, []);
+});

@@ -4,11 +4,21 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileList};
 
+/// Files dropped anywhere but the drop zone are ignored: without this, the browser
+/// would open the file in place of the page and the analysis would be lost.
+fn ignore_drops_outside() {
+    let cancel = |ev: web_sys::DragEvent| ev.prevent_default();
+    // The page lives as long as the window: the listeners are never removed.
+    let _ = window_event_listener(leptos::ev::dragover, cancel);
+    let _ = window_event_listener(leptos::ev::drop, cancel);
+}
+
 /// A drop zone and file picker; calls `on_file(name, text)` for each file read.
 /// A file that cannot be read as text is passed on as empty text, which
 /// [`crate::report_view::LoadedFile::parse`] reports as unreadable.
 #[component]
 pub fn DropZone(on_file: impl Fn(String, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    ignore_drops_outside();
     let (dragging, set_dragging) = signal(false);
     let read_all = move |list: Option<FileList>| {
         let Some(list) = list else { return };
