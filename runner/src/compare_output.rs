@@ -80,17 +80,7 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
     if let Some(unmatched) = c.unmatched_text() {
         println!("not compared, {unmatched}");
     }
-    println!(
-        "verdicts at {:.0} % confidence, threshold ±{:.1} % (rates: of the baseline rate, at least ±{:.2} pp): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
-        c.settings.confidence * 100.0,
-        c.settings.threshold * 100.0,
-        c.settings.proportion_floor_pp,
-        c.count(Verdict::Improved),
-        c.count(Verdict::Regressed),
-        c.count(Verdict::NoChange),
-        c.count(Verdict::Inconclusive),
-        c.count(Verdict::InsufficientData),
-    );
+    println!("{}", c.verdicts_line());
     println!("\n{}", targets_table(&analysis.targets));
     println!("{}", grade_line(analysis));
     println!("{}", cost_lines(analysis));

@@ -260,6 +260,23 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// How the verdicts were reached and how they came out, in one line (the CLI
+    /// and the page show the same words).
+    pub fn verdicts_line(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "verdicts at {:.0} % confidence, threshold ±{:.1} % (rates: of the baseline rate, at least ±{:.2} pp): {} improved, {} regressed, {} no change, {} inconclusive, {} insufficient data",
+            s.confidence * 100.0,
+            s.threshold * 100.0,
+            s.proportion_floor_pp,
+            self.count(Verdict::Improved),
+            self.count(Verdict::Regressed),
+            self.count(Verdict::NoChange),
+            self.count(Verdict::Inconclusive),
+            self.count(Verdict::InsufficientData),
+        )
+    }
+
     /// The metrics only one run has.
     pub fn only_in(&self, side: Side) -> &[MetricValue] {
         match side {

@@ -148,3 +148,13 @@ test("picking the baseline report as optimized swaps the two", async () => {
   assert.notEqual(await p95(), before);
   assert.deepEqual(errors, []);
 });
+
+test("the page states the confidence, the threshold and the verdict counts, as the CLI does", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await loadBoth(page);
+  const line = await page.getByTestId("verdicts-line").textContent();
+  assert.match(line, /^verdicts at 95 % confidence, threshold ±5\.0 %/);
+  const count = (verdict) => expected.comparison.metrics.filter((m) => m.verdict === verdict).length;
+  assert.match(line, new RegExp(`: ${count("improved")} improved, ${count("regressed")} regressed, `));
+  assert.deepEqual(errors, []);
+});

@@ -233,6 +233,7 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th><th>"evidence"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        <p class="muted" data-testid="verdicts-line">{analysis.comparison.verdicts_line()}</p>
         {unmatched}
         <h3>"Charts"</h3>
         <div class="charts">
