@@ -62,7 +62,8 @@ async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyh
 
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
-    let start_lag_ms = match settings.start_at {
+    // The shards' agreed start (`--start-at`): wait for it before the first workload.
+    let start_lag_ms = match settings.shard.as_ref().and_then(|s| s.start_at) {
         Some(at) => Some(wait_until(at, stop).await),
         None => None,
     };

@@ -189,8 +189,6 @@ pub struct RunSettings {
     pub trials: u32,
     /// This runner's shard of a distributed run; its plans are already its share.
     pub shard: Option<Shard>,
-    /// Wait until then before the first workload (`--start-at`).
-    pub start_at: Option<DateTime<Utc>>,
     /// Run one after another, in this order.
     pub workloads: Vec<WorkloadPlan>,
 }
@@ -269,7 +267,6 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         label,
         quiet: flags.quiet,
         trials,
-        start_at: flags.shard.as_ref().and_then(|s| s.start_at),
         shard,
         workloads,
     })
