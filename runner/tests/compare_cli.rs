@@ -300,7 +300,9 @@ fn merge_adds_two_runs_exactly() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let one = parse_report(&std::fs::read_to_string(baseline).unwrap()).unwrap();
     let two = parse_report(&std::fs::read_to_string(&merged).unwrap()).unwrap();
-    let (Workload::Http(a), Workload::Http(b)) = (&one.workloads[0], &two.workloads[0]);
+    let (Workload::Http(a), Workload::Http(b)) = (&one.workloads[0], &two.workloads[0]) else {
+        panic!("expected http workloads")
+    };
     assert_eq!(b.result.stats.operations, 2 * a.result.stats.operations);
     assert_eq!(b.result.stats.latency.summary.p95, a.result.stats.latency.summary.p95);
     assert_eq!(b.result.stats.latency.summary.count, 2 * a.result.stats.latency.summary.count);

@@ -30,6 +30,8 @@ use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
 
 /// Most counters an operation can report.
 pub const MAX_COUNTERS: usize = 2;
+/// Most spans an operation can report.
+pub const MAX_SPANS: usize = 2;
 
 /// Windows a run's measured period is cut into. Batch means work with 10 to 30
 /// batches (Schmeiser 1982); 20 keeps the report small: a 10-minute run's 20
@@ -52,6 +54,9 @@ pub struct Outcome {
     pub code: Option<u16>,
     /// Amounts added to [`Vocabulary::counters`], in the same order.
     pub counters: [u64; MAX_COUNTERS],
+    /// Durations of the operation's phases named by [`Vocabulary::spans`] (a
+    /// database checkout: waiting for a connection, then holding it), when it had them.
+    pub spans: [Option<Duration>; MAX_SPANS],
 }
 
 /// What a workload's outcomes are called.
@@ -67,6 +72,9 @@ pub struct Vocabulary {
     pub error_classes: &'static [&'static str],
     /// Names of the counters (at most [`MAX_COUNTERS`]).
     pub counters: &'static [&'static str],
+    /// Names of the spans (at most [`MAX_SPANS`]): phases of an operation whose
+    /// durations the engine keeps apart, for measured operations, as [`Span`]s.
+    pub spans: &'static [&'static str],
     /// How many parts outcomes are broken down by (HTTP: endpoints); at least 1.
     pub parts: usize,
 }
@@ -81,6 +89,11 @@ pub trait Operation: Send + Sync + 'static {
     /// their thread); one per operation in the open model (`thread` 0), so it
     /// should be cheap there.
     fn session(&self, thread: usize) -> Self::Session;
+
+    /// The operation's resources are shared by every user and bound to the runtime
+    /// that calls [`run`] (a connection pool): the closed model's users then run as
+    /// tasks on that runtime, not on load threads of their own.
+    const CALLER_RUNTIME: bool = false;
 
     /// Performs operation number `index` (0, 1, 2, ... over the whole run) and
     /// classifies how it ended. It must not panic, whatever the target does.
@@ -98,11 +111,22 @@ pub struct Context {
     pub target_in_process: bool,
 }
 
-/// What the engine measured: the report's common block, and the same figures per part.
+/// What the engine measured: the report's common block, the same figures per
+/// part, and the spans of the measured operations.
 #[derive(Debug)]
 pub struct Measured {
     pub result: LoadResult,
     pub parts: Vec<OperationStats>,
+    /// One per [`Vocabulary::spans`], in the same order.
+    pub spans: Vec<Span>,
+}
+
+/// One phase of the measured operations: its distribution and its exact total.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub latency: Latency,
+    /// Sum of every recorded duration, in seconds.
+    pub total_s: f64,
 }
 
 /// Runs `operation` under `plan`. Returns what was measured, also when the run was stopped.
@@ -238,6 +262,15 @@ fn assemble(
         ));
     }
     let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
+    let spans = collected
+        .spans
+        .histograms
+        .iter()
+        .zip(&collected.spans.totals_us)
+        .map(|(h, &total_us)| {
+            Ok(Span { latency: Latency::from_histogram(h, TimeUnit::Microseconds)?, total_s: total_us as f64 / 1e6 })
+        })
+        .collect::<Result<Vec<_>, perfproof_shared::LatencyError>>()?;
     Ok(Measured {
         result: LoadResult {
             load: plan.report_model(),
@@ -255,6 +288,7 @@ fn assemble(
             warnings,
         },
         parts,
+        spans,
     })
 }
 

@@ -21,7 +21,7 @@ use perfproof_shared::latency::new_histogram;
 use perfproof_shared::report::{OperationStats, TimelinePoint, Window};
 use perfproof_shared::{Latency, LatencyError, TimeUnit};
 
-use super::{Outcome, Vocabulary, MAX_COUNTERS};
+use super::{Outcome, Vocabulary, MAX_COUNTERS, MAX_SPANS};
 
 /// An operation is late when started more than this after its scheduled time.
 pub const LATE_THRESHOLD: Duration = Duration::from_millis(10);
@@ -156,6 +156,40 @@ pub struct Recorder {
     uncorrected_us: Histogram<u64>,
     lag_us: Histogram<u64>,
     late: u64,
+    spans: Spans,
+}
+
+/// The workload's spans of measured operations: a histogram and an exact total each.
+#[derive(Debug, Clone)]
+pub struct Spans {
+    pub histograms: Vec<Histogram<u64>>,
+    pub totals_us: Vec<u64>,
+}
+
+impl Spans {
+    fn new(count: usize) -> Self {
+        let count = count.min(MAX_SPANS);
+        Spans { histograms: (0..count).map(|_| new_histogram()).collect(), totals_us: vec![0; count] }
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        for ((histogram, total), span) in self.histograms.iter_mut().zip(&mut self.totals_us).zip(outcome.spans) {
+            if let Some(span) = span {
+                let us = micros(span);
+                record(histogram, us);
+                *total += us;
+            }
+        }
+    }
+
+    fn add(&mut self, other: &Spans) {
+        for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
+            let _ = a.add(b);
+        }
+        for (a, b) in self.totals_us.iter_mut().zip(&other.totals_us) {
+            *a += b;
+        }
+    }
 }
 
 impl Recorder {
@@ -173,6 +207,7 @@ impl Recorder {
             uncorrected_us: new_histogram(),
             lag_us: new_histogram(),
             late: 0,
+            spans: Spans::new(vocabulary.spans.len()),
         }
     }
 
@@ -183,6 +218,7 @@ impl Recorder {
         }
         let corrected = micros(sample.done.saturating_duration_since(sample.due));
         self.total.record(&sample.outcome, corrected);
+        self.spans.record(&sample.outcome);
         // With one part, the part's figures are the total's (see `drain_into`).
         if self.parts.len() > 1 {
             if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
@@ -239,6 +275,7 @@ impl Recorder {
         let _ = into.uncorrected_us.add(&self.uncorrected_us);
         let _ = into.lag_us.add(&self.lag_us);
         into.late += self.late;
+        into.spans.add(&self.spans);
     }
 }
 
@@ -372,6 +409,7 @@ pub struct Collected {
     pub uncorrected_us: Histogram<u64>,
     pub lag_us: Histogram<u64>,
     pub late: u64,
+    pub spans: Spans,
 }
 
 impl Collected {
@@ -383,6 +421,7 @@ impl Collected {
             uncorrected_us: new_histogram(),
             lag_us: new_histogram(),
             late: 0,
+            spans: Spans::new(vocabulary.spans.len()),
         }
     }
 }
