@@ -121,7 +121,8 @@ fn compare_mode_writes_per_area_files_and_a_summary() {
     assert!(out.status.code().is_some());
     let summary = std::fs::read_to_string(results.join("validation_summary.txt")).unwrap();
     assert!(summary.contains("api_performance") && summary.contains("recommendations:"), "{summary}");
-    assert!(summary.contains("database_optimization: not measured"));
+    assert!(summary.contains("database_optimization: ") && summary.contains("(comparison_database_optimization.json)"));
+    assert!(summary.contains("cache_optimization: not measured"));
     let api: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("comparison_api_performance.json")).unwrap())
             .unwrap();

@@ -540,8 +540,20 @@ fn merge_pool(into: &mut crate::report::PoolStats, from: &crate::report::PoolSta
         MergeKind::Shards => {
             into.size += from.size;
             into.peak_waiters += from.peak_waiters;
+            // The same windows measured at once add up; windows that differ cannot be paired.
+            if into.windows.len() == from.windows.len() {
+                for (a, b) in into.windows.iter_mut().zip(&from.windows) {
+                    a.acquire_wait_s += b.acquire_wait_s;
+                    a.hold_s += b.hold_s;
+                }
+            } else {
+                into.windows.clear();
+            }
         }
-        MergeKind::Trials => into.peak_waiters = into.peak_waiters.max(from.peak_waiters),
+        MergeKind::Trials => {
+            into.peak_waiters = into.peak_waiters.max(from.peak_waiters);
+            into.windows.extend_from_slice(&from.windows);
+        }
     }
     into.derive_ratios();
 }

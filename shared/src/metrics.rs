@@ -316,7 +316,7 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
 fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
     let prefix = format!("db.{}", key_segment(&db.name));
     result_metrics(&prefix, &db.result, &DB, out)?;
-    pool_metrics(&format!("{prefix}.pool"), &db.pool, out);
+    pool_metrics(&format!("{prefix}.pool"), &db.pool, &db.result, out);
     if db.queries.len() > 1 {
         for query in &db.queries {
             let prefix = format!("{prefix}.query.{}", key_segment(&query.name));
@@ -334,7 +334,7 @@ fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError
         result_metrics(&point_prefix, &point.result, &DB, &mut all)?;
         let keep = [format!("{point_prefix}.throughput_tps"), format!("{point_prefix}.latency.p90")];
         out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
-        out.push(percent(format!("{point_prefix}.efficiency"), point.pool.efficiency));
+        pool_ratio_metrics(&point_prefix, &point.pool, &point.result, out);
     }
     Ok(())
 }
@@ -343,9 +343,33 @@ fn percent(key: String, share: f64) -> Metric {
     Metric { key, value: share * 100.0, unit: "%", direction: Direction::HigherIsBetter, evidence: Evidence::None }
 }
 
-fn pool_metrics(prefix: &str, pool: &PoolStats, out: &mut Vec<Metric>) {
-    out.push(percent(format!("{prefix}.efficiency"), pool.efficiency));
-    out.push(percent(format!("{prefix}.utilization"), pool.utilization));
+/// Efficiency and utilization with their sections: each batch of time windows'
+/// own ratio of sums (Σ hold / Σ (wait + hold), Σ hold / (size × batch length)),
+/// in percent, so that their intervals come from batch means like throughput's.
+fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    let (mut efficiency, mut utilization) = (Vec::new(), Vec::new());
+    if pool.windows.len() == result.windows.len() {
+        for group in batches(&result.windows, result.window_s) {
+            let (wait, hold, length) = group.iter().fold((0.0, 0.0, 0.0), |(w, h, l), &i| {
+                (w + pool.windows[i].acquire_wait_s, h + pool.windows[i].hold_s, l + result.windows[i].duration_s)
+            });
+            if wait + hold > 0.0 && length > 0.0 {
+                efficiency.push(hold / (wait + hold) * 100.0);
+                utilization.push(hold / (f64::from(pool.size) * length) * 100.0);
+            }
+        }
+    }
+    for (name, share, sections) in
+        [("efficiency", pool.efficiency, efficiency), ("utilization", pool.utilization, utilization)]
+    {
+        let mut metric = percent(format!("{prefix}.{name}"), share);
+        metric.evidence = Evidence::Rate(RateEvidence { windows: sections, trials: Vec::new(), seconds: Vec::new() });
+        out.push(metric);
+    }
+}
+
+fn pool_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    pool_ratio_metrics(prefix, pool, result, out);
     out.push(Metric {
         key: format!("{prefix}.direct_ratio"),
         value: pool.direct_ratio() * 100.0,

@@ -121,12 +121,14 @@ pub struct Measured {
     pub spans: Vec<Span>,
 }
 
-/// One phase of the measured operations: its distribution and its exact total.
+/// One phase of the measured operations: its distribution and its exact totals.
 #[derive(Debug, Clone)]
 pub struct Span {
     pub latency: Latency,
     /// Sum of every recorded duration, in seconds.
     pub total_s: f64,
+    /// The same sum per time window, in the order of the result's `windows`.
+    pub windows_s: Vec<f64>,
 }
 
 /// Runs `operation` under `plan`. Returns what was measured, also when the run was stopped.
@@ -198,8 +200,8 @@ pub async fn run<O: Operation>(
         target_in_process: context.target_in_process,
     };
     let stopped = *context.stop.borrow();
-    let (timeline, windows) = timeline.finish(duration_s);
-    let measured = Measurement { timeline, windows, window_s: window_seconds(plan), duration_s };
+    let (timeline, windows, window_spans) = timeline.finish(duration_s);
+    let measured = Measurement { timeline, windows, window_spans, window_s: window_seconds(plan), duration_s };
     assemble(vocabulary, plan, collected, measured, generator, limit_reached, !stopped)
 }
 
@@ -212,6 +214,7 @@ fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
 struct Measurement {
     timeline: Vec<TimelinePoint>,
     windows: Vec<Window>,
+    window_spans: Vec<[f64; MAX_SPANS]>,
     window_s: u32,
     duration_s: f64,
 }
@@ -226,7 +229,7 @@ fn assemble(
     limit_reached: bool,
     complete: bool,
 ) -> anyhow::Result<Measured> {
-    let Measurement { timeline, windows, window_s, duration_s } = measured;
+    let Measurement { timeline, windows, window_spans, window_s, duration_s } = measured;
     let stats = collected.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
@@ -262,13 +265,18 @@ fn assemble(
         ));
     }
     let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
+    let totals = collected.total.span_totals_s();
     let spans = collected
         .spans
         .histograms
         .iter()
-        .zip(&collected.spans.totals_us)
-        .map(|(h, &total_us)| {
-            Ok(Span { latency: Latency::from_histogram(h, TimeUnit::Microseconds)?, total_s: total_us as f64 / 1e6 })
+        .enumerate()
+        .map(|(i, h)| {
+            Ok(Span {
+                latency: Latency::from_histogram(h, TimeUnit::Microseconds)?,
+                total_s: totals[i],
+                windows_s: window_spans.iter().map(|w| w[i]).collect(),
+            })
         })
         .collect::<Result<Vec<_>, perfproof_shared::LatencyError>>()?;
     Ok(Measured {

@@ -48,6 +48,8 @@ pub struct Tally {
     /// Operations by code; a handful of distinct codes, so a list beats a map here.
     codes: Vec<(u16, u64)>,
     counters: [u64; MAX_COUNTERS],
+    /// Sum of each span, in microseconds.
+    spans_us: [u64; MAX_SPANS],
 }
 
 impl Tally {
@@ -58,6 +60,7 @@ impl Tally {
             errors: vec![0; error_classes],
             codes: Vec::new(),
             counters: [0; MAX_COUNTERS],
+            spans_us: [0; MAX_SPANS],
         }
     }
 
@@ -67,6 +70,9 @@ impl Tally {
         }
         for (sum, n) in self.counters.iter_mut().zip(outcome.counters) {
             *sum += n;
+        }
+        for (sum, span) in self.spans_us.iter_mut().zip(outcome.spans) {
+            *sum += span.map_or(0, micros);
         }
         match outcome.error {
             Some(class) => {
@@ -95,6 +101,14 @@ impl Tally {
         for (a, b) in self.counters.iter_mut().zip(other.counters) {
             *a += b;
         }
+        for (a, b) in self.spans_us.iter_mut().zip(other.spans_us) {
+            *a += b;
+        }
+    }
+
+    /// Sum of each span, in seconds.
+    pub fn span_totals_s(&self) -> [f64; MAX_SPANS] {
+        self.spans_us.map(|us| us as f64 / 1e6)
     }
 
     fn count_code(&mut self, code: u16, n: u64) {
@@ -159,25 +173,21 @@ pub struct Recorder {
     spans: Spans,
 }
 
-/// The workload's spans of measured operations: a histogram and an exact total each.
+/// The distribution of each of the workload's spans over measured operations.
 #[derive(Debug, Clone)]
 pub struct Spans {
     pub histograms: Vec<Histogram<u64>>,
-    pub totals_us: Vec<u64>,
 }
 
 impl Spans {
     fn new(count: usize) -> Self {
-        let count = count.min(MAX_SPANS);
-        Spans { histograms: (0..count).map(|_| new_histogram()).collect(), totals_us: vec![0; count] }
+        Spans { histograms: (0..count.min(MAX_SPANS)).map(|_| new_histogram()).collect() }
     }
 
     fn record(&mut self, outcome: &Outcome) {
-        for ((histogram, total), span) in self.histograms.iter_mut().zip(&mut self.totals_us).zip(outcome.spans) {
+        for (histogram, span) in self.histograms.iter_mut().zip(outcome.spans) {
             if let Some(span) = span {
-                let us = micros(span);
-                record(histogram, us);
-                *total += us;
+                record(histogram, micros(span));
             }
         }
     }
@@ -185,9 +195,6 @@ impl Spans {
     fn add(&mut self, other: &Spans) {
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
             let _ = a.add(b);
-        }
-        for (a, b) in self.totals_us.iter_mut().zip(&other.totals_us) {
-            *a += b;
         }
     }
 }
@@ -304,6 +311,8 @@ pub struct Timeline {
     /// The window being filled: its index and the seconds closed into it.
     window: Option<(u32, Tally)>,
     windows: Vec<Window>,
+    /// Each window's span totals, in seconds, in the order of `windows`.
+    window_spans: Vec<[f64; MAX_SPANS]>,
 }
 
 impl Timeline {
@@ -317,6 +326,7 @@ impl Timeline {
             window_s: window_s.max(1),
             window: None,
             windows: Vec::new(),
+            window_spans: Vec::new(),
         }
     }
 
@@ -368,6 +378,7 @@ impl Timeline {
             let latency = Latency::from_histogram(&tally.latency_us, TimeUnit::Microseconds)
                 .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds));
             if let Ok(latency) = latency {
+                self.window_spans.push(tally.span_totals_s());
                 self.windows.push(Window {
                     trial: 0,
                     index,
@@ -385,9 +396,10 @@ impl Timeline {
     }
 
     /// Ends the timeline after `duration_s` measured seconds; the last (partial)
-    /// second joins it only if it saw operations. Returns the timeline and the
-    /// windows, the last one as long as the measured time it covers.
-    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>) {
+    /// second joins it only if it saw operations. Returns the timeline, the
+    /// windows (the last one as long as the measured time it covers) and each
+    /// window's span totals.
+    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>, Vec<[f64; MAX_SPANS]>) {
         self.close_before(duration_s.floor() as u32);
         if let Some(&last) = self.open.keys().next_back() {
             self.close_before(last + 1);
@@ -397,7 +409,7 @@ impl Timeline {
             let length = (duration_s - start).clamp(0.0, f64::from(self.window_s));
             self.close_window(if length > 0.0 { length } else { f64::from(self.window_s) });
         }
-        (self.points, self.windows)
+        (self.points, self.windows, self.window_spans)
     }
 }
 

@@ -110,6 +110,19 @@ pub struct PoolStats {
     /// Σ hold / capacity, 0 to 1: how busy the pool's connections were. Near-1
     /// efficiency with low utilization means an oversized pool.
     pub utilization: f64,
+    /// The totals per time window, in the order of the result's `windows` (the
+    /// sections that give efficiency and utilization their intervals); empty when
+    /// they could not be kept apart (shards whose windows differ).
+    pub windows: Vec<PoolWindow>,
+}
+
+/// A pool's totals over one time window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PoolWindow {
+    /// Total acquire wait, in seconds.
+    pub acquire_wait_s: f64,
+    /// Total hold, in seconds.
+    pub hold_s: f64,
 }
 
 impl PoolStats {

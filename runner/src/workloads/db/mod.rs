@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
 use futures_util::TryStreamExt;
-use perfproof_shared::report::{self, DbQuery, DbResult, DbTable, PoolStats, SweepPoint};
+use perfproof_shared::report::{self, DbQuery, DbResult, DbTable, PoolStats, PoolWindow, SweepPoint};
 use perfproof_shared::{Latency, TimeUnit};
 use sqlx::AnyConnection;
 use sqlx::Connection;
@@ -190,7 +190,11 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
     let connector = Connector::new(&url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
     let mut admin = connector.connect().await.map_err(|e| connect_error(&display, &e))?;
     let server_version = backend.server_version(&mut admin).await.context("reading the server's version")?;
-    let setup = backend.session_setup(plan.statement_timeout, server_version.contains("MariaDB"));
+    let mut setup = backend.session_setup(plan.statement_timeout, server_version.contains("MariaDB"));
+    if matches!(plan.target, Target::Embedded(_)) {
+        // The embedded database is a scratch file: commits need not wait for the disk.
+        setup.push("PRAGMA synchronous = NORMAL".into());
+    }
     let connector = connector.with_setup(setup);
     let next_key = backend
         .seed(&mut admin, &plan.table, plan.rows, plan.payload_bytes, plan.range_index)
@@ -199,7 +203,10 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
     let statements = Arc::new(Statements::new(plan, backend));
     let next_key = Arc::new(AtomicU64::new(next_key));
 
-    let measured = measure_points(plan, context, &connector, &statements, &next_key).await;
+    let mut context = context.clone();
+    // Embedded SQLite runs inside this process, on the runner's cores.
+    context.target_in_process |= matches!(plan.target, Target::Embedded(_));
+    let measured = measure_points(plan, &context, &connector, &statements, &next_key).await;
     let mut warnings = Vec::new();
     if !plan.keep_table {
         if let Err(e) = backend.drop_table(&mut admin, &plan.table).await {
@@ -323,6 +330,12 @@ fn pool_stats(pool: &Pool, result: &report::LoadResult, spans: &[load::Span]) ->
         capacity_s: f64::from(pool.size()) * result.duration_s,
         efficiency: 0.0,
         utilization: 0.0,
+        windows: wait
+            .windows_s
+            .iter()
+            .zip(&hold.windows_s)
+            .map(|(&acquire_wait_s, &hold_s)| PoolWindow { acquire_wait_s, hold_s })
+            .collect(),
     };
     stats.derive_ratios();
     Ok(stats)
