@@ -270,7 +270,7 @@ async fn killed_backends_are_counted_and_replaced() {
         let result = run(&plan).await;
         killer.await.unwrap();
         let r = &result.result;
-        assert!(r.complete, "{url}");
+        assert!(r.complete, "{url}: {:?} {:?}", r.stats, r.warnings);
         let lost = r.stats.errors.get("connection_lost").copied().unwrap_or(0);
         assert!(lost >= 1, "{url}: {:?} {:?}", r.stats.errors, r.warnings);
         assert!(r.stats.successes > 100, "{url}: the pool replaced the killed connections");

@@ -200,6 +200,7 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
         .seed(&mut admin, &plan.table, plan.rows, plan.payload_bytes, plan.range_index)
         .await
         .with_context(|| format!("seeding table {} in {display}", plan.table))?;
+    let _ = admin.close().await;
     let statements = Arc::new(Statements::new(plan, backend));
     let next_key = Arc::new(AtomicU64::new(next_key));
 
@@ -209,11 +210,19 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
     let measured = measure_points(plan, &context, &connector, &statements, &next_key).await;
     let mut warnings = Vec::new();
     if !plan.keep_table {
-        if let Err(e) = backend.drop_table(&mut admin, &plan.table).await {
+        // On a connection of its own: the run may have lost every other one.
+        let dropped = match connector.connect().await {
+            Ok(mut conn) => {
+                let dropped = backend.drop_table(&mut conn, &plan.table).await;
+                let _ = conn.close().await;
+                dropped
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = dropped {
             warnings.push(format!("could not drop table {}: {e}", plan.table));
         }
     }
-    let _ = admin.close().await;
     let mut points = measured?;
     if points.is_empty() {
         anyhow::bail!("stopped before the first point was measured");
