@@ -7,6 +7,7 @@
 pub mod db;
 pub mod http;
 pub mod keys;
+pub mod ml;
 pub mod profile;
 
 use perfproof_shared::report::Workload;
