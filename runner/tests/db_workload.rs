@@ -119,7 +119,7 @@ async fn counts_match(url: &str, tag: &str) {
     conn.execute(format!("DROP TABLE {name}").as_str()).await.unwrap();
     assert_eq!(sum as u64, stats(&result, "write").successes, "updates the database saw");
     assert_eq!(rows as u64 - 2000, stats(&result, "add").successes, "inserts the database saw");
-    assert_eq!(result.server_version.is_empty(), false);
+    assert!(!result.server_version.is_empty());
 }
 
 fn int_type(url: &str) -> &'static str {
@@ -252,11 +252,8 @@ async fn killed_backends_are_counted_and_replaced() {
                 } else {
                     let ids = conn
                         .fetch_all(
-                            format!(
-                                "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = 'test' AND \
-                                 id <> CONNECTION_ID() AND command <> 'Daemon'"
-                            )
-                            .as_str(),
+                            "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = 'test' AND \
+                             id <> CONNECTION_ID() AND command <> 'Daemon'",
                         )
                         .await
                         .unwrap();
