@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
-use perfproof_shared::report::{DbResult, LoadModel, LoadResult, OperationStats, PoolStats, Workload};
+use perfproof_shared::report::{DbResult, LoadModel, LoadResult, MlResult, OperationStats, PoolStats, Workload};
 use perfproof_shared::{Latency, Report};
 
 /// Writes the report to `path` atomically.
@@ -66,8 +66,10 @@ pub fn print_run(report: &Report) {
         }
     }
     for workload in &report.workloads {
-        if let Workload::Db(db) = workload {
-            print_pool(db);
+        match workload {
+            Workload::Db(db) => print_pool(db),
+            Workload::Ml(ml) => print_batches(ml),
+            Workload::Http(_) => {}
         }
     }
     for failure in &report.failures {
@@ -128,6 +130,46 @@ fn print_pool(db: &DbResult) {
     }
 }
 
+/// The ML workload's batch sizes: one row each, with the speedup of batching.
+fn print_batches(ml: &MlResult) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "batch size",
+        "req/s",
+        "samples/s",
+        "p50 (ms)",
+        "p95 (ms)",
+        "per sample p50 (ms)",
+        "speedup",
+        "amortization",
+        "errors",
+    ]);
+    let ratio = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    for point in &ml.points {
+        let l = &point.result.stats.latency;
+        let s = &point.sample_latency;
+        table.add_row(vec![
+            Cell::new(point.batch_size),
+            Cell::new(format!("{:.1}", point.requests_per_s)),
+            Cell::new(format!("{:.1}", point.samples_per_s)),
+            Cell::new(l.ms_text(l.summary.p50)),
+            Cell::new(l.ms_text(l.summary.p95)),
+            Cell::new(s.ms_text(s.summary.p50)),
+            Cell::new(ratio(point.speedup)),
+            Cell::new(ratio(point.amortization)),
+            Cell::new(point.result.stats.error_count()),
+        ]);
+    }
+    for column in table.column_iter_mut() {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    println!(
+        "ml {} (model {} via {}, {}): per batch size; the headline above is batch size {}",
+        ml.name, ml.model.name, ml.backend, ml.target, ml.headline_batch_size
+    );
+    println!("{table}");
+}
+
 /// The per-workload (and, for HTTP scenarios, per-endpoint) summary table of one report.
 pub fn summary_table(report: &Report) -> Table {
     let mut table = Table::new();
@@ -165,7 +207,7 @@ pub fn summary_table(report: &Report) -> Table {
                     table.add_row(stats_row(format!("  {name}"), &query.stats, None));
                 }
             }
-            Workload::Http(_) | Workload::Db(_) => {}
+            Workload::Http(_) | Workload::Db(_) | Workload::Ml(_) => {}
         }
     }
     for column in table.column_iter_mut().skip(1) {

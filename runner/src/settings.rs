@@ -9,7 +9,8 @@
 //! Flags and several workloads: the load flags (`--users`, `--rate`, `-d`, `-w`,
 //! `-n`, `--think-time`, `--max-in-flight`, `--threads`) override the load table of
 //! *every* workload that runs; the HTTP flags (`--url`, `--method`, `--timeout`, ...)
-//! apply to every HTTP workload, `--db-url` to every database workload, and
+//! apply to every HTTP workload, `--db-url` to every database workload, `--ml-url`
+//! to every ML inference workload, and
 //! `--demo-profile` to every embedded target.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::config::LoadOverrides;
 use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
 use crate::workloads::http::section::{self as http_section, HttpOverrides, HttpSection};
 use crate::workloads::http::HttpVersion;
+use crate::workloads::ml::section::{self as ml_section, MlOverrides, MlSection};
 use crate::workloads::profile::Profile;
 use crate::workloads::{WorkloadPlan, KINDS};
 
@@ -44,6 +46,9 @@ pub struct ScenarioFile {
     /// Database workloads: one `[db]` table, or several `[[db]]` tables.
     #[serde(default)]
     pub db: Sections<DbSection>,
+    /// ML inference workloads: one `[ml]` table, or several `[[ml]]` tables.
+    #[serde(default)]
+    pub ml: Sections<MlSection>,
 }
 
 /// One table or an array of tables, read without buffering so that errors keep
@@ -102,6 +107,7 @@ pub struct Flags {
     pub load: LoadOverrides,
     pub http: HttpOverrides,
     pub db: DbOverrides,
+    pub ml: MlOverrides,
     /// Profile of the embedded targets.
     pub demo_profile: Profile,
 }
@@ -164,6 +170,7 @@ impl TryFrom<&RunArgs> for Flags {
                 insecure: args.insecure,
             },
             db: DbOverrides { url: args.db_url.clone() },
+            ml: MlOverrides { url: args.ml_url.clone() },
             demo_profile,
         })
     }
@@ -215,8 +222,8 @@ pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
 ///
 /// Which workloads run: `--workloads` when given (a picked kind with no section
 /// runs with its defaults: its embedded target); else every section the file has;
-/// else the kinds whose target a flag names (`--url`, `--db-url`); else every
-/// workload kind, each against its embedded target.
+/// else the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`); else
+/// every workload kind, each against its embedded target.
 pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
     let picked = |kind: &str| flags.workloads.as_ref().is_none_or(|kinds| kinds.iter().any(|k| k == kind));
     if let Some(kinds) = &flags.workloads {
@@ -228,12 +235,13 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
     // the kinds whose target a flag names (`--url`, `--db-url`), or every kind when
     // none is named. A kind picked with --workloads that the file lacks runs with
     // its defaults.
-    let file_has_sections = !file.http.0.is_empty() || !file.db.0.is_empty();
-    let named: Vec<&str> = [("http", flags.http.url.is_some()), ("db", flags.db.url.is_some())]
-        .iter()
-        .filter(|n| n.1)
-        .map(|n| n.0)
-        .collect();
+    let file_has_sections = !file.http.0.is_empty() || !file.db.0.is_empty() || !file.ml.0.is_empty();
+    let named: Vec<&str> =
+        [("http", flags.http.url.is_some()), ("db", flags.db.url.is_some()), ("ml", flags.ml.url.is_some())]
+            .iter()
+            .filter(|n| n.1)
+            .map(|n| n.0)
+            .collect();
     let defaults = |kind: &str| {
         picked(kind)
             && (flags.workloads.is_some() || (!file_has_sections && (named.is_empty() || named.contains(&kind))))
@@ -248,6 +256,13 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         // No [db] section: embedded SQLite, or the --db-url given.
         db.push(DbSection::default());
     }
+    let mut ml = file.ml.0;
+    if ml.is_empty() && defaults("ml") {
+        // No [ml] section: the embedded inference server, or the --ml-url given.
+        ml.push(MlSection::default());
+    }
+    // Trials and shards are merged, and a sweep of batch sizes is not.
+    let repeated = flags.trials.or(file.trials).is_some_and(|t| t > 1) || flags.shard.is_some();
     let section_name = |kind: &str, count: usize, i: usize| match count {
         1 => format!("in the [{kind}] section"),
         _ => format!("in [[{kind}]] number {}", i + 1),
@@ -265,6 +280,13 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
             let plan = db_section::plan(section, &flags.db, &flags.load, flags.demo_profile)
                 .with_context(|| section_name("db", db.len(), i))?;
             workloads.push(WorkloadPlan::Db(plan));
+        }
+    }
+    if picked("ml") {
+        for (i, section) in ml.iter().enumerate() {
+            let plan = ml_section::plan(section, &flags.ml, &flags.load, flags.demo_profile, repeated)
+                .with_context(|| section_name("ml", ml.len(), i))?;
+            workloads.push(WorkloadPlan::Ml(plan));
         }
     }
     if workloads.is_empty() {

@@ -141,6 +141,28 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
                 warn(format!("key distributions differ: {} then {}", a.keys.kind, b.keys.kind));
             }
         }
+        (Workload::Ml(a), Workload::Ml(b)) => {
+            let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
+            if !embedded && a.target != b.target {
+                warn(format!("inference servers differ: {} then {}", a.target, b.target));
+            }
+            if a.backend != b.backend {
+                warn(format!("inference backends differ: {} then {}", a.backend, b.backend));
+            }
+            if a.model.name != b.model.name {
+                warn(format!("models differ: {} then {}", a.model.name, b.model.name));
+            }
+            let sizes = |w: &crate::report::MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
+            if sizes(a) != sizes(b) {
+                warn(format!("batch sizes differ: {:?} then {:?}", sizes(a), sizes(b)));
+            }
+            if a.headline_batch_size != b.headline_batch_size {
+                warn(format!(
+                    "the headline batch size differs: {} then {} (latency and throughput read different modes)",
+                    a.headline_batch_size, b.headline_batch_size
+                ));
+            }
+        }
         // Workloads are paired by kind and name before they get here.
         _ => {}
     }

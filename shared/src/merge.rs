@@ -321,6 +321,14 @@ impl WorkloadMerger {
     fn finish(mut self) -> Result<Workload, MergeError> {
         self.histograms.encode_into(&mut self.merged)?;
         self.windows.encode_into(self.merged.result_mut())?;
+        if let Workload::Ml(ml) = &mut self.merged {
+            // One point (sweeps are refused): it is the headline, merged above.
+            if let [point] = &mut ml.points[..] {
+                point.result = ml.result.clone();
+                point.derive_rates();
+            }
+            crate::report::derive_speedups(&mut ml.points);
+        }
         Ok(self.merged)
     }
 }
@@ -519,6 +527,17 @@ fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: 
                 add_counts(&mut a.stats, &b.stats);
             }
             merge_pool(&mut into.pool, &from.pool, kind);
+        }
+        (Workload::Ml(into), Workload::Ml(from)) => {
+            if into.points.len() > 1 || from.points.len() > 1 {
+                return Err(mismatch(format!(
+                    "{label} is a sweep of batch sizes: sweeps are not merged (run shards or trials at one batch size)"
+                )));
+            }
+            let sizes = |w: &crate::report::MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
+            if sizes(into) != sizes(from) {
+                return Err(mismatch(format!("{label} has batch sizes {:?}, not {:?}", sizes(from), sizes(into))));
+            }
         }
         _ => return Err(mismatch(format!("{label} mixes workload kinds"))),
     }

@@ -6,8 +6,10 @@
 //! `http.<scenario>.error_rate`, `http.<scenario>.endpoint.<name>.latency.p95`, ...
 //! `db.<name>.throughput_tps`, `db.<name>.latency.p90`, `db.<name>.pool.efficiency`,
 //! `db.<name>.pool8.u16.throughput_tps` (a sweep point), ...
-//! Later workloads add theirs in the same pattern (`cache.<backend>.hit_rate`,
-//! `ml.<model>.b32.samples_per_s`).
+//! `ml.<name>.latency.p95` (per request, at the headline batch size: 1, the
+//! individual mode), `ml.<name>.throughput_rps`, `ml.<name>.samples_per_s`,
+//! `ml.<name>.b32.samples_per_s`, `ml.<name>.b32.speedup`, `ml.<name>.b32.latency.p95`, ...
+//! Later workloads add theirs in the same pattern (`cache.<backend>.hit_rate`).
 
 use std::sync::Arc;
 
@@ -16,7 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{DbResult, HttpResult, LoadResult, OperationStats, PoolStats, Window, Workload};
+use crate::report::{DbResult, HttpResult, LoadResult, MlResult, OperationStats, PoolStats, Window, Workload};
 use crate::Report;
 
 /// Which way is better.
@@ -100,6 +102,7 @@ pub fn catalogue(report: &Report) -> Result<Vec<Metric>, CatalogueError> {
         match workload {
             Workload::Http(http) => http_metrics(http, &mut metrics)?,
             Workload::Db(db) => db_metrics(db, &mut metrics)?,
+            Workload::Ml(ml) => ml_metrics(ml, &mut metrics)?,
         }
     }
     Ok(metrics)
@@ -335,6 +338,62 @@ fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError
         let keep = [format!("{point_prefix}.throughput_tps"), format!("{point_prefix}.latency.p90")];
         out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
         pool_ratio_metrics(&point_prefix, &point.pool, &point.result, out);
+    }
+    Ok(())
+}
+
+const ML: Vocabulary = Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
+
+/// `ml.<name>.…`: the engine's block at the headline batch size (requests; latency
+/// per request), its samples/s, and per batch size (`ml.<name>.b<B>.…`) samples/s,
+/// p95 per request, and the speedup against batch size 1.
+fn ml_metrics(ml: &MlResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let prefix = format!("ml.{}", key_segment(&ml.name));
+    let mut headline = Vec::new();
+    result_metrics(&prefix, &ml.result, &ML, &mut headline)?;
+    // Samples per second: the throughput's evidence scaled by the batch size.
+    let samples = headline.iter().find(|m| m.key == format!("{prefix}.throughput_rps")).map(|m| {
+        let b = f64::from(ml.headline_batch_size);
+        let evidence = match &m.evidence {
+            Evidence::Rate(r) => Evidence::Rate(RateEvidence {
+                windows: r.windows.iter().map(|v| v * b).collect(),
+                trials: r.trials.iter().map(|v| v * b).collect(),
+                seconds: r.seconds.iter().map(|v| v * b).collect(),
+            }),
+            other => other.clone(),
+        };
+        Metric {
+            key: format!("{prefix}.samples_per_s"),
+            value: m.value * b,
+            unit: "samples/s",
+            direction: Direction::HigherIsBetter,
+            evidence,
+        }
+    });
+    out.extend(headline);
+    out.extend(samples);
+    for point in &ml.points {
+        let point_prefix = format!("{prefix}.b{}", point.batch_size);
+        let mut all = Vec::new();
+        latency_metrics(&point_prefix, &point.result.stats.latency, Some(&point.result), &mut all)?;
+        let p95 = format!("{point_prefix}.latency.p95");
+        out.extend(all.into_iter().filter(|m| m.key == p95));
+        out.push(Metric {
+            key: format!("{point_prefix}.samples_per_s"),
+            value: point.samples_per_s,
+            unit: "samples/s",
+            direction: Direction::HigherIsBetter,
+            evidence: Evidence::None,
+        });
+        if let Some(speedup) = point.speedup {
+            out.push(Metric {
+                key: format!("{point_prefix}.speedup"),
+                value: speedup,
+                unit: "x",
+                direction: Direction::HigherIsBetter,
+                evidence: Evidence::None,
+            });
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The workloads the engine can drive, one folder each: its configuration section,
-//! its plan, its embedded target and its part of the report. `http` and `db`
-//! today; `cache` and `ml` join the same way (a variant of [`WorkloadPlan`] and a
+//! its plan, its embedded target and its part of the report. `http`, `db` and `ml`
+//! today; `cache` joins the same way (a variant of [`WorkloadPlan`] and a
 //! folder). [`keys`] draws keys for the workloads that touch keyed data, and
 //! [`profile`] names the demo profiles every embedded target follows.
 
@@ -19,10 +19,11 @@ use crate::load::Context;
 pub enum WorkloadPlan {
     Http(http::HttpPlan),
     Db(db::DbPlan),
+    Ml(ml::MlPlan),
 }
 
 /// The workload kinds, as scenario files, `--workloads` and reports name them.
-pub const KINDS: &[&str] = &["http", "db"];
+pub const KINDS: &[&str] = &["http", "db", "ml"];
 
 impl WorkloadPlan {
     /// The kind, as the report names it.
@@ -30,6 +31,7 @@ impl WorkloadPlan {
         match self {
             WorkloadPlan::Http(_) => "http",
             WorkloadPlan::Db(_) => "db",
+            WorkloadPlan::Ml(_) => "ml",
         }
     }
 
@@ -38,6 +40,7 @@ impl WorkloadPlan {
         match self {
             WorkloadPlan::Http(plan) => &plan.name,
             WorkloadPlan::Db(plan) => &plan.name,
+            WorkloadPlan::Ml(plan) => &plan.name,
         }
     }
 
@@ -46,6 +49,7 @@ impl WorkloadPlan {
         match self {
             WorkloadPlan::Http(plan) => &mut plan.load,
             WorkloadPlan::Db(plan) => &mut plan.load,
+            WorkloadPlan::Ml(plan) => &mut plan.load,
         }
     }
 
@@ -76,6 +80,14 @@ impl WorkloadPlan {
                     plan.display_target()
                 )
             }
+            WorkloadPlan::Ml(plan) => format!(
+                "ml `{}`: model `{}` on {}, batch sizes {:?}, with {}",
+                plan.name,
+                plan.model,
+                plan.display_target(),
+                plan.batch_sizes,
+                plan.load.describe("req/s")
+            ),
         }
     }
 
@@ -89,6 +101,10 @@ impl WorkloadPlan {
             WorkloadPlan::Db(plan) => {
                 db::check_reachable(plan).await?;
                 Ok(Workload::Db(db::run(plan, context).await?))
+            }
+            WorkloadPlan::Ml(plan) => {
+                ml::check_reachable(plan).await?;
+                Ok(Workload::Ml(ml::run(plan, context).await?))
             }
         }
     }

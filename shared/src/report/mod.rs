@@ -16,7 +16,9 @@ use uuid::Uuid;
 use crate::latency::{Latency, LatencyError};
 
 mod db;
+mod ml;
 pub use db::*;
+pub use ml::*;
 
 /// The schema identifier written into, and required of, every report this build reads.
 pub const SCHEMA_ID: &str = "perfproof.report/v1";
@@ -131,10 +133,12 @@ pub enum Workload {
     Http(HttpResult),
     /// A query mix through a connection pool against one database.
     Db(DbResult),
+    /// Inference requests against one model, at one or several batch sizes.
+    Ml(MlResult),
 }
 
 /// The workload kinds this build reads, as they are named in reports.
-pub const WORKLOAD_KINDS: &[&str] = &["http", "db"];
+pub const WORKLOAD_KINDS: &[&str] = &["http", "db", "ml"];
 
 impl Workload {
     /// The kind, as the report names it (`http`).
@@ -142,6 +146,7 @@ impl Workload {
         match self {
             Workload::Http(_) => "http",
             Workload::Db(_) => "db",
+            Workload::Ml(_) => "ml",
         }
     }
 
@@ -150,6 +155,7 @@ impl Workload {
         match self {
             Workload::Http(http) => &http.name,
             Workload::Db(db) => &db.name,
+            Workload::Ml(ml) => &ml.name,
         }
     }
 
@@ -158,6 +164,7 @@ impl Workload {
         match self {
             Workload::Http(http) => &http.result,
             Workload::Db(db) => &db.result,
+            Workload::Ml(ml) => &ml.result,
         }
     }
 
@@ -166,6 +173,7 @@ impl Workload {
         match self {
             Workload::Http(http) => &mut http.result,
             Workload::Db(db) => &mut db.result,
+            Workload::Ml(ml) => &mut ml.result,
         }
     }
 }
@@ -541,6 +549,13 @@ macro_rules! latency_walk {
                         for (i, SweepPoint { pool: point_pool, result }) in sweep.into_iter().enumerate() {
                             common(&format!("{base}.sweep[{i}].result"), result, out);
                             pool(&format!("{base}.sweep[{i}].pool"), point_pool, out);
+                        }
+                    }
+                    Workload::Ml(MlResult { result, points, .. }) => {
+                        common(&format!("{base}.result"), result, out);
+                        for (i, BatchPoint { sample_latency, result, .. }) in points.into_iter().enumerate() {
+                            out.push((format!("{base}.points[{i}].sample_latency"), sample_latency));
+                            common(&format!("{base}.points[{i}].result"), result, out);
                         }
                     }
                 }

@@ -295,7 +295,7 @@ async fn exchange(
     Response { status, bytes, error }
 }
 
-fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
+pub(crate) fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder =
         rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
@@ -332,7 +332,7 @@ pub fn build(plan: &HttpPlan) -> anyhow::Result<Client> {
 }
 
 /// Sorts a client error into its outcome class, from the causes it carries.
-fn classify(error: &(dyn std::error::Error + 'static)) -> HttpErrorKind {
+pub(crate) fn classify(error: &(dyn std::error::Error + 'static)) -> HttpErrorKind {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut kind = None;
     while let Some(cause) = source {

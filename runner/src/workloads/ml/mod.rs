@@ -1,7 +1,369 @@
-//! The ML inference workload (groundwork): an ONNX classifier run in process by tract,
-//! a pure-Rust runtime, with the committed digits model (`runner/models/digits.onnx`,
-//! made by `scripts/train-model.sh`) embedded as the default target. No plan, section
-//! or report part yet: [`model`] loads a model, describes its interface and classifies
-//! batches of samples.
+//! The ML inference workload: requests of `B` samples each against a model, at one
+//! or several batch sizes, on the load engine; requests/s, samples/s, per-request
+//! and per-sample latency, and the speedup of batching.
+//!
+//! Two backends:
+//! - `oip`: an Open Inference Protocol (KServe v2 REST) server ([`oip`]): readiness
+//!   and the model's metadata are checked first, then each operation is one
+//!   `POST /v2/models/{name}/infer` whose answer is checked (output names, datatype,
+//!   shape): a wrong answer counts as `bad_output`, never as a success. With no
+//!   server named, the embedded one ([`server`]) serves the digits model.
+//! - `in_process`: the model run by tract in the runner ([`model`]), so that model
+//!   time can be told from serving overhead.
+//!
+//! Inputs are the digits model's held-out samples when the model takes 64 values
+//! per sample, else values generated to its declared width ([`samples`]). Each
+//! batch size is one engine run; the headline `result` of the report is batch size
+//! 1 (the individual mode) when it was measured.
 
 pub mod model;
+pub mod oip;
+pub mod samples;
+pub mod section;
+pub mod server;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use bytes::Bytes;
+use hyper::Uri;
+use perfproof_shared::report::{self, BatchPoint, MlModel, MlResult};
+use url::Url;
+
+use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary};
+use crate::workloads::profile::Profile;
+use model::Model;
+use oip::{Client, Exchange, ModelMetadata, Server};
+use server::MlDemoServer;
+
+/// How an inference request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The connection could not be made, or was lost before the answer.
+    Connect,
+    /// No whole answer within the request timeout.
+    Timeout,
+    /// The server answered 4xx (a bad request, an unknown model).
+    Http4xx,
+    /// The server answered 5xx (a failing or loading model).
+    Http5xx,
+    /// The answer was not HTTP, or not an inference response document.
+    Protocol,
+    /// An inference response with a missing output, or the wrong datatype, shape or size.
+    BadOutput,
+    /// The in-process model failed.
+    Inference,
+}
+
+impl ErrorClass {
+    /// As the report names them, in the enum's order.
+    pub const NAMES: &'static [&'static str] =
+        &["connect", "timeout", "http4xx", "http5xx", "protocol", "bad_output", "inference"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        operation: "inference request",
+        operations: "inference requests",
+        rate_unit: "req/s",
+        error_classes: ErrorClass::NAMES,
+        counters: &[],
+        spans: &["per_sample"],
+        parts: 1,
+    }
+}
+
+/// Which way the model is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An Open Inference Protocol server over HTTP.
+    Oip,
+    /// tract, in the runner's process.
+    InProcess,
+}
+
+impl Backend {
+    pub const NAMES: [&'static str; 2] = ["oip", "in_process"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Oip => "oip",
+            Backend::InProcess => "in_process",
+        }
+    }
+}
+
+/// Where the model is.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A server the user named; `display` is what may be shown of the URL.
+    Url { url: Url, display: String },
+    /// The embedded server, started for the run in this profile.
+    Embedded(Profile),
+    /// The model run in process: an ONNX file, or the embedded digits model.
+    InProcess { file: Option<PathBuf> },
+}
+
+/// A resolved ML inference workload.
+#[derive(Debug, Clone)]
+pub struct MlPlan {
+    pub name: String,
+    pub target: Target,
+    /// The model's name on the server.
+    pub model: String,
+    /// Samples per request, one engine run each, in this order.
+    pub batch_sizes: Vec<u32>,
+    /// Most time one request may take.
+    pub timeout: Duration,
+    pub load: LoadPlan,
+}
+
+impl MlPlan {
+    pub fn backend(&self) -> Backend {
+        match self.target {
+            Target::InProcess { .. } => Backend::InProcess,
+            _ => Backend::Oip,
+        }
+    }
+
+    /// Where it runs, as people may read it.
+    pub fn display_target(&self) -> String {
+        match &self.target {
+            Target::Url { display, .. } => display.clone(),
+            Target::Embedded(profile) => format!("the embedded inference server ({})", profile.label()),
+            Target::InProcess { file: Some(path) } => format!("in-process ({})", path.display()),
+            Target::InProcess { file: None } => "in-process (the embedded digits model)".into(),
+        }
+    }
+}
+
+/// Checks that a named server is ready and serves the model; an embedded or
+/// in-process target is checked when it starts.
+pub async fn check_reachable(plan: &MlPlan) -> anyhow::Result<()> {
+    if let Target::Url { url, display } = &plan.target {
+        let server = Server { base: url.clone(), display: display.clone(), model: plan.model.clone() };
+        let client = oip::client(plan.timeout)?;
+        server.check_ready(&client, plan.timeout).await?;
+        server.metadata(&client, plan.timeout).await?;
+    }
+    Ok(())
+}
+
+/// Runs every batch size of the plan into the report's entry.
+pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
+    let mut context = context.clone();
+    let (points, model, target) = match &plan.target {
+        Target::InProcess { file } => {
+            let model = match file {
+                Some(path) => Model::from_path(path)?,
+                None => Model::digits()?,
+            };
+            context.target_in_process = true;
+            let described = server::metadata_of(&model).describe();
+            let described = MlModel { name: plan.model.clone(), version: None, ..described };
+            let rows = Arc::new(samples::rows_for(model.features()));
+            let make =
+                |batch: u32| InProcessOperation { model: model.clone(), rows: rows.clone(), batch: batch as usize };
+            (measure_points(plan, &context, make).await?, described, "in-process".to_string())
+        }
+        Target::Url { url, display } => {
+            let server = Server { base: url.clone(), display: display.clone(), model: plan.model.clone() };
+            let (points, model) = run_oip(plan, &context, &server).await?;
+            (points, model, display.clone())
+        }
+        Target::Embedded(profile) => {
+            let embedded = MlDemoServer::start(*profile).await.context("starting the embedded inference server")?;
+            context.target_in_process = true;
+            let base = Url::parse(&embedded.base_url())?;
+            let server = Server { base, display: embedded.base_url(), model: plan.model.clone() };
+            let (points, model) = run_oip(plan, &context, &server).await?;
+            drop(embedded);
+            (points, model, format!("embedded ({} profile)", profile.label()))
+        }
+    };
+    finish(plan, points, model, target)
+}
+
+/// Puts the points together: rates, speedups, the headline.
+fn finish(plan: &MlPlan, mut points: Vec<BatchPoint>, model: MlModel, target: String) -> anyhow::Result<MlResult> {
+    for point in &mut points {
+        point.derive_rates();
+    }
+    report::derive_speedups(&mut points);
+    let headline =
+        report::headline_point(&points).ok_or_else(|| anyhow!("stopped before the first batch size was measured"))?;
+    Ok(MlResult {
+        name: plan.name.clone(),
+        target,
+        backend: plan.backend().name().into(),
+        model,
+        headline_batch_size: points[headline].batch_size,
+        result: points[headline].result.clone(),
+        points,
+    })
+}
+
+async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::Result<(Vec<BatchPoint>, MlModel)> {
+    let client = oip::client(plan.timeout)?;
+    server.check_ready(&client, plan.timeout).await?;
+    let metadata = Arc::new(server.metadata(&client, plan.timeout).await?);
+    let width = metadata.inputs[0].shape[1] as usize;
+    let rows = samples::rows_for(width);
+    let uri = server.infer_uri()?;
+    let threads = plan.load.threads.max(1);
+    let first_errors: Arc<Mutex<Vec<Option<String>>>> = Arc::new(Mutex::new(vec![None; ErrorClass::NAMES.len()]));
+    let make = |batch: u32| {
+        let batch = batch as usize;
+        // Request i carries samples i·B … i·B + B − 1 (mod the samples): one body per start.
+        let starts = rows.len() / gcd(batch, rows.len());
+        let bodies = (0..starts)
+            .map(|k| {
+                let picked: Vec<&[f32]> = (0..batch).map(|j| rows[(k * batch + j) % rows.len()].as_slice()).collect();
+                oip::infer_body(&metadata.inputs[0], &picked)
+            })
+            .collect();
+        OipOperation {
+            uri: uri.clone(),
+            bodies: Arc::new(bodies),
+            batch,
+            metadata: metadata.clone(),
+            timeout: plan.timeout,
+            clients: Arc::new((0..threads).map(|_| OnceLock::new()).collect()),
+            first_errors: first_errors.clone(),
+        }
+    };
+    let mut points = measure_points(plan, context, make).await?;
+    let firsts = std::mem::take(&mut *first_errors.lock().unwrap_or_else(|p| p.into_inner()));
+    let notes: Vec<String> = firsts.into_iter().flatten().map(|m| format!("first error of its class: {m}")).collect();
+    for point in &mut points {
+        point.result.warnings.extend(notes.iter().cloned());
+    }
+    Ok((points, metadata.describe()))
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a.max(1)
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// One engine run per batch size; a stop ends the sweep after the point it interrupted.
+async fn measure_points<O: Operation>(
+    plan: &MlPlan,
+    context: &Context,
+    make: impl Fn(u32) -> O,
+) -> anyhow::Result<Vec<BatchPoint>> {
+    let words = vocabulary();
+    let mut points = Vec::with_capacity(plan.batch_sizes.len());
+    for (i, &batch) in plan.batch_sizes.iter().enumerate() {
+        if *context.stop.borrow() {
+            break;
+        }
+        if plan.batch_sizes.len() > 1 && !context.quiet {
+            eprintln!(
+                "  point {}/{}: batch size {batch}, {}",
+                i + 1,
+                plan.batch_sizes.len(),
+                plan.load.describe("req/s")
+            );
+        }
+        let Measured { result, spans, .. } = load::run(make(batch), &words, &plan.load, context).await?;
+        let [per_sample] = &spans[..] else { anyhow::bail!("the engine returned {} spans, not 1", spans.len()) };
+        points.push(BatchPoint {
+            batch_size: batch,
+            requests_per_s: 0.0,
+            samples_per_s: 0.0,
+            speedup: None,
+            amortization: None,
+            sample_latency: per_sample.latency.clone(),
+            result,
+        });
+    }
+    Ok(points)
+}
+
+/// One inference request over the Open Inference Protocol.
+struct OipOperation {
+    uri: Uri,
+    bodies: Arc<Vec<Bytes>>,
+    batch: usize,
+    metadata: Arc<ModelMetadata>,
+    timeout: Duration,
+    /// One pooled client per load thread (its connections live on that thread's runtime).
+    clients: Arc<Vec<OnceLock<Client>>>,
+    first_errors: Arc<Mutex<Vec<Option<String>>>>,
+}
+
+impl OipOperation {
+    fn fail(&self, class: ErrorClass, message: impl FnOnce() -> String) -> Outcome {
+        let mut first = self.first_errors.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = &mut first[class as usize];
+        if slot.is_none() {
+            *slot = Some(format!("{}: {}", class.name(), message()));
+        }
+        Outcome { error: Some(class as u8), ..Outcome::default() }
+    }
+}
+
+impl Operation for OipOperation {
+    type Session = Option<Client>;
+
+    fn session(&self, thread: usize) -> Option<Client> {
+        let slot = &self.clients[thread.min(self.clients.len() - 1)];
+        if let Some(client) = slot.get() {
+            return Some(client.clone());
+        }
+        let client = oip::client(self.timeout).ok()?;
+        Some(slot.get_or_init(|| client).clone())
+    }
+
+    async fn perform(&self, client: &mut Option<Client>, index: u64) -> Outcome {
+        let Some(client) = client else {
+            return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into());
+        };
+        let body = self.bodies[(index % self.bodies.len() as u64) as usize].clone();
+        let sent = Instant::now();
+        match oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await {
+            Exchange::Failed(class, message) => self.fail(class, || message),
+            Exchange::Answer(body) => match oip::check(&body, &self.metadata.outputs, self.batch) {
+                Ok(_) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
+                Err(message) => self.fail(ErrorClass::BadOutput, || message),
+            },
+        }
+    }
+}
+
+/// One batch through the model in process.
+struct InProcessOperation {
+    model: Model,
+    rows: Arc<Vec<Vec<f32>>>,
+    batch: usize,
+}
+
+impl Operation for InProcessOperation {
+    type Session = ();
+
+    fn session(&self, _thread: usize) {}
+
+    async fn perform(&self, _: &mut (), index: u64) -> Outcome {
+        let n = self.rows.len();
+        let start = (index as usize).wrapping_mul(self.batch) % n;
+        let picked: Vec<&[f32]> = (0..self.batch).map(|j| self.rows[(start + j) % n].as_slice()).collect();
+        let began = Instant::now();
+        match self.model.predict(&picked) {
+            Ok(p) if p.labels.len() == self.batch => {
+                Outcome { spans: [Some(began.elapsed() / self.batch as u32), None], ..Outcome::default() }
+            }
+            Ok(_) => Outcome { error: Some(ErrorClass::BadOutput as u8), ..Outcome::default() },
+            Err(_) => Outcome { error: Some(ErrorClass::Inference as u8), ..Outcome::default() },
+        }
+    }
+}
