@@ -158,7 +158,9 @@ fn example_scenario_parses() {
     assert_eq!(http.load.users, Some(32));
     let db = &file.db.0[0];
     assert_eq!((db.queries.len(), db.sweep.as_ref().map(|s| s.pools.len())), (3, Some(5)));
+    let ml = &file.ml.0[0];
+    assert_eq!((ml.backend.as_deref(), ml.batch_sizes.as_deref()), (Some("oip"), Some(&[1, 8, 32][..])));
     std::env::set_var("DB_PASSWORD", "unused");
     let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
-    assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db"]);
+    assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml"]);
 }
