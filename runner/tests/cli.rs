@@ -161,6 +161,7 @@ fn example_scenario_parses() {
     let ml = &file.ml.0[0];
     assert_eq!((ml.backend.as_deref(), ml.batch_sizes.as_deref()), (Some("oip"), Some(&[1, 8, 32][..])));
     std::env::set_var("DB_PASSWORD", "unused");
+    std::env::set_var("API_TOKEN", "unused");
     let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
     assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml"]);
 }
