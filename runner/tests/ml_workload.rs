@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use perfproof::config::LoadOverrides;
@@ -161,18 +162,47 @@ fn report_of(workload: Workload) -> perfproof_shared::Report {
     serde_json::from_value(text).unwrap()
 }
 
-/// An OIP server that declares the digits interface but answers with `answer`.
-async fn misbehaving(answer: serde_json::Value) -> String {
+/// An OIP server that declares the digits interface but answers inference requests
+/// with `status` and `answer`, after `delay`.
+async fn misbehaving_with(status: StatusCode, answer: serde_json::Value, delay: Duration) -> String {
     let metadata = serde_json::to_value(metadata_of(&Model::digits().unwrap())).unwrap();
     let app = Router::new()
         .route("/v2/health/ready", get(|| async { "" }))
         .route("/v2/models/digits/ready", get(|| async { "" }))
         .route("/v2/models/digits", get(move || async move { Json(metadata) }))
-        .route("/v2/models/digits/infer", post(move || async move { Json(answer) }));
+        .route(
+            "/v2/models/digits/infer",
+            post(move || async move {
+                tokio::time::sleep(delay).await;
+                (status, Json(answer))
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
+}
+
+async fn misbehaving(answer: serde_json::Value) -> String {
+    misbehaving_with(StatusCode::OK, answer, Duration::ZERO).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_and_stalls_are_classified() {
+    let cases = [
+        (StatusCode::BAD_REQUEST, json!({"error": "bad input"}), Duration::ZERO, "http4xx", "bad input"),
+        (StatusCode::SERVICE_UNAVAILABLE, json!({"error": "loading"}), Duration::ZERO, "http5xx", "loading"),
+        (StatusCode::OK, json!({"outputs": []}), Duration::from_secs(5), "timeout", "no answer"),
+    ];
+    for (status, answer, delay, class, said) in cases {
+        let base = misbehaving_with(status, answer, delay).await;
+        let section = "[ml]\nbatch_sizes = [1]\ntimeout = \"200ms\"\n";
+        let ml = run(&plan(section, Some(&base), users(2, 0.5)).unwrap()).await;
+        let stats = &ml.result.stats;
+        assert!(stats.operations > 0 && stats.successes == 0, "{class}: {stats:?}");
+        assert_eq!(stats.errors.get(class), Some(&stats.operations), "{class}: {:?}", stats.errors);
+        assert!(ml.result.warnings.iter().any(|w| w.contains(class) && w.contains(said)), "{:?}", ml.result.warnings);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
