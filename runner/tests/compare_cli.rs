@@ -334,12 +334,8 @@ fn demo_runs_both_profiles_and_compares_them() {
     // The database tier: the optimized profile's right-sized pool waits less for connections.
     let efficiency = stdout.lines().find(|l| l.contains("db.demo.pool.efficiency")).unwrap();
     assert!(efficiency.contains('%'), "{efficiency}");
-    let before_after: Vec<f64> = efficiency
-        .split('┆')
-        .skip(1)
-        .take(2)
-        .map(|cell| cell.trim().trim_end_matches(" %").parse().unwrap())
-        .collect();
+    let before_after: Vec<f64> =
+        efficiency.split('┆').skip(1).take(2).map(|cell| cell.trim().trim_end_matches(" %").parse().unwrap()).collect();
     assert!(before_after[1] > before_after[0], "{efficiency}");
     let p50 = stdout.lines().find(|l| l.contains("http.demo.latency.p50")).unwrap();
     assert!(p50.contains("improved"), "{p50}");

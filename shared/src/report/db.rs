@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{LoadModel, LoadResult, OperationStats};
+use super::{LoadResult, OperationStats};
 use crate::latency::Latency;
 
 /// A query mix run through a connection pool against one database.
@@ -148,16 +148,6 @@ impl PoolStats {
 pub struct SweepPoint {
     pub pool: PoolStats,
     pub result: LoadResult,
-}
-
-impl SweepPoint {
-    /// Users (closed model) or arrival rate per second (open model) of this point.
-    pub fn load_level(&self) -> f64 {
-        match &self.result.load {
-            LoadModel::Closed { users, .. } => f64::from(*users),
-            LoadModel::Open { rate_per_s, .. } => *rate_per_s,
-        }
-    }
 }
 
 /// The pool size a sweep recommends.
