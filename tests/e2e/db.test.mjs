@@ -51,3 +51,18 @@ test("the pool of each database run is shown, and charted against pool size", as
   assert.ok(o > b, `efficiency ${b} → ${o}`);
   assert.deepEqual(errors, []);
 });
+
+test("the optimized run's pool advice is shown in words", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+  await page.getByTestId("analysis").waitFor();
+  const pool = optimized.report.workloads[0].db.pool;
+  const advice = page.getByTestId("pool-advice");
+  // The advice is given exactly when efficiency and utilization disagree with the pool's size.
+  const waits = pool.efficiency < 0.9 && pool.utilization >= 0.5;
+  const oversized = pool.efficiency >= 0.9 && pool.utilization < 0.5;
+  assert.equal(await advice.count(), waits || oversized ? 1 : 0);
+  if (waits) assert.match(await advice.textContent(), /transactions wait for connections/);
+  if (oversized) assert.match(await advice.textContent(), /larger than this load needs/);
+  assert.deepEqual(errors, []);
+});
