@@ -159,6 +159,7 @@ fn example_scenario_parses() {
     let db = &file.db.0[0];
     assert_eq!((db.queries.len(), db.sweep.as_ref().map(|s| s.pools.len())), (3, Some(5)));
     std::env::set_var("DB_PASSWORD", "unused");
+    std::env::set_var("API_TOKEN", "unused");
     let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
     assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db"]);
 }
