@@ -3,12 +3,14 @@
 //! CLI uses. No server ever sees the data.
 //!
 //! - [`upload`]: the drop zone and file picker, reading files into text.
+//! - [`remote`]: hosted reports named in the address (`?src=<url>`, repeatable), fetched.
 //! - [`report_view`]: one parsed report (run metadata and latency summaries), or its error.
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
 //! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
 
 mod analysis_view;
 mod charts;
+mod remote;
 mod report_view;
 mod upload;
 
@@ -25,7 +27,8 @@ fn main() {
 }
 
 /// The whole page: the drop zone, the analysis of two reports, then one card per
-/// file dropped, newest first. A share link in the URL fragment is loaded on start.
+/// file dropped, newest first. A share link in the URL fragment and the hosted
+/// reports named by `?src=` are loaded on start.
 #[component]
 fn App() -> impl IntoView {
     let (files, set_files) = signal(Vec::<LoadedFile>::new());
@@ -36,6 +39,8 @@ fn App() -> impl IntoView {
         let loaded = LoadedFile::parse(name, &text);
         set_files.update(|files| files.insert(0, loaded));
     };
+    let progress = RwSignal::new(None::<String>);
+    remote::load_all(remote::src_urls(), progress, move |loaded| set_files.update(|files| files.insert(0, loaded)));
     view! {
         <header>
             <h1>"perfproof"</h1>
@@ -43,6 +48,7 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <DropZone on_file=on_file />
+            {move || progress.get().map(|text| view! { <p class="progress" role="status" data-testid="src-progress">{text}</p> })}
             {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
             <AnalysisPanel files=files selection=selection settings=settings />
             <section id="reports">

@@ -28,6 +28,11 @@ impl LoadedFile {
         LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed }
     }
 
+    /// A file that could not be had at all (a hosted report that did not download).
+    pub fn failed(name: String, message: String) -> Self {
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Err(message) }
+    }
+
     /// A report that arrived already parsed (from a share link).
     pub fn from_report(name: String, report: Report) -> Self {
         LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report) }
