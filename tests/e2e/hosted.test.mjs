@@ -112,7 +112,7 @@ test("a hosted report that cannot be loaded names its URL and why", async () => 
   const cards = page.getByTestId("report-error");
   assert.equal(await cards.count(), 4);
   const messageOf = async (url) => {
-    const card = cards.filter({ has: page.locator("h2", { hasText: url }) });
+    const card = cards.filter({ has: page.locator(".file", { hasText: url }) });
     assert.equal(await card.count(), 1, url);
     return card.locator(".message").textContent();
   };

@@ -19,15 +19,15 @@ use perfproof_shared::analysis::AnalysisSettings;
 use perfproof_shared::share::decode;
 
 use analysis_view::{AnalysisPanel, Selection};
-use report_view::{LoadedFile, ReportCard};
+use report_view::{LoadedFile, LoadedList, ReportCard};
 use upload::DropZone;
 
 fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The whole page: the drop zone, the analysis of two reports, then one card per
-/// file dropped, newest first. A share link in the URL fragment and the hosted
+/// The whole page: the drop zone, the list of loaded files (each removable), the
+/// analysis of two reports, then one card per report, newest first. A share link in the URL fragment and the hosted
 /// reports named by `?src=` are loaded on start.
 #[component]
 fn App() -> impl IntoView {
@@ -50,10 +50,15 @@ fn App() -> impl IntoView {
             <DropZone on_file=on_file />
             {move || progress.get().map(|text| view! { <p class="progress" role="status" data-testid="src-progress">{text}</p> })}
             {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
+            <LoadedList files=files on_remove=move |id| set_files.update(|files| files.retain(|f| f.id != id)) />
             <AnalysisPanel files=files selection=selection settings=settings />
             <section id="reports">
-                <For each=move || files.get() key=|file| file.id let:file>
-                    <ReportCard file=file />
+                <For
+                    each=move || files.get().into_iter().filter_map(|f| f.parsed.ok().map(|report| (f.id, f.name, report)))
+                    key=|(id, _, _)| *id
+                    let:((_, name, report))
+                >
+                    <ReportCard name=name report=report />
                 </For>
             </section>
         </main>

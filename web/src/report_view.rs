@@ -1,10 +1,11 @@
-//! Showing one dropped file: the report's run metadata and latency summaries, or
-//! the parse error naming the field and line, so a bad file never breaks the page.
+//! Showing the loaded files: a list of them (label, time, host, workloads, or the
+//! parse error naming the file, field and line, so a bad file never breaks the
+//! page), each removable, and one card per report with its latency summaries.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leptos::prelude::*;
-use perfproof_shared::report::Workload;
+use perfproof_shared::report::{Host, RunMeta, Workload};
 use perfproof_shared::{parse_report, Latency, Report};
 
 /// A file the user dropped, parsed (or not).
@@ -39,25 +40,94 @@ impl LoadedFile {
     }
 }
 
-/// One card per file: the report, or why it is not one.
+/// The list of loaded files at the top of the page: each report's label, file,
+/// start time, host and workloads, or the file's name and why it is not a report
+/// (the parse error with the field's path and line), each with a button that
+/// removes it (and its card, and its place in the analysis).
 #[component]
-pub fn ReportCard(file: LoadedFile) -> impl IntoView {
-    match file.parsed {
-        Ok(report) => view! { <ReportSummary name=file.name report=report /> }.into_any(),
-        Err(message) => view! {
-            <article class="card error" data-testid="report-error">
-                <h2>{file.name}</h2>
-                <p class="message">{message}</p>
-            </article>
-        }
-        .into_any(),
+pub fn LoadedList(
+    files: ReadSignal<Vec<LoadedFile>>,
+    on_remove: impl Fn(usize) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        (!files.with(Vec::is_empty)).then(|| {
+            view! {
+                <section class="card loaded" aria-labelledby="loaded-heading" data-testid="loaded">
+                    <h2 id="loaded-heading">{move || format!("Loaded reports ({})", files.with(Vec::len))}</h2>
+                    <ul>
+                        <For each=move || files.get() key=|file| file.id let:file>
+                            <LoadedItem file=file on_remove=on_remove />
+                        </For>
+                    </ul>
+                </section>
+            }
+        })
     }
+}
+
+#[component]
+fn LoadedItem(file: LoadedFile, on_remove: impl Fn(usize) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = file.id;
+    match file.parsed {
+        Ok(report) => {
+            let run = report.run;
+            let workloads =
+                report.workloads.iter().map(|w| format!("{} {}", w.kind(), w.name())).collect::<Vec<_>>().join(", ");
+            let remove = format!("Remove report {} ({})", run.label, file.name);
+            let (started, host) = (started_text(&run), host_text(&run.host));
+            view! {
+                <li data-testid="loaded-report">
+                    <div class="what">
+                        <strong data-testid="loaded-label">{run.label}</strong>
+                        " " <span class="file">{file.name}</span>
+                        <div class="meta">
+                            <span data-testid="loaded-started">{started}</span>
+                            " · " <span data-testid="loaded-host">{host}</span>
+                            " · " <span data-testid="loaded-workloads">{workloads}</span>
+                        </div>
+                    </div>
+                    <button type="button" class="remove" aria-label=remove on:click=move |_| on_remove(id)>"Remove"</button>
+                </li>
+            }
+            .into_any()
+        }
+        Err(message) => {
+            let remove = format!("Remove {}, which is not a report", file.name);
+            view! {
+                <li class="error" data-testid="report-error">
+                    <div class="what">
+                        <strong class="file">{file.name}</strong>
+                        <p class="message">{message}</p>
+                    </div>
+                    <button type="button" class="remove" aria-label=remove on:click=move |_| on_remove(id)>"Remove"</button>
+                </li>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// When a run started, as the page writes it everywhere.
+fn started_text(run: &RunMeta) -> String {
+    run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The machine a run ran on.
+fn host_text(host: &Host) -> String {
+    format!("{} {} · {} CPUs", host.os, host.arch, host.cpus)
+}
+
+/// One card per valid report (files that are not reports are shown in [`LoadedList`]).
+#[component]
+pub fn ReportCard(name: String, report: Report) -> impl IntoView {
+    view! { <ReportSummary name=name report=report /> }
 }
 
 #[component]
 fn ReportSummary(name: String, report: Report) -> impl IntoView {
     let run = report.run;
     let status = if run.complete { "complete" } else { "incomplete (interrupted)" };
+    let started = started_text(&run);
     let mut warnings = Vec::new();
     let rows = report.workloads.into_iter().map(|workload| {
         let title = format!("{} {}", workload.kind(), workload.name());
@@ -115,8 +185,8 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                 <small>{name}</small>
             </h2>
             <p class="meta">
-                <span data-testid="started">{run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
-                " · " {status} " · " {format!("{} {} · {} CPUs", run.host.os, run.host.arch, run.host.cpus)}
+                <span data-testid="started">{started}</span>
+                " · " {status} " · " {host_text(&run.host)}
                 " · perfproof " {run.tool_version}
             </p>
             <table>
