@@ -23,7 +23,48 @@ use report_view::{LoadedFile, LoadedList, ReportCard};
 use upload::DropZone;
 
 fn main() {
+    show_panics();
     leptos::mount::mount_to_body(App);
+    if debug_panic_requested() {
+        leptos::task::spawn_local(async { panic!("a deliberate panic, asked for by ?debug=panic") });
+    }
+}
+
+/// A Rust panic (a bug) stops the app: instead of a page that silently stops
+/// answering, say so in a visible alert at the top of the page (and the console).
+fn show_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!(
+            "perfproof stopped because of a bug and no longer responds: {info}. \
+             Reload the page to start again (your report files are unchanged)."
+        );
+        web_sys::console::error_1(&message.as_str().into());
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(body) = document.body() else { return };
+        let alert = match document.get_element_by_id("panic") {
+            Some(existing) => existing,
+            None => {
+                let Ok(alert) = document.create_element("div") else { return };
+                alert.set_id("panic");
+                alert.set_class_name("panic");
+                let _ = alert.set_attribute("role", "alert");
+                let _ = alert.set_attribute("data-testid", "panic");
+                let _ = body.insert_before(&alert, body.first_child().as_ref());
+                alert
+            }
+        };
+        alert.set_text_content(Some(&message));
+    }));
+}
+
+/// `?debug=panic` in the address panics once the page is up: how the browser
+/// test checks that a panic is shown.
+fn debug_panic_requested() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("debug"))
+        .is_some_and(|value| value == "panic")
 }
 
 /// The whole page: the drop zone, the list of loaded files (each removable), the

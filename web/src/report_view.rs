@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leptos::prelude::*;
+use perfproof_shared::metrics::{format_count, group_thousands};
 use perfproof_shared::report::{Host, RunMeta, Workload};
 use perfproof_shared::{parse_report, Latency, Report};
 
@@ -136,7 +137,7 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
         if !result.complete {
             warnings.push(format!("{title}: incomplete, stopped by a signal after {:.1} s", result.duration_s));
         }
-        let throughput = format!("{:.1}", result.throughput_per_s);
+        let throughput = group_thousands(result.throughput_per_s, 1);
         let stats = result.stats;
         // Per-endpoint rows only when an HTTP scenario has more than one endpoint.
         let parts = match workload {
@@ -147,8 +148,8 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                         view! {
                             <tr class="endpoint" data-testid="endpoint">
                                 <th scope="row">{format!("{} {}", endpoint.method, endpoint.name)}</th>
-                                <td>{endpoint.stats.operations}</td>
-                                <td>{endpoint.stats.error_count()}</td>
+                                <td>{format_count(endpoint.stats.operations)}</td>
+                                <td>{format_count(endpoint.stats.error_count())}</td>
                                 <td></td>
                                 <LatencyCells latency=endpoint.stats.latency />
                             </tr>
@@ -161,8 +162,8 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
         view! {
             <tr data-testid="workload">
                 <th scope="row">{title}</th>
-                <td>{stats.operations}</td>
-                <td>{stats.error_count()}</td>
+                <td data-testid="operations">{format_count(stats.operations)}</td>
+                <td>{format_count(stats.error_count())}</td>
                 <td>{throughput}</td>
                 <LatencyCells latency=stats.latency />
             </tr>

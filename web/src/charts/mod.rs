@@ -10,6 +10,7 @@ pub mod spectrum;
 pub mod timeline;
 
 use leptos::prelude::*;
+use perfproof_shared::metrics::group_thousands;
 use plotters::prelude::*;
 
 /// The baseline's colour: orange, readable on light and dark backgrounds.
@@ -139,7 +140,7 @@ pub fn figure(
                 .map(|((run, _), value)| {
                     view! {
                         <td data-run=run data-x=row.x.to_string() data-y=value.map(|v| v.to_string())>
-                            {value.map(|v| format!("{v:.decimals$}"))}
+                            {value.map(|v| group_thousands(v, decimals))}
                         </td>
                     }
                 })
