@@ -101,6 +101,15 @@ pub fn AnalysisPanel(
             .into_any();
         }
         let current = selection.get().settle(&files_now);
+        // Printed pages have no pickers: which two reports are compared, in words.
+        let name_of = |id: Option<usize>| {
+            files_now
+                .iter()
+                .find(|f| Some(f.id) == id)
+                .and_then(|f| f.parsed.as_ref().ok().map(|r| format!("{} ({})", r.run.label, f.name)))
+                .unwrap_or_default()
+        };
+        let pair = format!("baseline {} → optimized {}", name_of(current.baseline), name_of(current.optimized));
         view! {
             <section class="card analysis" data-testid="analysis">
                 <h2>"Before and after"</h2>
@@ -111,6 +120,7 @@ pub fn AnalysisPanel(
                         on_pick=move |id| selection.set(current.pick_optimized(id)) />
                     <button data-testid="share" on:click=share>"Share link"</button>
                 </div>
+                <p class="print-only" data-testid="print-pair">{pair}</p>
                 {move || share_link.get().map(|link| view! {
                     <input class="share-link" data-testid="share-link" readonly prop:value=link />
                 })}
