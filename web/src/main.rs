@@ -4,7 +4,8 @@
 //!
 //! - [`upload`]: the drop zone and file picker, reading files into text.
 //! - [`remote`]: hosted reports named in the address (`?src=<url>`, repeatable), fetched.
-//! - [`report_view`]: one parsed report (run metadata and latency summaries), or its error.
+//! - [`report_view`]: the list of loaded files (each removable, a bad one with its
+//!   error) and one card per report (run metadata and latency summaries).
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
 //! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
 
@@ -68,8 +69,8 @@ fn debug_panic_requested() -> bool {
 }
 
 /// The whole page: the drop zone, the list of loaded files (each removable), the
-/// analysis of two reports, then one card per report, newest first. A share link in the URL fragment and the hosted
-/// reports named by `?src=` are loaded on start.
+/// analysis of two reports, then one card per report, newest first. A share link
+/// in the URL fragment and the hosted reports named by `?src=` are loaded on start.
 #[component]
 fn App() -> impl IntoView {
     let (files, set_files) = signal(Vec::<LoadedFile>::new());
