@@ -10,6 +10,9 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "install tools"
 scripts/install.sh
 
+step "services the tests measure (PostgreSQL, MariaDB), started if down"
+scripts/services.sh
+
 step "cargo fmt --check"
 cargo fmt --all --check
 

@@ -51,15 +51,19 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML): one section per workload ([http] or [[http]]), each with its [<workload>.load] table.
+    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table.
     #[arg(long, short = 'f')]
     pub config: Option<PathBuf>,
-    /// Run only these workload kinds (comma-separated, e.g. `http`). [default: every one the file names]
+    /// Run only these workload kinds (comma-separated: http, db). [default: every one the file names]
     #[arg(long, value_delimiter = ',')]
     pub workloads: Option<Vec<String>>,
     /// Target URL (base URL of the scenario's endpoints). Default: the embedded demo service.
     #[arg(long, env = "PERFPROOF_URL")]
     pub url: Option<String>,
+    /// Database URL for the db workload (postgres://, mysql:// for MySQL and MariaDB, sqlite://); its password
+    /// never reaches a report or a log. Default: SQLite in a temporary file.
+    #[arg(long, env = "PERFPROOF_DB_URL", hide_env_values = true)]
+    pub db_url: Option<String>,
     /// HTTP method, when no scenario file lists endpoints. [default: GET]
     #[arg(long)]
     pub method: Option<String>,
@@ -118,7 +122,7 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates (self-signed test services).
     #[arg(long)]
     pub insecure: bool,
-    /// Profile of the embedded demo service (used when no URL is given).
+    /// Profile of the embedded targets (demo HTTP service, SQLite database) used when none is named.
     #[arg(long, value_parser = ["baseline", "optimized"], default_value = "baseline")]
     pub demo_profile: String,
     /// Name of the HTTP scenario in the report. [default: api, or demo for the embedded service]

@@ -19,8 +19,8 @@ use crate::config::LoadOverrides;
 use crate::exit::Exit;
 use crate::settings::{self, Flags, ScenarioFile};
 use crate::signals::stop_on_signals;
-use crate::workloads::http::demo::{DemoServer, Profile};
-use crate::workloads::http::section::HttpOverrides;
+use crate::workloads::http::demo::DemoServer;
+use crate::workloads::profile::Profile;
 use crate::{output, runs};
 
 /// Runs one parsed command line.
@@ -186,7 +186,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
                 warmup: Some(args.warmup),
                 ..LoadOverrides::default()
             },
-            http: HttpOverrides { demo_profile: profile, ..HttpOverrides::default() },
+            demo_profile: profile,
             ..Flags::default()
         };
         let report = runs::measure(&settings::resolve(ScenarioFile::default(), &flags)?, &stop).await?;

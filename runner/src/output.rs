@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
-use perfproof_shared::report::{OperationStats, Workload};
+use perfproof_shared::report::{DbResult, LoadModel, LoadResult, OperationStats, PoolStats, Workload};
 use perfproof_shared::{Latency, Report};
 
 /// Writes the report to `path` atomically.
@@ -65,8 +65,66 @@ pub fn print_run(report: &Report) {
             println!("{name}: warning: {warning}");
         }
     }
+    for workload in &report.workloads {
+        if let Workload::Db(db) = workload {
+            print_pool(db);
+        }
+    }
     for failure in &report.failures {
         println!("{} {}: did not run: {}", failure.kind, failure.name, failure.error);
+    }
+}
+
+/// The database workload's pool: one row per sweep point (or the one run), and the recommendation.
+fn print_pool(db: &DbResult) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "pool",
+        "load",
+        "tx/s",
+        "p90 (ms)",
+        "efficiency (%)",
+        "utilization (%)",
+        "direct (%)",
+        "acquire wait p90 (ms)",
+        "hold p90 (ms)",
+        "peak waiters",
+        "timeouts",
+    ]);
+    let points: Vec<(&PoolStats, &LoadResult)> = match db.sweep.is_empty() {
+        true => vec![(&db.pool, &db.result)],
+        false => db.sweep.iter().map(|p| (&p.pool, &p.result)).collect(),
+    };
+    for (pool, result) in points {
+        let load = match &result.load {
+            LoadModel::Closed { users, .. } => format!("{users} users"),
+            LoadModel::Open { rate_per_s, .. } => format!("{rate_per_s} tx/s"),
+        };
+        let p90 = |l: &Latency| l.ms_text(l.summary.p90);
+        table.add_row(vec![
+            Cell::new(pool.size),
+            Cell::new(load),
+            Cell::new(format!("{:.1}", result.throughput_per_s)),
+            Cell::new(p90(&result.stats.latency)),
+            Cell::new(format!("{:.1}", pool.efficiency * 100.0)),
+            Cell::new(format!("{:.1}", pool.utilization * 100.0)),
+            Cell::new(format!("{:.1}", pool.direct_ratio() * 100.0)),
+            Cell::new(p90(&pool.acquire_wait)),
+            Cell::new(p90(&pool.hold)),
+            Cell::new(pool.peak_waiters),
+            Cell::new(pool.acquire_timeouts),
+        ]);
+    }
+    for column in table.column_iter_mut().skip(1) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    println!("db {} ({} {}): connection pool", db.name, db.backend, db.server_version);
+    println!("{table}");
+    if let Some(r) = &db.recommendation {
+        println!(
+            "db {}: recommended pool size {}: {:.1} tx/s (best {:.1} tx/s with a pool of {}), p90 {:.3} ms",
+            db.name, r.pool_size, r.throughput_per_s, r.best_throughput_per_s, r.best_pool_size, r.latency_p90_ms
+        );
     }
 }
 
@@ -97,7 +155,17 @@ pub fn summary_table(report: &Report) -> Table {
                     table.add_row(stats_row(format!("  {} {}", endpoint.method, endpoint.name), &endpoint.stats, None));
                 }
             }
-            Workload::Http(_) => {}
+            Workload::Db(db) if db.queries.len() > 1 => {
+                for query in &db.queries {
+                    let name = if query.name == query.kind {
+                        query.name.clone()
+                    } else {
+                        format!("{} {}", query.kind, query.name)
+                    };
+                    table.add_row(stats_row(format!("  {name}"), &query.stats, None));
+                }
+            }
+            Workload::Http(_) | Workload::Db(_) => {}
         }
     }
     for column in table.column_iter_mut().skip(1) {

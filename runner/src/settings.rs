@@ -9,7 +9,8 @@
 //! Flags and several workloads: the load flags (`--users`, `--rate`, `-d`, `-w`,
 //! `-n`, `--think-time`, `--max-in-flight`, `--threads`) override the load table of
 //! *every* workload that runs; the HTTP flags (`--url`, `--method`, `--timeout`, ...)
-//! apply to every HTTP workload.
+//! apply to every HTTP workload, `--db-url` to every database workload, and
+//! `--demo-profile` to every embedded target.
 
 use std::path::{Path, PathBuf};
 
@@ -20,9 +21,10 @@ use serde::Deserialize;
 
 use crate::cli::RunArgs;
 use crate::config::LoadOverrides;
-use crate::workloads::http::demo::Profile;
+use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
 use crate::workloads::http::section::{self as http_section, HttpOverrides, HttpSection};
 use crate::workloads::http::HttpVersion;
+use crate::workloads::profile::Profile;
 use crate::workloads::{WorkloadPlan, KINDS};
 
 /// Label of a run when neither the file nor a flag names one.
@@ -39,6 +41,9 @@ pub struct ScenarioFile {
     /// HTTP workloads: one `[http]` table, or several `[[http]]` tables.
     #[serde(default)]
     pub http: Sections<HttpSection>,
+    /// Database workloads: one `[db]` table, or several `[[db]]` tables.
+    #[serde(default)]
+    pub db: Sections<DbSection>,
 }
 
 /// One table or an array of tables, read without buffering so that errors keep
@@ -96,6 +101,9 @@ pub struct Flags {
     pub shard: Option<ShardFlags>,
     pub load: LoadOverrides,
     pub http: HttpOverrides,
+    pub db: DbOverrides,
+    /// Profile of the embedded targets.
+    pub demo_profile: Profile,
 }
 
 impl TryFrom<&RunArgs> for Flags {
@@ -154,8 +162,9 @@ impl TryFrom<&RunArgs> for Flags {
                 max_body: args.max_body,
                 http_version,
                 insecure: args.insecure,
-                demo_profile,
             },
+            db: DbOverrides { url: args.db_url.clone() },
+            demo_profile,
         })
     }
 }
@@ -206,7 +215,8 @@ pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
 ///
 /// Which workloads run: `--workloads` when given (a picked kind with no section
 /// runs with its defaults: its embedded target); else every section the file has;
-/// else every workload kind with an embedded default.
+/// else the kinds whose target a flag names (`--url`, `--db-url`); else every
+/// workload kind, each against its embedded target.
 pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
     let picked = |kind: &str| flags.workloads.as_ref().is_none_or(|kinds| kinds.iter().any(|k| k == kind));
     if let Some(kinds) = &flags.workloads {
@@ -214,19 +224,47 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
             bail!("--workloads: no workload kind `{unknown}` (known: {})", KINDS.join(", "));
         }
     }
+    // With no --workloads, a file's sections are what runs; with no section at all,
+    // the kinds whose target a flag names (`--url`, `--db-url`), or every kind when
+    // none is named. A kind picked with --workloads that the file lacks runs with
+    // its defaults.
+    let file_has_sections = !file.http.0.is_empty() || !file.db.0.is_empty();
+    let named: Vec<&str> = [("http", flags.http.url.is_some()), ("db", flags.db.url.is_some())]
+        .iter()
+        .filter(|n| n.1)
+        .map(|n| n.0)
+        .collect();
+    let defaults = |kind: &str| {
+        picked(kind)
+            && (flags.workloads.is_some() || (!file_has_sections && (named.is_empty() || named.contains(&kind))))
+    };
     let mut http = file.http.0;
-    if http.is_empty() && picked("http") {
+    if http.is_empty() && defaults("http") {
         // No [http] section: the embedded demo service, or the --url given.
         http.push(HttpSection::default());
     }
+    let mut db = file.db.0;
+    if db.is_empty() && defaults("db") {
+        // No [db] section: embedded SQLite, or the --db-url given.
+        db.push(DbSection::default());
+    }
+    let section_name = |kind: &str, count: usize, i: usize| match count {
+        1 => format!("in the [{kind}] section"),
+        _ => format!("in [[{kind}]] number {}", i + 1),
+    };
     let mut workloads = Vec::new();
     if picked("http") {
         for (i, section) in http.iter().enumerate() {
-            let plan = http_section::plan(section, &flags.http, &flags.load).with_context(|| match http.len() {
-                1 => "in the [http] section".to_string(),
-                _ => format!("in [[http]] number {}", i + 1),
-            })?;
+            let plan = http_section::plan(section, &flags.http, &flags.load, flags.demo_profile)
+                .with_context(|| section_name("http", http.len(), i))?;
             workloads.push(WorkloadPlan::Http(plan));
+        }
+    }
+    if picked("db") {
+        for (i, section) in db.iter().enumerate() {
+            let plan = db_section::plan(section, &flags.db, &flags.load, flags.demo_profile)
+                .with_context(|| section_name("db", db.len(), i))?;
+            workloads.push(WorkloadPlan::Db(plan));
         }
     }
     if workloads.is_empty() {
@@ -262,6 +300,16 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         Some(trials) => trials,
         None => 1,
     };
+    if trials > 1 || shard.is_some() {
+        let swept = workloads.iter().find(|w| matches!(w, WorkloadPlan::Db(plan) if plan.sweep.is_some()));
+        if let Some(w) = swept {
+            bail!(
+                "db `{}`: a sweep of pool sizes runs as one run; repeat it with separate runs rather than trials or \
+                 shards",
+                w.name()
+            );
+        }
+    }
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),
         label,

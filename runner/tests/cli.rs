@@ -27,7 +27,7 @@ fn run_on_the_embedded_default_writes_a_valid_report() {
     let report = parse_report(&text).unwrap();
     assert!(report.run.complete);
     assert_eq!(report.run.label, "ci");
-    let Workload::Http(http) = &report.workloads[0];
+    let Workload::Http(http) = &report.workloads[0] else { panic!("expected an http workload") };
     assert!(http.result.stats.successes > 0);
     assert_eq!(http.result.stats.error_count(), 0);
 
@@ -128,7 +128,7 @@ fn sigterm_stops_the_run_and_still_writes_an_incomplete_report() {
     assert_eq!(out.status.code(), Some(130));
     let report = parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!(!report.run.complete);
-    let Workload::Http(http) = &report.workloads[0];
+    let Workload::Http(http) = &report.workloads[0] else { panic!("expected an http workload") };
     assert!(http.result.stats.successes > 0);
     assert!(http.result.duration_s < 30.0);
 }
@@ -156,4 +156,10 @@ fn example_scenario_parses() {
     let http = &file.http.0[0];
     assert_eq!(http.endpoints.len(), 2);
     assert_eq!(http.load.users, Some(32));
+    let db = &file.db.0[0];
+    assert_eq!((db.queries.len(), db.sweep.as_ref().map(|s| s.pools.len())), (3, Some(5)));
+    std::env::set_var("DB_PASSWORD", "unused");
+    std::env::set_var("API_TOKEN", "unused");
+    let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
+    assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db"]);
 }

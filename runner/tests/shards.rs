@@ -66,7 +66,7 @@ async fn shards_merge_exactly_and_bad_sets_are_named() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let merged = parse_report(&std::fs::read_to_string(dir.path().join("merged.json")).unwrap()).unwrap();
     let shards: Vec<_> = paths.iter().map(|p| parse_report(&std::fs::read_to_string(p).unwrap()).unwrap()).collect();
-    let Workload::Http(http) = &merged.workloads[0];
+    let Workload::Http(http) = &merged.workloads[0] else { panic!("expected an http workload") };
     let result = &http.result;
     assert_eq!(result.stats.operations, served.load(Ordering::SeqCst), "merged count = the server's count");
     let schedule = result.schedule.as_ref().unwrap();
@@ -74,7 +74,7 @@ async fn shards_merge_exactly_and_bad_sets_are_named() {
     assert!((schedule.achieved_rate_per_s - 300.0).abs() < 15.0, "{}", schedule.achieved_rate_per_s);
     let mut sum = new_histogram();
     for shard in &shards {
-        let Workload::Http(h) = &shard.workloads[0];
+        let Workload::Http(h) = &shard.workloads[0] else { panic!("expected an http workload") };
         sum.add(h.result.stats.latency.decode().unwrap()).unwrap();
         let meta = shard.run.shard.as_ref().unwrap();
         assert_eq!((meta.group.as_str(), meta.count), ("g1", 3));
@@ -136,6 +136,7 @@ fn the_kubernetes_scenario_resolves_into_ten_shards() {
     let settings = perfproof::settings::resolve(file, &flags).unwrap();
     let load = match &settings.workloads[0] {
         perfproof::workloads::WorkloadPlan::Http(plan) => &plan.load,
+        other => panic!("expected an http workload, not {}", other.kind()),
     };
     assert_eq!(load.model, perfproof::load::Model::Open { rate: 2000.0, max_in_flight: 1000 });
 }

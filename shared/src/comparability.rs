@@ -117,6 +117,32 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
                 warn(format!("endpoints differ: {:?} then {:?}", shape(a), shape(b)));
             }
         }
+        (Workload::Db(a), Workload::Db(b)) => {
+            let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
+            if !embedded && a.target != b.target {
+                warn(format!("databases differ: {} then {}", a.target, b.target));
+            }
+            if a.backend != b.backend {
+                warn(format!("database engines differ: {} then {}", a.backend, b.backend));
+            }
+            let shape = |w: &crate::report::DbResult| {
+                w.queries.iter().map(|q| format!("{} {} ×{}", q.kind, q.name, q.weight)).collect::<Vec<_>>()
+            };
+            if shape(a) != shape(b) {
+                warn(format!("query mixes differ: {:?} then {:?}", shape(a), shape(b)));
+            }
+            if (a.table.rows, a.table.payload_bytes) != (b.table.rows, b.table.payload_bytes) {
+                warn(format!(
+                    "tables differ: {} rows of {} bytes, then {} rows of {} bytes",
+                    a.table.rows, a.table.payload_bytes, b.table.rows, b.table.payload_bytes
+                ));
+            }
+            if a.keys != b.keys {
+                warn(format!("key distributions differ: {} then {}", a.keys.kind, b.keys.kind));
+            }
+        }
+        // Workloads are paired by kind and name before they get here.
+        _ => {}
     }
 }
 

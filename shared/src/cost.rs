@@ -287,6 +287,9 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
                 bytes += http.result.stats.counter(HTTP_BYTES_RECEIVED);
                 requests += http.result.stats.operations;
             }
+            // Capacity is what the service's instances serve: its requests. The
+            // database is priced by the hour (`pricing.database_hourly_usd`).
+            Workload::Db(_) => {}
         }
     }
     if !(capacity.is_finite() && capacity > 0.0) {

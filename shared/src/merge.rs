@@ -501,8 +501,61 @@ fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: 
                 add_counts(&mut a.stats, &b.stats);
             }
         }
+        (Workload::Db(into), Workload::Db(from)) => {
+            if !into.sweep.is_empty() || !from.sweep.is_empty() {
+                return Err(mismatch(format!(
+                    "{label} is a sweep of pool sizes: sweeps are not merged (run shards or trials at one pool size)"
+                )));
+            }
+            let names = |q: &[crate::report::DbQuery]| q.iter().map(|q| q.name.clone()).collect::<Vec<_>>();
+            if names(&into.queries) != names(&from.queries) {
+                return Err(mismatch(format!(
+                    "{label} has queries {:?}, not {:?}",
+                    names(&from.queries),
+                    names(&into.queries)
+                )));
+            }
+            for (a, b) in into.queries.iter_mut().zip(&from.queries) {
+                add_counts(&mut a.stats, &b.stats);
+            }
+            merge_pool(&mut into.pool, &from.pool, kind);
+        }
+        _ => return Err(mismatch(format!("{label} mixes workload kinds"))),
     }
     merge_result(into.result_mut(), from.result(), kind, index, &label)
+}
+
+/// Adds a pool's counts and totals (its histograms are added with the others).
+/// Shards each had a pool of their own: sizes and peak waiters add up (the peaks
+/// as a bound). Trials reused one size: the peak is the highest.
+fn merge_pool(into: &mut crate::report::PoolStats, from: &crate::report::PoolStats, kind: MergeKind) {
+    into.checkouts += from.checkouts;
+    into.direct_checkouts += from.direct_checkouts;
+    into.acquire_timeouts += from.acquire_timeouts;
+    into.connections_opened += from.connections_opened;
+    into.acquire_wait_total_s += from.acquire_wait_total_s;
+    into.hold_total_s += from.hold_total_s;
+    into.capacity_s += from.capacity_s;
+    match kind {
+        MergeKind::Shards => {
+            into.size += from.size;
+            into.peak_waiters += from.peak_waiters;
+            // The same windows measured at once add up; windows that differ cannot be paired.
+            if into.windows.len() == from.windows.len() {
+                for (a, b) in into.windows.iter_mut().zip(&from.windows) {
+                    a.acquire_wait_s += b.acquire_wait_s;
+                    a.hold_s += b.hold_s;
+                }
+            } else {
+                into.windows.clear();
+            }
+        }
+        MergeKind::Trials => {
+            into.peak_waiters = into.peak_waiters.max(from.peak_waiters);
+            into.windows.extend_from_slice(&from.windows);
+        }
+    }
+    into.derive_ratios();
 }
 
 fn merge_result(

@@ -4,8 +4,10 @@
 //!
 //! Keys: `http.<scenario>.latency.p95`, `http.<scenario>.throughput_rps`,
 //! `http.<scenario>.error_rate`, `http.<scenario>.endpoint.<name>.latency.p95`, ...
-//! Later workloads add theirs in the same pattern (`db.<engine>.pool<N>.efficiency`,
-//! `cache.<backend>.hit_rate`, `ml.<model>.b32.samples_per_s`).
+//! `db.<name>.throughput_tps`, `db.<name>.latency.p90`, `db.<name>.pool.efficiency`,
+//! `db.<name>.pool8.u16.throughput_tps` (a sweep point), ...
+//! Later workloads add theirs in the same pattern (`cache.<backend>.hit_rate`,
+//! `ml.<model>.b32.samples_per_s`).
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{HttpResult, LoadResult, OperationStats, Window, Workload};
+use crate::report::{DbResult, HttpResult, LoadResult, OperationStats, PoolStats, Window, Workload};
 use crate::Report;
 
 /// Which way is better.
@@ -97,6 +99,7 @@ pub fn catalogue(report: &Report) -> Result<Vec<Metric>, CatalogueError> {
     for workload in &report.workloads {
         match workload {
             Workload::Http(http) => http_metrics(http, &mut metrics)?,
+            Workload::Db(db) => db_metrics(db, &mut metrics)?,
         }
     }
     Ok(metrics)
@@ -236,6 +239,9 @@ struct Vocabulary {
 const HTTP: Vocabulary =
     Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
 
+const DB: Vocabulary =
+    Vocabulary { throughput_key: "throughput_tps", throughput_unit: "tx/s", count_key: "transactions" };
+
 /// The metrics of the engine's common block, which every workload kind has.
 fn result_metrics(
     prefix: &str,
@@ -301,6 +307,91 @@ fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), Catalogu
         }
     }
     Ok(())
+}
+
+/// `db.<name>.…`: the engine's block (transactions), the pool's efficiency,
+/// utilization, direct ratio and acquire wait, each query's latency and errors,
+/// and each sweep point's throughput and p90 (`db.<name>.pool<N>.u<users>.…`, or
+/// `.r<rate>.` in the open model).
+fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let prefix = format!("db.{}", key_segment(&db.name));
+    result_metrics(&prefix, &db.result, &DB, out)?;
+    pool_metrics(&format!("{prefix}.pool"), &db.pool, &db.result, out);
+    if db.queries.len() > 1 {
+        for query in &db.queries {
+            let prefix = format!("{prefix}.query.{}", key_segment(&query.name));
+            latency_metrics(&prefix, &query.stats.latency, None, out)?;
+            out.push(error_rate(&prefix, &query.stats));
+        }
+    }
+    for point in &db.sweep {
+        let level = match point.result.load {
+            crate::report::LoadModel::Closed { users, .. } => format!("u{users}"),
+            crate::report::LoadModel::Open { rate_per_s, .. } => format!("r{}", key_segment(&rate_per_s.to_string())),
+        };
+        let point_prefix = format!("{prefix}.pool{}.{level}", point.pool.size);
+        let mut all = Vec::new();
+        result_metrics(&point_prefix, &point.result, &DB, &mut all)?;
+        let keep = [format!("{point_prefix}.throughput_tps"), format!("{point_prefix}.latency.p90")];
+        out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
+        pool_ratio_metrics(&point_prefix, &point.pool, &point.result, out);
+    }
+    Ok(())
+}
+
+fn percent(key: String, share: f64) -> Metric {
+    Metric { key, value: share * 100.0, unit: "%", direction: Direction::HigherIsBetter, evidence: Evidence::None }
+}
+
+/// Efficiency and utilization with their sections: each batch of time windows'
+/// own ratio of sums (Σ hold / Σ (wait + hold), Σ hold / (size × batch length)),
+/// in percent, so that their intervals come from batch means like throughput's.
+fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    let (mut efficiency, mut utilization) = (Vec::new(), Vec::new());
+    if pool.windows.len() == result.windows.len() {
+        for group in batches(&result.windows, result.window_s) {
+            let (wait, hold, length) = group.iter().fold((0.0, 0.0, 0.0), |(w, h, l), &i| {
+                (w + pool.windows[i].acquire_wait_s, h + pool.windows[i].hold_s, l + result.windows[i].duration_s)
+            });
+            if wait + hold > 0.0 && length > 0.0 {
+                efficiency.push(hold / (wait + hold) * 100.0);
+                utilization.push(hold / (f64::from(pool.size) * length) * 100.0);
+            }
+        }
+    }
+    for (name, share, sections) in
+        [("efficiency", pool.efficiency, efficiency), ("utilization", pool.utilization, utilization)]
+    {
+        let mut metric = percent(format!("{prefix}.{name}"), share);
+        metric.evidence = Evidence::Rate(RateEvidence { windows: sections, trials: Vec::new(), seconds: Vec::new() });
+        out.push(metric);
+    }
+}
+
+fn pool_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    pool_ratio_metrics(prefix, pool, result, out);
+    out.push(Metric {
+        key: format!("{prefix}.direct_ratio"),
+        value: pool.direct_ratio() * 100.0,
+        unit: "%",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::Proportion { hits: pool.direct_checkouts, trials: pool.checkouts },
+    });
+    let wait = &pool.acquire_wait;
+    out.push(Metric {
+        key: format!("{prefix}.acquire_wait.p90"),
+        value: wait.to_ms(wait.summary.p90 as f64),
+        unit: "ms",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    });
+    out.push(Metric {
+        key: format!("{prefix}.acquire_timeouts"),
+        value: pool.acquire_timeouts as f64,
+        unit: "count",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    });
 }
 
 /// A name made safe as one key segment: dots, `*` (the target wildcard) and spaces become `_`.

@@ -189,7 +189,7 @@ fn reports_with_a_renamed_endpoint(seed: u64) -> (Report, Report) {
     let mut rng = Rng::new(seed);
     // Per-endpoint metrics exist from two endpoints on: give each report a second one.
     let two_endpoints = |mut report: Report| {
-        let Workload::Http(http) = &mut report.workloads[0];
+        let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
         let second = perfproof_shared::report::EndpointResult { name: "second".into(), ..http.endpoints[0].clone() };
         http.endpoints.push(second);
         report
@@ -197,7 +197,7 @@ fn reports_with_a_renamed_endpoint(seed: u64) -> (Report, Report) {
     let a = two_endpoints(report("a", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
     let mut b = two_endpoints(report("b", "api", &latencies(&mut rng, 1_000, 20_000.0, 1.0), 5, 0, &mut rng));
     assert_eq!(compare(&a, &b, CompareSettings::default()).unwrap().unmatched_text(), None);
-    let Workload::Http(http) = &mut b.workloads[0];
+    let Workload::Http(http) = &mut b.workloads[0] else { panic!("expected an http workload") };
     http.endpoints[0].name = "other".into();
     (a, b)
 }
@@ -270,7 +270,7 @@ fn merged_shards_equal_all_samples_at_once() {
         .map(|(i, s)| report(&format!("s{i}"), "api", s, 10, i as u64, &mut rng))
         .collect();
     let merged = merge(&shards, MergeKind::Shards).unwrap();
-    let Workload::Http(http) = &merged.workloads[0];
+    let Workload::Http(http) = &merged.workloads[0] else { panic!("expected an http workload") };
     let whole = histogram_of(&all);
     assert_eq!(http.result.stats.latency.decode().unwrap(), whole);
     let s = &http.result.stats.latency.summary;
@@ -282,18 +282,13 @@ fn merged_shards_equal_all_samples_at_once() {
     assert_eq!(http.result.stats.operations, 40_000 + 6);
     assert_eq!(http.result.stats.error_count(), 6);
     assert_eq!(http.endpoints[0].stats.latency.summary.count, 40_000);
-    let shard_rps: f64 = shards
-        .iter()
-        .map(|r| match &r.workloads[0] {
-            Workload::Http(h) => h.result.throughput_per_s,
-        })
-        .sum();
+    let shard_rps: f64 = shards.iter().map(|r| r.workloads[0].result().throughput_per_s).sum();
     assert!((http.result.throughput_per_s - shard_rps).abs() < 1e-9);
     // The merged report is itself a valid report.
     assert_eq!(parse_report(&merged.to_json()).unwrap(), merged);
 
     let trials = merge(&shards, MergeKind::Trials).unwrap();
-    let Workload::Http(t) = &trials.workloads[0];
+    let Workload::Http(t) = &trials.workloads[0] else { panic!("expected an http workload") };
     assert_eq!(t.result.duration_s, 40.0);
     assert_eq!(t.result.timeline.len(), 40);
     assert!((t.result.throughput_per_s - 1_000.0).abs() < 1e-9);
@@ -404,7 +399,7 @@ fn an_outage_is_a_throughput_regression() {
 
     // Without windows, the zero seconds of the timeline are evidence too, not log(0).
     let strip = |mut report: Report| {
-        let Workload::Http(http) = &mut report.workloads[0];
+        let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
         http.result.windows.clear();
         report
     };

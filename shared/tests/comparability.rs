@@ -11,7 +11,7 @@ use perfproof_shared::report::{LoadModel, Workload};
 fn with_load(users: u32, duration_s: f64, run_id: u128) -> perfproof_shared::Report {
     let mut report = common::sample_report();
     report.run.run_id = uuid::Uuid::from_u128(run_id);
-    let Workload::Http(http) = &mut report.workloads[0];
+    let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
     http.result.load = LoadModel::Closed { users, think_time_ms: 0.0, stages: vec![] };
     http.result.duration_s = duration_s;
     report
@@ -46,7 +46,7 @@ fn a_saturated_generator_and_other_machines_are_named() {
     let a = with_load(16, 8.0, 1);
     let mut b = with_load(16, 8.0, 2);
     b.run.host.cpus = 16;
-    let Workload::Http(http) = &mut b.workloads[0];
+    let Workload::Http(http) = &mut b.workloads[0] else { panic!("expected an http workload") };
     http.result.generator.cpu_percent_mean = 190.0; // of 2 cores, target elsewhere
     let found = warnings(&a, &b);
     assert!(found.iter().any(|w| w.contains("optimized run the generator used 95 %")), "{found:?}");
@@ -57,7 +57,7 @@ fn a_saturated_generator_and_other_machines_are_named() {
 fn workloads_on_one_side_only_are_named() {
     let a = with_load(16, 8.0, 1);
     let mut b = with_load(16, 8.0, 2);
-    let Workload::Http(http) = &mut b.workloads[0];
+    let Workload::Http(http) = &mut b.workloads[0] else { panic!("expected an http workload") };
     http.name = "other".into();
     // (An analysis of runs with nothing in common is an error of its own.)
     let found: Vec<String> = comparability::check(&a, &b).iter().map(|w| w.to_string()).collect();

@@ -18,7 +18,7 @@ fn shards_that_do_not_overlap_in_time_are_refused_unless_trials() {
     assert_eq!(err, MergeError::NoOverlap { index: 1 });
     assert!(err.to_string().contains("--trials"), "{err}");
     let trials = merge(&[a, b], MergeKind::Trials).unwrap();
-    let Workload::Http(http) = &trials.workloads[0];
+    let Workload::Http(http) = &trials.workloads[0] else { panic!("expected an http workload") };
     assert_eq!(http.result.trials.len(), 2);
     assert_eq!(http.result.duration_s, 20.0);
 }
@@ -38,7 +38,7 @@ fn with_windows(run_id: u128, per_window: &[u64]) -> perfproof_shared::Report {
     use perfproof_shared::report::Window;
     let mut report = common::sample_report();
     report.run.run_id = uuid::Uuid::from_u128(run_id);
-    let Workload::Http(http) = &mut report.workloads[0];
+    let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
     http.result.window_s = 5.0;
     http.result.windows = per_window
         .iter()
@@ -63,14 +63,14 @@ fn with_windows(run_id: u128, per_window: &[u64]) -> perfproof_shared::Report {
 fn windows_add_up_by_trial_and_index() {
     let (a, b) = (with_windows(1, &[100, 200]), with_windows(2, &[300, 400]));
     let shards = merge(&[a.clone(), b.clone()], MergeKind::Shards).unwrap();
-    let Workload::Http(http) = &shards.workloads[0];
+    let Workload::Http(http) = &shards.workloads[0] else { panic!("expected an http workload") };
     let w = &http.result.windows;
     assert_eq!(w.len(), 2);
     assert_eq!((w[0].trial, w[0].index, w[0].operations), (0, 0, 4));
     assert_eq!((w[0].latency.summary.min, w[0].latency.summary.count), (100, 4));
 
     let trials = merge(&[a, b], MergeKind::Trials).unwrap();
-    let Workload::Http(http) = &trials.workloads[0];
+    let Workload::Http(http) = &trials.workloads[0] else { panic!("expected an http workload") };
     let keys: Vec<(u32, u32)> = http.result.windows.iter().map(|w| (w.trial, w.index)).collect();
     assert_eq!(keys, [(0, 0), (0, 1), (1, 0), (1, 1)]);
     assert_eq!(http.result.trials.len(), 2);

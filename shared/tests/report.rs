@@ -54,7 +54,7 @@ fn other_json_is_not_a_report() {
 #[test]
 fn corrupt_histogram_names_the_latency_field() {
     let mut report = common::sample_report();
-    let Workload::Http(http) = &mut report.workloads[0];
+    let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
     http.result.stats.latency.histogram = "AAAA".into();
     let err = parse_report(&report.to_json()).unwrap_err();
     assert_eq!(err.path(), Some("workloads[0].http.result.stats.latency"));
@@ -104,7 +104,7 @@ fn the_same_workload_twice_is_rejected() {
     assert_eq!(err.path(), Some("workloads[1]"));
     assert!(err.to_string().contains("http workload `api` appears twice"), "{err}");
     // A second workload of the same kind under another name is fine.
-    let Workload::Http(http) = &mut report.workloads[1];
+    let Workload::Http(http) = &mut report.workloads[1] else { panic!("expected an http workload") };
     http.name = "admin".into();
     assert_eq!(parse_report(&report.to_json()).unwrap(), report);
 }

@@ -13,7 +13,7 @@ const RUNNER_REPORT: &str = include_str!("../../tests/fixtures/http-demo-v1.json
 #[wasm_bindgen_test]
 fn runner_report_parses_and_its_histogram_matches_its_summary() {
     let report = parse_report(RUNNER_REPORT).unwrap();
-    let Workload::Http(http) = &report.workloads[0];
+    let Workload::Http(http) = &report.workloads[0] else { panic!("expected an http workload") };
     let histogram = http.result.stats.latency.verify().unwrap();
     assert_eq!(histogram.len(), http.result.stats.latency.summary.count);
     assert_eq!(histogram.value_at_quantile(0.95), http.result.stats.latency.summary.p95);

@@ -12,7 +12,7 @@ use perfproof_shared::share::{encode, SharePayload, ViewSettings};
 use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
 
-use crate::charts::{cost::cost_chart, spectrum::spectrum_charts, timeline::timeline_charts};
+use crate::charts::{cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts};
 use crate::report_view::LoadedFile;
 
 /// Which loaded files are compared, by file id.
@@ -244,11 +244,17 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             <tbody>{rows}</tbody>
         </table>
         <p class="muted" data-testid="verdicts-line">{analysis.comparison.verdicts_line()}</p>
+        {(!analysis.pool_advice.is_empty()).then(|| view! {
+            <ul class="advice" data-testid="pool-advice">
+                {analysis.pool_advice.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
+            </ul>
+        })}
         {unmatched}
         <h3>"Charts"</h3>
         <div class="charts">
             {spectrum_charts(&reports.0, &reports.1)}
             {timeline_charts(&reports.0, &reports.1)}
+            {pool_charts(&reports.0, &reports.1)}
         </div>
         <CostView analysis=analysis settings=settings />
     }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::{format_count, group_thousands};
-use perfproof_shared::report::{Host, RunMeta, Workload};
+use perfproof_shared::report::{DbResult, Host, RunMeta, Workload};
 use perfproof_shared::{parse_report, Latency, Report};
 
 /// A file the user dropped, parsed (or not).
@@ -139,6 +139,10 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
         }
         let throughput = group_thousands(result.throughput_per_s, 1);
         let stats = result.stats;
+        let pool = match &workload {
+            Workload::Db(db) => Some(pool_line(db)),
+            Workload::Http(_) => None,
+        };
         // Per-endpoint rows only when an HTTP scenario has more than one endpoint.
         let parts = match workload {
             Workload::Http(http) if http.endpoints.len() > 1 => Some(
@@ -157,6 +161,22 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                     })
                     .collect_view(),
             ),
+            Workload::Db(db) => Some(
+                db.queries
+                    .into_iter()
+                    .map(|query| {
+                        view! {
+                            <tr class="endpoint" data-testid="query">
+                                <th scope="row">{format!("{} {}", query.kind, query.name)}</th>
+                                <td>{format_count(query.stats.operations)}</td>
+                                <td>{format_count(query.stats.error_count())}</td>
+                                <td></td>
+                                <LatencyCells latency=query.stats.latency />
+                            </tr>
+                        }
+                    })
+                    .collect_view(),
+            ),
             Workload::Http(_) => None,
         };
         view! {
@@ -168,6 +188,7 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                 <LatencyCells latency=stats.latency />
             </tr>
             {parts}
+            {pool}
         }
     });
     let rows = rows.collect_view();
@@ -213,6 +234,38 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
 }
 
 /// The latency summary in milliseconds, three decimals, as the CLI prints it.
+/// A database workload's pool in one row: its size, efficiency and utilization
+/// side by side (near-1 efficiency with low utilization is an oversized pool),
+/// and the size a sweep recommends.
+fn pool_line(db: &DbResult) -> AnyView {
+    let (pool, recommendation) = (&db.pool, &db.recommendation);
+    let wait = &pool.acquire_wait;
+    let mut text = format!(
+        "db {} ({}): pool of {}: efficiency {:.1} %, utilization {:.1} %, direct checkouts {:.1} %, \
+         acquire wait p90 {} ms, peak waiters {}, acquire timeouts {}",
+        db.name,
+        db.backend,
+        pool.size,
+        pool.efficiency * 100.0,
+        pool.utilization * 100.0,
+        pool.direct_ratio() * 100.0,
+        wait.ms_text(wait.summary.p90),
+        pool.peak_waiters,
+        pool.acquire_timeouts
+    );
+    if let Some(r) = recommendation {
+        text.push_str(&format!(
+            "; recommended pool size {} ({} tx/s, p90 {:.3} ms; best {} tx/s with {})",
+            r.pool_size,
+            group_thousands(r.throughput_per_s, 1),
+            r.latency_p90_ms,
+            group_thousands(r.best_throughput_per_s, 1),
+            r.best_pool_size
+        ));
+    }
+    view! { <tr class="pool" data-testid="pool"><td colspan="10">{text}</td></tr> }.into_any()
+}
+
 #[component]
 fn LatencyCells(latency: Latency) -> impl IntoView {
     let s = latency.summary.clone();

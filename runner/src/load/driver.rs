@@ -4,7 +4,9 @@
 //!   previous one ended (plus think time); stages ramp the number of active users.
 //!   Users run on `plan.threads` single-threaded runtimes, each recording into its
 //!   own [`Recorder`]: no work stealing, no channel and no shared counter per
-//!   operation, which is most of a generator's overhead at high rates.
+//!   operation, which is most of a generator's overhead at high rates. An
+//!   operation whose resources are bound to the caller's runtime (a pool shared by
+//!   every user, [`Operation::CALLER_RUNTIME`]) has its users run there instead.
 //! - Open model: operations started on a schedule at the arrival rate (stages ramp
 //!   it), whatever the target's response time. Latency counts from each operation's
 //!   *scheduled* time, so a stalled target shows in the percentiles (coordinated
@@ -99,6 +101,16 @@ pub async fn drive<O: Operation>(
 /// `u` on thread `u % threads`, each thread recording into its own recorder.
 async fn run_closed<O: Operation>(shared: &Arc<Shared<O>>, users: u32, think_time: Duration) -> anyhow::Result<()> {
     let threads = shared.recorders.len();
+    if O::CALLER_RUNTIME {
+        let mut tasks = tokio::task::JoinSet::new();
+        for user in 0..users {
+            tasks.spawn(virtual_user(shared.clone(), user as usize % threads, user, think_time));
+        }
+        while let Some(joined) = tasks.join_next().await {
+            joined.context("a virtual user failed")?;
+        }
+        return Ok(());
+    }
     let mut handles = Vec::with_capacity(threads);
     for thread in 0..threads {
         let shared = shared.clone();

@@ -30,6 +30,8 @@ use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
 
 /// Most counters an operation can report.
 pub const MAX_COUNTERS: usize = 2;
+/// Most spans an operation can report.
+pub const MAX_SPANS: usize = 2;
 
 /// Windows a run's measured period is cut into. Batch means work with 10 to 30
 /// batches (Schmeiser 1982); 20 keeps the report small: a 10-minute run's 20
@@ -52,6 +54,9 @@ pub struct Outcome {
     pub code: Option<u16>,
     /// Amounts added to [`Vocabulary::counters`], in the same order.
     pub counters: [u64; MAX_COUNTERS],
+    /// Durations of the operation's phases named by [`Vocabulary::spans`] (a
+    /// database checkout: waiting for a connection, then holding it), when it had them.
+    pub spans: [Option<Duration>; MAX_SPANS],
 }
 
 /// What a workload's outcomes are called.
@@ -67,6 +72,9 @@ pub struct Vocabulary {
     pub error_classes: &'static [&'static str],
     /// Names of the counters (at most [`MAX_COUNTERS`]).
     pub counters: &'static [&'static str],
+    /// Names of the spans (at most [`MAX_SPANS`]): phases of an operation whose
+    /// durations the engine keeps apart, for measured operations, as [`Span`]s.
+    pub spans: &'static [&'static str],
     /// How many parts outcomes are broken down by (HTTP: endpoints); at least 1.
     pub parts: usize,
 }
@@ -81,6 +89,11 @@ pub trait Operation: Send + Sync + 'static {
     /// their thread); one per operation in the open model (`thread` 0), so it
     /// should be cheap there.
     fn session(&self, thread: usize) -> Self::Session;
+
+    /// The operation's resources are shared by every user and bound to the runtime
+    /// that calls [`run`] (a connection pool): the closed model's users then run as
+    /// tasks on that runtime, not on load threads of their own.
+    const CALLER_RUNTIME: bool = false;
 
     /// Performs operation number `index` (0, 1, 2, ... over the whole run) and
     /// classifies how it ended. It must not panic, whatever the target does.
@@ -98,11 +111,24 @@ pub struct Context {
     pub target_in_process: bool,
 }
 
-/// What the engine measured: the report's common block, and the same figures per part.
+/// What the engine measured: the report's common block, the same figures per
+/// part, and the spans of the measured operations.
 #[derive(Debug)]
 pub struct Measured {
     pub result: LoadResult,
     pub parts: Vec<OperationStats>,
+    /// One per [`Vocabulary::spans`], in the same order.
+    pub spans: Vec<Span>,
+}
+
+/// One phase of the measured operations: its distribution and its exact totals.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub latency: Latency,
+    /// Sum of every recorded duration, in seconds.
+    pub total_s: f64,
+    /// The same sum per time window, in the order of the result's `windows`.
+    pub windows_s: Vec<f64>,
 }
 
 /// Runs `operation` under `plan`. Returns what was measured, also when the run was stopped.
@@ -174,8 +200,8 @@ pub async fn run<O: Operation>(
         target_in_process: context.target_in_process,
     };
     let stopped = *context.stop.borrow();
-    let (timeline, windows) = timeline.finish(duration_s);
-    let measured = Measurement { timeline, windows, window_s: window_seconds(plan), duration_s };
+    let (timeline, windows, window_spans) = timeline.finish(duration_s);
+    let measured = Measurement { timeline, windows, window_spans, window_s: window_seconds(plan), duration_s };
     assemble(vocabulary, plan, collected, measured, generator, limit_reached, !stopped)
 }
 
@@ -188,6 +214,7 @@ fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
 struct Measurement {
     timeline: Vec<TimelinePoint>,
     windows: Vec<Window>,
+    window_spans: Vec<[f64; MAX_SPANS]>,
     window_s: u32,
     duration_s: f64,
 }
@@ -202,7 +229,7 @@ fn assemble(
     limit_reached: bool,
     complete: bool,
 ) -> anyhow::Result<Measured> {
-    let Measurement { timeline, windows, window_s, duration_s } = measured;
+    let Measurement { timeline, windows, window_spans, window_s, duration_s } = measured;
     let stats = collected.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
@@ -238,6 +265,20 @@ fn assemble(
         ));
     }
     let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
+    let totals = collected.total.span_totals_s();
+    let spans = collected
+        .spans
+        .histograms
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            Ok(Span {
+                latency: Latency::from_histogram(h, TimeUnit::Microseconds)?,
+                total_s: totals[i],
+                windows_s: window_spans.iter().map(|w| w[i]).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, perfproof_shared::LatencyError>>()?;
     Ok(Measured {
         result: LoadResult {
             load: plan.report_model(),
@@ -255,6 +296,7 @@ fn assemble(
             warnings,
         },
         parts,
+        spans,
     })
 }
 

@@ -21,7 +21,7 @@ use perfproof_shared::latency::new_histogram;
 use perfproof_shared::report::{OperationStats, TimelinePoint, Window};
 use perfproof_shared::{Latency, LatencyError, TimeUnit};
 
-use super::{Outcome, Vocabulary, MAX_COUNTERS};
+use super::{Outcome, Vocabulary, MAX_COUNTERS, MAX_SPANS};
 
 /// An operation is late when started more than this after its scheduled time.
 pub const LATE_THRESHOLD: Duration = Duration::from_millis(10);
@@ -48,6 +48,8 @@ pub struct Tally {
     /// Operations by code; a handful of distinct codes, so a list beats a map here.
     codes: Vec<(u16, u64)>,
     counters: [u64; MAX_COUNTERS],
+    /// Sum of each span, in microseconds.
+    spans_us: [u64; MAX_SPANS],
 }
 
 impl Tally {
@@ -58,6 +60,7 @@ impl Tally {
             errors: vec![0; error_classes],
             codes: Vec::new(),
             counters: [0; MAX_COUNTERS],
+            spans_us: [0; MAX_SPANS],
         }
     }
 
@@ -67,6 +70,9 @@ impl Tally {
         }
         for (sum, n) in self.counters.iter_mut().zip(outcome.counters) {
             *sum += n;
+        }
+        for (sum, span) in self.spans_us.iter_mut().zip(outcome.spans) {
+            *sum += span.map_or(0, micros);
         }
         match outcome.error {
             Some(class) => {
@@ -95,6 +101,14 @@ impl Tally {
         for (a, b) in self.counters.iter_mut().zip(other.counters) {
             *a += b;
         }
+        for (a, b) in self.spans_us.iter_mut().zip(other.spans_us) {
+            *a += b;
+        }
+    }
+
+    /// Sum of each span, in seconds.
+    pub fn span_totals_s(&self) -> [f64; MAX_SPANS] {
+        self.spans_us.map(|us| us as f64 / 1e6)
     }
 
     fn count_code(&mut self, code: u16, n: u64) {
@@ -156,6 +170,33 @@ pub struct Recorder {
     uncorrected_us: Histogram<u64>,
     lag_us: Histogram<u64>,
     late: u64,
+    spans: Spans,
+}
+
+/// The distribution of each of the workload's spans over measured operations.
+#[derive(Debug, Clone)]
+pub struct Spans {
+    pub histograms: Vec<Histogram<u64>>,
+}
+
+impl Spans {
+    fn new(count: usize) -> Self {
+        Spans { histograms: (0..count.min(MAX_SPANS)).map(|_| new_histogram()).collect() }
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        for (histogram, span) in self.histograms.iter_mut().zip(outcome.spans) {
+            if let Some(span) = span {
+                record(histogram, micros(span));
+            }
+        }
+    }
+
+    fn add(&mut self, other: &Spans) {
+        for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
+            let _ = a.add(b);
+        }
+    }
 }
 
 impl Recorder {
@@ -173,6 +214,7 @@ impl Recorder {
             uncorrected_us: new_histogram(),
             lag_us: new_histogram(),
             late: 0,
+            spans: Spans::new(vocabulary.spans.len()),
         }
     }
 
@@ -183,6 +225,7 @@ impl Recorder {
         }
         let corrected = micros(sample.done.saturating_duration_since(sample.due));
         self.total.record(&sample.outcome, corrected);
+        self.spans.record(&sample.outcome);
         // With one part, the part's figures are the total's (see `drain_into`).
         if self.parts.len() > 1 {
             if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
@@ -239,6 +282,7 @@ impl Recorder {
         let _ = into.uncorrected_us.add(&self.uncorrected_us);
         let _ = into.lag_us.add(&self.lag_us);
         into.late += self.late;
+        into.spans.add(&self.spans);
     }
 }
 
@@ -267,6 +311,8 @@ pub struct Timeline {
     /// The window being filled: its index and the seconds closed into it.
     window: Option<(u32, Tally)>,
     windows: Vec<Window>,
+    /// Each window's span totals, in seconds, in the order of `windows`.
+    window_spans: Vec<[f64; MAX_SPANS]>,
 }
 
 impl Timeline {
@@ -280,6 +326,7 @@ impl Timeline {
             window_s: window_s.max(1),
             window: None,
             windows: Vec::new(),
+            window_spans: Vec::new(),
         }
     }
 
@@ -331,6 +378,7 @@ impl Timeline {
             let latency = Latency::from_histogram(&tally.latency_us, TimeUnit::Microseconds)
                 .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds));
             if let Ok(latency) = latency {
+                self.window_spans.push(tally.span_totals_s());
                 self.windows.push(Window {
                     trial: 0,
                     index,
@@ -348,9 +396,10 @@ impl Timeline {
     }
 
     /// Ends the timeline after `duration_s` measured seconds; the last (partial)
-    /// second joins it only if it saw operations. Returns the timeline and the
-    /// windows, the last one as long as the measured time it covers.
-    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>) {
+    /// second joins it only if it saw operations. Returns the timeline, the
+    /// windows (the last one as long as the measured time it covers) and each
+    /// window's span totals.
+    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>, Vec<[f64; MAX_SPANS]>) {
         self.close_before(duration_s.floor() as u32);
         if let Some(&last) = self.open.keys().next_back() {
             self.close_before(last + 1);
@@ -360,7 +409,7 @@ impl Timeline {
             let length = (duration_s - start).clamp(0.0, f64::from(self.window_s));
             self.close_window(if length > 0.0 { length } else { f64::from(self.window_s) });
         }
-        (self.points, self.windows)
+        (self.points, self.windows, self.window_spans)
     }
 }
 
@@ -372,6 +421,7 @@ pub struct Collected {
     pub uncorrected_us: Histogram<u64>,
     pub lag_us: Histogram<u64>,
     pub late: u64,
+    pub spans: Spans,
 }
 
 impl Collected {
@@ -383,6 +433,7 @@ impl Collected {
             uncorrected_us: new_histogram(),
             lag_us: new_histogram(),
             late: 0,
+            spans: Spans::new(vocabulary.spans.len()),
         }
     }
 }

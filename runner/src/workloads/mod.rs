@@ -1,8 +1,13 @@
 //! The workloads the engine can drive, one folder each: its configuration section,
-//! its plan, its embedded target and its part of the report. `http` today; `db`,
-//! `cache` and `ml` join the same way (a variant of [`WorkloadPlan`] and a folder).
+//! its plan, its embedded target and its part of the report. `http` and `db`
+//! today; `cache` and `ml` join the same way (a variant of [`WorkloadPlan`] and a
+//! folder). [`keys`] draws keys for the workloads that touch keyed data, and
+//! [`profile`] names the demo profiles every embedded target follows.
 
+pub mod db;
 pub mod http;
+pub mod keys;
+pub mod profile;
 
 use perfproof_shared::report::Workload;
 
@@ -12,16 +17,18 @@ use crate::load::Context;
 #[derive(Debug, Clone)]
 pub enum WorkloadPlan {
     Http(http::HttpPlan),
+    Db(db::DbPlan),
 }
 
 /// The workload kinds, as scenario files, `--workloads` and reports name them.
-pub const KINDS: &[&str] = &["http"];
+pub const KINDS: &[&str] = &["http", "db"];
 
 impl WorkloadPlan {
     /// The kind, as the report names it.
     pub fn kind(&self) -> &'static str {
         match self {
             WorkloadPlan::Http(_) => "http",
+            WorkloadPlan::Db(_) => "db",
         }
     }
 
@@ -29,6 +36,7 @@ impl WorkloadPlan {
     pub fn name(&self) -> &str {
         match self {
             WorkloadPlan::Http(plan) => &plan.name,
+            WorkloadPlan::Db(plan) => &plan.name,
         }
     }
 
@@ -36,6 +44,7 @@ impl WorkloadPlan {
     pub fn load_mut(&mut self) -> &mut crate::load::LoadPlan {
         match self {
             WorkloadPlan::Http(plan) => &mut plan.load,
+            WorkloadPlan::Db(plan) => &mut plan.load,
         }
     }
 
@@ -54,6 +63,18 @@ impl WorkloadPlan {
                     plan.load.describe("req/s")
                 )
             }
+            WorkloadPlan::Db(plan) => {
+                let pools = match &plan.sweep {
+                    Some(sweep) => format!("a sweep of pools {:?} × {} load levels", sweep.pools, sweep.levels.len()),
+                    None => format!("a pool of {} and {}", plan.pool_size, plan.load.describe("tx/s")),
+                };
+                format!(
+                    "db `{}`: {} query(ies) on {} with {pools}",
+                    plan.name,
+                    plan.queries.len(),
+                    plan.display_target()
+                )
+            }
         }
     }
 
@@ -64,6 +85,34 @@ impl WorkloadPlan {
                 http::check_reachable(plan).await?;
                 Ok(Workload::Http(http::run(plan, context).await?))
             }
+            WorkloadPlan::Db(plan) => {
+                db::check_reachable(plan).await?;
+                Ok(Workload::Db(db::run(plan, context).await?))
+            }
         }
     }
+}
+
+/// Part indices repeated by weight (weights reduced by their common divisor),
+/// interleaved rather than each part's share back to back.
+pub fn weighted_cycle(weights: &[u32]) -> Vec<usize> {
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let divisor = weights.iter().copied().fold(0, gcd).max(1);
+    let mut cycle = Vec::new();
+    let mut remaining: Vec<u32> = weights.iter().map(|w| w / divisor).collect();
+    while remaining.iter().any(|&w| w > 0) {
+        for (i, w) in remaining.iter_mut().enumerate() {
+            if *w > 0 {
+                cycle.push(i);
+                *w -= 1;
+            }
+        }
+    }
+    cycle
 }

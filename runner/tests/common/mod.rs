@@ -47,6 +47,7 @@ fn http_plan(file: ScenarioFile, flags: &Flags) -> HttpPlan {
     let mut settings = settings::resolve(file, flags).unwrap();
     match settings.workloads.remove(0) {
         WorkloadPlan::Http(plan) => plan,
+        other => panic!("expected an http workload first, not {}", other.kind()),
     }
 }
 

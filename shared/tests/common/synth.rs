@@ -55,7 +55,7 @@ pub fn report(label: &str, name: &str, samples: &[u64], seconds: u32, errors: u6
     let mut report = super::sample_report();
     report.run.label = label.into();
     report.run.run_id = uuid::Uuid::from_u128(rng.next_u64() as u128);
-    let Workload::Http(http) = &mut report.workloads[0];
+    let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
     let latency = Latency::from_histogram(&histogram_of(samples), TimeUnit::Microseconds).unwrap();
     let successes = samples.len() as u64;
     let stats = OperationStats {
@@ -109,7 +109,7 @@ pub fn windowed_report(label: &str, windows: &[WindowSpec], window_s: f64, rng: 
     let mut report = super::sample_report();
     report.run.label = label.into();
     report.run.run_id = uuid::Uuid::from_u128(rng.next_u64() as u128);
-    let Workload::Http(http) = &mut report.workloads[0];
+    let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
     let mut whole = new_histogram();
     let mut result_windows = Vec::with_capacity(windows.len());
     let mut timeline = Vec::new();

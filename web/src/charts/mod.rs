@@ -1,11 +1,13 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
-//! axis) and [`cost`] (the 30-day daily cost). The numbers come from
+//! axis), [`pool`] (a database workload's throughput and efficiency against pool
+//! size) and [`cost`] (the 30-day daily cost). The numbers come from
 //! `perfproof_shared::charts`; this module draws them with plotters into an SVG
 //! string and puts each chart in a `<figure>` beside a table of the same numbers,
 //! whose cells carry the exact values (`data-x`, `data-y`, `data-run`) for tests.
 
 pub mod cost;
+pub mod pool;
 pub mod spectrum;
 pub mod timeline;
 
@@ -104,6 +106,8 @@ fn draw(chart: &LineChart) -> Result<String, String> {
                 .map_err(|e| e.to_string())?
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            // Markers, so that a line of one point (a run at one pool size) still shows.
+            plot.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| e.to_string())?;
         }
         plot.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

@@ -19,6 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use rusqlite::{params, Connection, OpenFlags};
+
+use crate::workloads::profile::Profile;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -28,38 +30,11 @@ const ITEMS: u64 = 20_000;
 /// Categories items fall into.
 const CATEGORIES: u64 = 50;
 
-/// How the demo service is built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Profile {
-    /// Pool of 1, no index, no cache.
-    #[default]
-    Baseline,
-    /// Pool of 4, index on category, response cache.
-    Optimized,
-}
-
-impl Profile {
-    /// Every profile.
-    pub const ALL: [Profile; 2] = [Profile::Baseline, Profile::Optimized];
-
-    /// The profile's name, also the label of its runs in `perfproof demo`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Profile::Baseline => "baseline",
-            Profile::Optimized => "optimized",
-        }
-    }
-
-    /// The profile of that name.
-    pub fn from_label(label: &str) -> Option<Self> {
-        Profile::ALL.into_iter().find(|p| p.label() == label)
-    }
-
-    fn pool_size(self) -> usize {
-        match self {
-            Profile::Baseline => 1,
-            Profile::Optimized => 4,
-        }
+/// Connections of the demo service's database pool in each profile.
+fn pool_size(profile: Profile) -> usize {
+    match profile {
+        Profile::Baseline => 1,
+        Profile::Optimized => 4,
     }
 }
 
@@ -166,7 +141,7 @@ fn open_database(path: &std::path::Path, profile: Profile) -> rusqlite::Result<V
         seed.execute_batch("CREATE INDEX items_by_category ON items (category, price_cents);")?;
     }
     drop(seed);
-    (0..profile.pool_size())
+    (0..pool_size(profile))
         .map(|_| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX))
         .collect()
 }

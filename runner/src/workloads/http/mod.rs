@@ -26,8 +26,9 @@ use url::Url;
 
 use crate::config::secrets::display_url;
 use crate::load::{self, Context, LoadPlan, Model, Operation, Outcome, Vocabulary};
+use crate::workloads::profile::Profile;
 use client::{Client, Targets, Transport};
-use demo::{DemoServer, Profile};
+use demo::DemoServer;
 
 /// HTTP version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,7 @@ fn vocabulary(parts: usize) -> Vocabulary {
         rate_unit: "req/s",
         error_classes: ErrorKind::NAMES,
         counters: &[HTTP_BYTES_RECEIVED],
+        spans: &[],
         parts,
     }
 }
@@ -173,6 +175,7 @@ impl Operation for HttpOperation {
             error: response.error.map(|kind| kind as u8),
             code: response.status,
             counters: [response.bytes, 0],
+            spans: [None; 2],
         }
     }
 }
@@ -203,7 +206,7 @@ pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResul
     let pooled_clients = if targets.dedicated() { 1 } else { plan.load.threads.max(1) };
     let operation = HttpOperation {
         pooled: (0..pooled_clients).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
-        cycle: weighted_cycle(&plan.endpoints),
+        cycle: crate::workloads::weighted_cycle(&plan.endpoints.iter().map(|e| e.weight).collect::<Vec<_>>()),
         targets,
     };
     let mut context = context.clone();
@@ -228,30 +231,6 @@ pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResul
         endpoints,
         result: measured.result,
     })
-}
-
-/// Endpoint indices repeated by weight (weights reduced by their common divisor),
-/// interleaved rather than each endpoint's share back to back.
-fn weighted_cycle(endpoints: &[Endpoint]) -> Vec<usize> {
-    fn gcd(a: u32, b: u32) -> u32 {
-        if b == 0 {
-            a
-        } else {
-            gcd(b, a % b)
-        }
-    }
-    let divisor = endpoints.iter().map(|e| e.weight).fold(0, gcd).max(1);
-    let mut cycle = Vec::new();
-    let mut remaining: Vec<u32> = endpoints.iter().map(|e| e.weight / divisor).collect();
-    while remaining.iter().any(|&w| w > 0) {
-        for (i, w) in remaining.iter_mut().enumerate() {
-            if *w > 0 {
-                cycle.push(i);
-                *w -= 1;
-            }
-        }
-    }
-    cycle
 }
 
 /// A target URL, checked: http or https.

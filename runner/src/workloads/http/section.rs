@@ -12,10 +12,11 @@ use http::Method;
 use serde::Deserialize;
 use url::Url;
 
-use super::demo::{self, Profile};
+use super::demo;
 use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Target};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
+use crate::workloads::profile::Profile;
 
 /// Per-request timeout when neither the file nor a flag says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -73,12 +74,15 @@ pub struct HttpOverrides {
     pub max_body: Option<u64>,
     pub http_version: Option<HttpVersion>,
     pub insecure: bool,
-    /// Profile of the embedded demo service, used when no URL is named.
-    pub demo_profile: Profile,
 }
 
 /// Combines the `[http]` table, the HTTP flags and the load flags (flags win) into a checked plan.
-pub fn plan(section: &HttpSection, flags: &HttpOverrides, load: &LoadOverrides) -> anyhow::Result<HttpPlan> {
+pub fn plan(
+    section: &HttpSection,
+    flags: &HttpOverrides,
+    load: &LoadOverrides,
+    profile: Profile,
+) -> anyhow::Result<HttpPlan> {
     let template = flags.url.clone().or(section.base_url.clone());
     let (target, base) = match &template {
         Some(template) => {
@@ -86,7 +90,7 @@ pub fn plan(section: &HttpSection, flags: &HttpOverrides, load: &LoadOverrides) 
             (Target::Url { url: url.clone(), display: display_url(template) }, url)
         }
         // Endpoints are checked against a stand-in for the demo service's address.
-        None => (Target::Embedded(flags.demo_profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
+        None => (Target::Embedded(profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
     };
     let endpoint_sections = match (section.endpoints.is_empty(), &target, &flags.method) {
         (false, _, _) => section.endpoints.clone(),

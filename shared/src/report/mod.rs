@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 use crate::latency::{Latency, LatencyError};
 
+mod db;
+pub use db::*;
+
 /// The schema identifier written into, and required of, every report this build reads.
 pub const SCHEMA_ID: &str = "perfproof.report/v1";
 /// The prefix every perfproof report schema identifier starts with.
@@ -121,19 +124,24 @@ pub struct WorkloadFailure {
 /// Every kind holds the engine's common block in `result`, plus its own part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+// A report holds a handful of workloads: their size in memory does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Workload {
     /// HTTP load against one target.
     Http(HttpResult),
+    /// A query mix through a connection pool against one database.
+    Db(DbResult),
 }
 
 /// The workload kinds this build reads, as they are named in reports.
-pub const WORKLOAD_KINDS: &[&str] = &["http"];
+pub const WORKLOAD_KINDS: &[&str] = &["http", "db"];
 
 impl Workload {
     /// The kind, as the report names it (`http`).
     pub fn kind(&self) -> &'static str {
         match self {
             Workload::Http(_) => "http",
+            Workload::Db(_) => "db",
         }
     }
 
@@ -141,6 +149,7 @@ impl Workload {
     pub fn name(&self) -> &str {
         match self {
             Workload::Http(http) => &http.name,
+            Workload::Db(db) => &db.name,
         }
     }
 
@@ -148,6 +157,7 @@ impl Workload {
     pub fn result(&self) -> &LoadResult {
         match self {
             Workload::Http(http) => &http.result,
+            Workload::Db(db) => &db.result,
         }
     }
 
@@ -155,6 +165,7 @@ impl Workload {
     pub fn result_mut(&mut self) -> &mut LoadResult {
         match self {
             Workload::Http(http) => &mut http.result,
+            Workload::Db(db) => &mut db.result,
         }
     }
 }
@@ -184,6 +195,16 @@ pub enum LoadModel {
         /// (and its wait counts in its latency).
         max_in_flight: u32,
     },
+}
+
+impl LoadModel {
+    /// Users (closed model) or the arrival rate per second (open model): the peak, with stages.
+    pub fn level(&self) -> f64 {
+        match self {
+            LoadModel::Closed { users, .. } => f64::from(*users),
+            LoadModel::Open { rate_per_s, .. } => *rate_per_s,
+        }
+    }
 }
 
 /// One stage of a ramp: over `duration_s`, the users (closed model) or the rate
@@ -492,25 +513,46 @@ fn strip_position(e: &serde_json::Error) -> String {
 macro_rules! latency_walk {
     ($name:ident $(, $mutability:ident)?) => {
         fn $name<'a>(workloads: &'a $($mutability)? [Workload], out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
-            for (w, workload) in workloads.into_iter().enumerate() {
-                let base = format!("workloads[{w}].{}", workload.kind());
-                let (result, endpoints) = match workload {
-                    Workload::Http(HttpResult { result, endpoints, .. }) => (result, endpoints),
-                };
+            fn common<'a>(base: &str, result: &'a $($mutability)? LoadResult, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
                 let LoadResult { stats: OperationStats { latency, .. }, schedule, windows, trials, .. } = result;
-                out.push((format!("{base}.result.stats.latency"), latency));
+                out.push((format!("{base}.stats.latency"), latency));
                 if let Some(Schedule { uncorrected_latency, lag, .. }) = schedule {
-                    out.push((format!("{base}.result.schedule.uncorrected_latency"), uncorrected_latency));
-                    out.push((format!("{base}.result.schedule.lag"), lag));
+                    out.push((format!("{base}.schedule.uncorrected_latency"), uncorrected_latency));
+                    out.push((format!("{base}.schedule.lag"), lag));
                 }
                 for (i, Window { latency, .. }) in windows.into_iter().enumerate() {
-                    out.push((format!("{base}.result.windows[{i}].latency"), latency));
+                    out.push((format!("{base}.windows[{i}].latency"), latency));
                 }
                 for (i, Trial { latency, .. }) in trials.into_iter().enumerate() {
-                    out.push((format!("{base}.result.trials[{i}].latency"), latency));
+                    out.push((format!("{base}.trials[{i}].latency"), latency));
                 }
-                for (e, EndpointResult { stats: OperationStats { latency, .. }, .. }) in endpoints.into_iter().enumerate() {
-                    out.push((format!("{base}.endpoints[{e}].stats.latency"), latency));
+            }
+            fn pool<'a>(base: &str, pool: &'a $($mutability)? PoolStats, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
+                let PoolStats { acquire_wait, hold, connect, .. } = pool;
+                out.push((format!("{base}.acquire_wait"), acquire_wait));
+                out.push((format!("{base}.hold"), hold));
+                out.push((format!("{base}.connect"), connect));
+            }
+            for (w, workload) in workloads.into_iter().enumerate() {
+                let base = format!("workloads[{w}].{}", workload.kind());
+                match workload {
+                    Workload::Http(HttpResult { result, endpoints, .. }) => {
+                        common(&format!("{base}.result"), result, out);
+                        for (e, EndpointResult { stats: OperationStats { latency, .. }, .. }) in endpoints.into_iter().enumerate() {
+                            out.push((format!("{base}.endpoints[{e}].stats.latency"), latency));
+                        }
+                    }
+                    Workload::Db(DbResult { result, queries, pool: headline, sweep, .. }) => {
+                        common(&format!("{base}.result"), result, out);
+                        for (q, DbQuery { stats: OperationStats { latency, .. }, .. }) in queries.into_iter().enumerate() {
+                            out.push((format!("{base}.queries[{q}].stats.latency"), latency));
+                        }
+                        pool(&format!("{base}.pool"), headline, out);
+                        for (i, SweepPoint { pool: point_pool, result }) in sweep.into_iter().enumerate() {
+                            common(&format!("{base}.sweep[{i}].result"), result, out);
+                            pool(&format!("{base}.sweep[{i}].pool"), point_pool, out);
+                        }
+                    }
                 }
             }
         }

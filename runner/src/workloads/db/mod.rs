@@ -1,0 +1,486 @@
+//! The database workload: a weighted query mix through a connection pool against
+//! PostgreSQL, MySQL/MariaDB or SQLite (sqlx), on the load engine.
+//!
+//! One operation is one transaction as an application runs it: check a connection
+//! out of the pool ([`pool`]), run one statement, give the connection back. The
+//! engine measures the whole; the workload keeps the checkout's two phases apart
+//! (the engine's spans: acquire wait and hold) and the pool's own figures
+//! (connect times, direct checkouts, waiters). The workload seeds a table of its
+//! own ([`sql`]), runs one pool size at one load or a sweep of pool sizes × loads,
+//! recommends the smallest pool within 5 % of the best throughput, and drops the
+//! table unless asked to keep it. With no database named it runs against SQLite in
+//! a temporary file, with the demo profile's pool and index.
+
+pub mod pool;
+pub mod section;
+pub mod sql;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use futures_util::TryStreamExt;
+use perfproof_shared::report::{self, DbQuery, DbResult, DbTable, PoolStats, PoolWindow, SweepPoint};
+use perfproof_shared::{Latency, TimeUnit};
+use sqlx::AnyConnection;
+use sqlx::Connection;
+
+use super::keys::Keys;
+use super::profile::Profile;
+use crate::load::{self, Context, LoadPlan, Measured, Model, Operation, Outcome, Vocabulary};
+use pool::{Connector, Pool};
+use sql::{category_of, classify_connect, classify_statement, payload, Backend};
+
+/// How a transaction failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Connect,
+    Authentication,
+    PoolTimeout,
+    StatementTimeout,
+    StatementError,
+    ConnectionLost,
+}
+
+impl ErrorClass {
+    /// As the report names them, in the enum's order.
+    pub const NAMES: &'static [&'static str] =
+        &["connect", "authentication", "pool_timeout", "statement_timeout", "statement_error", "connection_lost"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// Counter of checkouts that did not wait.
+const DIRECT_CHECKOUTS: &str = "direct_checkouts";
+
+fn vocabulary(parts: usize) -> Vocabulary {
+    Vocabulary {
+        operation: "transaction",
+        operations: "transactions",
+        rate_unit: "tx/s",
+        error_classes: ErrorClass::NAMES,
+        counters: &[DIRECT_CHECKOUTS],
+        spans: &["acquire_wait", "hold"],
+        parts,
+    }
+}
+
+/// Where the database is.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A server (or SQLite file) the user named. `url` may hold a password;
+    /// `display` is what may be shown.
+    Url { url: String, display: String, backend: Backend },
+    /// SQLite in a temporary file, shaped by the demo profile.
+    Embedded(Profile),
+}
+
+/// What a query does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryKind {
+    PointSelect,
+    RangeSelect,
+    Update,
+    Insert,
+    Custom,
+}
+
+impl QueryKind {
+    pub const NAMES: [&'static str; 5] = ["point_select", "range_select", "update", "insert", "custom"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// One query of the mix, resolved.
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    pub name: String,
+    pub kind: QueryKind,
+    pub weight: u32,
+    /// Custom statements only: the SQL and how many drawn keys it binds.
+    pub custom_sql: Option<String>,
+    pub key_params: usize,
+}
+
+/// Pool sizes × load levels to sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    pub pools: Vec<u32>,
+    /// Users (closed model) or arrival rates per second (open model).
+    pub levels: Vec<f64>,
+}
+
+/// A resolved database workload.
+#[derive(Debug, Clone)]
+pub struct DbPlan {
+    pub name: String,
+    pub target: Target,
+    pub table: String,
+    pub rows: u64,
+    pub payload_bytes: u32,
+    pub range_index: bool,
+    pub keep_table: bool,
+    pub keys: Keys,
+    pub queries: Vec<QueryPlan>,
+    pub pool_size: u32,
+    pub sweep: Option<Sweep>,
+    pub statement_timeout: Duration,
+    pub acquire_timeout: Duration,
+    pub load: LoadPlan,
+}
+
+impl DbPlan {
+    /// Where it runs, as people may read it.
+    pub fn display_target(&self) -> String {
+        match &self.target {
+            Target::Url { display, .. } => display.clone(),
+            Target::Embedded(profile) => format!("embedded SQLite ({} profile)", profile.label()),
+        }
+    }
+
+    /// Every (pool size, load plan) to run, in order.
+    fn points(&self) -> Vec<(u32, LoadPlan)> {
+        let Some(sweep) = &self.sweep else { return vec![(self.pool_size, self.load.clone())] };
+        let mut points = Vec::new();
+        for &pool in &sweep.pools {
+            for &level in &sweep.levels {
+                let mut plan = self.load.clone();
+                match &mut plan.model {
+                    Model::Closed { users, .. } => *users = level as u32,
+                    Model::Open { rate, .. } => *rate = level,
+                }
+                points.push((pool, plan));
+            }
+        }
+        points
+    }
+}
+
+/// Connects once: a database that cannot be reached (or refuses the credentials)
+/// fails the workload before any load is offered.
+pub async fn check_reachable(plan: &DbPlan) -> anyhow::Result<()> {
+    if let Target::Url { url, display, .. } = &plan.target {
+        let connector = Connector::new(url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
+        let conn = connector.connect().await.map_err(|e| connect_error(display, &e))?;
+        let _ = conn.close().await;
+    }
+    Ok(())
+}
+
+fn connect_error(display: &str, e: &sqlx::Error) -> anyhow::Error {
+    anyhow!("cannot connect to {display} ({}): {e}", classify_connect(e).name())
+}
+
+/// Runs the plan: seeds the table, measures each point, drops the table.
+pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
+    // The embedded database lives in a temporary folder until the run is over.
+    let (url, display, backend, _folder) = match &plan.target {
+        Target::Url { url, display, backend } => (url.clone(), display.clone(), *backend, None),
+        Target::Embedded(_) => {
+            let folder = tempfile::tempdir().context("creating the embedded database's folder")?;
+            let url = format!("sqlite://{}?mode=rwc", folder.path().join("perfproof.db").display());
+            (url, plan.display_target(), Backend::Sqlite, Some(folder))
+        }
+    };
+    let connector = Connector::new(&url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
+    let mut admin = connector.connect().await.map_err(|e| connect_error(&display, &e))?;
+    let server_version = backend.server_version(&mut admin).await.context("reading the server's version")?;
+    let mut setup = backend.session_setup(plan.statement_timeout, server_version.contains("MariaDB"));
+    if matches!(plan.target, Target::Embedded(_)) {
+        // The embedded database is a scratch file: commits need not wait for the disk.
+        setup.push("PRAGMA synchronous = NORMAL".into());
+    }
+    let connector = connector.with_setup(setup);
+    let next_key = backend
+        .seed(&mut admin, &plan.table, plan.rows, plan.payload_bytes, plan.range_index)
+        .await
+        .with_context(|| format!("seeding table {} in {display}", plan.table))?;
+    let _ = admin.close().await;
+    let statements = Arc::new(Statements::new(plan, backend));
+    let next_key = Arc::new(AtomicU64::new(next_key));
+
+    let mut context = context.clone();
+    // Embedded SQLite runs inside this process, on the runner's cores.
+    context.target_in_process |= matches!(plan.target, Target::Embedded(_));
+    let measured = measure_points(plan, &context, &connector, &statements, &next_key).await;
+    let mut warnings = Vec::new();
+    if !plan.keep_table {
+        // On a connection of its own: the run may have lost every other one.
+        let dropped = match connector.connect().await {
+            Ok(mut conn) => {
+                let dropped = backend.drop_table(&mut conn, &plan.table).await;
+                let _ = conn.close().await;
+                dropped
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = dropped {
+            warnings.push(format!("could not drop table {}: {e}", plan.table));
+        }
+    }
+    let mut points = measured?;
+    if points.is_empty() {
+        anyhow::bail!("stopped before the first point was measured");
+    }
+    let sweep: Vec<SweepPoint> = match plan.sweep {
+        Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
+        None => Vec::new(),
+    };
+    let recommendation = report::recommend(&sweep);
+    let (point, query_stats) = points.swap_remove(recommendation.as_ref().map_or(0, |r| r.point));
+    let mut result = point.result;
+    result.warnings.extend(warnings);
+    Ok(DbResult {
+        name: plan.name.clone(),
+        target: display,
+        backend: backend.name().into(),
+        server_version,
+        table: DbTable {
+            name: plan.table.clone(),
+            rows: plan.rows,
+            payload_bytes: plan.payload_bytes,
+            range_index: plan.range_index,
+            kept: plan.keep_table,
+        },
+        keys: plan.keys.describe(),
+        queries: plan
+            .queries
+            .iter()
+            .zip(&statements.sql)
+            .zip(query_stats)
+            .map(|((q, sql), stats)| DbQuery {
+                name: q.name.clone(),
+                kind: q.kind.name().into(),
+                weight: q.weight,
+                sql: sql.clone(),
+                stats,
+            })
+            .collect(),
+        pool: point.pool,
+        sweep,
+        recommendation,
+        result,
+    })
+}
+
+/// Runs every point; a stop ends the sweep after the point it interrupted, and a
+/// pool that cannot be filled after the first point ends it with a warning.
+async fn measure_points(
+    plan: &DbPlan,
+    context: &Context,
+    connector: &Connector,
+    statements: &Arc<Statements>,
+    next_key: &Arc<AtomicU64>,
+) -> anyhow::Result<Vec<(SweepPoint, Vec<report::OperationStats>)>> {
+    let words = vocabulary(plan.queries.len());
+    let points = plan.points();
+    let mut measured = Vec::with_capacity(points.len());
+    for (i, (size, load)) in points.iter().enumerate() {
+        if *context.stop.borrow() {
+            break;
+        }
+        if points.len() > 1 && !context.quiet {
+            eprintln!("  point {}/{}: pool {size}, {}", i + 1, points.len(), load.describe("tx/s"));
+        }
+        let pool = Arc::new(Pool::new(*size, connector.clone(), plan.acquire_timeout));
+        let first_errors = Arc::new(Mutex::new(vec![None; ErrorClass::NAMES.len()]));
+        if let Err((class, e)) = pool.fill().await {
+            let error = anyhow!("opening the pool of {size} ({}): {e}", class.name());
+            match measured.last_mut() {
+                None => return Err(error),
+                Some((last, _)) => {
+                    let last: &mut SweepPoint = last;
+                    last.result.complete = false;
+                    last.result.warnings.push(format!("the sweep stopped early: {error:#}"));
+                    break;
+                }
+            }
+        }
+        let operation = DbOperation {
+            pool: pool.clone(),
+            statements: statements.clone(),
+            keys: plan.keys.clone(),
+            cycle: crate::workloads::weighted_cycle(&plan.queries.iter().map(|q| q.weight).collect::<Vec<_>>()),
+            next_key: next_key.clone(),
+            payload_bytes: plan.payload_bytes,
+            client_timeout: plan.statement_timeout + Duration::from_secs(2),
+            first_errors: first_errors.clone(),
+        };
+        let Measured { mut result, parts, spans } = load::run(operation, &words, load, context).await?;
+        let firsts = std::mem::take(&mut *first_errors.lock().unwrap_or_else(|p| p.into_inner()));
+        result.warnings.extend(firsts.into_iter().flatten().map(|m| format!("first error of its class: {m}")));
+        pool.close().await;
+        let stats = pool_stats(&pool, &result, &spans)?;
+        measured.push((SweepPoint { pool: stats, result }, parts));
+    }
+    Ok(measured)
+}
+
+/// The pool's figures over a point's measured period.
+fn pool_stats(pool: &Pool, result: &report::LoadResult, spans: &[load::Span]) -> anyhow::Result<PoolStats> {
+    let [wait, hold] = spans else { anyhow::bail!("the engine returned {} spans, not 2", spans.len()) };
+    let mut stats = PoolStats {
+        size: pool.size(),
+        checkouts: hold.latency.summary.count,
+        direct_checkouts: result.stats.counter(DIRECT_CHECKOUTS),
+        acquire_timeouts: result.stats.errors.get(ErrorClass::PoolTimeout.name()).copied().unwrap_or(0),
+        peak_waiters: pool.peak_waiters(),
+        connections_opened: pool.opened(),
+        acquire_wait: wait.latency.clone(),
+        hold: hold.latency.clone(),
+        connect: Latency::from_histogram(&pool.connect_times(), TimeUnit::Microseconds)?,
+        acquire_wait_total_s: wait.total_s,
+        hold_total_s: hold.total_s,
+        capacity_s: f64::from(pool.size()) * result.duration_s,
+        efficiency: 0.0,
+        utilization: 0.0,
+        windows: wait
+            .windows_s
+            .iter()
+            .zip(&hold.windows_s)
+            .map(|(&acquire_wait_s, &hold_s)| PoolWindow { acquire_wait_s, hold_s })
+            .collect(),
+    };
+    stats.derive_ratios();
+    Ok(stats)
+}
+
+/// The SQL of each query, for the workload's table and engine.
+struct Statements {
+    names: Vec<String>,
+    sql: Vec<String>,
+    kinds: Vec<QueryKind>,
+    key_params: Vec<usize>,
+}
+
+impl Statements {
+    fn new(plan: &DbPlan, backend: Backend) -> Self {
+        let t = &plan.table;
+        let sql = plan
+            .queries
+            .iter()
+            .map(|q| match q.kind {
+                QueryKind::PointSelect => backend.point_select(t),
+                QueryKind::RangeSelect => backend.range_select(t),
+                QueryKind::Update => backend.update(t),
+                QueryKind::Insert => backend.insert(t),
+                QueryKind::Custom => q.custom_sql.clone().unwrap_or_default(),
+            })
+            .collect();
+        Statements {
+            names: plan.queries.iter().map(|q| q.name.clone()).collect(),
+            sql,
+            kinds: plan.queries.iter().map(|q| q.kind).collect(),
+            key_params: plan.queries.iter().map(|q| q.key_params).collect(),
+        }
+    }
+}
+
+/// One transaction: check out, run the query, give back.
+struct DbOperation {
+    pool: Arc<Pool>,
+    statements: Arc<Statements>,
+    keys: Keys,
+    cycle: Vec<usize>,
+    next_key: Arc<AtomicU64>,
+    payload_bytes: u32,
+    client_timeout: Duration,
+    /// The first message of each error class, for the report's warnings.
+    first_errors: Arc<Mutex<Vec<Option<String>>>>,
+}
+
+impl DbOperation {
+    fn note(&self, class: ErrorClass, message: impl FnOnce() -> String) {
+        let mut first = self.first_errors.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = &mut first[class as usize];
+        if slot.is_none() {
+            *slot = Some(message());
+        }
+    }
+
+    async fn execute(&self, conn: &mut AnyConnection, query: usize, index: u64) -> Result<(), sqlx::Error> {
+        let sql = self.statements.sql[query].as_str();
+        let key = |stream: u64| self.keys.key(stream, index) as i64;
+        match self.statements.kinds[query] {
+            QueryKind::PointSelect => sqlx::query(sql).bind(key(0)).fetch_optional(conn).await.map(drop),
+            QueryKind::RangeSelect => {
+                let category = category_of(key(1) as u64) as i64;
+                sqlx::query(sql).bind(category).bind(category + 1).fetch_optional(conn).await.map(drop)
+            }
+            QueryKind::Update => sqlx::query(sql).bind(key(2)).execute(conn).await.map(drop),
+            QueryKind::Insert => {
+                let id = self.next_key.fetch_add(1, Ordering::Relaxed);
+                let row = sqlx::query(sql).bind(id as i64).bind(category_of(id) as i64);
+                row.bind(payload(id, self.payload_bytes)).execute(conn).await.map(drop)
+            }
+            QueryKind::Custom => {
+                let query_at = query;
+                let mut query = sqlx::query(sql);
+                for p in 0..self.statements.key_params[query_at] {
+                    query = query.bind(key(3 + p as u64));
+                }
+                let mut rows = query.fetch(conn);
+                while rows.try_next().await?.is_some() {}
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Operation for DbOperation {
+    type Session = ();
+
+    const CALLER_RUNTIME: bool = true;
+
+    fn session(&self, _thread: usize) {}
+
+    async fn perform(&self, _: &mut (), index: u64) -> Outcome {
+        let query = self.cycle[(index % self.cycle.len() as u64) as usize];
+        let part = query as u16;
+        let asked = Instant::now();
+        let acquired = self.pool.acquire().await;
+        let got = Instant::now();
+        let mut acquired = match acquired {
+            Ok(acquired) => acquired,
+            Err(class) => {
+                self.note(class, || format!("{} (pool of {})", class.name(), self.pool.size()));
+                return Outcome {
+                    part,
+                    error: Some(class as u8),
+                    spans: [Some(got - asked), None],
+                    ..Outcome::default()
+                };
+            }
+        };
+        let result =
+            tokio::time::timeout(self.client_timeout, self.execute(&mut acquired.checkout.conn, query, index)).await;
+        let done = Instant::now();
+        let (error, reusable) = match result {
+            Ok(Ok(())) => (None, true),
+            Ok(Err(e)) => {
+                let (class, reusable) = classify_statement(&e);
+                self.note(class, || format!("{} in `{}`: {e}", class.name(), self.statements.names[query]));
+                (Some(class as u8), reusable)
+            }
+            // The server did not answer in time: the connection's state is unknown.
+            Err(_) => {
+                let class = ErrorClass::StatementTimeout;
+                self.note(class, || format!("{}: no answer within {:?}", class.name(), self.client_timeout));
+                (Some(class as u8), false)
+            }
+        };
+        self.pool.release(acquired.checkout, reusable);
+        Outcome {
+            part,
+            error,
+            code: None,
+            counters: [u64::from(acquired.direct), 0],
+            spans: [Some(got - asked), Some(done - got)],
+        }
+    }
+}
