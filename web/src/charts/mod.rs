@@ -12,10 +12,12 @@ pub mod spectrum;
 pub mod timeline;
 
 use leptos::prelude::*;
+use perfproof_shared::metrics::group_thousands;
 use plotters::prelude::*;
 
-/// The baseline's colour: orange, readable on light and dark backgrounds.
-const BASELINE: RGBColor = RGBColor(0xE6, 0x8A, 0x00);
+/// The baseline's colour: a deep orange, at least 3:1 against both themes' cards
+/// (the charts have no background of their own: they follow the page's theme).
+const BASELINE: RGBColor = RGBColor(0xCC, 0x70, 0x00);
 /// The optimized run's colour: a mid blue, readable on light and dark backgrounds.
 const OPTIMIZED: RGBColor = RGBColor(0x2F, 0x8F, 0xE0);
 /// Axes, labels and the legend's frame: mid grey, readable on either background.
@@ -143,7 +145,7 @@ pub fn figure(
                 .map(|((run, _), value)| {
                     view! {
                         <td data-run=run data-x=row.x.to_string() data-y=value.map(|v| v.to_string())>
-                            {value.map(|v| format!("{v:.decimals$}"))}
+                            {value.map(|v| group_thousands(v, decimals))}
                         </td>
                     }
                 })
