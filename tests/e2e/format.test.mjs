@@ -64,7 +64,7 @@ test("the page writes every metric as the CLI does, with thousands separators", 
   for (const file of [baseline, optimized]) {
     const operations = file.report.workloads[0].http.result.stats.operations;
     const card = page.getByTestId("report").filter({ has: page.getByTestId("label").getByText(file.report.run.label, { exact: true }) });
-    const cell = card.getByTestId("workload").getByTestId("operations");
+    const cell = card.getByTestId("workload").filter({ hasText: "http demo" }).getByTestId("operations");
     const text = await cell.textContent();
     assert.match(text, grouped);
     assert.equal(Number(text.replaceAll(",", "")), operations);

@@ -58,7 +58,7 @@ test("loaded reports are listed with label, time, host and workloads; a bad one 
     assert.equal(await item.getByTestId("loaded-host").textContent(), `${host.os} ${host.arch} · ${host.cpus} CPUs`);
     assert.equal(
       await item.getByTestId("loaded-workloads").textContent(),
-      report.workloads.map((w) => `http ${w.http.name}`).join(", "),
+      report.workloads.map((w) => Object.entries(w).map(([kind, part]) => `${kind} ${part.name}`)[0]).join(", "),
     );
   }
 
