@@ -232,7 +232,7 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         }
     }
     // With no --workloads, a file's sections are what runs; with no section at all,
-    // the kinds whose target a flag names (`--url`, `--db-url`), or every kind when
+    // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`), or every kind when
     // none is named. A kind picked with --workloads that the file lacks runs with
     // its defaults.
     let file_has_sections = !file.http.0.is_empty() || !file.db.0.is_empty() || !file.ml.0.is_empty();

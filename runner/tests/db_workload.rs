@@ -252,8 +252,8 @@ async fn killed_backends_are_counted_and_replaced() {
                 } else {
                     let ids = conn
                         .fetch_all(
-                            "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = 'test' AND \
-                             id <> CONNECTION_ID() AND command <> 'Daemon'",
+                            "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = 'test' AND id \
+                             <> CONNECTION_ID() AND command <> 'Daemon'",
                         )
                         .await
                         .unwrap();
@@ -308,5 +308,26 @@ fn bad_sections_name_the_field() {
     for (text, field) in cases {
         let error = format!("{:#}", file(text));
         assert!(error.contains(field), "{text:?}: {error}");
+    }
+}
+
+/// The binary, end to end: a database that is down is named in the report's
+/// failures (exit code 1), and the password is in no output.
+#[test]
+fn a_database_down_at_the_start_is_a_failure_in_the_report_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perfproof"))
+        .args(["run", "-q", "-d", "1s", "--db-url", "postgres://root:hunter2@127.0.0.1:1/test?password=hunter2", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&report).unwrap();
+    let parsed = perfproof_shared::parse_report(&text).unwrap();
+    assert_eq!(parsed.failures.len(), 1);
+    assert!(parsed.failures[0].error.contains("cannot connect"), "{}", parsed.failures[0].error);
+    for output in [text, String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into()] {
+        assert!(!output.contains("hunter2"), "{output}");
     }
 }

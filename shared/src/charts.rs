@@ -1,6 +1,7 @@
 //! Chart data prepared from reports, the same for the web page and the CLI: a
 //! workload's latency spectrum (HDR-style percentiles on a log "nines" axis), its
-//! per-second timeline, and the 30-day daily cost of baseline and optimized.
+//! per-second timeline, a database workload's throughput and pool efficiency
+//! against pool size, and the 30-day daily cost of baseline and optimized.
 //!
 //! Values only: no drawing, no I/O. Latencies are in milliseconds, read from the
 //! report's histograms (the source of truth), never from interpolated summaries.
@@ -127,6 +128,75 @@ pub fn timeline(report: &Report) -> Vec<TimelineSeries> {
                     p99_ms: ms(p.p99_us),
                 })
                 .collect(),
+        })
+        .collect()
+}
+
+/// A database workload at one pool size: its best point over the load levels run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolPoint {
+    pub pool_size: u32,
+    /// Users (closed model) or arrivals per second (open model) of that point.
+    pub load_level: f64,
+    /// Transactions per second.
+    pub throughput_per_s: f64,
+    /// Σ hold / Σ (acquire wait + hold), in percent.
+    pub efficiency_pct: f64,
+    /// Σ hold / (size × duration), in percent.
+    pub utilization_pct: f64,
+    pub p90_ms: f64,
+}
+
+/// A database workload's points by pool size, smallest first: every size of a
+/// sweep, or the one size of a single run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolCurve {
+    /// The workload, as `db <name>`.
+    pub name: String,
+    pub points: Vec<PoolPoint>,
+    /// The pool size the sweep recommends.
+    pub recommended: Option<u32>,
+}
+
+/// The pool curve of every database workload of `report`, in report order.
+pub fn pool_curves(report: &Report) -> Vec<PoolCurve> {
+    report
+        .workloads
+        .iter()
+        .filter_map(|workload| match workload {
+            crate::report::Workload::Db(db) => Some(db),
+            _ => None,
+        })
+        .map(|db| {
+            let point = |pool: &crate::report::PoolStats, result: &crate::report::LoadResult, level: f64| {
+                let latency = &result.stats.latency;
+                PoolPoint {
+                    pool_size: pool.size,
+                    load_level: level,
+                    throughput_per_s: result.throughput_per_s,
+                    efficiency_pct: pool.efficiency * 100.0,
+                    utilization_pct: pool.utilization * 100.0,
+                    p90_ms: latency.to_ms(latency.summary.p90 as f64),
+                }
+            };
+            let mut points: Vec<PoolPoint> = Vec::new();
+            if db.sweep.is_empty() {
+                points.push(point(&db.pool, &db.result, db.result.load.level()));
+            }
+            for sweep_point in &db.sweep {
+                let candidate = point(&sweep_point.pool, &sweep_point.result, sweep_point.result.load.level());
+                match points.iter_mut().find(|p| p.pool_size == candidate.pool_size) {
+                    Some(best) if best.throughput_per_s >= candidate.throughput_per_s => {}
+                    Some(best) => *best = candidate,
+                    None => points.push(candidate),
+                }
+            }
+            points.sort_by_key(|p| p.pool_size);
+            PoolCurve {
+                name: series_name("db", &db.name),
+                points,
+                recommended: db.recommendation.as_ref().map(|r| r.pool_size),
+            }
         })
         .collect()
 }

@@ -7,12 +7,12 @@
 use leptos::prelude::*;
 use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
 use perfproof_shared::compare::Verdict;
-use perfproof_shared::metrics::format_value;
+use perfproof_shared::metrics::{format_count, format_value, group_thousands};
 use perfproof_shared::share::{encode, SharePayload, ViewSettings};
 use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
 
-use crate::charts::{cost::cost_chart, spectrum::spectrum_charts, timeline::timeline_charts};
+use crate::charts::{cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts};
 use crate::report_view::LoadedFile;
 
 /// Which loaded files are compared, by file id.
@@ -101,6 +101,15 @@ pub fn AnalysisPanel(
             .into_any();
         }
         let current = selection.get().settle(&files_now);
+        // Printed pages have no pickers: which two reports are compared, in words.
+        let name_of = |id: Option<usize>| {
+            files_now
+                .iter()
+                .find(|f| Some(f.id) == id)
+                .and_then(|f| f.parsed.as_ref().ok().map(|r| format!("{} ({})", r.run.label, f.name)))
+                .unwrap_or_default()
+        };
+        let pair = format!("baseline {} → optimized {}", name_of(current.baseline), name_of(current.optimized));
         view! {
             <section class="card analysis" data-testid="analysis">
                 <h2>"Before and after"</h2>
@@ -111,6 +120,7 @@ pub fn AnalysisPanel(
                         on_pick=move |id| selection.set(current.pick_optimized(id)) />
                     <button data-testid="share" on:click=share>"Share link"</button>
                 </div>
+                <p class="print-only" data-testid="print-pair">{pair}</p>
                 {move || share_link.get().map(|link| view! {
                     <input class="share-link" data-testid="share-link" readonly prop:value=link />
                 })}
@@ -234,11 +244,17 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             <tbody>{rows}</tbody>
         </table>
         <p class="muted" data-testid="verdicts-line">{analysis.comparison.verdicts_line()}</p>
+        {(!analysis.pool_advice.is_empty()).then(|| view! {
+            <ul class="advice" data-testid="pool-advice">
+                {analysis.pool_advice.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
+            </ul>
+        })}
         {unmatched}
         <h3>"Charts"</h3>
         <div class="charts">
             {spectrum_charts(&reports.0, &reports.1)}
             {timeline_charts(&reports.0, &reports.1)}
+            {pool_charts(&reports.0, &reports.1)}
         </div>
         <CostView analysis=analysis settings=settings />
     }
@@ -277,18 +293,22 @@ fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl In
             let roi = &cost.roi;
             view! {
                 <p data-testid="cost">
-                    "30 days: " <strong>{format!("${:.2}", cost.baseline.total_30_days_usd)}</strong>
-                    " → " <strong>{format!("${:.2}", cost.optimized.total_30_days_usd)}</strong>
-                    {format!(" ({} → {} instances at day 30); reduction ", cost.baseline.instances_day_30, cost.optimized.instances_day_30)}
-                    <strong data-testid="cost-reduction">{format!("{:.1} %", cost.reduction_pct)}</strong>
+                    "30 days: " <strong>{format_value(cost.baseline.total_30_days_usd, "USD")}</strong>
+                    " → " <strong>{format_value(cost.optimized.total_30_days_usd, "USD")}</strong>
+                    {format!(
+                        " ({} → {} instances at day 30); reduction ",
+                        format_count(cost.baseline.instances_day_30),
+                        format_count(cost.optimized.instances_day_30)
+                    )}
+                    <strong data-testid="cost-reduction">{format!("{} %", group_thousands(cost.reduction_pct, 1))}</strong>
                     {format!(", {status}.")}
                 </p>
                 <p data-testid="roi">
                     {format!(
-                        "ROI: annual saving ${:.0}, ROI {}, payback {}.",
-                        roi.annual_saving_usd,
-                        roi.roi_pct.map_or("n/a".into(), |p| format!("{p:.0} %")),
-                        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{d:.0} days"))
+                        "ROI: annual saving ${}, ROI {}, payback {}.",
+                        group_thousands(roi.annual_saving_usd, 0),
+                        roi.roi_pct.map_or("n/a".into(), |p| format!("{} %", group_thousands(p, 0))),
+                        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", group_thousands(d, 0)))
                     )}
                 </p>
             }

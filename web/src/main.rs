@@ -3,12 +3,15 @@
 //! CLI uses. No server ever sees the data.
 //!
 //! - [`upload`]: the drop zone and file picker, reading files into text.
-//! - [`report_view`]: one parsed report (run metadata and latency summaries), or its error.
+//! - [`remote`]: hosted reports named in the address (`?src=<url>`, repeatable), fetched.
+//! - [`report_view`]: the list of loaded files (each removable, a bad one with its
+//!   error) and one card per report (run metadata and latency summaries).
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
 //! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
 
 mod analysis_view;
 mod charts;
+mod remote;
 mod report_view;
 mod upload;
 
@@ -17,15 +20,57 @@ use perfproof_shared::analysis::AnalysisSettings;
 use perfproof_shared::share::decode;
 
 use analysis_view::{AnalysisPanel, Selection};
-use report_view::{LoadedFile, ReportCard};
+use report_view::{LoadedFile, LoadedList, ReportCard};
 use upload::DropZone;
 
 fn main() {
+    show_panics();
     leptos::mount::mount_to_body(App);
+    if debug_panic_requested() {
+        leptos::task::spawn_local(async { panic!("a deliberate panic, asked for by ?debug=panic") });
+    }
 }
 
-/// The whole page: the drop zone, the analysis of two reports, then one card per
-/// file dropped, newest first. A share link in the URL fragment is loaded on start.
+/// A Rust panic (a bug) stops the app: instead of a page that silently stops
+/// answering, say so in a visible alert at the top of the page (and the console).
+fn show_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!(
+            "perfproof stopped because of a bug and no longer responds: {info}. \
+             Reload the page to start again (your report files are unchanged)."
+        );
+        web_sys::console::error_1(&message.as_str().into());
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(body) = document.body() else { return };
+        let alert = match document.get_element_by_id("panic") {
+            Some(existing) => existing,
+            None => {
+                let Ok(alert) = document.create_element("div") else { return };
+                alert.set_id("panic");
+                alert.set_class_name("panic");
+                let _ = alert.set_attribute("role", "alert");
+                let _ = alert.set_attribute("data-testid", "panic");
+                let _ = body.insert_before(&alert, body.first_child().as_ref());
+                alert
+            }
+        };
+        alert.set_text_content(Some(&message));
+    }));
+}
+
+/// `?debug=panic` in the address panics once the page is up: how the browser
+/// test checks that a panic is shown.
+fn debug_panic_requested() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("debug"))
+        .is_some_and(|value| value == "panic")
+}
+
+/// The whole page: the drop zone, the list of loaded files (each removable), the
+/// analysis of two reports, then one card per report, newest first. A share link
+/// in the URL fragment and the hosted reports named by `?src=` are loaded on start.
 #[component]
 fn App() -> impl IntoView {
     let (files, set_files) = signal(Vec::<LoadedFile>::new());
@@ -36,6 +81,8 @@ fn App() -> impl IntoView {
         let loaded = LoadedFile::parse(name, &text);
         set_files.update(|files| files.insert(0, loaded));
     };
+    let progress = RwSignal::new(None::<String>);
+    remote::load_all(remote::src_urls(), progress, move |loaded| set_files.update(|files| files.insert(0, loaded)));
     view! {
         <header>
             <h1>"perfproof"</h1>
@@ -43,11 +90,17 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <DropZone on_file=on_file />
+            {move || progress.get().map(|text| view! { <p class="progress" role="status" data-testid="src-progress">{text}</p> })}
             {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
+            <LoadedList files=files on_remove=move |id| set_files.update(|files| files.retain(|f| f.id != id)) />
             <AnalysisPanel files=files selection=selection settings=settings />
             <section id="reports">
-                <For each=move || files.get() key=|file| file.id let:file>
-                    <ReportCard file=file />
+                <For
+                    each=move || files.get().into_iter().filter_map(|f| f.parsed.ok().map(|report| (f.id, f.name, report)))
+                    key=|(id, _, _)| *id
+                    let:((_, name, report))
+                >
+                    <ReportCard name=name report=report />
                 </For>
             </section>
         </main>

@@ -1,10 +1,12 @@
-//! Showing one dropped file: the report's run metadata and latency summaries, or
-//! the parse error naming the field and line, so a bad file never breaks the page.
+//! Showing the loaded files: a list of them (label, time, host, workloads, or the
+//! parse error naming the file, field and line, so a bad file never breaks the
+//! page), each removable, and one card per report with its latency summaries.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leptos::prelude::*;
-use perfproof_shared::report::Workload;
+use perfproof_shared::metrics::{format_count, group_thousands};
+use perfproof_shared::report::{DbResult, Host, RunMeta, Workload};
 use perfproof_shared::{parse_report, Latency, Report};
 
 /// A file the user dropped, parsed (or not).
@@ -28,31 +30,105 @@ impl LoadedFile {
         LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed }
     }
 
+    /// A file that could not be had at all (a hosted report that did not download).
+    pub fn failed(name: String, message: String) -> Self {
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Err(message) }
+    }
+
     /// A report that arrived already parsed (from a share link).
     pub fn from_report(name: String, report: Report) -> Self {
         LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report) }
     }
 }
 
-/// One card per file: the report, or why it is not one.
+/// The list of loaded files at the top of the page: each report's label, file,
+/// start time, host and workloads, or the file's name and why it is not a report
+/// (the parse error with the field's path and line), each with a button that
+/// removes it (and its card, and its place in the analysis).
 #[component]
-pub fn ReportCard(file: LoadedFile) -> impl IntoView {
-    match file.parsed {
-        Ok(report) => view! { <ReportSummary name=file.name report=report /> }.into_any(),
-        Err(message) => view! {
-            <article class="card error" data-testid="report-error">
-                <h2>{file.name}</h2>
-                <p class="message">{message}</p>
-            </article>
-        }
-        .into_any(),
+pub fn LoadedList(
+    files: ReadSignal<Vec<LoadedFile>>,
+    on_remove: impl Fn(usize) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        (!files.with(Vec::is_empty)).then(|| {
+            view! {
+                <section class="card loaded" aria-labelledby="loaded-heading" data-testid="loaded">
+                    <h2 id="loaded-heading">{move || format!("Loaded reports ({})", files.with(Vec::len))}</h2>
+                    <ul>
+                        <For each=move || files.get() key=|file| file.id let:file>
+                            <LoadedItem file=file on_remove=on_remove />
+                        </For>
+                    </ul>
+                </section>
+            }
+        })
     }
+}
+
+#[component]
+fn LoadedItem(file: LoadedFile, on_remove: impl Fn(usize) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = file.id;
+    match file.parsed {
+        Ok(report) => {
+            let run = report.run;
+            let workloads =
+                report.workloads.iter().map(|w| format!("{} {}", w.kind(), w.name())).collect::<Vec<_>>().join(", ");
+            let remove = format!("Remove report {} ({})", run.label, file.name);
+            let (started, host) = (started_text(&run), host_text(&run.host));
+            view! {
+                <li data-testid="loaded-report">
+                    <div class="what">
+                        <strong data-testid="loaded-label">{run.label}</strong>
+                        " " <span class="file">{file.name}</span>
+                        <div class="meta">
+                            <span data-testid="loaded-started">{started}</span>
+                            " · " <span data-testid="loaded-host">{host}</span>
+                            " · " <span data-testid="loaded-workloads">{workloads}</span>
+                        </div>
+                    </div>
+                    <button type="button" class="remove" aria-label=remove on:click=move |_| on_remove(id)>"Remove"</button>
+                </li>
+            }
+            .into_any()
+        }
+        Err(message) => {
+            let remove = format!("Remove {}, which is not a report", file.name);
+            view! {
+                <li class="error" data-testid="report-error">
+                    <div class="what">
+                        <strong class="file">{file.name}</strong>
+                        <p class="message">{message}</p>
+                    </div>
+                    <button type="button" class="remove" aria-label=remove on:click=move |_| on_remove(id)>"Remove"</button>
+                </li>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// When a run started, as the page writes it everywhere.
+fn started_text(run: &RunMeta) -> String {
+    run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The machine a run ran on.
+fn host_text(host: &Host) -> String {
+    format!("{} {} · {} CPUs", host.os, host.arch, host.cpus)
+}
+
+/// One card per valid report (files that are not reports are shown in [`LoadedList`]).
+#[component]
+pub fn ReportCard(name: String, report: Report) -> impl IntoView {
+    view! { <ReportSummary name=name report=report /> }
 }
 
 #[component]
 fn ReportSummary(name: String, report: Report) -> impl IntoView {
     let run = report.run;
     let status = if run.complete { "complete" } else { "incomplete (interrupted)" };
+    let started = started_text(&run);
     let mut warnings = Vec::new();
     let rows = report.workloads.into_iter().map(|workload| {
         let title = format!("{} {}", workload.kind(), workload.name());
@@ -61,8 +137,12 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
         if !result.complete {
             warnings.push(format!("{title}: incomplete, stopped by a signal after {:.1} s", result.duration_s));
         }
-        let throughput = format!("{:.1}", result.throughput_per_s);
+        let throughput = group_thousands(result.throughput_per_s, 1);
         let stats = result.stats;
+        let pool = match &workload {
+            Workload::Db(db) => Some(pool_line(db)),
+            Workload::Http(_) | Workload::Ml(_) => None,
+        };
         // Per-endpoint rows only when an HTTP scenario has more than one endpoint.
         let parts = match workload {
             Workload::Http(http) if http.endpoints.len() > 1 => Some(
@@ -72,8 +152,8 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                         view! {
                             <tr class="endpoint" data-testid="endpoint">
                                 <th scope="row">{format!("{} {}", endpoint.method, endpoint.name)}</th>
-                                <td>{endpoint.stats.operations}</td>
-                                <td>{endpoint.stats.error_count()}</td>
+                                <td>{format_count(endpoint.stats.operations)}</td>
+                                <td>{format_count(endpoint.stats.error_count())}</td>
                                 <td></td>
                                 <LatencyCells latency=endpoint.stats.latency />
                             </tr>
@@ -81,17 +161,34 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                     })
                     .collect_view(),
             ),
-            Workload::Http(_) => None,
+            Workload::Db(db) => Some(
+                db.queries
+                    .into_iter()
+                    .map(|query| {
+                        view! {
+                            <tr class="endpoint" data-testid="query">
+                                <th scope="row">{format!("{} {}", query.kind, query.name)}</th>
+                                <td>{format_count(query.stats.operations)}</td>
+                                <td>{format_count(query.stats.error_count())}</td>
+                                <td></td>
+                                <LatencyCells latency=query.stats.latency />
+                            </tr>
+                        }
+                    })
+                    .collect_view(),
+            ),
+            Workload::Http(_) | Workload::Ml(_) => None,
         };
         view! {
             <tr data-testid="workload">
                 <th scope="row">{title}</th>
-                <td>{stats.operations}</td>
-                <td>{stats.error_count()}</td>
+                <td data-testid="operations">{format_count(stats.operations)}</td>
+                <td>{format_count(stats.error_count())}</td>
                 <td>{throughput}</td>
                 <LatencyCells latency=stats.latency />
             </tr>
             {parts}
+            {pool}
         }
     });
     let rows = rows.collect_view();
@@ -110,8 +207,8 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                 <small>{name}</small>
             </h2>
             <p class="meta">
-                <span data-testid="started">{run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
-                " · " {status} " · " {format!("{} {} · {} CPUs", run.host.os, run.host.arch, run.host.cpus)}
+                <span data-testid="started">{started}</span>
+                " · " {status} " · " {host_text(&run.host)}
                 " · perfproof " {run.tool_version}
             </p>
             <table>
@@ -137,6 +234,38 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
 }
 
 /// The latency summary in milliseconds, three decimals, as the CLI prints it.
+/// A database workload's pool in one row: its size, efficiency and utilization
+/// side by side (near-1 efficiency with low utilization is an oversized pool),
+/// and the size a sweep recommends.
+fn pool_line(db: &DbResult) -> AnyView {
+    let (pool, recommendation) = (&db.pool, &db.recommendation);
+    let wait = &pool.acquire_wait;
+    let mut text = format!(
+        "db {} ({}): pool of {}: efficiency {:.1} %, utilization {:.1} %, direct checkouts {:.1} %, \
+         acquire wait p90 {} ms, peak waiters {}, acquire timeouts {}",
+        db.name,
+        db.backend,
+        pool.size,
+        pool.efficiency * 100.0,
+        pool.utilization * 100.0,
+        pool.direct_ratio() * 100.0,
+        wait.ms_text(wait.summary.p90),
+        pool.peak_waiters,
+        pool.acquire_timeouts
+    );
+    if let Some(r) = recommendation {
+        text.push_str(&format!(
+            "; recommended pool size {} ({} tx/s, p90 {:.3} ms; best {} tx/s with {})",
+            r.pool_size,
+            group_thousands(r.throughput_per_s, 1),
+            r.latency_p90_ms,
+            group_thousands(r.best_throughput_per_s, 1),
+            r.best_pool_size
+        ));
+    }
+    view! { <tr class="pool" data-testid="pool"><td colspan="10">{text}</td></tr> }.into_any()
+}
+
 #[component]
 fn LatencyCells(latency: Latency) -> impl IntoView {
     let s = latency.summary.clone();

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{LoadModel, LoadResult, OperationStats};
+use super::{LoadResult, OperationStats};
 use crate::latency::Latency;
 
 /// A query mix run through a connection pool against one database.
@@ -150,16 +150,6 @@ pub struct SweepPoint {
     pub result: LoadResult,
 }
 
-impl SweepPoint {
-    /// Users (closed model) or arrival rate per second (open model) of this point.
-    pub fn load_level(&self) -> f64 {
-        match &self.result.load {
-            LoadModel::Closed { users, .. } => f64::from(*users),
-            LoadModel::Open { rate_per_s, .. } => *rate_per_s,
-        }
-    }
-}
-
 /// The pool size a sweep recommends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PoolRecommendation {
@@ -197,4 +187,41 @@ pub fn recommend(sweep: &[SweepPoint]) -> Option<PoolRecommendation> {
         best_throughput_per_s: throughput(best),
         best_pool_size: sweep[best].pool.size,
     })
+}
+
+/// Efficiency below which transactions are said to wait for connections (the
+/// original framework's target: 90 %).
+pub const EFFICIENT: f64 = 0.90;
+/// Utilization below which a pool is said to be larger than its load needs.
+pub const UNDERUSED: f64 = 0.50;
+
+/// One sentence on a database workload's pool: the size a sweep recommends, or
+/// what efficiency and utilization together say (waiting for connections, or
+/// more connections than the load needs); `None` when the pool looks right.
+pub fn pool_advice(db: &DbResult) -> Option<String> {
+    let pool = &db.pool;
+    let figures = format!("efficiency {:.1} %, utilization {:.1} %", pool.efficiency * 100.0, pool.utilization * 100.0);
+    if let Some(r) = &db.recommendation {
+        return Some(format!(
+            "db {}: size the pool at {} connections: {:.1} tx/s with p90 {:.3} ms, within 5 % of the best {:.1} tx/s \
+             (pool of {}); {figures} there",
+            db.name, r.pool_size, r.throughput_per_s, r.latency_p90_ms, r.best_throughput_per_s, r.best_pool_size
+        ));
+    }
+    if pool.efficiency < EFFICIENT && pool.utilization >= UNDERUSED {
+        Some(format!(
+            "db {}: transactions wait for connections ({figures}, acquire wait p90 {:.3} ms): a larger pool than {} may \
+             help; run a [db.sweep] to find the size",
+            db.name,
+            pool.acquire_wait.to_ms(pool.acquire_wait.summary.p90 as f64),
+            pool.size
+        ))
+    } else if pool.efficiency >= EFFICIENT && pool.utilization < UNDERUSED {
+        Some(format!(
+            "db {}: the pool of {} is larger than this load needs ({figures}): fewer connections would do",
+            db.name, pool.size
+        ))
+    } else {
+        None
+    }
 }

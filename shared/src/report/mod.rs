@@ -205,6 +205,16 @@ pub enum LoadModel {
     },
 }
 
+impl LoadModel {
+    /// Users (closed model) or the arrival rate per second (open model): the peak, with stages.
+    pub fn level(&self) -> f64 {
+        match self {
+            LoadModel::Closed { users, .. } => f64::from(*users),
+            LoadModel::Open { rate_per_s, .. } => *rate_per_s,
+        }
+    }
+}
+
 /// One stage of a ramp: over `duration_s`, the users (closed model) or the rate
 /// (open model, operations per second) move linearly from the previous stage's
 /// target (0 before the first stage) to `target`. The warm-up runs at the first

@@ -1,19 +1,23 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
-//! axis) and [`cost`] (the 30-day daily cost). The numbers come from
+//! axis), [`pool`] (a database workload's throughput and efficiency against pool
+//! size) and [`cost`] (the 30-day daily cost). The numbers come from
 //! `perfproof_shared::charts`; this module draws them with plotters into an SVG
 //! string and puts each chart in a `<figure>` beside a table of the same numbers,
 //! whose cells carry the exact values (`data-x`, `data-y`, `data-run`) for tests.
 
 pub mod cost;
+pub mod pool;
 pub mod spectrum;
 pub mod timeline;
 
 use leptos::prelude::*;
+use perfproof_shared::metrics::group_thousands;
 use plotters::prelude::*;
 
-/// The baseline's colour: orange, readable on light and dark backgrounds.
-const BASELINE: RGBColor = RGBColor(0xE6, 0x8A, 0x00);
+/// The baseline's colour: a deep orange, at least 3:1 against both themes' cards
+/// (the charts have no background of their own: they follow the page's theme).
+const BASELINE: RGBColor = RGBColor(0xCC, 0x70, 0x00);
 /// The optimized run's colour: a mid blue, readable on light and dark backgrounds.
 const OPTIMIZED: RGBColor = RGBColor(0x2F, 0x8F, 0xE0);
 /// Axes, labels and the legend's frame: mid grey, readable on either background.
@@ -102,6 +106,8 @@ fn draw(chart: &LineChart) -> Result<String, String> {
                 .map_err(|e| e.to_string())?
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            // Markers, so that a line of one point (a run at one pool size) still shows.
+            plot.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| e.to_string())?;
         }
         plot.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -139,7 +145,7 @@ pub fn figure(
                 .map(|((run, _), value)| {
                     view! {
                         <td data-run=run data-x=row.x.to_string() data-y=value.map(|v| v.to_string())>
-                            {value.map(|v| format!("{v:.decimals$}"))}
+                            {value.map(|v| group_thousands(v, decimals))}
                         </td>
                     }
                 })

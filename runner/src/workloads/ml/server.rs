@@ -7,15 +7,16 @@
 //! runs the model, fed by a queue. The demo profiles differ the way a serving
 //! optimization does:
 //! - `baseline`: every request runs alone (one tract run per request);
-//! - `optimized`: dynamic batching. The worker takes the first waiting request,
-//!   then gathers the requests that arrive within [`BATCH_WINDOW`] of it (closing
-//!   the batch early after [`BATCH_GAP`] without a new request, or at
-//!   [`MAX_BATCH`] samples), and runs them as one batch.
+//! - `optimized`: dynamic batching without a window. The worker takes the first
+//!   waiting request and every request already queued behind it (up to
+//!   [`MAX_BATCH`] samples) and runs them as one batch: a lone request never
+//!   waits, requests that pile up while the model runs share one run. (A batching
+//!   window of 2 ms was measured slower here: a run of this small model takes about
+//!   10 µs, far less than the window.)
 
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -33,10 +34,6 @@ use crate::workloads::profile::Profile;
 
 /// The name the embedded server serves the digits model under.
 pub const MODEL_NAME: &str = "digits";
-/// The optimized profile's batching window, from the first request of a batch.
-pub const BATCH_WINDOW: Duration = Duration::from_millis(2);
-/// The optimized profile closes a batch when no request arrived for this long.
-pub const BATCH_GAP: Duration = Duration::from_micros(200);
 /// Most samples in one batch run.
 pub const MAX_BATCH: usize = 256;
 /// Most samples one request may carry.
@@ -157,15 +154,10 @@ pub fn oip_datatype(onnx: &str) -> String {
 /// Runs jobs until every sender is gone: one at a time, or gathered into batches.
 fn worker(model: &Model, queue: &mpsc::Receiver<Job>, batching: bool) {
     while let Ok(first) = queue.recv() {
-        let started = Instant::now();
         let mut samples = first.rows.len();
         let mut jobs = vec![first];
         while batching && samples < MAX_BATCH {
-            let left = BATCH_WINDOW.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                break;
-            }
-            match queue.recv_timeout(left.min(BATCH_GAP)) {
+            match queue.try_recv() {
                 Ok(job) => {
                     samples += job.rows.len();
                     jobs.push(job);

@@ -1,0 +1,68 @@
+// The database workload in the page: each report card shows the pool (size,
+// efficiency and utilization side by side), and the analysis charts throughput and
+// efficiency against pool size with the reports' own numbers.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+
+let server;
+let browser;
+let baseline;
+let optimized;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  baseline = await makeReport({ label: "baseline", args: ["--workloads", "db", "--demo-profile", "baseline"] });
+  optimized = await makeReport({ label: "optimized", args: ["--workloads", "db", "--demo-profile", "optimized"] });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("the pool of each database run is shown, and charted against pool size", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+  await page.getByTestId("analysis").waitFor();
+  const pools = page.getByTestId("pool");
+  assert.equal(await pools.count(), 2);
+  for (const { report } of [baseline, optimized]) {
+    const db = report.workloads[0].db;
+    const text = await pools.filter({ hasText: `pool of ${db.pool.size}:` }).textContent();
+    assert.match(text, new RegExp(`pool of ${db.pool.size}: efficiency ${(db.pool.efficiency * 100).toFixed(1)} %`));
+    assert.match(text, new RegExp(`utilization ${(db.pool.utilization * 100).toFixed(1)} %`));
+  }
+  assert.equal(await page.getByTestId("query").count(), 2 * baseline.report.workloads[0].db.queries.length);
+
+  const throughput = page.getByTestId("chart-pool-throughput");
+  await throughput.waitFor();
+  assert.match(await throughput.locator("svg").innerHTML(), /Transactions per second against pool size/);
+  for (const [run, { report }] of [["baseline", baseline], ["optimized", optimized]]) {
+    const db = report.workloads[0].db;
+    const cell = throughput.locator(`td[data-run="${run}"][data-x="${db.pool.size}"]`);
+    assert.equal(Number(await cell.getAttribute("data-y")), db.result.throughput_per_s, run);
+    const efficiency = page.getByTestId("chart-pool-efficiency").locator(`td[data-run="${run}"][data-x="${db.pool.size}"]`);
+    assert.equal(Number(await efficiency.getAttribute("data-y")), db.pool.efficiency * 100, run);
+  }
+  // The right-sized pool waits less: the optimized run is more efficient.
+  const [b, o] = [baseline, optimized].map(({ report }) => report.workloads[0].db.pool.efficiency);
+  assert.ok(o > b, `efficiency ${b} → ${o}`);
+  assert.deepEqual(errors, []);
+});
+
+test("the optimized run's pool advice is shown in words", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+  await page.getByTestId("analysis").waitFor();
+  const pool = optimized.report.workloads[0].db.pool;
+  const advice = page.getByTestId("pool-advice");
+  // The advice is given exactly when efficiency and utilization disagree with the pool's size.
+  const waits = pool.efficiency < 0.9 && pool.utilization >= 0.5;
+  const oversized = pool.efficiency >= 0.9 && pool.utilization < 0.5;
+  assert.equal(await advice.count(), waits || oversized ? 1 : 0);
+  if (waits) assert.match(await advice.textContent(), /transactions wait for connections/);
+  if (oversized) assert.match(await advice.textContent(), /larger than this load needs/);
+  assert.deepEqual(errors, []);
+});
