@@ -1,7 +1,8 @@
 //! Chart data prepared from reports, the same for the web page and the CLI: a
 //! workload's latency spectrum (HDR-style percentiles on a log "nines" axis), its
 //! per-second timeline, a database workload's throughput and pool efficiency
-//! against pool size, and the 30-day daily cost of baseline and optimized.
+//! against pool size, an ML workload's samples/s and latency against batch size,
+//! and the 30-day daily cost of baseline and optimized.
 //!
 //! Values only: no drawing, no I/O. Latencies are in milliseconds, read from the
 //! report's histograms (the source of truth), never from interpolated summaries.
@@ -197,6 +198,54 @@ pub fn pool_curves(report: &Report) -> Vec<PoolCurve> {
                 points,
                 recommended: db.recommendation.as_ref().map(|r| r.pool_size),
             }
+        })
+        .collect()
+}
+
+/// An ML workload at one batch size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSizePoint {
+    pub batch_size: u32,
+    /// Samples inferred per second (requests × batch size).
+    pub samples_per_s: f64,
+    pub requests_per_s: f64,
+    /// Per-request latency p95, in milliseconds.
+    pub p95_ms: f64,
+}
+
+/// An ML workload's points by batch size, smallest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchCurve {
+    /// The workload, as `ml <name>`.
+    pub name: String,
+    pub points: Vec<BatchSizePoint>,
+}
+
+/// The batch-size curve of every ML workload of `report`, in report order.
+pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
+    report
+        .workloads
+        .iter()
+        .filter_map(|workload| match workload {
+            crate::report::Workload::Ml(ml) => Some(ml),
+            _ => None,
+        })
+        .map(|ml| {
+            let mut points: Vec<BatchSizePoint> = ml
+                .points
+                .iter()
+                .map(|p| {
+                    let latency = &p.result.stats.latency;
+                    BatchSizePoint {
+                        batch_size: p.batch_size,
+                        samples_per_s: p.samples_per_s,
+                        requests_per_s: p.requests_per_s,
+                        p95_ms: latency.to_ms(latency.summary.p95 as f64),
+                    }
+                })
+                .collect();
+            points.sort_by_key(|p| p.batch_size);
+            BatchCurve { name: series_name("ml", &ml.name), points }
         })
         .collect()
 }

@@ -12,7 +12,9 @@ use perfproof_shared::share::{encode, SharePayload, ViewSettings};
 use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
 
-use crate::charts::{cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts};
+use crate::charts::{
+    batch::batch_charts, cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts,
+};
 use crate::report_view::LoadedFile;
 
 /// Which loaded files are compared, by file id.
@@ -255,6 +257,7 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             {spectrum_charts(&reports.0, &reports.1)}
             {timeline_charts(&reports.0, &reports.1)}
             {pool_charts(&reports.0, &reports.1)}
+            {batch_charts(&reports.0, &reports.1)}
         </div>
         <CostView analysis=analysis settings=settings />
     }

@@ -1,11 +1,13 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
 //! axis), [`pool`] (a database workload's throughput and efficiency against pool
-//! size) and [`cost`] (the 30-day daily cost). The numbers come from
+//! size), [`batch`] (an ML workload's samples/s and latency against batch size)
+//! and [`cost`] (the 30-day daily cost). The numbers come from
 //! `perfproof_shared::charts`; this module draws them with plotters into an SVG
 //! string and puts each chart in a `<figure>` beside a table of the same numbers,
 //! whose cells carry the exact values (`data-x`, `data-y`, `data-run`) for tests.
 
+pub mod batch;
 pub mod cost;
 pub mod pool;
 pub mod spectrum;
@@ -166,4 +168,38 @@ pub fn figure(
         </figure>
     }
     .into_any()
+}
+
+/// What a chart against a size (pool size, batch size) shows.
+pub struct SizeChart {
+    pub title: String,
+    pub testid: &'static str,
+    /// The x axis' label with its unit, and the table's header for x.
+    pub x_desc: &'static str,
+    pub x_header: &'static str,
+    pub y_desc: &'static str,
+    pub y_unit: &'static str,
+}
+
+/// A chart of baseline against optimized over whole-number sizes, with its table:
+/// one row per size either run has.
+pub fn size_chart(chart: SizeChart, lines: [Vec<(u32, f64)>; 2]) -> AnyView {
+    let mut sizes = std::collections::BTreeMap::<u32, [Option<f64>; 2]>::new();
+    for (run, line) in lines.iter().enumerate() {
+        for &(size, y) in line {
+            sizes.entry(size).or_default()[run] = Some(y);
+        }
+    }
+    let rows =
+        sizes.into_iter().map(|(size, values)| Row { label: size.to_string(), x: f64::from(size), values }).collect();
+    let as_points = |line: &Vec<(u32, f64)>| line.iter().map(|&(x, y)| (f64::from(x), y)).collect();
+    let plot = LineChart {
+        title: chart.title,
+        x_desc: chart.x_desc,
+        y_desc: chart.y_desc,
+        y_unit: chart.y_unit,
+        x_tick: whole_tick,
+        lines: [as_points(&lines[0]), as_points(&lines[1])],
+    };
+    figure(chart.testid, plot, chart.x_header, 1, rows)
 }

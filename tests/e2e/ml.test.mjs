@@ -1,0 +1,44 @@
+// The ML workload in the page: samples per second and per-request p95 against
+// batch size, baseline and optimized, with the reports' own numbers in the tables.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+
+let server;
+let browser;
+let baseline;
+let optimized;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  baseline = await makeReport({ label: "baseline", args: ["--workloads", "ml", "--demo-profile", "baseline"] });
+  optimized = await makeReport({ label: "optimized", args: ["--workloads", "ml", "--demo-profile", "optimized"] });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("samples per second and latency are charted against batch size", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+  await page.getByTestId("analysis").waitFor();
+  const throughput = page.getByTestId("chart-batch-throughput");
+  await throughput.waitFor();
+  assert.match(await throughput.locator("svg").innerHTML(), /Samples per second against batch size/);
+  const latency = page.getByTestId("chart-batch-latency");
+  for (const [run, { report }] of [["baseline", baseline], ["optimized", optimized]]) {
+    const points = report.workloads[0].ml.points;
+    assert.ok(points.length >= 2, "a run measures several batch sizes");
+    for (const point of points) {
+      const cell = throughput.locator(`td[data-run="${run}"][data-x="${point.batch_size}"]`);
+      assert.equal(Number(await cell.getAttribute("data-y")), point.samples_per_s, `${run} B=${point.batch_size}`);
+      const p95 = latency.locator(`td[data-run="${run}"][data-x="${point.batch_size}"]`);
+      const expected = point.result.stats.latency.summary.p95 / 1000;
+      assert.ok(Math.abs(Number(await p95.getAttribute("data-y")) - expected) < 1e-9, `${run} B=${point.batch_size} p95`);
+    }
+  }
+  assert.deepEqual(errors, []);
+});

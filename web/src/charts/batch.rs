@@ -1,0 +1,44 @@
+//! The ML workload's batch charts: samples per second and per-request p95
+//! latency against batch size, baseline and optimized.
+
+use leptos::prelude::*;
+use perfproof_shared::charts::{batch_curves, BatchCurve, BatchSizePoint};
+use perfproof_shared::Report;
+
+use super::{size_chart, SizeChart};
+
+fn line(curve: Option<&BatchCurve>, value: fn(&BatchSizePoint) -> f64) -> Vec<(u32, f64)> {
+    curve.map(|c| c.points.iter().map(|p| (p.batch_size, value(p))).collect()).unwrap_or_default()
+}
+
+/// Throughput and latency against batch size, per ML workload of the baseline.
+pub fn batch_charts(baseline: &Report, optimized: &Report) -> AnyView {
+    let after = batch_curves(optimized);
+    batch_curves(baseline)
+        .iter()
+        .map(|b| {
+            let a = after.iter().find(|a| a.name == b.name);
+            let chart = |title: &str, testid, y_desc, y_unit| SizeChart {
+                title: format!("{title} against batch size, {}", b.name),
+                testid,
+                x_desc: "batch size (samples per request)",
+                x_header: "batch size",
+                y_desc,
+                y_unit,
+            };
+            let samples = |p: &BatchSizePoint| p.samples_per_s;
+            let p95 = |p: &BatchSizePoint| p.p95_ms;
+            view! {
+                {size_chart(
+                    chart("Samples per second", "chart-batch-throughput", "samples (1/s)", "samples/s"),
+                    [line(Some(b), samples), line(a, samples)],
+                )}
+                {size_chart(
+                    chart("Request latency p95", "chart-batch-latency", "p95 per request (ms)", "ms"),
+                    [line(Some(b), p95), line(a, p95)],
+                )}
+            }
+        })
+        .collect_view()
+        .into_any()
+}
