@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { serveDist, launchBrowser, openApp, makeReport, runnerBin } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles, runnerBin } from "./harness.mjs";
 
 let server;
 let browser;
@@ -16,8 +16,7 @@ let expected;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles());
   let out;
   try {
     out = execFileSync(runnerBin, ["compare", baseline.path, optimized.path, "--json"]);

@@ -3,7 +3,7 @@
 // efficiency against pool size with the reports' own numbers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
 
 let server;
 let browser;
@@ -13,8 +13,7 @@ let optimized;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--workloads", "db", "--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--workloads", "db", "--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles(["--workloads", "db"]));
 });
 
 after(async () => {

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { serveDist, launchBrowser, openApp, makeReport, runnerBin } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles, runnerBin } from "./harness.mjs";
 
 let server;
 let browser;
@@ -14,8 +14,7 @@ let optimized;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles());
 });
 
 after(async () => {

@@ -80,3 +80,9 @@ export async function makeReport({ label = "e2e", args = [] } = {}) {
   });
   return { path, dir, report: JSON.parse(await readFile(path, "utf8")) };
 }
+
+/** Both demo profiles, each made by `makeReport` and labelled after its profile. */
+export async function makeProfiles(args = []) {
+  const make = (profile) => makeReport({ label: profile, args: [...args, "--demo-profile", profile] });
+  return { baseline: await make("baseline"), optimized: await make("optimized") };
+}

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
-import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
 
 let server;
 let browser;
@@ -21,8 +21,7 @@ let slowHeld;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles());
   const text = JSON.stringify(baseline.report, null, 2);
   broken = text.replace(/"users": (\d+)/, '"users": "many"');
   assert.notEqual(broken, text);

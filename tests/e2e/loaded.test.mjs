@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
 
 let server;
 let browser;
@@ -22,8 +22,7 @@ after(async () => {
 const asFile = (name, text) => ({ name, mimeType: "application/json", buffer: Buffer.from(text) });
 
 test("loaded reports are listed with label, time, host and workloads; a bad one names file and field; each is removable", async () => {
-  const baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
-  const optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  const { baseline, optimized } = await makeProfiles();
   const text = JSON.stringify(baseline.report, null, 2);
   const broken = text.replace(/"cpus": (\d+)/, '"cpus": -3');
   assert.notEqual(broken, text);

@@ -2,7 +2,7 @@
 // batch size, baseline and optimized, with the reports' own numbers in the tables.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
 
 let server;
 let browser;
@@ -12,8 +12,7 @@ let optimized;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--workloads", "ml", "--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--workloads", "ml", "--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles(["--workloads", "ml"]));
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 // report on a page of its own.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openApp, makeReport } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
 
 let server;
 let browser;
@@ -13,8 +13,7 @@ let optimized;
 before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
-  baseline = await makeReport({ label: "baseline", args: ["--demo-profile", "baseline"] });
-  optimized = await makeReport({ label: "optimized", args: ["--demo-profile", "optimized"] });
+  ({ baseline, optimized } = await makeProfiles());
 });
 
 after(async () => {
