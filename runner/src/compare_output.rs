@@ -308,7 +308,7 @@ fn write_json(dir: &Path, name: &str, document: &impl serde::Serialize) -> anyho
 
 /// What to look at next, from missed targets, regressions and weak evidence.
 pub fn recommendations(analysis: &Analysis) -> Vec<String> {
-    let mut out = analysis.pool_advice.clone();
+    let mut out = analysis.advice.clone();
     for r in analysis.targets.results.iter().filter(|r| r.status == Status::Missed) {
         out.push(format!(
             "{} misses its target ({} is {}, target {}): profile this path before shipping",

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
-use perfproof_shared::report::{DbResult, LoadModel, LoadResult, MlResult, OperationStats, PoolStats, Workload};
+use perfproof_shared::report::{
+    CacheResult, CacheStats, DbResult, LoadModel, LoadResult, MlResult, OperationStats, PoolStats, Workload,
+};
 use perfproof_shared::{Latency, Report};
 
 /// Writes the report to `path` atomically.
@@ -69,6 +71,7 @@ pub fn print_run(report: &Report) {
         match workload {
             Workload::Db(db) => print_pool(db),
             Workload::Ml(ml) => print_batches(ml),
+            Workload::Cache(cache) => print_cache(cache),
             Workload::Http(_) => {}
         }
     }
@@ -127,6 +130,86 @@ fn print_pool(db: &DbResult) {
             "db {}: recommended pool size {}: {:.1} tx/s (best {:.1} tx/s with a pool of {}), p90 {:.3} ms",
             db.name, r.pool_size, r.throughput_per_s, r.best_throughput_per_s, r.best_pool_size, r.latency_p90_ms
         );
+    }
+}
+
+/// The cache workload: one row per capacity of a sweep (or the one run), with
+/// the hit rate beside the ideal, hit and miss latency, and the load penalty.
+fn print_cache(cache: &CacheResult) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "capacity",
+        "ops/s",
+        "hit rate (%)",
+        "ideal (%)",
+        "hits",
+        "misses",
+        "fallbacks",
+        "hit p50 (ms)",
+        "hit p95 (ms)",
+        "miss p50 (ms)",
+        "miss p95 (ms)",
+        "load penalty (ms)",
+    ]);
+    let points: Vec<(&CacheStats, &LoadResult)> = match cache.sweep.is_empty() {
+        true => vec![(&cache.cache, &cache.result)],
+        false => cache.sweep.iter().map(|p| (&p.cache, &p.result)).collect(),
+    };
+    for (stats, result) in points {
+        let capacity = match stats.capacity {
+            Some(c) => format!("{c} ({:.1} %)", c as f64 / cache.keys.keyspace.max(1) as f64 * 100.0),
+            None => "unbounded".into(),
+        };
+        let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
+        table.add_row(vec![
+            Cell::new(capacity),
+            Cell::new(format!("{:.1}", result.throughput_per_s)),
+            Cell::new(format!("{:.2}", stats.hit_rate * 100.0)),
+            Cell::new(stats.ideal_hit_rate.map_or("-".into(), |r| format!("{:.2}", r * 100.0))),
+            Cell::new(stats.hits),
+            Cell::new(stats.misses),
+            Cell::new(stats.fallbacks),
+            Cell::new(hit.ms_text(hit.summary.p50)),
+            Cell::new(hit.ms_text(hit.summary.p95)),
+            Cell::new(miss.ms_text(miss.summary.p50)),
+            Cell::new(miss.ms_text(miss.summary.p95)),
+            Cell::new(format!("{:.3}", stats.load_penalty_ms)),
+        ]);
+    }
+    for column in table.column_iter_mut().skip(1) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    let theta = cache.keys.theta.map_or(String::new(), |t| format!(" θ={t}"));
+    println!(
+        "cache {} ({} {}, {}): {} keys, {}{theta}, {} % writes ({})",
+        cache.name,
+        cache.backend,
+        cache.server_version,
+        cache.eviction_policy,
+        cache.keys.keyspace,
+        cache.keys.kind,
+        cache.write_percent,
+        cache.write_policy
+    );
+    println!("{table}");
+    let stats = &cache.cache;
+    if !stats.cache_errors.is_empty() {
+        let errors: Vec<String> = stats.cache_errors.iter().map(|(class, n)| format!("{class} {n}")).collect();
+        println!("cache {}: cache failures: {}", cache.name, errors.join(", "));
+    }
+    if let Some(b) = &stats.backend {
+        println!(
+            "cache {}: the cache counted {} hits, {} misses, {} evictions; {} entries at the end{}",
+            cache.name,
+            b.hits,
+            b.misses,
+            b.evictions,
+            b.entries,
+            b.memory_bytes.map_or(String::new(), |m| format!(", {m} bytes of memory used"))
+        );
+    }
+    if let Some(advice) = perfproof_shared::report::cache_advice(cache) {
+        println!("{advice}");
     }
 }
 
@@ -207,7 +290,11 @@ pub fn summary_table(report: &Report) -> Table {
                     table.add_row(stats_row(format!("  {name}"), &query.stats, None));
                 }
             }
-            Workload::Http(_) | Workload::Db(_) | Workload::Ml(_) => {}
+            Workload::Cache(cache) if cache.writes.operations > 0 => {
+                table.add_row(stats_row("  read".into(), &cache.reads, None));
+                table.add_row(stats_row("  write".into(), &cache.writes, None));
+            }
+            Workload::Http(_) | Workload::Db(_) | Workload::Ml(_) | Workload::Cache(_) => {}
         }
     }
     for column in table.column_iter_mut().skip(1) {

@@ -45,9 +45,9 @@ pub struct Analysis {
     pub cost_error: Option<String>,
     /// Why the two runs may not be comparable; empty when they are.
     pub comparability: Vec<ComparabilityWarning>,
-    /// What the optimized run says about its connection pools, in words (see
-    /// [`crate::report::pool_advice`]).
-    pub pool_advice: Vec<String>,
+    /// What the optimized run says about its connection pools and caches, in
+    /// words (see [`crate::report::pool_advice`], [`crate::report::cache_advice`]).
+    pub advice: Vec<String>,
 }
 
 impl Analysis {
@@ -76,13 +76,14 @@ pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSetting
     let targets = evaluate(&settings.targets, &optimized_values);
     let baseline_targets = evaluate(&settings.targets, &values(&a));
     let comparability = comparability::check(baseline, optimized);
-    let pool_advice = optimized
+    let advice = optimized
         .workloads
         .iter()
         .filter_map(|w| match w {
             crate::report::Workload::Db(db) => crate::report::pool_advice(db),
+            crate::report::Workload::Cache(cache) => crate::report::cache_advice(cache),
             _ => None,
         })
         .collect();
-    Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error, comparability, pool_advice })
+    Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error, comparability, advice })
 }

@@ -2,7 +2,8 @@
 //! workload's latency spectrum (HDR-style percentiles on a log "nines" axis), its
 //! per-second timeline, a database workload's throughput and pool efficiency
 //! against pool size, an ML workload's samples/s and latency against batch size,
-//! and the 30-day daily cost of baseline and optimized.
+//! a cache workload's hit rate and hit and miss latency against capacity, and the
+//! 30-day daily cost of baseline and optimized.
 //!
 //! Values only: no drawing, no I/O. Latencies are in milliseconds, read from the
 //! report's histograms (the source of truth), never from interpolated summaries.
@@ -246,6 +247,73 @@ pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
                 .collect();
             points.sort_by_key(|p| p.batch_size);
             BatchCurve { name: series_name("ml", &ml.name), points }
+        })
+        .collect()
+}
+
+/// A cache workload at one capacity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityPoint {
+    /// Most entries the cache holds; absent for Redis.
+    pub capacity: Option<u64>,
+    /// The capacity as a share of the keyspace, in percent.
+    pub capacity_pct: Option<f64>,
+    pub hit_rate_pct: f64,
+    /// The best hit rate any policy could reach at this capacity, in percent.
+    pub ideal_hit_rate_pct: Option<f64>,
+    /// Hit and miss latency p50 and p95, in milliseconds.
+    pub hit_p50_ms: f64,
+    pub hit_p95_ms: f64,
+    pub miss_p50_ms: f64,
+    pub miss_p95_ms: f64,
+    /// Operations per second.
+    pub throughput_per_s: f64,
+}
+
+/// A cache workload's points by capacity, smallest first: every capacity of a
+/// sweep, or the one cache of a single run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheCurve {
+    /// The workload, as `cache <name>`.
+    pub name: String,
+    pub points: Vec<CapacityPoint>,
+    /// The capacity the sweep recommends.
+    pub recommended: Option<u64>,
+}
+
+/// The capacity curve of every cache workload of `report`, in report order.
+pub fn cache_curves(report: &Report) -> Vec<CacheCurve> {
+    report
+        .workloads
+        .iter()
+        .filter_map(|workload| match workload {
+            crate::report::Workload::Cache(cache) => Some(cache),
+            _ => None,
+        })
+        .map(|cache| {
+            let keyspace = cache.keys.keyspace.max(1) as f64;
+            let point = |stats: &crate::report::CacheStats, result: &crate::report::LoadResult| {
+                let ms = |l: &crate::Latency, q: u64| l.to_ms(q as f64);
+                let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
+                CapacityPoint {
+                    capacity: stats.capacity,
+                    capacity_pct: stats.capacity.map(|c| c as f64 / keyspace * 100.0),
+                    hit_rate_pct: stats.hit_rate * 100.0,
+                    ideal_hit_rate_pct: stats.ideal_hit_rate.map(|r| r * 100.0),
+                    hit_p50_ms: ms(hit, hit.summary.p50),
+                    hit_p95_ms: ms(hit, hit.summary.p95),
+                    miss_p50_ms: ms(miss, miss.summary.p50),
+                    miss_p95_ms: ms(miss, miss.summary.p95),
+                    throughput_per_s: result.throughput_per_s,
+                }
+            };
+            let mut points: Vec<CapacityPoint> = if cache.sweep.is_empty() {
+                vec![point(&cache.cache, &cache.result)]
+            } else {
+                cache.sweep.iter().map(|p| point(&p.cache, &p.result)).collect()
+            };
+            points.sort_by_key(|p| p.capacity.unwrap_or(u64::MAX));
+            CacheCurve { name: series_name("cache", &cache.name), points, recommended: cache.recommended_capacity }
         })
         .collect()
 }

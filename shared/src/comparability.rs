@@ -141,6 +141,28 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
                 warn(format!("key distributions differ: {} then {}", a.keys.kind, b.keys.kind));
             }
         }
+        (Workload::Cache(a), Workload::Cache(b)) => {
+            // The cache itself (its backend, size, policy) is what an optimization
+            // changes; the load it serves must not.
+            if a.keys != b.keys {
+                warn(format!(
+                    "key distributions differ: {} over {} keys, then {} over {} keys",
+                    a.keys.kind, a.keys.keyspace, b.keys.kind, b.keys.keyspace
+                ));
+            }
+            if (a.write_percent, &a.write_policy) != (b.write_percent, &b.write_policy) {
+                warn(format!(
+                    "writes differ: {} % ({}), then {} % ({})",
+                    a.write_percent, a.write_policy, b.write_percent, b.write_policy
+                ));
+            }
+            if a.value_bytes != b.value_bytes {
+                warn(format!("values differ: {} bytes, then {} bytes", a.value_bytes, b.value_bytes));
+            }
+            if a.start != b.start {
+                warn(format!("starts differ: {} cache, then {} cache", a.start, b.start));
+            }
+        }
         (Workload::Ml(a), Workload::Ml(b)) => {
             let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
             if !embedded && a.target != b.target {

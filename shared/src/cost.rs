@@ -290,8 +290,9 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
             // Capacity is what the service's instances serve: its requests. The
             // database is priced by the hour (`pricing.database_hourly_usd`).
             Workload::Db(_) => {}
-            // Inference requests are priced with the service they belong to, not as its capacity.
-            Workload::Ml(_) => {}
+            // Inference requests are priced with the service they belong to, not as
+            // its capacity; the cache by its memory (`pricing.cache_gb`).
+            Workload::Ml(_) | Workload::Cache(_) => {}
         }
     }
     if !(capacity.is_finite() && capacity > 0.0) {

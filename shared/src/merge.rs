@@ -329,6 +329,10 @@ impl WorkloadMerger {
             }
             crate::report::derive_speedups(&mut ml.points);
         }
+        if let Workload::Cache(cache) = &mut self.merged {
+            // After the histograms: the penalty reads their merged means.
+            cache.cache.derive_load_penalty();
+        }
         Ok(self.merged)
     }
 }
@@ -539,6 +543,18 @@ fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: 
                 return Err(mismatch(format!("{label} has batch sizes {:?}, not {:?}", sizes(from), sizes(into))));
             }
         }
+        (Workload::Cache(into), Workload::Cache(from)) => {
+            if !into.sweep.is_empty() || !from.sweep.is_empty() {
+                return Err(mismatch(format!(
+                    "{label} is a sweep of capacities: sweeps are not merged (run shards or trials at one capacity)"
+                )));
+            }
+            add_counts(&mut into.reads, &from.reads);
+            add_counts(&mut into.writes, &from.writes);
+            // Trials follow each other: the later one's seconds come after this timeline.
+            let offset = into.result.timeline.last().map_or(0, |p| p.second + 1);
+            merge_cache(&mut into.cache, &from.cache, kind, offset);
+        }
         _ => return Err(mismatch(format!("{label} mixes workload kinds"))),
     }
     merge_result(into.result_mut(), from.result(), kind, index, &label)
@@ -575,6 +591,49 @@ fn merge_pool(into: &mut crate::report::PoolStats, from: &crate::report::PoolSta
         }
     }
     into.derive_ratios();
+}
+
+/// Adds a cache's counts (its histograms are added with the others). Shards'
+/// timelines add up second by second; a trial's follows the one before, from
+/// second `offset`. The backend's counters add up; its entries and memory are
+/// the larger (shards may share one server).
+fn merge_cache(into: &mut crate::report::CacheStats, from: &crate::report::CacheStats, kind: MergeKind, offset: u32) {
+    into.hits += from.hits;
+    into.misses += from.misses;
+    into.fallbacks += from.fallbacks;
+    into.db_loads += from.db_loads;
+    for (class, n) in &from.cache_errors {
+        *into.cache_errors.entry(class.clone()).or_default() += n;
+    }
+    into.backend = match (into.backend.take(), &from.backend) {
+        (Some(mut a), Some(b)) => {
+            a.hits += b.hits;
+            a.misses += b.misses;
+            a.evictions += b.evictions;
+            a.entries = a.entries.max(b.entries);
+            a.memory_bytes = a.memory_bytes.max(b.memory_bytes);
+            Some(a)
+        }
+        _ => None,
+    };
+    match kind {
+        MergeKind::Shards => {
+            for second in &from.timeline {
+                match into.timeline.iter_mut().find(|s| s.second == second.second) {
+                    Some(s) => {
+                        s.hits += second.hits;
+                        s.misses += second.misses;
+                    }
+                    None => into.timeline.push(*second),
+                }
+            }
+            into.timeline.sort_by_key(|s| s.second);
+        }
+        MergeKind::Trials => into
+            .timeline
+            .extend(from.timeline.iter().map(|s| crate::report::CacheSecond { second: s.second + offset, ..*s })),
+    }
+    into.derive_hit_rate();
 }
 
 fn merge_result(

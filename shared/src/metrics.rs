@@ -9,7 +9,9 @@
 //! `ml.<name>.latency.p95` (per request, at the headline batch size: 1, the
 //! individual mode), `ml.<name>.throughput_rps`, `ml.<name>.samples_per_s`,
 //! `ml.<name>.b32.samples_per_s`, `ml.<name>.b32.speedup`, `ml.<name>.b32.latency.p95`, ...
-//! Later workloads add theirs in the same pattern (`cache.<backend>.hit_rate`).
+//! `cache.<name>.hit_rate` (a proportion of reads), `cache.<name>.hit.latency.p95`,
+//! `cache.<name>.miss.latency.p95`, `cache.<name>.load_penalty_ms`,
+//! `cache.<name>.throughput_ops`, `cache.<name>.c1000.hit_rate` (a sweep point), ...
 
 use std::sync::Arc;
 
@@ -18,7 +20,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{DbResult, HttpResult, LoadResult, MlResult, OperationStats, PoolStats, Window, Workload};
+use crate::report::{
+    CacheResult, CacheStats, DbResult, HttpResult, LoadResult, MlResult, OperationStats, PoolStats, Window, Workload,
+};
 use crate::Report;
 
 /// Which way is better.
@@ -103,6 +107,7 @@ pub fn catalogue(report: &Report) -> Result<Vec<Metric>, CatalogueError> {
             Workload::Http(http) => http_metrics(http, &mut metrics)?,
             Workload::Db(db) => db_metrics(db, &mut metrics)?,
             Workload::Ml(ml) => ml_metrics(ml, &mut metrics)?,
+            Workload::Cache(cache) => cache_metrics(cache, &mut metrics)?,
         }
     }
     Ok(metrics)
@@ -395,6 +400,69 @@ fn ml_metrics(ml: &MlResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError
             });
         }
     }
+    Ok(())
+}
+
+const CACHE: Vocabulary =
+    Vocabulary { throughput_key: "throughput_ops", throughput_unit: "ops/s", count_key: "operations" };
+
+/// `cache.<name>.…`: the engine's block (reads and writes), the hit rate, hit and
+/// miss latency, the load penalty and fallbacks, the reads' own latency, and
+/// each sweep point's hit rate and throughput (`cache.<name>.c<capacity>.…`).
+fn cache_metrics(cache: &CacheResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    let prefix = format!("cache.{}", key_segment(&cache.name));
+    result_metrics(&prefix, &cache.result, &CACHE, out)?;
+    hit_miss_metrics(&prefix, &cache.cache, out)?;
+    if cache.writes.operations > 0 {
+        latency_metrics(&format!("{prefix}.read"), &cache.reads.latency, None, out)?;
+        latency_metrics(&format!("{prefix}.write"), &cache.writes.latency, None, out)?;
+    }
+    for point in &cache.sweep {
+        let Some(capacity) = point.cache.capacity else { continue };
+        let point_prefix = format!("{prefix}.c{capacity}");
+        out.push(hit_rate(&point_prefix, &point.cache));
+        let mut all = Vec::new();
+        result_metrics(&point_prefix, &point.result, &CACHE, &mut all)?;
+        let keep = [format!("{point_prefix}.throughput_ops"), format!("{point_prefix}.latency.p95")];
+        out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
+    }
+    Ok(())
+}
+
+/// Hit rate in percent: a proportion of the reads that reached the cache.
+fn hit_rate(prefix: &str, stats: &CacheStats) -> Metric {
+    Metric {
+        key: format!("{prefix}.hit_rate"),
+        value: stats.hit_rate * 100.0,
+        unit: "%",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::Proportion { hits: stats.hits, trials: stats.hits + stats.misses },
+    }
+}
+
+/// The hit rate, hit and miss latency (`.hit.latency.p95`, `.miss.latency.p95`),
+/// the load penalty, and the reads that fell back to the database.
+fn hit_miss_metrics(prefix: &str, stats: &CacheStats, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    out.push(hit_rate(prefix, stats));
+    latency_metrics(&format!("{prefix}.hit"), &stats.hit_latency, None, out)?;
+    latency_metrics(&format!("{prefix}.miss"), &stats.miss_latency, None, out)?;
+    let plain = |key: &str, value: f64, unit: &'static str| Metric {
+        key: format!("{prefix}.{key}"),
+        value,
+        unit,
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    };
+    out.push(plain("load_penalty_ms", stats.load_penalty_ms, "ms"));
+    out.push(plain("db_loads", stats.db_loads as f64, "count"));
+    let reads = stats.hits + stats.misses + stats.fallbacks;
+    out.push(Metric {
+        key: format!("{prefix}.fallback_rate"),
+        value: if reads == 0 { 0.0 } else { stats.fallbacks as f64 / reads as f64 * 100.0 },
+        unit: "%",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::Proportion { hits: stats.fallbacks, trials: reads },
+    });
     Ok(())
 }
 

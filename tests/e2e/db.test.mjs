@@ -56,7 +56,7 @@ test("the optimized run's pool advice is shown in words", async () => {
   await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
   await page.getByTestId("analysis").waitFor();
   const pool = optimized.report.workloads[0].db.pool;
-  const advice = page.getByTestId("pool-advice");
+  const advice = page.getByTestId("advice");
   // The advice is given exactly when efficiency and utilization disagree with the pool's size.
   const waits = pool.efficiency < 0.9 && pool.utilization >= 0.5;
   const oversized = pool.efficiency >= 0.9 && pool.utilization < 0.5;

@@ -246,9 +246,9 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             <tbody>{rows}</tbody>
         </table>
         <p class="muted" data-testid="verdicts-line">{analysis.comparison.verdicts_line()}</p>
-        {(!analysis.pool_advice.is_empty()).then(|| view! {
-            <ul class="advice" data-testid="pool-advice">
-                {analysis.pool_advice.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
+        {(!analysis.advice.is_empty()).then(|| view! {
+            <ul class="advice" data-testid="advice">
+                {analysis.advice.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
             </ul>
         })}
         {unmatched}

@@ -29,7 +29,16 @@ use progress::{CpuSampler, Progress};
 use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
 
 /// Most counters an operation can report.
-pub const MAX_COUNTERS: usize = 2;
+pub const MAX_COUNTERS: usize = 8;
+/// An outcome's counters from the first few: the rest are 0.
+pub fn counters(first: &[u64]) -> [u64; MAX_COUNTERS] {
+    let mut all = [0; MAX_COUNTERS];
+    for (slot, value) in all.iter_mut().zip(first) {
+        *slot = *value;
+    }
+    all
+}
+
 /// Most spans an operation can report.
 pub const MAX_SPANS: usize = 2;
 
@@ -119,6 +128,9 @@ pub struct Measured {
     pub parts: Vec<OperationStats>,
     /// One per [`Vocabulary::spans`], in the same order.
     pub spans: Vec<Span>,
+    /// Each counter of [`Vocabulary::counters`] per second of the result's
+    /// `timeline`, in its order (a cache's hits and misses, second by second).
+    pub counters_per_second: Vec<[u64; MAX_COUNTERS]>,
 }
 
 /// One phase of the measured operations: its distribution and its exact totals.
@@ -200,8 +212,15 @@ pub async fn run<O: Operation>(
         target_in_process: context.target_in_process,
     };
     let stopped = *context.stop.borrow();
-    let (timeline, windows, window_spans) = timeline.finish(duration_s);
-    let measured = Measurement { timeline, windows, window_spans, window_s: window_seconds(plan), duration_s };
+    let (timeline, counters_per_second, windows, window_spans) = timeline.finish(duration_s);
+    let measured = Measurement {
+        timeline,
+        counters_per_second,
+        windows,
+        window_spans,
+        window_s: window_seconds(plan),
+        duration_s,
+    };
     assemble(vocabulary, plan, collected, measured, generator, limit_reached, !stopped)
 }
 
@@ -213,6 +232,7 @@ fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
 /// What the timeline measured over the run's time.
 struct Measurement {
     timeline: Vec<TimelinePoint>,
+    counters_per_second: Vec<[u64; MAX_COUNTERS]>,
     windows: Vec<Window>,
     window_spans: Vec<[f64; MAX_SPANS]>,
     window_s: u32,
@@ -229,7 +249,7 @@ fn assemble(
     limit_reached: bool,
     complete: bool,
 ) -> anyhow::Result<Measured> {
-    let Measurement { timeline, windows, window_spans, window_s, duration_s } = measured;
+    let Measurement { timeline, counters_per_second, windows, window_spans, window_s, duration_s } = measured;
     let stats = collected.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
@@ -297,6 +317,7 @@ fn assemble(
         },
         parts,
         spans,
+        counters_per_second,
     })
 }
 

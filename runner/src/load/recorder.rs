@@ -305,6 +305,8 @@ pub struct Timeline {
     next: u32,
     open: BTreeMap<u32, Tally>,
     points: Vec<TimelinePoint>,
+    /// Each point's counters, in the order of `points`.
+    point_counters: Vec<[u64; MAX_COUNTERS]>,
     live: Live,
     /// Whole seconds per window.
     window_s: u32,
@@ -322,6 +324,7 @@ impl Timeline {
             next: 0,
             open: BTreeMap::new(),
             points: Vec::new(),
+            point_counters: Vec::new(),
             live: Live::default(),
             window_s: window_s.max(1),
             window: None,
@@ -357,6 +360,7 @@ impl Timeline {
                 recent_per_s: point.operations,
             };
             self.points.push(point);
+            self.point_counters.push(tally.counters);
             self.add_to_window(self.next, &tally);
             self.next += 1;
         }
@@ -396,10 +400,10 @@ impl Timeline {
     }
 
     /// Ends the timeline after `duration_s` measured seconds; the last (partial)
-    /// second joins it only if it saw operations. Returns the timeline, the
-    /// windows (the last one as long as the measured time it covers) and each
-    /// window's span totals.
-    pub fn finish(mut self, duration_s: f64) -> (Vec<TimelinePoint>, Vec<Window>, Vec<[f64; MAX_SPANS]>) {
+    /// second joins it only if it saw operations. Returns the timeline, each of
+    /// its points' counters, the windows (the last one as long as the measured
+    /// time it covers) and each window's span totals.
+    pub fn finish(mut self, duration_s: f64) -> Finished {
         self.close_before(duration_s.floor() as u32);
         if let Some(&last) = self.open.keys().next_back() {
             self.close_before(last + 1);
@@ -409,9 +413,12 @@ impl Timeline {
             let length = (duration_s - start).clamp(0.0, f64::from(self.window_s));
             self.close_window(if length > 0.0 { length } else { f64::from(self.window_s) });
         }
-        (self.points, self.windows, self.window_spans)
+        (self.points, self.point_counters, self.windows, self.window_spans)
     }
 }
+
+/// What [`Timeline::finish`] returns.
+pub type Finished = (Vec<TimelinePoint>, Vec<[u64; MAX_COUNTERS]>, Vec<Window>, Vec<[f64; MAX_SPANS]>);
 
 /// Every recorder's figures, added together.
 #[derive(Debug)]

@@ -197,14 +197,10 @@ fn log1p_over_x(x: f64) -> f64 {
     }
 }
 
-/// `H(n, θ) = Σ_{k=1..n} k^-θ`, the generalized harmonic number.
-pub fn harmonic(n: u64, theta: f64) -> f64 {
-    (1..=n).map(|k| (k as f64).powf(-theta)).sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perfproof_shared::report::harmonic;
 
     fn frequencies(keys: &Keys, draws: u64) -> Vec<f64> {
         let mut counts = vec![0u64; keys.keyspace() as usize + 1];

@@ -15,8 +15,10 @@ use uuid::Uuid;
 
 use crate::latency::{Latency, LatencyError};
 
+mod cache;
 mod db;
 mod ml;
+pub use cache::*;
 pub use db::*;
 pub use ml::*;
 
@@ -135,10 +137,12 @@ pub enum Workload {
     Db(DbResult),
     /// Inference requests against one model, at one or several batch sizes.
     Ml(MlResult),
+    /// Cache-aside reads and writes through a cache in front of a database table.
+    Cache(CacheResult),
 }
 
 /// The workload kinds this build reads, as they are named in reports.
-pub const WORKLOAD_KINDS: &[&str] = &["http", "db", "ml"];
+pub const WORKLOAD_KINDS: &[&str] = &["http", "db", "ml", "cache"];
 
 impl Workload {
     /// The kind, as the report names it (`http`).
@@ -147,6 +151,7 @@ impl Workload {
             Workload::Http(_) => "http",
             Workload::Db(_) => "db",
             Workload::Ml(_) => "ml",
+            Workload::Cache(_) => "cache",
         }
     }
 
@@ -156,6 +161,7 @@ impl Workload {
             Workload::Http(http) => &http.name,
             Workload::Db(db) => &db.name,
             Workload::Ml(ml) => &ml.name,
+            Workload::Cache(cache) => &cache.name,
         }
     }
 
@@ -165,6 +171,7 @@ impl Workload {
             Workload::Http(http) => &http.result,
             Workload::Db(db) => &db.result,
             Workload::Ml(ml) => &ml.result,
+            Workload::Cache(cache) => &cache.result,
         }
     }
 
@@ -174,6 +181,7 @@ impl Workload {
             Workload::Http(http) => &mut http.result,
             Workload::Db(db) => &mut db.result,
             Workload::Ml(ml) => &mut ml.result,
+            Workload::Cache(cache) => &mut cache.result,
         }
     }
 }
@@ -541,6 +549,11 @@ macro_rules! latency_walk {
                 out.push((format!("{base}.hold"), hold));
                 out.push((format!("{base}.connect"), connect));
             }
+            fn hit_miss<'a>(base: &str, cache: &'a $($mutability)? CacheStats, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
+                let CacheStats { hit_latency, miss_latency, .. } = cache;
+                out.push((format!("{base}.hit_latency"), hit_latency));
+                out.push((format!("{base}.miss_latency"), miss_latency));
+            }
             for (w, workload) in workloads.into_iter().enumerate() {
                 let base = format!("workloads[{w}].{}", workload.kind());
                 match workload {
@@ -566,6 +579,23 @@ macro_rules! latency_walk {
                         for (i, BatchPoint { sample_latency, result, .. }) in points.into_iter().enumerate() {
                             out.push((format!("{base}.points[{i}].sample_latency"), sample_latency));
                             common(&format!("{base}.points[{i}].result"), result, out);
+                        }
+                    }
+                    Workload::Cache(CacheResult {
+                        result,
+                        reads: OperationStats { latency: reads, .. },
+                        writes: OperationStats { latency: writes, .. },
+                        cache,
+                        sweep,
+                        ..
+                    }) => {
+                        common(&format!("{base}.result"), result, out);
+                        out.push((format!("{base}.reads.latency"), reads));
+                        out.push((format!("{base}.writes.latency"), writes));
+                        hit_miss(&format!("{base}.cache"), cache, out);
+                        for (i, CachePoint { cache: point_cache, result }) in sweep.into_iter().enumerate() {
+                            common(&format!("{base}.sweep[{i}].result"), result, out);
+                            hit_miss(&format!("{base}.sweep[{i}].cache"), point_cache, out);
                         }
                     }
                 }

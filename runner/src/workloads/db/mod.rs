@@ -176,52 +176,96 @@ fn connect_error(display: &str, e: &sqlx::Error) -> anyhow::Error {
     anyhow!("cannot connect to {display} ({}): {e}", classify_connect(e).name())
 }
 
-/// Runs the plan: seeds the table, measures each point, drops the table.
-pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
-    // The embedded database lives in a temporary folder until the run is over.
-    let (url, display, backend, _folder) = match &plan.target {
-        Target::Url { url, display, backend } => (url.clone(), display.clone(), *backend, None),
-        Target::Embedded(_) => {
-            let folder = tempfile::tempdir().context("creating the embedded database's folder")?;
-            let url = format!("sqlite://{}?mode=rwc", folder.path().join("perfproof.db").display());
-            (url, plan.display_target(), Backend::Sqlite, Some(folder))
-        }
-    };
-    let connector = Connector::new(&url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
-    let mut admin = connector.connect().await.map_err(|e| connect_error(&display, &e))?;
-    let server_version = backend.server_version(&mut admin).await.context("reading the server's version")?;
-    let mut setup = backend.session_setup(plan.statement_timeout, server_version.contains("MariaDB"));
-    if matches!(plan.target, Target::Embedded(_)) {
-        // The embedded database is a scratch file: commits need not wait for the disk.
-        setup.push("PRAGMA synchronous = NORMAL".into());
-    }
-    let connector = connector.with_setup(setup);
-    let next_key = backend
-        .seed(&mut admin, &plan.table, plan.rows, plan.payload_bytes, plan.range_index)
-        .await
-        .with_context(|| format!("seeding table {} in {display}", plan.table))?;
-    let _ = admin.close().await;
-    let statements = Arc::new(Statements::new(plan, backend));
-    let next_key = Arc::new(AtomicU64::new(next_key));
+/// A database with a workload's table seeded, and the connector that opens its
+/// sessions: what the database and cache workloads share.
+pub struct Database {
+    /// Opens connections with the workload's session settings.
+    pub connector: Connector,
+    pub backend: Backend,
+    /// Where it is, as people may read it.
+    pub display: String,
+    pub server_version: String,
+    /// The first key past the seeded rows.
+    pub next_key: u64,
+    /// The embedded database's folder, removed with it.
+    _folder: Option<tempfile::TempDir>,
+}
 
-    let mut context = context.clone();
-    // Embedded SQLite runs inside this process, on the runner's cores.
-    context.target_in_process |= matches!(plan.target, Target::Embedded(_));
-    let measured = measure_points(plan, &context, &connector, &statements, &next_key).await;
-    let mut warnings = Vec::new();
-    if !plan.keep_table {
-        // On a connection of its own: the run may have lost every other one.
-        let dropped = match connector.connect().await {
+/// The table a workload seeds.
+#[derive(Debug, Clone, Copy)]
+pub struct Seed<'a> {
+    pub table: &'a str,
+    pub rows: u64,
+    pub payload_bytes: u32,
+    pub range_index: bool,
+}
+
+impl Database {
+    /// Opens the database (the embedded one in a temporary folder) and seeds the table.
+    pub async fn open(
+        target: &Target,
+        display: String,
+        statement_timeout: Duration,
+        seed: Seed<'_>,
+    ) -> anyhow::Result<Self> {
+        let (url, backend, folder) = match target {
+            Target::Url { url, backend, .. } => (url.clone(), *backend, None),
+            Target::Embedded(_) => {
+                let folder = tempfile::tempdir().context("creating the embedded database's folder")?;
+                let url = format!("sqlite://{}?mode=rwc", folder.path().join("perfproof.db").display());
+                (url, Backend::Sqlite, Some(folder))
+            }
+        };
+        let connector = Connector::new(&url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
+        let mut admin = connector.connect().await.map_err(|e| connect_error(&display, &e))?;
+        let server_version = backend.server_version(&mut admin).await.context("reading the server's version")?;
+        let setup = backend.session_setup(statement_timeout, server_version.contains("MariaDB"), folder.is_some());
+        let next_key = backend
+            .seed(&mut admin, seed.table, seed.rows, seed.payload_bytes, seed.range_index)
+            .await
+            .with_context(|| format!("seeding table {} in {display}", seed.table))?;
+        let _ = admin.close().await;
+        Ok(Database {
+            connector: connector.with_setup(setup),
+            backend,
+            display,
+            server_version,
+            next_key,
+            _folder: folder,
+        })
+    }
+
+    /// Drops the table on a connection of its own (a run may have lost every
+    /// other one); the warning to report when it could not.
+    pub async fn drop_table(&self, table: &str) -> Option<String> {
+        let dropped = match self.connector.connect().await {
             Ok(mut conn) => {
-                let dropped = backend.drop_table(&mut conn, &plan.table).await;
+                let dropped = self.backend.drop_table(&mut conn, table).await;
                 let _ = conn.close().await;
                 dropped
             }
             Err(e) => Err(e),
         };
-        if let Err(e) = dropped {
-            warnings.push(format!("could not drop table {}: {e}", plan.table));
-        }
+        dropped.err().map(|e| format!("could not drop table {table}: {e}"))
+    }
+}
+
+/// Runs the plan: seeds the table, measures each point, drops the table.
+pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
+    let seed =
+        Seed { table: &plan.table, rows: plan.rows, payload_bytes: plan.payload_bytes, range_index: plan.range_index };
+    let database = Database::open(&plan.target, plan.display_target(), plan.statement_timeout, seed).await?;
+    let backend = database.backend;
+    let statements = Arc::new(Statements::new(plan, backend));
+    let next_key = Arc::new(AtomicU64::new(database.next_key));
+
+    let mut context = context.clone();
+    // Embedded SQLite runs inside this process, on the runner's cores.
+    context.target_in_process |= matches!(plan.target, Target::Embedded(_));
+    let measured = measure_points(plan, &context, &database.connector, &statements, &next_key).await;
+    let mut warnings = Vec::new();
+    if !plan.keep_table {
+        warnings.extend(database.drop_table(&plan.table).await);
     }
     let mut points = measured?;
     if points.is_empty() {
@@ -237,9 +281,9 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
     result.warnings.extend(warnings);
     Ok(DbResult {
         name: plan.name.clone(),
-        target: display,
+        target: database.display.clone(),
         backend: backend.name().into(),
-        server_version,
+        server_version: database.server_version.clone(),
         table: DbTable {
             name: plan.table.clone(),
             rows: plan.rows,
@@ -311,7 +355,7 @@ async fn measure_points(
             client_timeout: plan.statement_timeout + Duration::from_secs(2),
             first_errors: first_errors.clone(),
         };
-        let Measured { mut result, parts, spans } = load::run(operation, &words, load, context).await?;
+        let Measured { mut result, parts, spans, .. } = load::run(operation, &words, load, context).await?;
         let firsts = std::mem::take(&mut *first_errors.lock().unwrap_or_else(|p| p.into_inner()));
         result.warnings.extend(firsts.into_iter().flatten().map(|m| format!("first error of its class: {m}")));
         pool.close().await;
@@ -479,7 +523,7 @@ impl Operation for DbOperation {
             part,
             error,
             code: None,
-            counters: [u64::from(acquired.direct), 0],
+            counters: load::counters(&[u64::from(acquired.direct)]),
             spans: [Some(got - asked), Some(done - got)],
         }
     }

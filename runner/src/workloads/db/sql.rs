@@ -85,7 +85,9 @@ impl Backend {
     }
 
     /// Statements that give a new connection the workload's session settings.
-    pub fn session_setup(self, statement_timeout: Duration, mariadb: bool) -> Vec<String> {
+    /// `scratch`: the database is perfproof's own temporary file, whose commits
+    /// need not wait for the disk.
+    pub fn session_setup(self, statement_timeout: Duration, mariadb: bool, scratch: bool) -> Vec<String> {
         let ms = statement_timeout.as_millis().max(1);
         match self {
             Backend::Postgres => vec![format!("SET statement_timeout = {ms}")],
@@ -97,6 +99,9 @@ impl Backend {
                 format!("SET SESSION max_execution_time = {ms}"),
                 format!("SET SESSION innodb_lock_wait_timeout = {}", ms.div_ceil(1000)),
             ],
+            Backend::Sqlite if scratch => {
+                vec![format!("PRAGMA busy_timeout = {ms}"), "PRAGMA synchronous = NORMAL".into()]
+            }
             Backend::Sqlite => vec![format!("PRAGMA busy_timeout = {ms}")],
         }
     }

@@ -174,7 +174,7 @@ impl Operation for HttpOperation {
             part: endpoint as u16,
             error: response.error.map(|kind| kind as u8),
             code: response.status,
-            counters: [response.bytes, 0],
+            counters: crate::load::counters(&[response.bytes]),
             spans: [None; 2],
         }
     }

@@ -1,0 +1,237 @@
+//! The cache workload's part of a report (`{"cache": {...}}`): cache-aside reads
+//! and writes through a cache (Redis, or an in-process cache) in front of a
+//! database table; hits and misses as the client counted them, hit and miss
+//! latency, the load penalty, the backend's own counters, a per-second hit rate,
+//! and a sweep of capacities with the ideal hit rate beside each.
+//!
+//! In a capacity sweep the headline (`cache`, `result`) is the recommended
+//! capacity: the smallest whose hit rate reached [`HIT_RATE_GOAL`], else the largest.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{KeyDistribution, LoadResult, OperationStats};
+use crate::latency::Latency;
+
+/// Cache-aside operations through one cache in front of one database table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheResult {
+    /// Workload name; the key under which its metrics are listed (`cache.<name>.…`).
+    pub name: String,
+    /// `redis` or `in_process`.
+    pub backend: String,
+    /// The cache: Redis' URL without a password, or `in-process`.
+    pub target: String,
+    /// The server's version (Redis), or the in-process cache's library and version.
+    pub server_version: String,
+    /// How the cache evicts: `S3-FIFO` in process; Redis' `maxmemory-policy`.
+    pub eviction_policy: String,
+    /// Redis only: the prefix of every key the workload wrote (and removed afterwards).
+    pub key_prefix: Option<String>,
+    /// The database behind the cache, and the table rows are loaded from.
+    pub database: CacheDatabase,
+    /// How keys are drawn; the keyspace is the table's rows.
+    pub keys: KeyDistribution,
+    /// Bytes of each cached value (the row's payload).
+    pub value_bytes: u32,
+    /// Time to live of each cached value, in seconds.
+    pub ttl_s: f64,
+    /// Share of operations that are writes, in percent.
+    pub write_percent: f64,
+    /// What a write does to the cache after updating the row: `invalidate`
+    /// (delete the key) or `update` (store the new value).
+    pub write_policy: String,
+    /// `cold` (empty at the start) or `prefilled` (every row stored before the warm-up).
+    pub start: String,
+    /// The cache's figures of the headline run.
+    pub cache: CacheStats,
+    /// Reads only: the engine's figures for them (latency of every read, hit or miss).
+    pub reads: OperationStats,
+    /// Writes only.
+    pub writes: OperationStats,
+    /// Every point of a sweep of in-process cache capacities, in the order run;
+    /// empty without a sweep.
+    pub sweep: Vec<CachePoint>,
+    /// The smallest capacity of the sweep whose hit rate reached [`HIT_RATE_GOAL`];
+    /// absent without a sweep, or when none did.
+    pub recommended_capacity: Option<u64>,
+    /// What the load engine measured (operations are reads and writes). In a sweep:
+    /// the headline point.
+    pub result: LoadResult,
+}
+
+/// The database rows are loaded from on a miss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheDatabase {
+    /// Without a password; `sqlite:<temporary file>` style for the embedded default.
+    pub target: String,
+    /// `postgres`, `mysql` or `sqlite`.
+    pub backend: String,
+    pub table: String,
+    /// Rows seeded: the keyspace.
+    pub rows: u64,
+}
+
+/// A cache's figures over a measured period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheStats {
+    /// Most entries the cache holds; absent for Redis (bounded by its `maxmemory`, if at all).
+    pub capacity: Option<u64>,
+    /// Reads that found their key in the cache, as the client counted them.
+    pub hits: u64,
+    /// Reads that did not, and loaded the row from the database.
+    pub misses: u64,
+    /// Reads served from the database because the cache failed (neither hits nor misses).
+    pub fallbacks: u64,
+    /// hits / (hits + misses), 0 to 1.
+    pub hit_rate: f64,
+    /// The best hit rate any policy of this capacity could reach on this key
+    /// distribution (the top-C keys always cached): H(C,θ)/H(N,θ) for `zipfian`,
+    /// C/N for `uniform`; absent without a capacity, and for `latest`.
+    pub ideal_hit_rate: Option<f64>,
+    /// Reads that hit: the cache lookup.
+    pub hit_latency: Latency,
+    /// Reads that missed: the lookup, loading the row from the database, and storing it.
+    pub miss_latency: Latency,
+    /// Mean miss latency minus mean hit latency, in milliseconds: what a miss costs.
+    pub load_penalty_ms: f64,
+    /// Rows loaded from the database by reads (misses and fallbacks).
+    pub db_loads: u64,
+    /// Cache failures by class (`connect`, `authentication`, `timeout`,
+    /// `connection_lost`, `other`), of reads and writes; the operation still
+    /// succeeded when the database did. Classes that did not occur are omitted.
+    pub cache_errors: BTreeMap<String, u64>,
+    /// The backend's own counters over the whole point (warm-up and prefill
+    /// included), where it reports them.
+    pub backend: Option<BackendCounters>,
+    /// Hits and misses per second of the result's timeline.
+    pub timeline: Vec<CacheSecond>,
+}
+
+/// What the cache itself counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BackendCounters {
+    /// Lookups that found their key (Redis: `keyspace_hits` delta).
+    pub hits: u64,
+    /// Lookups that did not (Redis: `keyspace_misses` delta).
+    pub misses: u64,
+    /// Entries evicted to make room (Redis: `evicted_keys` delta).
+    pub evictions: u64,
+    /// Entries held at the end (Redis: keys under the workload's prefix).
+    pub entries: u64,
+    /// Memory the cache reported at the end, in bytes (Redis: `used_memory`, the
+    /// whole server's); absent in process.
+    pub memory_bytes: Option<u64>,
+}
+
+/// One second of the cache's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheSecond {
+    /// Seconds since the end of the warm-up, as in the result's `timeline`.
+    pub second: u32,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// One capacity of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CachePoint {
+    pub cache: CacheStats,
+    pub result: LoadResult,
+}
+
+/// The hit rate a capacity is recommended for: the original framework's target.
+pub const HIT_RATE_GOAL: f64 = 0.95;
+
+impl CacheStats {
+    /// Recomputes `hit_rate` from the counts.
+    pub fn derive_hit_rate(&mut self) {
+        let reads = self.hits + self.misses;
+        self.hit_rate = if reads == 0 { 0.0 } else { self.hits as f64 / reads as f64 };
+    }
+
+    /// Recomputes `load_penalty_ms` from the two latencies.
+    pub fn derive_load_penalty(&mut self) {
+        let mean_ms = |l: &Latency| l.to_ms(l.summary.mean);
+        self.load_penalty_ms = if self.hit_latency.summary.count == 0 || self.miss_latency.summary.count == 0 {
+            0.0
+        } else {
+            mean_ms(&self.miss_latency) - mean_ms(&self.hit_latency)
+        };
+    }
+}
+
+/// The index of a sweep's headline point: the smallest capacity whose hit rate
+/// reached [`HIT_RATE_GOAL`], else the largest capacity; `None` for an empty sweep.
+pub fn headline_capacity(sweep: &[CachePoint]) -> Option<usize> {
+    let capacity = |i: usize| sweep[i].cache.capacity.unwrap_or(u64::MAX);
+    (0..sweep.len())
+        .filter(|&i| sweep[i].cache.hit_rate >= HIT_RATE_GOAL)
+        .min_by_key(|&i| capacity(i))
+        .or_else(|| (0..sweep.len()).max_by_key(|&i| capacity(i)))
+}
+
+/// The generalized harmonic number H(n, θ) = Σ_{k=1..n} k^-θ.
+pub fn harmonic(n: u64, theta: f64) -> f64 {
+    // Summed from the smallest terms up, for accuracy.
+    (1..=n).rev().map(|k| (k as f64).powf(-theta)).sum()
+}
+
+/// The best hit rate of a cache of `capacity` entries over `keys`: the share of
+/// draws that fall on the `capacity` most popular keys.
+pub fn ideal_hit_rate(keys: &KeyDistribution, capacity: u64) -> Option<f64> {
+    let (n, c) = (keys.keyspace, capacity.min(keys.keyspace));
+    if n == 0 {
+        return None;
+    }
+    match (keys.kind.as_str(), keys.theta) {
+        ("uniform", _) => Some(c as f64 / n as f64),
+        ("zipfian", Some(theta)) => Some(harmonic(c, theta) / harmonic(n, theta)),
+        _ => None,
+    }
+}
+
+/// One sentence on a cache workload: its hit rate against the goal and the
+/// ideal, and the capacity a sweep recommends; `None` when there is nothing to say.
+pub fn cache_advice(cache: &CacheResult) -> Option<String> {
+    let stats = &cache.cache;
+    if stats.hits + stats.misses == 0 {
+        return None;
+    }
+    let ideal = stats
+        .ideal_hit_rate
+        .map(|ideal| format!(" (the best any policy could reach at this capacity: {:.1} %)", ideal * 100.0))
+        .unwrap_or_default();
+    let reached = format!("cache {}: hit rate {:.1} %{ideal}", cache.name, stats.hit_rate * 100.0);
+    if !cache.sweep.is_empty() {
+        return Some(match cache.recommended_capacity {
+            Some(c) => format!(
+                "{reached}; {c} entries ({:.1} % of the {} keys) is the smallest capacity of the sweep that reached {:.0} %",
+                c as f64 / cache.keys.keyspace.max(1) as f64 * 100.0,
+                cache.keys.keyspace,
+                HIT_RATE_GOAL * 100.0
+            ),
+            None => format!(
+                "{reached}; no capacity of the sweep reached {:.0} %: the cache needs more room, or the keys are too \
+                 spread out for one",
+                HIT_RATE_GOAL * 100.0
+            ),
+        });
+    }
+    if stats.fallbacks > 0 {
+        return Some(format!(
+            "{reached}; {} reads fell back to the database because the cache failed ({})",
+            stats.fallbacks,
+            stats.cache_errors.iter().map(|(class, n)| format!("{class} {n}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    (stats.hit_rate < HIT_RATE_GOAL).then(|| {
+        format!(
+            "{reached}, below the {:.0} % goal: a miss costs {:.3} ms more than a hit",
+            HIT_RATE_GOAL * 100.0,
+            stats.load_penalty_ms
+        )
+    })
+}
