@@ -160,8 +160,12 @@ fn example_scenario_parses() {
     assert_eq!((db.queries.len(), db.sweep.as_ref().map(|s| s.pools.len())), (3, Some(5)));
     let ml = &file.ml.0[0];
     assert_eq!((ml.backend.as_deref(), ml.batch_sizes.as_deref()), (Some("oip"), Some(&[1, 8, 32][..])));
+    let cache = &file.cache.0[0];
+    assert_eq!((cache.keys, cache.write_policy.as_deref()), (Some(10_000), Some("invalidate")));
+    let monitor = file.monitor.as_ref().unwrap();
+    assert_eq!((monitor.rate, monitor.every.as_deref()), (Some(5.0), Some("1m")));
     std::env::set_var("DB_PASSWORD", "unused");
     std::env::set_var("API_TOKEN", "unused");
     let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
-    assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml"]);
+    assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml", "cache"]);
 }
