@@ -6,6 +6,7 @@ import { readFile, mkdtemp } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { extname, join, resolve, normalize } from "node:path";
 import { tmpdir } from "node:os";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -85,4 +86,31 @@ export async function makeReport({ label = "e2e", args = [] } = {}) {
 export async function makeProfiles(args = []) {
   const make = (profile) => makeReport({ label: profile, args: [...args, "--demo-profile", profile] });
   return { baseline: await make("baseline"), optimized: await make("optimized") };
+}
+
+/**
+ * Registers a test file's `before` and `after` hooks: the app served, Chromium
+ * launched, then `prepare()`'s fields (such as `makeProfiles`' baseline and
+ * optimized) added; returns the object those fields are set on once `before` ran.
+ */
+export function useApp(prepare = async () => ({})) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await serveDist();
+    ctx.browser = await launchBrowser();
+    Object.assign(ctx, await prepare());
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
+}
+
+/** Opens the app of `useApp`'s `ctx` with its baseline and optimized reports loaded, once the analysis shows. */
+export async function openPair(ctx) {
+  const opened = await openApp(ctx.browser, ctx.server.url);
+  await opened.page.getByTestId("file-input").setInputFiles([ctx.baseline.path, ctx.optimized.path]);
+  await opened.page.getByTestId("analysis").waitFor();
+  return opened;
 }

@@ -7,7 +7,8 @@
 //! - [`report_view`]: the list of loaded files (each removable, a bad one with its
 //!   error) and one card per report (run metadata and latency summaries).
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
-//! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
+//! - [`charts`]: the analysis' charts (latency spectrum, timeline, pool, batch and cache
+//!   sizes, daily cost), each beside its numbers.
 
 mod analysis_view;
 mod charts;

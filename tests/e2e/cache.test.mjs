@@ -1,0 +1,91 @@
+// The cache workload in the page: each report card shows the cache (backend,
+// eviction, capacity, keys), its hit rate beside the ideal, and its hit and miss
+// latency; the analysis charts hit rate (with the ideal) and hit and miss p95
+// against capacity, with the reports' own numbers in the tables.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useApp, openPair, makeProfiles } from "./harness.mjs";
+
+const ctx = useApp(() => makeProfiles(["--workloads", "cache"]));
+
+const perMs = { ns: 1e6, us: 1e3, ms: 1 };
+/** A latency's p95 in milliseconds, as the report holds it. */
+const p95Ms = (latency) => latency.summary.p95 / perMs[latency.unit];
+/** Every measured capacity of a cache workload: each point of its sweep, or its one cache. */
+const capacities = (cache) => (cache.sweep.length > 0 ? cache.sweep.map((p) => p.cache) : [cache.cache]);
+
+/** A chart table's cells as { run, part, x, y } numbers. */
+async function cells(chart) {
+  return chart.locator("td[data-run]").evaluateAll((tds) =>
+    tds.map((td) => ({
+      run: td.dataset.run,
+      part: td.dataset.part ?? null,
+      x: Number(td.dataset.x),
+      y: td.dataset.y === undefined ? null : Number(td.dataset.y),
+    })),
+  );
+}
+
+/** The one cell of `run` (and `part`) at capacity `x` % of the keyspace. */
+function cellAt(all, run, part, x) {
+  const found = all.filter((c) => c.run === run && c.part === part && Math.abs(c.x - x) < 1e-9);
+  assert.equal(found.length, 1, `${run} ${part ?? ""} at ${x} %`);
+  return found[0];
+}
+
+const close = (actual, expected, what) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
+
+test("each card shows the cache, its hit rate beside the ideal, and its latency", async () => {
+  const { page, errors } = await openPair(ctx);
+  const { baseline, optimized } = ctx;
+  const cards = page.getByTestId("report");
+  assert.equal(await cards.count(), 2);
+  for (const { report } of [baseline, optimized]) {
+    const cache = report.workloads[0].cache;
+    const label = page.locator('[data-testid="label"]', { hasText: new RegExp(`^${report.run.label}$`) });
+    const card = cards.filter({ has: label });
+    const setup = await card.getByTestId("cache-setup").textContent();
+    assert.ok(setup.includes(`${cache.backend} `) && setup.includes(`${cache.eviction_policy} eviction`), setup);
+    const hitRate = await card.getByTestId("hit-rate").textContent();
+    assert.match(hitRate, /^\d+\.\d %$/);
+    assert.ok(Math.abs(parseFloat(hitRate) - cache.cache.hit_rate * 100) <= 0.05 + 1e-9, `${hitRate} vs ${cache.cache.hit_rate}`);
+    if (cache.cache.ideal_hit_rate != null) {
+      const ideal = await card.getByTestId("ideal-hit-rate").textContent();
+      assert.ok(Math.abs(parseFloat(ideal.replace("ideal ", "")) - cache.cache.ideal_hit_rate * 100) <= 0.05 + 1e-9, ideal);
+    }
+    const counts = await card.getByTestId("cache-counts").textContent();
+    assert.ok(counts.includes(`hits ${cache.cache.hits.toLocaleString("en-US")}`), counts);
+    assert.ok(counts.includes(`misses ${cache.cache.misses.toLocaleString("en-US")}`), counts);
+    const latency = await card.getByTestId("cache-latency").textContent();
+    assert.ok(latency.includes(`p95 ${p95Ms(cache.cache.hit_latency).toFixed(3)} ms; miss`), latency);
+    assert.equal(await card.getByTestId("cache-operation").count(), 2);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test("hit rate, the ideal and hit and miss p95 are charted against capacity", async () => {
+  const { page, errors } = await openPair(ctx);
+  const { baseline, optimized } = ctx;
+  const hitRateChart = page.getByTestId("chart-cache-hit-rate");
+  await hitRateChart.waitFor();
+  assert.match(await hitRateChart.locator("svg").innerHTML(), /Hit rate against capacity/);
+  const latencyChart = page.getByTestId("chart-cache-latency");
+  assert.match(await latencyChart.locator("svg").innerHTML(), /Hit and miss latency p95 against capacity/);
+  const [rates, latencies] = [await cells(hitRateChart), await cells(latencyChart)];
+  let charted = 0;
+  for (const [run, { report }] of [["baseline", baseline], ["optimized", optimized]]) {
+    const cache = report.workloads[0].cache;
+    for (const stats of capacities(cache).filter((s) => s.capacity != null)) {
+      const x = (stats.capacity / cache.keys.keyspace) * 100;
+      close(cellAt(rates, run, null, x).y, stats.hit_rate * 100, `${run} hit rate at ${x} %`);
+      if (stats.ideal_hit_rate != null && run === "baseline") {
+        close(cellAt(rates, "ideal", null, x).y, stats.ideal_hit_rate * 100, `ideal at ${x} %`);
+      }
+      close(cellAt(latencies, run, "hit", x).y, p95Ms(stats.hit_latency), `${run} hit p95 at ${x} %`);
+      close(cellAt(latencies, run, "miss", x).y, p95Ms(stats.miss_latency), `${run} miss p95 at ${x} %`);
+      charted += 1;
+    }
+  }
+  assert.ok(charted >= 2, "both demo runs have a capacity");
+  assert.deepEqual(errors, []);
+});
