@@ -239,7 +239,7 @@ fn part_row(testid: &'static str, title: String, stats: OperationStats) -> impl 
 
 /// A line of text across the report's table, below a workload's rows.
 fn detail_row(testid: &'static str, text: String) -> impl IntoView {
-    view! { <tr class="pool" data-testid=testid><td colspan="10">{text}</td></tr> }
+    view! { <tr class="detail" data-testid=testid><td colspan="10">{text}</td></tr> }
 }
 
 /// A database workload's pool in one row: its size, efficiency and utilization
@@ -352,7 +352,7 @@ fn cache_rows(cache: &CacheResult) -> AnyView {
     });
     view! {
         {detail_row("cache-setup", setup)}
-        <tr class="pool" data-testid="cache-hit-rate">
+        <tr class="detail" data-testid="cache-hit-rate">
             <td colspan="10">
                 "hit rate " <strong data-testid="hit-rate">{percent(stats.hit_rate)}</strong>
                 " (" <span data-testid="ideal-hit-rate">{ideal}</span> ")"
