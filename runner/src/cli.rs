@@ -54,7 +54,7 @@ pub struct RunArgs {
     /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table.
     #[arg(long, short = 'f')]
     pub config: Option<PathBuf>,
-    /// Run only these workload kinds (comma-separated: http, db, ml). [default: every one the file names]
+    /// Run only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
     #[arg(long, value_delimiter = ',')]
     pub workloads: Option<Vec<String>>,
     /// Target URL (base URL of the scenario's endpoints). Default: the embedded demo service.
@@ -68,6 +68,10 @@ pub struct RunArgs {
     /// inference server (the digits model run by tract).
     #[arg(long, env = "PERFPROOF_ML_URL", hide_env_values = true)]
     pub ml_url: Option<String>,
+    /// Redis for the cache workload (redis://[:password@]host:port[/db]); its password never reaches a report
+    /// or a log. Default: an in-process cache (S3-FIFO) sized by the demo profile.
+    #[arg(long, env = "PERFPROOF_CACHE_URL", hide_env_values = true)]
+    pub cache_url: Option<String>,
     /// HTTP method, when no scenario file lists endpoints. [default: GET]
     #[arg(long)]
     pub method: Option<String>,

@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::cli::RunArgs;
 use crate::config::LoadOverrides;
+use crate::workloads::cache::section::{self as cache_section, CacheOverrides, CacheSection};
 use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
 use crate::workloads::http::section::{self as http_section, HttpOverrides, HttpSection};
 use crate::workloads::http::HttpVersion;
@@ -49,6 +50,9 @@ pub struct ScenarioFile {
     /// ML inference workloads: one `[ml]` table, or several `[[ml]]` tables.
     #[serde(default)]
     pub ml: Sections<MlSection>,
+    /// Cache workloads: one `[cache]` table, or several `[[cache]]` tables.
+    #[serde(default)]
+    pub cache: Sections<CacheSection>,
 }
 
 /// One table or an array of tables, read without buffering so that errors keep
@@ -108,6 +112,7 @@ pub struct Flags {
     pub http: HttpOverrides,
     pub db: DbOverrides,
     pub ml: MlOverrides,
+    pub cache: CacheOverrides,
     /// Profile of the embedded targets.
     pub demo_profile: Profile,
 }
@@ -171,6 +176,7 @@ impl TryFrom<&RunArgs> for Flags {
             },
             db: DbOverrides { url: args.db_url.clone() },
             ml: MlOverrides { url: args.ml_url.clone() },
+            cache: CacheOverrides { url: args.cache_url.clone() },
             demo_profile,
         })
     }
@@ -222,7 +228,8 @@ pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
 ///
 /// Which workloads run: `--workloads` when given (a picked kind with no section
 /// runs with its defaults: its embedded target); else every section the file has;
-/// else the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`); else
+/// else the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`,
+/// `--cache-url`); else
 /// every workload kind, each against its embedded target.
 pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
     let picked = |kind: &str| flags.workloads.as_ref().is_none_or(|kinds| kinds.iter().any(|k| k == kind));
@@ -232,16 +239,21 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         }
     }
     // With no --workloads, a file's sections are what runs; with no section at all,
-    // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`), or every kind when
+    // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`, `--cache-url`), or every kind when
     // none is named. A kind picked with --workloads that the file lacks runs with
     // its defaults.
-    let file_has_sections = !file.http.0.is_empty() || !file.db.0.is_empty() || !file.ml.0.is_empty();
-    let named: Vec<&str> =
-        [("http", flags.http.url.is_some()), ("db", flags.db.url.is_some()), ("ml", flags.ml.url.is_some())]
-            .iter()
-            .filter(|n| n.1)
-            .map(|n| n.0)
-            .collect();
+    let file_has_sections =
+        !file.http.0.is_empty() || !file.db.0.is_empty() || !file.ml.0.is_empty() || !file.cache.0.is_empty();
+    let named: Vec<&str> = [
+        ("http", flags.http.url.is_some()),
+        ("db", flags.db.url.is_some()),
+        ("ml", flags.ml.url.is_some()),
+        ("cache", flags.cache.url.is_some()),
+    ]
+    .iter()
+    .filter(|n| n.1)
+    .map(|n| n.0)
+    .collect();
     let defaults = |kind: &str| {
         picked(kind)
             && (flags.workloads.is_some() || (!file_has_sections && (named.is_empty() || named.contains(&kind))))
@@ -260,6 +272,11 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
     if ml.is_empty() && defaults("ml") {
         // No [ml] section: the embedded inference server, or the --ml-url given.
         ml.push(MlSection::default());
+    }
+    let mut cache = file.cache.0;
+    if cache.is_empty() && defaults("cache") {
+        // No [cache] section: the in-process cache, or the --cache-url given.
+        cache.push(CacheSection::default());
     }
     // Trials and shards are merged, and a sweep of batch sizes is not.
     let repeated = flags.trials.or(file.trials).is_some_and(|t| t > 1) || flags.shard.is_some();
@@ -287,6 +304,13 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
             let plan = ml_section::plan(section, &flags.ml, &flags.load, flags.demo_profile, repeated)
                 .with_context(|| section_name("ml", ml.len(), i))?;
             workloads.push(WorkloadPlan::Ml(plan));
+        }
+    }
+    if picked("cache") {
+        for (i, section) in cache.iter().enumerate() {
+            let plan = cache_section::plan(section, &flags.cache, &flags.load, flags.demo_profile)
+                .with_context(|| section_name("cache", cache.len(), i))?;
+            workloads.push(WorkloadPlan::Cache(plan));
         }
     }
     if workloads.is_empty() {
@@ -323,11 +347,15 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         None => 1,
     };
     if trials > 1 || shard.is_some() {
-        let swept = workloads.iter().find(|w| matches!(w, WorkloadPlan::Db(plan) if plan.sweep.is_some()));
+        let swept = workloads.iter().find(|w| match w {
+            WorkloadPlan::Db(plan) => plan.sweep.is_some(),
+            WorkloadPlan::Cache(plan) => plan.sweep.is_some(),
+            _ => false,
+        });
         if let Some(w) = swept {
             bail!(
-                "db `{}`: a sweep of pool sizes runs as one run; repeat it with separate runs rather than trials or \
-                 shards",
+                "{} `{}`: a sweep runs as one run; repeat it with separate runs rather than trials or shards",
+                w.kind(),
                 w.name()
             );
         }

@@ -1,9 +1,10 @@
 //! The workloads the engine can drive, one folder each: its configuration section,
-//! its plan, its embedded target and its part of the report. `http`, `db` and `ml`
-//! today; `cache` joins the same way (a variant of [`WorkloadPlan`] and a
-//! folder). [`keys`] draws keys for the workloads that touch keyed data, and
-//! [`profile`] names the demo profiles every embedded target follows.
+//! its plan, its embedded target and its part of the report: `http`, `db`, `ml`
+//! and `cache` (a variant of [`WorkloadPlan`] and a folder each). [`keys`] draws
+//! keys for the workloads that touch keyed data, and [`profile`] names the demo
+//! profiles every embedded target follows.
 
+pub mod cache;
 pub mod db;
 pub mod http;
 pub mod keys;
@@ -20,10 +21,11 @@ pub enum WorkloadPlan {
     Http(http::HttpPlan),
     Db(db::DbPlan),
     Ml(ml::MlPlan),
+    Cache(cache::CachePlan),
 }
 
 /// The workload kinds, as scenario files, `--workloads` and reports name them.
-pub const KINDS: &[&str] = &["http", "db", "ml"];
+pub const KINDS: &[&str] = &["http", "db", "ml", "cache"];
 
 impl WorkloadPlan {
     /// The kind, as the report names it.
@@ -32,6 +34,7 @@ impl WorkloadPlan {
             WorkloadPlan::Http(_) => "http",
             WorkloadPlan::Db(_) => "db",
             WorkloadPlan::Ml(_) => "ml",
+            WorkloadPlan::Cache(_) => "cache",
         }
     }
 
@@ -41,6 +44,7 @@ impl WorkloadPlan {
             WorkloadPlan::Http(plan) => &plan.name,
             WorkloadPlan::Db(plan) => &plan.name,
             WorkloadPlan::Ml(plan) => &plan.name,
+            WorkloadPlan::Cache(plan) => &plan.name,
         }
     }
 
@@ -50,6 +54,7 @@ impl WorkloadPlan {
             WorkloadPlan::Http(plan) => &mut plan.load,
             WorkloadPlan::Db(plan) => &mut plan.load,
             WorkloadPlan::Ml(plan) => &mut plan.load,
+            WorkloadPlan::Cache(plan) => &mut plan.load,
         }
     }
 
@@ -88,6 +93,7 @@ impl WorkloadPlan {
                 plan.batch_sizes,
                 plan.load.describe("req/s")
             ),
+            WorkloadPlan::Cache(plan) => plan.describe(),
         }
     }
 
@@ -105,6 +111,10 @@ impl WorkloadPlan {
             WorkloadPlan::Ml(plan) => {
                 ml::check_reachable(plan).await?;
                 Ok(Workload::Ml(ml::run(plan, context).await?))
+            }
+            WorkloadPlan::Cache(plan) => {
+                cache::check_reachable(plan).await?;
+                Ok(Workload::Cache(cache::run(plan, context).await?))
             }
         }
     }

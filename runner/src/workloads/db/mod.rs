@@ -164,7 +164,12 @@ impl DbPlan {
 /// Connects once: a database that cannot be reached (or refuses the credentials)
 /// fails the workload before any load is offered.
 pub async fn check_reachable(plan: &DbPlan) -> anyhow::Result<()> {
-    if let Target::Url { url, display, .. } = &plan.target {
+    check_target(&plan.target).await
+}
+
+/// Connects once to a database the user named (the embedded one is always there).
+pub async fn check_target(target: &Target) -> anyhow::Result<()> {
+    if let Target::Url { url, display, .. } = target {
         let connector = Connector::new(url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
         let conn = connector.connect().await.map_err(|e| connect_error(display, &e))?;
         let _ = conn.close().await;
