@@ -4,9 +4,20 @@
 // against capacity, with the reports' own numbers in the tables.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useApp, openPair, makeProfiles } from "./harness.mjs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { useApp, openPair, makeProfiles, runnerOutput } from "./harness.mjs";
 
-const ctx = useApp(() => makeProfiles(["--workloads", "cache"]));
+/** Both demo profiles as they are, and both swept over three capacities (1, 10 and 50 % of the keys). */
+const ctx = useApp(async () => {
+  const scenario = join(await mkdtemp(join(tmpdir(), "perfproof-e2e-")), "sweep.toml");
+  await writeFile(scenario, "[cache]\n[cache.sweep]\ncapacity_percent = [1, 10, 50]\n");
+  return {
+    ...(await makeProfiles(["--workloads", "cache"])),
+    sweep: await makeProfiles(["--workloads", "cache", "--config", scenario]),
+  };
+});
 
 const perMs = { ns: 1e6, us: 1e3, ms: 1 };
 /** A latency's p95 in milliseconds, as the report holds it. */
@@ -63,9 +74,8 @@ test("each card shows the cache, its hit rate beside the ideal, and its latency"
   assert.deepEqual(errors, []);
 });
 
-test("hit rate, the ideal and hit and miss p95 are charted against capacity", async () => {
-  const { page, errors } = await openPair(ctx);
-  const { baseline, optimized } = ctx;
+/** Checks the cache charts' cells against both reports' capacities; returns how many were checked. */
+async function checkCharts(page, { baseline, optimized }) {
   const hitRateChart = page.getByTestId("chart-cache-hit-rate");
   await hitRateChart.waitFor();
   assert.match(await hitRateChart.locator("svg").innerHTML(), /Hit rate against capacity/);
@@ -78,14 +88,35 @@ test("hit rate, the ideal and hit and miss p95 are charted against capacity", as
     for (const stats of capacities(cache).filter((s) => s.capacity != null)) {
       const x = (stats.capacity / cache.keys.keyspace) * 100;
       close(cellAt(rates, run, null, x).y, stats.hit_rate * 100, `${run} hit rate at ${x} %`);
-      if (stats.ideal_hit_rate != null && run === "baseline") {
-        close(cellAt(rates, "ideal", null, x).y, stats.ideal_hit_rate * 100, `ideal at ${x} %`);
+      if (stats.ideal_hit_rate != null) {
+        // One ideal column: the runs share their key distribution, so their ideals agree.
+        close(cellAt(rates, "ideal", null, x).y, stats.ideal_hit_rate * 100, `ideal at ${x} % (${run})`);
       }
       close(cellAt(latencies, run, "hit", x).y, p95Ms(stats.hit_latency), `${run} hit p95 at ${x} %`);
       close(cellAt(latencies, run, "miss", x).y, p95Ms(stats.miss_latency), `${run} miss p95 at ${x} %`);
       charted += 1;
     }
   }
-  assert.ok(charted >= 2, "both demo runs have a capacity");
+  return charted;
+}
+
+test("hit rate, the ideal and hit and miss p95 are charted against capacity", async () => {
+  const { page, errors } = await openPair(ctx);
+  assert.equal(await checkCharts(page, ctx), 2, "each demo run has one capacity");
+  assert.deepEqual(errors, []);
+});
+
+test("every capacity of a sweep is charted, and the advice is perfproof compare's", async () => {
+  const { page, errors } = await openPair(ctx, ctx.sweep);
+  const { baseline, optimized } = ctx.sweep;
+  assert.equal(await checkCharts(page, ctx.sweep), 6, "three capacities per run");
+  const cache = optimized.report.workloads[0].cache;
+  const label = page.locator('[data-testid="label"]', { hasText: /^optimized$/ });
+  const setup = await page.getByTestId("report").filter({ has: label }).getByTestId("cache-setup").textContent();
+  assert.ok(setup.includes(`sweep of ${cache.sweep.length} capacities`), setup);
+  const cli = JSON.parse(runnerOutput(["compare", "--json", baseline.path, optimized.path]));
+  assert.ok(cli.advice.some((line) => line.startsWith("cache demo: hit rate")), `${cli.advice}`);
+  const shown = await page.getByTestId("advice").locator("li").allTextContents();
+  assert.deepEqual(shown, cli.advice);
   assert.deepEqual(errors, []);
 });

@@ -1,15 +1,17 @@
 //! The cache workload's capacity charts, against capacity as a share of the
 //! keyspace: the hit rate of baseline and optimized with the ideal hit rate
 //! (the best any eviction policy could reach at that capacity on that key
-//! distribution) as a third, dashed grey line and table column; and the hit and
-//! miss latency p95 of both runs (hits dashed, misses solid). A workload none of
-//! whose runs has a capacity (Redis, bounded by memory) has no such charts.
+//! distribution, as the report states it) as a third series, grey rings at the
+//! capacities measured (no line: between them it is not known) and a table
+//! column of its own; and the hit and miss latency p95 of both runs (hits
+//! dashed, misses solid). A workload none of whose runs has a capacity (Redis,
+//! bounded by memory) has no such charts.
 
 use leptos::prelude::*;
 use perfproof_shared::charts::{cache_curves, CacheCurve, CapacityPoint};
 use perfproof_shared::Report;
 
-use super::{size_chart, tick, Series, SizeChart, INK};
+use super::{size_chart, tick, Series, SizeChart, Stroke, INK};
 
 /// The points of a run's curve that have a capacity, by capacity in percent of the keyspace.
 fn sized(curve: Option<&CacheCurve>) -> Vec<&CapacityPoint> {
@@ -20,8 +22,10 @@ fn line(points: &[&CapacityPoint], value: fn(&CapacityPoint) -> Option<f64>) -> 
     points.iter().filter_map(|p| p.capacity_pct.zip(value(p))).collect()
 }
 
-/// The ideal hit rate at every capacity either run has: the baseline's, or the
-/// optimized run's where the baseline has no point at that capacity.
+/// The ideal hit rate at every capacity either run measured: the baseline's, or
+/// the optimized run's where the baseline has no point at that capacity. The
+/// ideal depends on the key distribution only, which comparable runs share
+/// (`shared::comparability` warns when they do not).
 fn ideal(runs: &[Vec<&CapacityPoint>; 2]) -> Vec<(f64, f64)> {
     let mut points: Vec<(f64, f64)> = Vec::new();
     for (x, y) in runs.iter().flat_map(|run| line(run, |p| p.ideal_hit_rate_pct)) {
@@ -61,7 +65,7 @@ pub fn cache_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 .collect();
             let ideal = ideal(&runs);
             if !ideal.is_empty() {
-                hit_rate.push(Series { run: "ideal", part: None, colour: INK, dashed: true, points: ideal });
+                hit_rate.push(Series { run: "ideal", part: None, colour: INK, stroke: Stroke::Rings, points: ideal });
             }
             let latency = runs
                 .iter()
@@ -69,7 +73,7 @@ pub fn cache_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 .flat_map(|(run, p)| {
                     let hit = Series {
                         part: Some("hit"),
-                        dashed: true,
+                        stroke: Stroke::Dashed,
                         ..Series::of_run(run, line(p, |p| Some(p.hit_p95_ms)))
                     };
                     let miss = Series { part: Some("miss"), ..Series::of_run(run, line(p, |p| Some(p.miss_p95_ms))) };

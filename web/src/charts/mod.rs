@@ -42,16 +42,27 @@ pub struct Series {
     /// (`hit`, `miss`): its cells' `data-part`.
     pub part: Option<&'static str>,
     pub colour: RGBColor,
-    /// Dashed rather than solid.
-    pub dashed: bool,
+    pub stroke: Stroke,
     pub points: Vec<(f64, f64)>,
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stroke {
+    /// A solid line through its points, each marked by a dot.
+    Solid,
+    /// A dashed line through its points, each marked by a dot.
+    Dashed,
+    /// A ring at each point and no line: for values known only where they are
+    /// (an ideal at the capacities measured), which a line would make up between.
+    Rings,
 }
 
 impl Series {
     /// The run's line in its colour, solid.
     pub fn of_run(run: usize, points: Vec<(f64, f64)>) -> Series {
         let (name, colour) = RUNS[run.min(1)];
-        Series { run: name, part: None, colour, dashed: false, points }
+        Series { run: name, part: None, colour, stroke: Stroke::Solid, points }
     }
 
     /// The name in the legend and the table's header.
@@ -158,25 +169,23 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .draw()
             .map_err(|e| e.to_string())?;
         for series in &chart.series {
-            let style = series.colour.stroke_width(2);
+            let (style, stroke) = (series.colour.stroke_width(2), series.stroke);
             let line = series.points.iter().copied();
-            let drawn = if series.dashed {
-                plot.draw_series(DashedLineSeries::new(line, 6, 4, style))
-            } else {
-                plot.draw_series(LineSeries::new(line, style))
+            let drawn = match stroke {
+                Stroke::Solid => plot.draw_series(LineSeries::new(line, style)),
+                Stroke::Dashed => plot.draw_series(DashedLineSeries::new(line, 6, 4, style)),
+                Stroke::Rings => plot.draw_series(line.map(|p| Circle::new(p, 6, style))),
             };
-            let dashed = series.dashed;
-            drawn.map_err(|e| e.to_string())?.label(series.name()).legend(move |(x, y)| {
-                let ends = vec![(x, y), (x + 20, y)];
-                if dashed {
-                    DashedPathElement::new(ends, 6, 4, style).into_dyn()
-                } else {
-                    PathElement::new(ends, style).into_dyn()
-                }
+            drawn.map_err(|e| e.to_string())?.label(series.name()).legend(move |(x, y)| match stroke {
+                Stroke::Solid => PathElement::new(vec![(x, y), (x + 20, y)], style).into_dyn(),
+                Stroke::Dashed => DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, style).into_dyn(),
+                Stroke::Rings => Circle::new((x + 10, y), 5, style).into_dyn(),
             });
-            // Markers, so that a line of one point (a run at one pool size) still shows.
-            plot.draw_series(series.points.iter().map(|&p| Circle::new(p, 3, series.colour.filled())))
-                .map_err(|e| e.to_string())?;
+            if stroke != Stroke::Rings {
+                // Dots, so that a line of one point (a run at one pool size) still shows.
+                plot.draw_series(series.points.iter().map(|&p| Circle::new(p, 3, series.colour.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         plot.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
