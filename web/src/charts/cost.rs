@@ -15,8 +15,8 @@ pub fn cost_chart(cost: &CostComparison) -> AnyView {
     let chart = LineChart {
         title: "Projected daily cost over 30 days".into(),
         x_desc: "day",
-        y_desc: "cost per day (USD)",
-        y_unit: "USD",
+        y_desc: "cost per day (USD)".into(),
+        y_unit: "USD".into(),
         x_tick: whole_tick,
         series,
     };

@@ -3,8 +3,9 @@
 //! axis), [`pool`] (a database workload's throughput and efficiency against pool
 //! size), [`batch`] (an ML workload's samples/s and latency against batch size),
 //! [`cache`] (a cache workload's hit rate, beside the ideal, and its hit and miss
-//! latency against capacity as a share of the keyspace) and [`cost`] (the 30-day
-//! daily cost). The numbers come from `perfproof_shared::charts`; this module
+//! latency against capacity as a share of the keyspace), [`cost`] (the 30-day
+//! daily cost) and, for the history of three or more runs, [`trend`] (a metric's
+//! value at each run, with its slope per day). The numbers come from `perfproof_shared::charts`; this module
 //! draws them with plotters into an SVG string and puts each chart in a
 //! `<figure>` beside a table of the same numbers, whose cells carry the exact
 //! values (`data-x`, `data-y`, `data-run`, and `data-part` where a run has
@@ -16,6 +17,7 @@ pub mod cost;
 pub mod pool;
 pub mod spectrum;
 pub mod timeline;
+pub mod trend;
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::group_thousands;
@@ -85,9 +87,9 @@ pub struct LineChart {
     /// The x axis' label, with its unit.
     pub x_desc: &'static str,
     /// The y axis' label, with its unit.
-    pub y_desc: &'static str,
+    pub y_desc: String,
     /// The unit of y, for the table's headers.
-    pub y_unit: &'static str,
+    pub y_unit: String,
     /// How an x tick is written.
     pub x_tick: fn(&f64) -> String,
     pub series: Vec<Series>,
@@ -157,7 +159,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         plot.configure_mesh()
             .x_desc(chart.x_desc)
-            .y_desc(chart.y_desc)
+            .y_desc(chart.y_desc.as_str())
             .x_labels(5)
             .x_label_formatter(&chart.x_tick)
             .y_label_formatter(&tick)
@@ -272,8 +274,8 @@ pub fn size_chart(chart: SizeChart, series: Vec<Series>) -> AnyView {
     let plot = LineChart {
         title: chart.title,
         x_desc: chart.x_desc,
-        y_desc: chart.y_desc,
-        y_unit: chart.y_unit,
+        y_desc: chart.y_desc.into(),
+        y_unit: chart.y_unit.into(),
         x_tick: chart.x_tick,
         series,
     };

@@ -43,8 +43,8 @@ pub fn spectrum_charts(baseline: &Report, optimized: &Report) -> AnyView {
             let chart = LineChart {
                 title: format!("Latency spectrum, {}", b.name),
                 x_desc: "percentile (log scale of nines)",
-                y_desc: "latency (ms)",
-                y_unit: "ms",
+                y_desc: "latency (ms)".into(),
+                y_unit: "ms".into(),
                 x_tick: percentile_tick,
                 series: runs([line(Some(b)), line(a)]),
             };

@@ -24,8 +24,8 @@ pub fn timeline_charts(baseline: &Report, optimized: &Report) -> AnyView {
             let chart = LineChart {
                 title: format!("Operations per second, {}", b.name),
                 x_desc: "time since the start of measurement (s)",
-                y_desc: "operations (1/s)",
-                y_unit: "1/s",
+                y_desc: "operations (1/s)".into(),
+                y_unit: "1/s".into(),
                 x_tick: whole_tick,
                 series,
             };
