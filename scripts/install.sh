@@ -41,9 +41,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
     cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# Debian packages: the browser for the end-to-end tests; for benchmarks, nginx (the
-# fastest server at hand, so the load generator's own cost shows), wrk and GNU time.
-packages=(chromium chromium-driver)
+# Debian packages: the browser for the end-to-end tests; Prometheus (its promtool checks
+# the monitor's /metrics, and the monitor test has a real server scrape it); for
+# benchmarks, nginx (the fastest server at hand, so the load generator's own cost
+# shows), wrk and GNU time.
+packages=(chromium chromium-driver prometheus)
 $BENCH && packages+=(nginx-light wrk time)
 missing=()
 for package in "${packages[@]}"; do
@@ -54,7 +56,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    # Prometheus without its recommended node exporter, which would start a daemon.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" prometheus-node-exporter-
 fi
 
 # npm packages of the browser tests (playwright-core only: it drives Debian's chromium,

@@ -1,5 +1,6 @@
 //! Command-line interface definitions. Parsing only: behaviour lives in [`crate::commands`].
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 /// Exit codes: 0 success; 1 error (the message says what and where; for `run`,
 /// also a workload that could not start, the others' report still written); 2 invalid
 /// arguments; 3 `compare`: targets missed; 4 `compare`: a metric regressed; 5 both;
-/// 6 `history`: alerts; 130 interrupted (the report of what was measured is still written).
+/// 6 `history`: alerts; 130 interrupted (the report of what was measured is still written;
+/// `monitor` ends with 0 when stopped by a signal, after writing its last cycle).
 #[derive(Debug, Parser)]
 #[command(name = "perfproof", version, about, long_about = None)]
 pub struct Cli {
@@ -41,6 +43,16 @@ pub enum Command {
     /// Exit codes: 0 no alert; 6 alerts (a target newly missed, or a run worse than
     /// the median of the previous ones).
     History(HistoryArgs),
+    /// Watch services: light probes every interval, alerts against a baseline and the
+    /// targets, `/metrics` for Prometheus, a history folder of reports.
+    ///
+    /// Each cycle runs the scenario's workloads at the probe's load (open model, a low
+    /// rate), writes its report into the history folder, compares it with the baseline
+    /// (`--baseline`, or the first cycles merged) and grades it against the targets.
+    /// An alert fires when a workload regresses or a target misses for K cycles in a
+    /// row, and resolves after K healthy ones; alerts are printed, appended to
+    /// alerts.jsonl and POSTed to the webhook. Runs until Ctrl-C or SIGTERM.
+    Monitor(Box<MonitorArgs>),
     /// List every metric of a report, with its key, value and unit, and grade the run against the targets.
     Metrics(MetricsArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
@@ -201,6 +213,82 @@ pub struct AnalysisArgs {
     /// target, machine, the same run twice, a saturated generator): exit 1 instead of warning.
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Scenario file (TOML): the workloads to watch, and an optional [monitor] table (rate, probe, every).
+    #[arg(long, short = 'f')]
+    pub config: Option<PathBuf>,
+    /// Watch only these workload kinds (comma-separated: http, db, ml, cache).
+    #[arg(long, value_delimiter = ',')]
+    pub workloads: Option<Vec<String>>,
+    /// Target URL of the HTTP workload. Default: the scenario's, else the embedded demo service.
+    #[arg(long, env = "PERFPROOF_URL")]
+    pub url: Option<String>,
+    /// Database URL of the db workload (its password is never shown).
+    #[arg(long, env = "PERFPROOF_DB_URL", hide_env_values = true)]
+    pub db_url: Option<String>,
+    /// Open Inference Protocol server of the ml workload.
+    #[arg(long, env = "PERFPROOF_ML_URL", hide_env_values = true)]
+    pub ml_url: Option<String>,
+    /// Redis of the cache workload (its password is never shown).
+    #[arg(long, env = "PERFPROOF_CACHE_URL", hide_env_values = true)]
+    pub cache_url: Option<String>,
+    /// From the start of one cycle to the start of the next. [default: 1m, or [monitor] every]
+    #[arg(long, value_parser = parse_duration)]
+    pub every: Option<Duration>,
+    /// How long each workload is probed per cycle. [default: 10s, or [monitor] probe]
+    #[arg(long, value_parser = parse_duration)]
+    pub probe: Option<Duration>,
+    /// Probe load: each workload's arrival rate per second (open model). [default: 5, or [monitor] rate]
+    #[arg(long, short = 'r')]
+    pub rate: Option<f64>,
+    /// The report cycles are compared with. [default: the first --baseline-cycles cycles, merged]
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Cycles merged into the baseline when no --baseline is given.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub baseline_cycles: u32,
+    /// Cycles in a row a regression or a missed target must last to fire an alert (and be gone to resolve it).
+    #[arg(long, short = 'k', default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub consecutive: u32,
+    /// Targets file (TOML) replacing the default targets (cost targets are left out: a cycle has no cost).
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
+    /// Practical threshold of a regression, in percent of relative change.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Folder of the cycles' reports, alerts.jsonl, cycles.jsonl and metrics_export.json.
+    #[arg(long, default_value = "monitor-history")]
+    pub history_dir: PathBuf,
+    /// Most cycle reports kept in the history folder (the oldest go first).
+    #[arg(long, default_value_t = 1440)]
+    pub keep: usize,
+    /// Cycle reports older than this are removed from the history folder.
+    #[arg(long, default_value = "7days", value_parser = parse_duration)]
+    pub max_age: Duration,
+    /// Where /metrics (Prometheus text format) and /healthz are served.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub metrics_addr: SocketAddr,
+    /// Do not serve /metrics.
+    #[arg(long)]
+    pub no_metrics: bool,
+    /// POST each alert as JSON to this URL (its secret parts are never shown).
+    #[arg(long, env = "PERFPROOF_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook: Option<String>,
+    /// How often metrics_export.json is refreshed (also at the stop), and the window it covers.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub export_every: Duration,
+    /// Stop after this many cycles. [default: until Ctrl-C or SIGTERM]
+    #[arg(long)]
+    pub cycles: Option<u64>,
+    /// Profile of the embedded targets, when none is named.
+    #[arg(long, value_parser = ["baseline", "optimized"], default_value = "baseline")]
+    pub demo_profile: String,
+    /// Print alerts only.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,10 +13,13 @@ use perfproof_shared::targets::{default_targets, evaluate, parse_targets, Target
 use perfproof_shared::trend::{self, TrendSettings};
 use perfproof_shared::{parse_report, Report};
 
-use crate::cli::{AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, HistoryArgs, MergeArgs, MetricsArgs, ServeArgs};
+use crate::cli::{
+    AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, HistoryArgs, MergeArgs, MetricsArgs, MonitorArgs, ServeArgs,
+};
 use crate::compare_output::{self, Detail};
 use crate::config::LoadOverrides;
 use crate::exit::Exit;
+use crate::monitor::{self, webhook::Webhook, Baseline, History, MonitorPlan};
 use crate::settings::{self, Flags, ScenarioFile};
 use crate::signals::stop_on_signals;
 use crate::workloads::http::demo::DemoServer;
@@ -33,6 +36,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Metrics(args) => metrics(args),
         Command::Merge(args) => merge_reports(args),
         Command::History(args) => history(args),
+        Command::Monitor(args) => watch(*args).await,
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&json_schema())?);
             Ok(Exit::Success)
@@ -166,6 +170,60 @@ fn metrics(args: MetricsArgs) -> anyhow::Result<Exit> {
         println!("{}", compare_output::grade_summary(&evaluation));
     }
     Ok(Exit::Success)
+}
+
+/// `perfproof monitor`: cycles until Ctrl-C, SIGTERM or `--cycles`.
+async fn watch(args: MonitorArgs) -> anyhow::Result<Exit> {
+    let plan = monitor_plan(&args)?;
+    if let Some(webhook) = &plan.webhook {
+        eprintln!("perfproof monitor: alerts go to the webhook at {}", webhook.display());
+    }
+    let summary = monitor::run(plan, stop_on_signals(), |addr| {
+        if let Some(addr) = addr {
+            eprintln!("perfproof monitor: /metrics and /healthz on http://{addr}");
+        }
+    })
+    .await?;
+    let fired = summary.events.iter().filter(|e| e.state == perfproof_shared::monitor::AlertState::Firing).count();
+    eprintln!(
+        "perfproof monitor: {} cycle(s), {fired} alert(s) fired, {} webhook failure(s); history in {}",
+        summary.cycles,
+        summary.webhook_failures,
+        args.history_dir.display()
+    );
+    Ok(Exit::Success)
+}
+
+/// The monitor `args` ask for: the cycle's run, the baseline, the targets (without
+/// the cost ones: a cycle has no cost reduction to grade), history, webhook.
+pub fn monitor_plan(args: &MonitorArgs) -> anyhow::Result<MonitorPlan> {
+    let (run, every) = settings::monitor_run(args)?;
+    let mut analysis = AnalysisSettings::default();
+    analysis.compare.threshold = args.threshold / 100.0;
+    if args.targets.is_some() {
+        analysis.targets = read_targets(args.targets.as_deref())?;
+    }
+    // A cycle is compared with a baseline of the same service: it has no cost reduction to grade.
+    analysis.targets.retain(|t| !t.metric.starts_with("cost."));
+    let baseline = match &args.baseline {
+        Some(path) => Baseline::Report(Box::new(read_report(path)?)),
+        None => Baseline::FirstCycles(args.baseline_cycles as usize),
+    };
+    let webhook = args.webhook.as_deref().map(|url| Webhook::new(url, monitor::webhook::TIMEOUT)).transpose()?;
+    Ok(MonitorPlan {
+        run,
+        every,
+        baseline,
+        consecutive: args.consecutive,
+        analysis,
+        history: History { dir: args.history_dir.clone(), keep: args.keep.max(1), max_age: args.max_age },
+        metrics_addr: (!args.no_metrics).then_some(args.metrics_addr),
+        webhook,
+        export_every: args.export_every,
+        cycles: args.cycles,
+        quiet: args.quiet,
+        before_cycle: None,
+    })
 }
 
 /// Both demo profiles, measured the same way, then their analysis.

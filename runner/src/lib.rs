@@ -9,6 +9,7 @@
 //!   schedule, recording, timeline, progress, stop.
 //! - [`workloads`]: one folder per workload (`http`): its section, plan, embedded target, report part.
 //! - [`runs`]: every workload of a run, one after another, into one report.
+//! - [`monitor`]: `perfproof monitor`: cycles of light probes, alerts, `/metrics`.
 //! - [`signals`], [`exit`]: stop signals, and the exit codes.
 //! - [`host`]: facts about the machine the runner runs on.
 //! - [`output`]: writing reports atomically and printing summary tables.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod exit;
 pub mod host;
 pub mod load;
+pub mod monitor;
 pub mod output;
 pub mod runs;
 pub mod settings;

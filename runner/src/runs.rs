@@ -62,6 +62,16 @@ async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyh
 
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
+    let report = collect(settings, stop).await;
+    output::write_report(&report, &settings.output)?;
+    output::print_run(&report);
+    let note = if report.run.complete { "" } else { " (incomplete: interrupted)" };
+    println!("report: {}{note}", settings.output.display());
+    Ok(report)
+}
+
+/// Runs the workloads into one report; a workload that cannot start is in its `failures`.
+pub async fn collect(settings: &RunSettings, stop: &watch::Receiver<bool>) -> Report {
     // The shards' agreed start (`--start-at`): wait for it before the first workload.
     let start_lag_ms = match settings.shard.as_ref().and_then(|s| s.start_at) {
         Some(at) => Some(wait_until(at, stop).await),
@@ -85,7 +95,7 @@ pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> an
             }
         }
     }
-    let report = Report {
+    Report {
         schema: SCHEMA_ID.into(),
         run: RunMeta {
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -106,10 +116,5 @@ pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> an
         },
         workloads,
         failures,
-    };
-    output::write_report(&report, &settings.output)?;
-    output::print_run(&report);
-    let note = if report.run.complete { "" } else { " (incomplete: interrupted)" };
-    println!("report: {}{note}", settings.output.display());
-    Ok(report)
+    }
 }

@@ -14,13 +14,14 @@
 //! `--demo-profile` to every embedded target.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::cli::RunArgs;
+use crate::cli::{MonitorArgs, RunArgs};
 use crate::config::LoadOverrides;
 use crate::workloads::cache::section::{self as cache_section, CacheOverrides, CacheSection};
 use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
@@ -53,6 +54,77 @@ pub struct ScenarioFile {
     /// Cache workloads: one `[cache]` table, or several `[[cache]]` tables.
     #[serde(default)]
     pub cache: Sections<CacheSection>,
+    /// `perfproof monitor`'s probe load and rhythm.
+    pub monitor: Option<MonitorSection>,
+}
+
+/// The `[monitor]` table: the probe's load and the cycles' rhythm (flags win).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSection {
+    /// Each workload's arrival rate per second during a probe (open model).
+    pub rate: Option<f64>,
+    /// How long each workload is probed per cycle.
+    pub probe: Option<String>,
+    /// From the start of one cycle to the start of the next.
+    pub every: Option<String>,
+}
+
+/// A probe's rate when neither flag nor file says: light, so production is not stressed.
+pub const DEFAULT_MONITOR_RATE: f64 = 5.0;
+/// A probe's length when neither flag nor file says.
+pub const DEFAULT_PROBE: Duration = Duration::from_secs(10);
+/// A cycle's length when neither flag nor file says.
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(60);
+
+/// One monitoring cycle's run settings, and the time from one cycle's start to the next.
+pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)> {
+    let file = match &args.config {
+        Some(path) => read_scenario(path)?,
+        None => ScenarioFile::default(),
+    };
+    let section = file.monitor.clone().unwrap_or_default();
+    let duration = |flag: Option<Duration>, text: &Option<String>, field: &str, default: Duration| match (flag, text) {
+        (Some(d), _) => Ok(d),
+        (None, Some(text)) => crate::config::parse_duration(text).with_context(|| format!("monitor.{field}")),
+        (None, None) => Ok(default),
+    };
+    let probe = duration(args.probe, &section.probe, "probe", DEFAULT_PROBE)?;
+    let every = duration(args.every, &section.every, "every", DEFAULT_EVERY)?;
+    if probe.is_zero() || every.is_zero() {
+        bail!("the probe and the interval between cycles must be longer than zero");
+    }
+    let rate = args.rate.or(section.rate).unwrap_or(DEFAULT_MONITOR_RATE);
+    if !(rate.is_finite() && rate > 0.0) {
+        bail!("the probe's rate must be a positive number per second, not {rate}");
+    }
+    let flags = Flags {
+        label: Some("monitor".into()),
+        quiet: true,
+        workloads: args.workloads.clone(),
+        load: LoadOverrides {
+            rate: Some(rate),
+            duration: Some(probe),
+            warmup: Some(Duration::ZERO),
+            ..LoadOverrides::default()
+        },
+        http: HttpOverrides { url: args.url.clone(), ..HttpOverrides::default() },
+        db: DbOverrides { url: args.db_url.clone() },
+        ml: MlOverrides { url: args.ml_url.clone() },
+        cache: CacheOverrides { url: args.cache_url.clone() },
+        demo_profile: Profile::from_label(&args.demo_profile).unwrap_or_default(),
+        ..Flags::default()
+    };
+    let settings = resolve(file, &flags)?;
+    let swept = settings.workloads.iter().find(|w| match w {
+        WorkloadPlan::Db(plan) => plan.sweep.is_some(),
+        WorkloadPlan::Cache(plan) => plan.sweep.is_some(),
+        _ => false,
+    });
+    if let Some(w) = swept {
+        bail!("{} `{}`: a sweep cannot be monitored; a cycle probes one configuration", w.kind(), w.name());
+    }
+    Ok((settings, every))
 }
 
 /// One table or an array of tables, read without buffering so that errors keep

@@ -266,3 +266,72 @@ async fn wrong_password_is_counted_and_never_reported() {
     let report = round_trip(&result);
     assert!(!report.contains("hunter2"), "the password reached the report");
 }
+
+fn perfproof() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_perfproof"))
+}
+
+fn cache_of(path: &std::path::Path) -> CacheResult {
+    let report = perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap();
+    match report.workloads.into_iter().next() {
+        Some(Workload::Cache(cache)) => cache,
+        other => panic!("expected a cache workload, not {other:?}"),
+    }
+}
+
+/// Both demo profiles through the binary: compare grades the hit rate and writes
+/// `comparison_cache_optimization.json`; merging two runs as trials adds their
+/// counts and puts the second timeline after the first.
+#[test]
+fn demo_profiles_compare_and_merge_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    for profile in ["baseline", "optimized"] {
+        let out = perfproof()
+            .args(["run", "-q", "--workloads", "cache", "--demo-profile", profile, "--label", profile])
+            .args(["-d", "1500ms", "--warmup", "500ms", "-o"])
+            .arg(path(&format!("{profile}.json")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (baseline, optimized) = (cache_of(&path("baseline.json")), cache_of(&path("optimized.json")));
+    assert!(optimized.cache.capacity > baseline.cache.capacity);
+    assert!(
+        optimized.cache.hit_rate > baseline.cache.hit_rate + 0.2,
+        "{} {}",
+        baseline.cache.hit_rate,
+        optimized.cache.hit_rate
+    );
+
+    let out = perfproof()
+        .arg("compare")
+        .args([path("baseline.json"), path("optimized.json")])
+        .arg("--results-dir")
+        .arg(path("results"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("cache.demo.hit_rate") && table.contains("Cache hit rate"), "{table}");
+    let area: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("results/comparison_cache_optimization.json")).unwrap())
+            .unwrap();
+    assert!(area["metrics"].as_array().unwrap().iter().any(|m| m["key"] == "cache.demo.hit_rate"), "{area}");
+
+    let out = perfproof()
+        .args(["merge", "--trials", "-o"])
+        .arg(path("merged.json"))
+        .args([path("baseline.json"), path("baseline.json")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let merged = cache_of(&path("merged.json"));
+    assert_eq!(merged.cache.hits, 2 * baseline.cache.hits);
+    assert_eq!(merged.cache.misses, 2 * baseline.cache.misses);
+    assert_eq!(merged.cache.hit_rate, baseline.cache.hit_rate);
+    assert_eq!(merged.cache.hit_latency.summary.count, 2 * baseline.cache.hit_latency.summary.count);
+    assert_eq!(merged.cache.timeline.len(), 2 * baseline.cache.timeline.len());
+    let seconds: Vec<u32> = merged.cache.timeline.iter().map(|s| s.second).collect();
+    assert!(seconds.windows(2).all(|w| w[0] < w[1]), "{seconds:?}");
+    assert_eq!(merged.reads.operations, 2 * baseline.reads.operations);
+}

@@ -30,6 +30,7 @@ pub mod export;
 pub mod latency;
 pub mod merge;
 pub mod metrics;
+pub mod monitor;
 pub mod report;
 pub mod share;
 pub mod stats;

@@ -235,3 +235,64 @@ pub fn cache_advice(cache: &CacheResult) -> Option<String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(kind: &str, theta: Option<f64>, keyspace: u64) -> KeyDistribution {
+        KeyDistribution { kind: kind.into(), theta, keyspace }
+    }
+
+    #[test]
+    fn the_ideal_hit_rate_is_the_top_c_share() {
+        // θ = 1 over 4 keys: weights 1, 1/2, 1/3, 1/4 of 25/12.
+        let zipf = keys("zipfian", Some(1.0), 4);
+        assert!((ideal_hit_rate(&zipf, 1).unwrap() - 12.0 / 25.0).abs() < 1e-12);
+        assert!((ideal_hit_rate(&zipf, 2).unwrap() - 18.0 / 25.0).abs() < 1e-12);
+        assert_eq!(ideal_hit_rate(&zipf, 4), Some(1.0));
+        assert_eq!(ideal_hit_rate(&zipf, 40), Some(1.0), "a capacity beyond the keyspace holds every key");
+        assert_eq!(ideal_hit_rate(&keys("uniform", None, 1000), 250), Some(0.25));
+        assert_eq!(ideal_hit_rate(&keys("latest", Some(0.99), 1000), 250), None);
+    }
+
+    fn point(capacity: u64, hit_rate: f64) -> CachePoint {
+        let latency =
+            crate::Latency::from_histogram(&crate::latency::new_histogram(), crate::TimeUnit::Microseconds).unwrap();
+        let json = serde_json::json!({
+            "load": {"closed": {"users": 1, "think_time_ms": 0.0, "stages": []}},
+            "warmup_s": 0.0, "duration_s": 1.0, "complete": true, "throughput_per_s": 1.0,
+            "stats": {"operations": 0, "successes": 0, "errors": {}, "codes": {}, "counters": {}, "latency": latency},
+            "timeline": [], "schedule": null, "windows": [], "window_s": 1.0, "trials": [],
+            "generator": {"cpu_percent_mean": 0.0, "cpu_percent_max": 0.0, "cores": 1, "threads": 1, "target_in_process": true},
+            "warnings": []
+        });
+        CachePoint {
+            cache: CacheStats {
+                capacity: Some(capacity),
+                hits: 0,
+                misses: 0,
+                fallbacks: 0,
+                hit_rate,
+                ideal_hit_rate: None,
+                hit_latency: latency.clone(),
+                miss_latency: latency,
+                load_penalty_ms: 0.0,
+                db_loads: 0,
+                cache_errors: BTreeMap::new(),
+                backend: None,
+                timeline: Vec::new(),
+            },
+            result: serde_json::from_value(json).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_headline_is_the_smallest_capacity_reaching_the_goal_else_the_largest() {
+        let sweep = [point(100, 0.5), point(5000, 0.97), point(1000, 0.96), point(10, 0.2)];
+        assert_eq!(headline_capacity(&sweep), Some(2));
+        let short = [point(100, 0.5), point(1000, 0.9), point(10, 0.2)];
+        assert_eq!(headline_capacity(&short), Some(1));
+        assert_eq!(headline_capacity(&[]), None);
+    }
+}

@@ -297,10 +297,9 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
             kept: plan.keep_table,
         },
         keys: plan.keys.describe(),
-        queries: plan
+        queries: statements
             .queries
             .iter()
-            .zip(&statements.sql)
             .zip(query_stats)
             .map(|((q, sql), stats)| DbQuery {
                 name: q.name.clone(),
@@ -399,34 +398,29 @@ fn pool_stats(pool: &Pool, result: &report::LoadResult, spans: &[load::Span]) ->
     Ok(stats)
 }
 
-/// The SQL of each query, for the workload's table and engine.
+/// Each query of the mix beside its SQL, for the workload's table and engine.
 struct Statements {
-    names: Vec<String>,
-    sql: Vec<String>,
-    kinds: Vec<QueryKind>,
-    key_params: Vec<usize>,
+    queries: Vec<(QueryPlan, String)>,
 }
 
 impl Statements {
     fn new(plan: &DbPlan, backend: Backend) -> Self {
         let t = &plan.table;
-        let sql = plan
+        let queries = plan
             .queries
             .iter()
-            .map(|q| match q.kind {
-                QueryKind::PointSelect => backend.point_select(t),
-                QueryKind::RangeSelect => backend.range_select(t),
-                QueryKind::Update => backend.update(t),
-                QueryKind::Insert => backend.insert(t),
-                QueryKind::Custom => q.custom_sql.clone().unwrap_or_default(),
+            .map(|q| {
+                let sql = match q.kind {
+                    QueryKind::PointSelect => backend.point_select(t),
+                    QueryKind::RangeSelect => backend.range_select(t),
+                    QueryKind::Update => backend.update(t),
+                    QueryKind::Insert => backend.insert(t),
+                    QueryKind::Custom => q.custom_sql.clone().unwrap_or_default(),
+                };
+                (q.clone(), sql)
             })
             .collect();
-        Statements {
-            names: plan.queries.iter().map(|q| q.name.clone()).collect(),
-            sql,
-            kinds: plan.queries.iter().map(|q| q.kind).collect(),
-            key_params: plan.queries.iter().map(|q| q.key_params).collect(),
-        }
+        Statements { queries }
     }
 }
 
@@ -453,9 +447,9 @@ impl DbOperation {
     }
 
     async fn execute(&self, conn: &mut AnyConnection, query: usize, index: u64) -> Result<(), sqlx::Error> {
-        let sql = self.statements.sql[query].as_str();
+        let (plan, sql) = &self.statements.queries[query];
         let key = |stream: u64| self.keys.key(stream, index) as i64;
-        match self.statements.kinds[query] {
+        match plan.kind {
             QueryKind::PointSelect => sqlx::query(sql).bind(key(0)).fetch_optional(conn).await.map(drop),
             QueryKind::RangeSelect => {
                 let category = category_of(key(1) as u64) as i64;
@@ -468,9 +462,8 @@ impl DbOperation {
                 row.bind(payload(id, self.payload_bytes)).execute(conn).await.map(drop)
             }
             QueryKind::Custom => {
-                let query_at = query;
                 let mut query = sqlx::query(sql);
-                for p in 0..self.statements.key_params[query_at] {
+                for p in 0..plan.key_params {
                     query = query.bind(key(3 + p as u64));
                 }
                 let mut rows = query.fetch(conn);
@@ -513,7 +506,7 @@ impl Operation for DbOperation {
             Ok(Ok(())) => (None, true),
             Ok(Err(e)) => {
                 let (class, reusable) = classify_statement(&e);
-                self.note(class, || format!("{} in `{}`: {e}", class.name(), self.statements.names[query]));
+                self.note(class, || format!("{} in `{}`: {e}", class.name(), self.statements.queries[query].0.name));
                 (Some(class as u8), reusable)
             }
             // The server did not answer in time: the connection's state is unknown.
