@@ -1,21 +1,62 @@
 // The cache workload in the page: each report card shows the cache (backend,
 // eviction, capacity, keys), its hit rate beside the ideal, and its hit and miss
 // latency; the analysis charts hit rate (with the ideal) and hit and miss p95
-// against capacity, with the reports' own numbers in the tables.
-import { test } from "node:test";
+// against capacity, with the reports' own numbers in the tables; a Redis cache,
+// bounded by memory, is shown unbounded with its own counters and no capacity charts.
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { useApp, openPair, makeProfiles, runnerOutput } from "./harness.mjs";
 
-/** Both demo profiles as they are, and both swept over three capacities (1, 10 and 50 % of the keys). */
+/** A Redis of this test's own (Debian's redis-server on a free loopback port), so
+ * that no other test's server-wide counters see its traffic; stopped after the tests. */
+async function startRedis() {
+  const port = await new Promise((ok, fail) => {
+    const probe = createServer().once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const server = spawn("redis-server", args, { stdio: "ignore" });
+  let failed = null;
+  server.once("error", (e) => (failed = e)); // not installed: scripts/services.sh needs it too
+  const pong = () =>
+    new Promise((ok) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+      socket.once("data", (data) => {
+        socket.destroy();
+        ok(data.toString().startsWith("+PONG"));
+      });
+      socket.once("error", () => ok(false));
+    });
+  for (let tries = 0; !(await pong()); tries++) {
+    if (failed) throw failed;
+    if (tries === 100) throw new Error(`redis-server did not answer on port ${port}`);
+    await sleep(50);
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop: () => server.kill() };
+}
+
+let redis;
+after(() => redis?.stop());
+
+/** Both demo profiles as they are, both swept over three capacities (1, 10 and
+ * 50 % of the keys), and both through Redis. */
 const ctx = useApp(async () => {
   const scenario = join(await mkdtemp(join(tmpdir(), "perfproof-e2e-")), "sweep.toml");
   await writeFile(scenario, "[cache]\n[cache.sweep]\ncapacity_percent = [1, 10, 50]\n");
+  redis = await startRedis();
   return {
     ...(await makeProfiles(["--workloads", "cache"])),
     sweep: await makeProfiles(["--workloads", "cache", "--config", scenario]),
+    redis: await makeProfiles(["--workloads", "cache", "--cache-url", redis.url]),
   };
 });
 
@@ -118,5 +159,31 @@ test("every capacity of a sweep is charted, and the advice is perfproof compare'
   assert.ok(cli.advice.some((line) => line.startsWith("cache demo: hit rate")), `${cli.advice}`);
   const shown = await page.getByTestId("advice").locator("li").allTextContents();
   assert.deepEqual(shown, cli.advice);
+  assert.deepEqual(errors, []);
+});
+
+test("a Redis cache is unbounded, shows its own counters and memory, and has no capacity charts", async () => {
+  const { page, errors } = await openPair(ctx, ctx.redis);
+  const cards = page.getByTestId("report");
+  assert.equal(await cards.count(), 2);
+  for (const { report } of [ctx.redis.baseline, ctx.redis.optimized]) {
+    const cache = report.workloads[0].cache;
+    assert.equal(cache.backend, "redis");
+    const label = page.locator('[data-testid="label"]', { hasText: new RegExp(`^${report.run.label}$`) });
+    const card = cards.filter({ has: label });
+    const setup = await card.getByTestId("cache-setup").textContent();
+    assert.ok(setup.includes("capacity unbounded") && setup.includes(`${cache.eviction_policy} eviction`), setup);
+    const hitRate = await card.getByTestId("hit-rate").textContent();
+    assert.ok(Math.abs(parseFloat(hitRate) - cache.cache.hit_rate * 100) <= 0.05 + 1e-9, hitRate);
+    const own = cache.cache.backend;
+    const counters = await card.getByTestId("cache-backend").textContent();
+    for (const [name, value] of [["hits", own.hits], ["evictions", own.evictions], ["entries", own.entries]]) {
+      assert.ok(counters.includes(`${name} ${value.toLocaleString("en-US")}`), `${name} in ${counters}`);
+    }
+    assert.ok(counters.includes(`memory ${own.memory_bytes.toLocaleString("en-US")} bytes`), counters);
+  }
+  assert.equal(await page.getByTestId("chart-spectrum").count(), 1, "the analysis' charts are drawn");
+  assert.equal(await page.getByTestId("chart-cache-hit-rate").count(), 0);
+  assert.equal(await page.getByTestId("chart-cache-latency").count(), 0);
   assert.deepEqual(errors, []);
 });
