@@ -3,9 +3,8 @@
 // editable, and a share link reopens the same analysis in a fresh page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { serveDist, launchBrowser, openApp, makeProfiles, runnerBin } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles, runnerOutput } from "./harness.mjs";
 
 let server;
 let browser;
@@ -17,13 +16,7 @@ before(async () => {
   server = await serveDist();
   browser = await launchBrowser();
   ({ baseline, optimized } = await makeProfiles());
-  let out;
-  try {
-    out = execFileSync(runnerBin, ["compare", baseline.path, optimized.path, "--json"]);
-  } catch (e) {
-    out = e.stdout; // non-zero exit codes carry verdicts, the JSON is still printed
-  }
-  expected = JSON.parse(out.toString());
+  expected = JSON.parse(runnerOutput(["compare", baseline.path, optimized.path, "--json"]));
   assert.equal(expected.schema, "perfproof.analysis/v1");
 });
 

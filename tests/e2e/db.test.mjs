@@ -1,30 +1,15 @@
 // The database workload in the page: each report card shows the pool (size,
 // efficiency and utilization side by side), and the analysis charts throughput and
 // efficiency against pool size with the reports' own numbers.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
+import { useApp, openPair, makeProfiles } from "./harness.mjs";
 
-let server;
-let browser;
-let baseline;
-let optimized;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-  ({ baseline, optimized } = await makeProfiles(["--workloads", "db"]));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useApp(() => makeProfiles(["--workloads", "db"]));
 
 test("the pool of each database run is shown, and charted against pool size", async () => {
-  const { page, errors } = await openApp(browser, server.url);
-  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
-  await page.getByTestId("analysis").waitFor();
+  const { page, errors } = await openPair(ctx);
+  const { baseline, optimized } = ctx;
   const pools = page.getByTestId("pool");
   assert.equal(await pools.count(), 2);
   for (const { report } of [baseline, optimized]) {
@@ -52,10 +37,8 @@ test("the pool of each database run is shown, and charted against pool size", as
 });
 
 test("the optimized run's pool advice is shown in words", async () => {
-  const { page, errors } = await openApp(browser, server.url);
-  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
-  await page.getByTestId("analysis").waitFor();
-  const pool = optimized.report.workloads[0].db.pool;
+  const { page, errors } = await openPair(ctx);
+  const pool = ctx.optimized.report.workloads[0].db.pool;
   const advice = page.getByTestId("advice");
   // The advice is given exactly when efficiency and utilization disagree with the pool's size.
   const waits = pool.efficiency < 0.9 && pool.utilization >= 0.5;

@@ -3,8 +3,7 @@
 // instead of a page that silently stops.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { serveDist, launchBrowser, openApp, makeProfiles, runnerBin } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles, runnerOutput } from "./harness.mjs";
 
 let server;
 let browser;
@@ -24,14 +23,8 @@ after(async () => {
 
 /** `perfproof compare --markdown`'s metric rows: key → [before, after]. */
 function cliValues() {
-  let out;
-  try {
-    out = execFileSync(runnerBin, ["compare", baseline.path, optimized.path, "--markdown"]);
-  } catch (e) {
-    out = e.stdout; // verdicts set the exit code; the table is printed all the same
-  }
   const rows = new Map();
-  for (const line of out.toString().split("\n")) {
+  for (const line of runnerOutput(["compare", baseline.path, optimized.path, "--markdown"]).split("\n")) {
     const cells = line.split("|").map((c) => c.trim());
     const key = /^`(.+)`$/.exec(cells[1] ?? "")?.[1];
     if (key) rows.set(key, [cells[2], cells[3]]);

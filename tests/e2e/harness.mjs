@@ -3,9 +3,10 @@
 // with the release build of the runner.
 import { createServer } from "node:http";
 import { readFile, mkdtemp } from "node:fs/promises";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { extname, join, resolve, normalize } from "node:path";
 import { tmpdir } from "node:os";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -71,6 +72,18 @@ export async function openApp(browser, url) {
   return { page, errors };
 }
 
+/**
+ * Runs the runner with `args` and returns its standard output as text, whatever
+ * its exit code (compare's and history's codes carry verdicts and alerts; what
+ * they print is the same); throws when it could not run or printed nothing.
+ */
+export function runnerOutput(args) {
+  const run = spawnSync(runnerBin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.error) throw run.error;
+  if (run.stdout === "") throw new Error(`perfproof ${args.join(" ")} printed nothing (exit ${run.status})`);
+  return run.stdout;
+}
+
 /** Runs the runner on its embedded default and returns { path, dir, report }. */
 export async function makeReport({ label = "e2e", args = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "perfproof-e2e-"));
@@ -85,4 +98,34 @@ export async function makeReport({ label = "e2e", args = [] } = {}) {
 export async function makeProfiles(args = []) {
   const make = (profile) => makeReport({ label: profile, args: [...args, "--demo-profile", profile] });
   return { baseline: await make("baseline"), optimized: await make("optimized") };
+}
+
+/**
+ * Registers a test file's `before` and `after` hooks: the app served, Chromium
+ * launched, then `prepare()`'s fields (such as `makeProfiles`' baseline and
+ * optimized) added; returns the object those fields are set on once `before` ran.
+ */
+export function useApp(prepare = async () => ({})) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await serveDist();
+    ctx.browser = await launchBrowser();
+    Object.assign(ctx, await prepare());
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
+}
+
+/**
+ * Opens the app of `useApp`'s `ctx` with a baseline and an optimized report loaded
+ * (`ctx`'s own, or `pair`'s), once the analysis shows.
+ */
+export async function openPair(ctx, pair = ctx) {
+  const opened = await openApp(ctx.browser, ctx.server.url);
+  await opened.page.getByTestId("file-input").setInputFiles([pair.baseline.path, pair.optimized.path]);
+  await opened.page.getByTestId("analysis").waitFor();
+  return opened;
 }

@@ -1,29 +1,14 @@
 // The ML workload in the page: samples per second and per-request p95 against
 // batch size, baseline and optimized, with the reports' own numbers in the tables.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
+import { useApp, openPair, makeProfiles } from "./harness.mjs";
 
-let server;
-let browser;
-let baseline;
-let optimized;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-  ({ baseline, optimized } = await makeProfiles(["--workloads", "ml"]));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useApp(() => makeProfiles(["--workloads", "ml"]));
 
 test("samples per second and latency are charted against batch size", async () => {
-  const { page, errors } = await openApp(browser, server.url);
-  await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
-  await page.getByTestId("analysis").waitFor();
+  const { page, errors } = await openPair(ctx);
+  const { baseline, optimized } = ctx;
   const throughput = page.getByTestId("chart-batch-throughput");
   await throughput.waitFor();
   assert.match(await throughput.locator("svg").innerHTML(), /Samples per second against batch size/);

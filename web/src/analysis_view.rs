@@ -1,7 +1,7 @@
 //! The before/after analysis: pick a baseline and an optimized report, read the
 //! grade, the targets, the comparison with its verdicts, and the 30-day cost and
 //! ROI with editable inputs, with charts below the comparison (latency spectrum,
-//! timelines, daily cost); share it all as a link. Computed by
+//! timelines, pool, batch and cache sizes, daily cost); share it all as a link. Computed by
 //! `perfproof_shared::analysis::analyze`, the same code as `perfproof compare`.
 
 use leptos::prelude::*;
@@ -13,7 +13,8 @@ use perfproof_shared::targets::Status;
 use perfproof_shared::Report;
 
 use crate::charts::{
-    batch::batch_charts, cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts,
+    batch::batch_charts, cache::cache_charts, cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts,
+    timeline::timeline_charts,
 };
 use crate::report_view::LoadedFile;
 
@@ -258,6 +259,7 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             {timeline_charts(&reports.0, &reports.1)}
             {pool_charts(&reports.0, &reports.1)}
             {batch_charts(&reports.0, &reports.1)}
+            {cache_charts(&reports.0, &reports.1)}
         </div>
         <CostView analysis=analysis settings=settings />
     }

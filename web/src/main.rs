@@ -7,10 +7,14 @@
 //! - [`report_view`]: the list of loaded files (each removable, a bad one with its
 //!   error) and one card per report (run metadata and latency summaries).
 //! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
-//! - [`charts`]: the analysis' charts (latency spectrum, timeline, daily cost), each beside its numbers.
+//! - [`history_view`]: three or more reports as a history: alerts, slopes per day with
+//!   their intervals, a trend chart per metric (as `perfproof history`).
+//! - [`charts`]: the analysis' and the history's charts (latency spectrum, timeline, pool, batch and cache
+//!   sizes, daily cost), each beside its numbers.
 
 mod analysis_view;
 mod charts;
+mod history_view;
 mod remote;
 mod report_view;
 mod upload;
@@ -20,6 +24,7 @@ use perfproof_shared::analysis::AnalysisSettings;
 use perfproof_shared::share::decode;
 
 use analysis_view::{AnalysisPanel, Selection};
+use history_view::HistoryPanel;
 use report_view::{LoadedFile, LoadedList, ReportCard};
 use upload::DropZone;
 
@@ -69,7 +74,7 @@ fn debug_panic_requested() -> bool {
 }
 
 /// The whole page: the drop zone, the list of loaded files (each removable), the
-/// analysis of two reports, then one card per report, newest first. A share link
+/// analysis of two reports, the history of three or more, then one card per report, newest first. A share link
 /// in the URL fragment and the hosted reports named by `?src=` are loaded on start.
 #[component]
 fn App() -> impl IntoView {
@@ -94,6 +99,7 @@ fn App() -> impl IntoView {
             {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
             <LoadedList files=files on_remove=move |id| set_files.update(|files| files.retain(|f| f.id != id)) />
             <AnalysisPanel files=files selection=selection settings=settings />
+            <HistoryPanel files=files settings=settings />
             <section id="reports">
                 <For
                     each=move || files.get().into_iter().filter_map(|f| f.parsed.ok().map(|report| (f.id, f.name, report)))

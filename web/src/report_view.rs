@@ -1,12 +1,14 @@
 //! Showing the loaded files: a list of them (label, time, host, workloads, or the
 //! parse error naming the file, field and line, so a bad file never breaks the
-//! page), each removable, and one card per report with its latency summaries.
+//! page), each removable, and one card per report with its latency summaries and
+//! each workload's own rows (endpoints, queries and the pool, a cache's reads,
+//! writes, hit rate, hit and miss latency and counters).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::{format_count, group_thousands};
-use perfproof_shared::report::{DbResult, Host, RunMeta, Workload};
+use perfproof_shared::report::{CacheResult, DbResult, Host, OperationStats, RunMeta, Workload};
 use perfproof_shared::{parse_report, Latency, Report};
 
 /// A file the user dropped, parsed (or not).
@@ -139,42 +141,30 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
         }
         let throughput = group_thousands(result.throughput_per_s, 1);
         let stats = result.stats;
-        let pool = match &workload {
-            Workload::Db(db) => Some(pool_line(db)),
+        let details = match &workload {
+            Workload::Db(db) => Some(pool_row(db)),
+            Workload::Cache(cache) => Some(cache_rows(cache)),
             Workload::Http(_) | Workload::Ml(_) => None,
         };
-        // Per-endpoint rows only when an HTTP scenario has more than one endpoint.
+        // Per-part rows: an HTTP scenario's endpoints (when it has more than one),
+        // a database mix's queries, a cache workload's reads and writes.
         let parts = match workload {
             Workload::Http(http) if http.endpoints.len() > 1 => Some(
                 http.endpoints
                     .into_iter()
-                    .map(|endpoint| {
-                        view! {
-                            <tr class="endpoint" data-testid="endpoint">
-                                <th scope="row">{format!("{} {}", endpoint.method, endpoint.name)}</th>
-                                <td>{format_count(endpoint.stats.operations)}</td>
-                                <td>{format_count(endpoint.stats.error_count())}</td>
-                                <td></td>
-                                <LatencyCells latency=endpoint.stats.latency />
-                            </tr>
-                        }
-                    })
+                    .map(|e| part_row("endpoint", format!("{} {}", e.method, e.name), e.stats))
                     .collect_view(),
             ),
             Workload::Db(db) => Some(
                 db.queries
                     .into_iter()
-                    .map(|query| {
-                        view! {
-                            <tr class="endpoint" data-testid="query">
-                                <th scope="row">{format!("{} {}", query.kind, query.name)}</th>
-                                <td>{format_count(query.stats.operations)}</td>
-                                <td>{format_count(query.stats.error_count())}</td>
-                                <td></td>
-                                <LatencyCells latency=query.stats.latency />
-                            </tr>
-                        }
-                    })
+                    .map(|q| part_row("query", format!("{} {}", q.kind, q.name), q.stats))
+                    .collect_view(),
+            ),
+            Workload::Cache(cache) => Some(
+                [("reads", cache.reads), ("writes", cache.writes)]
+                    .into_iter()
+                    .map(|(title, stats)| part_row("cache-operation", title.to_string(), stats))
                     .collect_view(),
             ),
             Workload::Http(_) | Workload::Ml(_) => None,
@@ -188,7 +178,7 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
                 <LatencyCells latency=stats.latency />
             </tr>
             {parts}
-            {pool}
+            {details}
         }
     });
     let rows = rows.collect_view();
@@ -233,11 +223,29 @@ fn ReportSummary(name: String, report: Report) -> impl IntoView {
     }
 }
 
-/// The latency summary in milliseconds, three decimals, as the CLI prints it.
+/// One part of a workload (an endpoint, a query, a cache's reads) as a row of the
+/// report's table: its operations, errors and latency.
+fn part_row(testid: &'static str, title: String, stats: OperationStats) -> impl IntoView {
+    view! {
+        <tr class="endpoint" data-testid=testid>
+            <th scope="row">{title}</th>
+            <td>{format_count(stats.operations)}</td>
+            <td>{format_count(stats.error_count())}</td>
+            <td></td>
+            <LatencyCells latency=stats.latency />
+        </tr>
+    }
+}
+
+/// A line of text across the report's table, below a workload's rows.
+fn detail_row(testid: &'static str, text: String) -> impl IntoView {
+    view! { <tr class="detail" data-testid=testid><td colspan="10">{text}</td></tr> }
+}
+
 /// A database workload's pool in one row: its size, efficiency and utilization
 /// side by side (near-1 efficiency with low utilization is an oversized pool),
 /// and the size a sweep recommends.
-fn pool_line(db: &DbResult) -> AnyView {
+fn pool_row(db: &DbResult) -> AnyView {
     let (pool, recommendation) = (&db.pool, &db.recommendation);
     let wait = &pool.acquire_wait;
     let mut text = format!(
@@ -263,9 +271,102 @@ fn pool_line(db: &DbResult) -> AnyView {
             r.best_pool_size
         ));
     }
-    view! { <tr class="pool" data-testid="pool"><td colspan="10">{text}</td></tr> }.into_any()
+    detail_row("pool", text).into_any()
 }
 
+/// A percentage of a 0–1 share, with one decimal: `87.3 %`.
+fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// A cache workload's rows: the cache (backend, eviction, capacity, keys), its
+/// hit rate beside the ideal, the counts, hit and miss latency with the load
+/// penalty, cache failures by class, and the backend's own counters when it has them.
+fn cache_rows(cache: &CacheResult) -> AnyView {
+    let (stats, keys) = (&cache.cache, &cache.keys);
+    let capacity = match stats.capacity {
+        Some(c) => format!(
+            "capacity {} entries ({:.1} % of the keyspace)",
+            format_count(c),
+            c as f64 / keys.keyspace.max(1) as f64 * 100.0
+        ),
+        None => "capacity unbounded".to_string(),
+    };
+    let theta = keys.theta.map(|t| format!(", θ {t}")).unwrap_or_default();
+    let sweep = match (cache.sweep.len(), cache.recommended_capacity) {
+        (0, _) => String::new(),
+        (n, Some(c)) => format!("; sweep of {n} capacities, recommended {} entries", format_count(c)),
+        (n, None) => format!("; sweep of {n} capacities, none reached the goal"),
+    };
+    let setup = format!(
+        "cache {} ({} {}, {} eviction): {capacity}; keyspace {} keys, {}{theta}; {} B values, TTL {} s, \
+         writes {:.1} % ({}), {} start; database {} table {}{sweep}",
+        cache.name,
+        cache.backend,
+        cache.server_version,
+        cache.eviction_policy,
+        format_count(keys.keyspace),
+        keys.kind,
+        format_count(u64::from(cache.value_bytes)),
+        cache.ttl_s,
+        cache.write_percent,
+        cache.write_policy,
+        cache.start,
+        cache.database.backend,
+        cache.database.table,
+    );
+    let ideal =
+        stats.ideal_hit_rate.map_or("no ideal for this distribution".to_string(), |i| format!("ideal {}", percent(i)));
+    let counts = format!(
+        "hits {}, misses {}, fallbacks {}, database loads {}",
+        format_count(stats.hits),
+        format_count(stats.misses),
+        format_count(stats.fallbacks),
+        format_count(stats.db_loads)
+    );
+    let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
+    let latency = format!(
+        "hit p50 {} ms, p95 {} ms; miss p50 {} ms, p95 {} ms; load penalty {:.3} ms",
+        hit.ms_text(hit.summary.p50),
+        hit.ms_text(hit.summary.p95),
+        miss.ms_text(miss.summary.p50),
+        miss.ms_text(miss.summary.p95),
+        stats.load_penalty_ms
+    );
+    let failures = if stats.cache_errors.is_empty() {
+        "cache failures: none".to_string()
+    } else {
+        let classes = stats.cache_errors.iter().map(|(class, n)| format!("{class} {}", format_count(*n)));
+        format!("cache failures: {}", classes.collect::<Vec<_>>().join(", "))
+    };
+    let backend = stats.backend.as_ref().map(|b| {
+        let memory = b.memory_bytes.map(|m| format!(", memory {} bytes", format_count(m))).unwrap_or_default();
+        let text = format!(
+            "the cache's own counters: hits {}, misses {}, evictions {}, entries {}{memory}",
+            format_count(b.hits),
+            format_count(b.misses),
+            format_count(b.evictions),
+            format_count(b.entries)
+        );
+        detail_row("cache-backend", text)
+    });
+    view! {
+        {detail_row("cache-setup", setup)}
+        <tr class="detail" data-testid="cache-hit-rate">
+            <td colspan="10">
+                "hit rate " <strong data-testid="hit-rate">{percent(stats.hit_rate)}</strong>
+                " (" <span data-testid="ideal-hit-rate">{ideal}</span> ")"
+            </td>
+        </tr>
+        {detail_row("cache-counts", counts)}
+        {detail_row("cache-latency", latency)}
+        {detail_row("cache-failures", failures)}
+        {backend}
+    }
+    .into_any()
+}
+
+/// The latency summary in milliseconds, three decimals, as the CLI prints it.
 #[component]
 fn LatencyCells(latency: Latency) -> impl IntoView {
     let s = latency.summary.clone();

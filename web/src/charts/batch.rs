@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{batch_curves, BatchCurve, BatchSizePoint};
 use perfproof_shared::Report;
 
-use super::{size_chart, SizeChart};
+use super::{runs, size_chart, whole_tick, SizeChart};
 
-fn line(curve: Option<&BatchCurve>, value: fn(&BatchSizePoint) -> f64) -> Vec<(u32, f64)> {
-    curve.map(|c| c.points.iter().map(|p| (p.batch_size, value(p))).collect()).unwrap_or_default()
+fn line(curve: Option<&BatchCurve>, value: fn(&BatchSizePoint) -> f64) -> Vec<(f64, f64)> {
+    curve.map(|c| c.points.iter().map(|p| (f64::from(p.batch_size), value(p))).collect()).unwrap_or_default()
 }
 
 /// Throughput and latency against batch size, per ML workload of the baseline.
@@ -25,17 +25,19 @@ pub fn batch_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 x_header: "batch size",
                 y_desc,
                 y_unit,
+                x_tick: whole_tick,
+                decimals: 1,
             };
             let samples = |p: &BatchSizePoint| p.samples_per_s;
             let p95 = |p: &BatchSizePoint| p.p95_ms;
             view! {
                 {size_chart(
                     chart("Samples per second", "chart-batch-throughput", "samples (1/s)", "samples/s"),
-                    [line(Some(b), samples), line(a, samples)],
+                    runs([line(Some(b), samples), line(a, samples)]),
                 )}
                 {size_chart(
                     chart("Request latency p95", "chart-batch-latency", "p95 per request (ms)", "ms"),
-                    [line(Some(b), p95), line(a, p95)],
+                    runs([line(Some(b), p95), line(a, p95)]),
                 )}
             }
         })

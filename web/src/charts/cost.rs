@@ -4,27 +4,21 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{cost_projection, DailyCost};
 use perfproof_shared::cost::CostComparison;
 
-use super::{figure, whole_tick, LineChart, Row};
+use super::{figure, rows_by_x, runs, whole_tick, LineChart};
 
 /// The daily cost chart of a cost comparison.
 pub fn cost_chart(cost: &CostComparison) -> AnyView {
     let days = cost_projection(cost);
     let line = |usd: fn(&DailyCost) -> f64| days.iter().map(|d| (f64::from(d.day), usd(d))).collect::<Vec<_>>();
+    let series = runs([line(|d| d.baseline_usd), line(|d| d.optimized_usd)]);
+    let rows = rows_by_x(&series, whole_tick);
     let chart = LineChart {
         title: "Projected daily cost over 30 days".into(),
         x_desc: "day",
-        y_desc: "cost per day (USD)",
-        y_unit: "USD",
+        y_desc: "cost per day (USD)".into(),
+        y_unit: "USD".into(),
         x_tick: whole_tick,
-        lines: [line(|d| d.baseline_usd), line(|d| d.optimized_usd)],
+        series,
     };
-    let rows = days
-        .iter()
-        .map(|d| Row {
-            label: d.day.to_string(),
-            x: f64::from(d.day),
-            values: [Some(d.baseline_usd), Some(d.optimized_usd)],
-        })
-        .collect();
     figure("chart-cost", chart, "day", 2, rows)
 }

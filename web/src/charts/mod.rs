@@ -1,20 +1,27 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
 //! axis), [`pool`] (a database workload's throughput and efficiency against pool
-//! size), [`batch`] (an ML workload's samples/s and latency against batch size)
-//! and [`cost`] (the 30-day daily cost). The numbers come from
-//! `perfproof_shared::charts`; this module draws them with plotters into an SVG
-//! string and puts each chart in a `<figure>` beside a table of the same numbers,
-//! whose cells carry the exact values (`data-x`, `data-y`, `data-run`) for tests.
+//! size), [`batch`] (an ML workload's samples/s and latency against batch size),
+//! [`cache`] (a cache workload's hit rate, beside the ideal, and its hit and miss
+//! latency against capacity as a share of the keyspace), [`cost`] (the 30-day
+//! daily cost) and, for the history of three or more runs, [`trend`] (a metric's
+//! value at each run, with its slope per day). The numbers come from `perfproof_shared::charts`; this module
+//! draws them with plotters into an SVG string and puts each chart in a
+//! `<figure>` beside a table of the same numbers, whose cells carry the exact
+//! values (`data-x`, `data-y`, `data-run`, and `data-part` where a run has
+//! several lines) for tests.
 
 pub mod batch;
+pub mod cache;
 pub mod cost;
 pub mod pool;
 pub mod spectrum;
 pub mod timeline;
+pub mod trend;
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::group_thousands;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// The baseline's colour: a deep orange, at least 3:1 against both themes' cards
@@ -22,32 +29,92 @@ use plotters::prelude::*;
 const BASELINE: RGBColor = RGBColor(0xCC, 0x70, 0x00);
 /// The optimized run's colour: a mid blue, readable on light and dark backgrounds.
 const OPTIMIZED: RGBColor = RGBColor(0x2F, 0x8F, 0xE0);
-/// Axes, labels and the legend's frame: mid grey, readable on either background.
+/// Axes, labels, the legend's frame and reference lines (such as an ideal):
+/// mid grey, readable on either background.
 const INK: RGBColor = RGBColor(0x88, 0x88, 0x88);
-/// The two runs, in the order of a [`Row`]'s values.
+/// The two runs, in the order of [`runs`]' lines.
 const RUNS: [(&str, RGBColor); 2] = [("baseline", BASELINE), ("optimized", OPTIMIZED)];
 
-/// A line chart of baseline against optimized.
+/// One line of a chart, and one column of its table.
+pub struct Series {
+    /// The run it shows (`baseline`, `optimized`), or a reference such as
+    /// `ideal`: its cells' `data-run`.
+    pub run: &'static str,
+    /// Which of a run's lines it is, when a chart draws more than one per run
+    /// (`hit`, `miss`): its cells' `data-part`.
+    pub part: Option<&'static str>,
+    pub colour: RGBColor,
+    pub stroke: Stroke,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stroke {
+    /// A solid line through its points, each marked by a dot.
+    Solid,
+    /// A dashed line through its points, each marked by a dot.
+    Dashed,
+    /// A ring at each point and no line: for values known only where they are
+    /// (an ideal at the capacities measured), which a line would make up between.
+    Rings,
+}
+
+impl Series {
+    /// The run's line in its colour, solid.
+    pub fn of_run(run: usize, points: Vec<(f64, f64)>) -> Series {
+        let (name, colour) = RUNS[run.min(1)];
+        Series { run: name, part: None, colour, stroke: Stroke::Solid, points }
+    }
+
+    /// The name in the legend and the table's header.
+    fn name(&self) -> String {
+        match self.part {
+            Some(part) => format!("{} {part}", self.run),
+            None => self.run.to_string(),
+        }
+    }
+}
+
+/// The baseline's and the optimized run's lines, solid, in their colours.
+pub fn runs(lines: [Vec<(f64, f64)>; 2]) -> Vec<Series> {
+    lines.into_iter().enumerate().map(|(run, points)| Series::of_run(run, points)).collect()
+}
+
+/// A line chart of baseline against optimized (and any reference line).
 pub struct LineChart {
     pub title: String,
     /// The x axis' label, with its unit.
     pub x_desc: &'static str,
     /// The y axis' label, with its unit.
-    pub y_desc: &'static str,
+    pub y_desc: String,
     /// The unit of y, for the table's headers.
-    pub y_unit: &'static str,
+    pub y_unit: String,
     /// How an x tick is written.
     pub x_tick: fn(&f64) -> String,
-    /// The baseline's points, then the optimized run's.
-    pub lines: [Vec<(f64, f64)>; 2],
+    pub series: Vec<Series>,
 }
 
-/// One row of a chart's table: the x value and each run's y value (none when
-/// that run has no point there).
+/// One row of a chart's table: the x value and each series' y value, in the
+/// chart's order (none when that series has no point there).
 pub struct Row {
     pub label: String,
     pub x: f64,
-    pub values: [Option<f64>; 2],
+    pub values: Vec<Option<f64>>,
+}
+
+/// One row per x value any series has, in increasing x, labelled by `label`.
+pub fn rows_by_x(series: &[Series], label: fn(&f64) -> String) -> Vec<Row> {
+    let mut xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    xs.into_iter()
+        .map(|x| Row {
+            label: label(&x),
+            x,
+            values: series.iter().map(|s| s.points.iter().find(|p| p.0 == x).map(|p| p.1)).collect(),
+        })
+        .collect()
 }
 
 /// A tick value with at most three decimals and no trailing zeros: 60000, 2.5, 0.125.
@@ -78,7 +145,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 320)).into_drawing_area();
-        let points = || chart.lines.iter().flatten();
+        let points = || chart.series.iter().flat_map(|s| &s.points);
         let x = span(points().map(|p| p.0), false);
         let y = span(points().map(|p| p.1 * 1.05), true);
         let font = |size| ("sans-serif", size).into_font().color(&INK);
@@ -92,7 +159,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         plot.configure_mesh()
             .x_desc(chart.x_desc)
-            .y_desc(chart.y_desc)
+            .y_desc(chart.y_desc.as_str())
             .x_labels(5)
             .x_label_formatter(&chart.x_tick)
             .y_label_formatter(&tick)
@@ -103,13 +170,24 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .axis_desc_style(font(13))
             .draw()
             .map_err(|e| e.to_string())?;
-        for ((name, colour), line) in RUNS.into_iter().zip(&chart.lines) {
-            plot.draw_series(LineSeries::new(line.iter().copied(), colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-            // Markers, so that a line of one point (a run at one pool size) still shows.
-            plot.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(|e| e.to_string())?;
+        for series in &chart.series {
+            let (style, stroke) = (series.colour.stroke_width(2), series.stroke);
+            let line = series.points.iter().copied();
+            let drawn = match stroke {
+                Stroke::Solid => plot.draw_series(LineSeries::new(line, style)),
+                Stroke::Dashed => plot.draw_series(DashedLineSeries::new(line, 6, 4, style)),
+                Stroke::Rings => plot.draw_series(line.map(|p| Circle::new(p, 6, style))),
+            };
+            drawn.map_err(|e| e.to_string())?.label(series.name()).legend(move |(x, y)| match stroke {
+                Stroke::Solid => PathElement::new(vec![(x, y), (x + 20, y)], style).into_dyn(),
+                Stroke::Dashed => DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, style).into_dyn(),
+                Stroke::Rings => Circle::new((x + 10, y), 5, style).into_dyn(),
+            });
+            if stroke != Stroke::Rings {
+                // Dots, so that a line of one point (a run at one pool size) still shows.
+                plot.draw_series(series.points.iter().map(|&p| Circle::new(p, 3, series.colour.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         plot.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -123,8 +201,9 @@ fn draw(chart: &LineChart) -> Result<String, String> {
     Ok(svg)
 }
 
-/// A chart and its table in one `<figure data-testid=testid>`. Each value cell
-/// shows `decimals` decimals and holds the exact value in `data-y`.
+/// A chart and its table in one `<figure data-testid=testid>`: one column per
+/// series. Each value cell shows `decimals` decimals and holds the exact value
+/// in `data-y`.
 pub fn figure(
     testid: &'static str,
     chart: LineChart,
@@ -138,15 +217,16 @@ pub fn figure(
         }
         Err(e) => view! { <p class="message error">{format!("This chart could not be drawn: {e}")}</p> }.into_any(),
     };
+    let columns: Vec<(&'static str, Option<&'static str>)> = chart.series.iter().map(|s| (s.run, s.part)).collect();
     let rows = rows
         .into_iter()
         .map(|row| {
-            let cells = RUNS
-                .into_iter()
+            let cells = columns
+                .iter()
                 .zip(row.values)
-                .map(|((run, _), value)| {
+                .map(|(&(run, part), value)| {
                     view! {
-                        <td data-run=run data-x=row.x.to_string() data-y=value.map(|v| v.to_string())>
+                        <td data-run=run data-part=part data-x=row.x.to_string() data-y=value.map(|v| v.to_string())>
                             {value.map(|v| group_thousands(v, decimals))}
                         </td>
                     }
@@ -155,7 +235,8 @@ pub fn figure(
             view! { <tr><th scope="row">{row.label}</th>{cells}</tr> }
         })
         .collect_view();
-    let headers = RUNS.iter().map(|(run, _)| view! { <th>{format!("{run} ({})", chart.y_unit)}</th> }).collect_view();
+    let headers =
+        chart.series.iter().map(|s| view! { <th>{format!("{} ({})", s.name(), chart.y_unit)}</th> }).collect_view();
     view! {
         <figure class="chart" data-testid=testid>
             {plot}
@@ -170,7 +251,7 @@ pub fn figure(
     .into_any()
 }
 
-/// What a chart against a size (pool size, batch size) shows.
+/// What a chart against a size (pool size, batch size, cache capacity) shows.
 pub struct SizeChart {
     pub title: String,
     pub testid: &'static str,
@@ -179,27 +260,24 @@ pub struct SizeChart {
     pub x_header: &'static str,
     pub y_desc: &'static str,
     pub y_unit: &'static str,
+    /// How an x value is written, on the axis and in the table
+    /// ([`whole_tick`] for whole-number sizes, [`tick`] for shares).
+    pub x_tick: fn(&f64) -> String,
+    /// Decimals of the table's values.
+    pub decimals: usize,
 }
 
-/// A chart of baseline against optimized over whole-number sizes, with its table:
-/// one row per size either run has.
-pub fn size_chart(chart: SizeChart, lines: [Vec<(u32, f64)>; 2]) -> AnyView {
-    let mut sizes = std::collections::BTreeMap::<u32, [Option<f64>; 2]>::new();
-    for (run, line) in lines.iter().enumerate() {
-        for &(size, y) in line {
-            sizes.entry(size).or_default()[run] = Some(y);
-        }
-    }
-    let rows =
-        sizes.into_iter().map(|(size, values)| Row { label: size.to_string(), x: f64::from(size), values }).collect();
-    let as_points = |line: &Vec<(u32, f64)>| line.iter().map(|&(x, y)| (f64::from(x), y)).collect();
+/// A chart of `series` (baseline against optimized, and any reference) over
+/// sizes, with its table: one row per size any series has.
+pub fn size_chart(chart: SizeChart, series: Vec<Series>) -> AnyView {
+    let rows = rows_by_x(&series, chart.x_tick);
     let plot = LineChart {
         title: chart.title,
         x_desc: chart.x_desc,
-        y_desc: chart.y_desc,
-        y_unit: chart.y_unit,
-        x_tick: whole_tick,
-        lines: [as_points(&lines[0]), as_points(&lines[1])],
+        y_desc: chart.y_desc.into(),
+        y_unit: chart.y_unit.into(),
+        x_tick: chart.x_tick,
+        series,
     };
-    figure(chart.testid, plot, chart.x_header, 1, rows)
+    figure(chart.testid, plot, chart.x_header, chart.decimals, rows)
 }

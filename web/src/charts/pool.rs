@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{pool_curves, PoolCurve, PoolPoint};
 use perfproof_shared::Report;
 
-use super::{size_chart, SizeChart};
+use super::{runs, size_chart, whole_tick, SizeChart};
 
-fn line(curve: Option<&PoolCurve>, value: fn(&PoolPoint) -> f64) -> Vec<(u32, f64)> {
-    curve.map(|c| c.points.iter().map(|p| (p.pool_size, value(p))).collect()).unwrap_or_default()
+fn line(curve: Option<&PoolCurve>, value: fn(&PoolPoint) -> f64) -> Vec<(f64, f64)> {
+    curve.map(|c| c.points.iter().map(|p| (f64::from(p.pool_size), value(p))).collect()).unwrap_or_default()
 }
 
 /// Throughput and efficiency against pool size, per database workload of the baseline.
@@ -26,17 +26,19 @@ pub fn pool_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 x_header: "pool size",
                 y_desc,
                 y_unit,
+                x_tick: whole_tick,
+                decimals: 1,
             };
             let throughput = |p: &PoolPoint| p.throughput_per_s;
             let efficiency = |p: &PoolPoint| p.efficiency_pct;
             view! {
                 {size_chart(
                     chart("Transactions per second", "chart-pool-throughput", "transactions (1/s)", "tx/s"),
-                    [line(Some(b), throughput), line(a, throughput)],
+                    runs([line(Some(b), throughput), line(a, throughput)]),
                 )}
                 {size_chart(
                     chart("Pool efficiency", "chart-pool-efficiency", "efficiency: hold / (wait + hold) (%)", "%"),
-                    [line(Some(b), efficiency), line(a, efficiency)],
+                    runs([line(Some(b), efficiency), line(a, efficiency)]),
                 )}
             }
         })

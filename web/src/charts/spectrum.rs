@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use perfproof_shared::charts::{spectrum, Spectrum};
 use perfproof_shared::Report;
 
-use super::{figure, LineChart, Row};
+use super::{figure, runs, LineChart, Row};
 
 /// A nines tick as its percentile: 0 → "p0", 2 → "p99", 3 → "p99.9".
 fn percentile_tick(nines: &f64) -> String {
@@ -37,16 +37,16 @@ pub fn spectrum_charts(baseline: &Report, optimized: &Report) -> AnyView {
                 .map(|(i, point)| Row {
                     label: format!("p{}", point.percentile()),
                     x: point.percentile(),
-                    values: [Some(point.ms), a.and_then(|a| a.points.get(i)).map(|p| p.ms)],
+                    values: vec![Some(point.ms), a.and_then(|a| a.points.get(i)).map(|p| p.ms)],
                 })
                 .collect();
             let chart = LineChart {
                 title: format!("Latency spectrum, {}", b.name),
                 x_desc: "percentile (log scale of nines)",
-                y_desc: "latency (ms)",
-                y_unit: "ms",
+                y_desc: "latency (ms)".into(),
+                y_unit: "ms".into(),
                 x_tick: percentile_tick,
-                lines: [line(Some(b)), line(a)],
+                series: runs([line(Some(b)), line(a)]),
             };
             figure("chart-spectrum", chart, "percentile", 3, rows)
         })
