@@ -133,7 +133,7 @@ pub struct Measured {
     pub counters_per_second: Vec<[u64; MAX_COUNTERS]>,
 }
 
-/// One phase of the measured operations: its distribution and its exact totals.
+/// One phase of the measured operations: its distribution (in nanoseconds) and its exact totals.
 #[derive(Debug, Clone)]
 pub struct Span {
     pub latency: Latency,
@@ -293,7 +293,7 @@ fn assemble(
         .enumerate()
         .map(|(i, h)| {
             Ok(Span {
-                latency: Latency::from_histogram(h, TimeUnit::Microseconds)?,
+                latency: Latency::from_histogram(h, TimeUnit::Nanoseconds)?,
                 total_s: totals[i],
                 windows_s: window_spans.iter().map(|w| w[i]).collect(),
             })

@@ -48,8 +48,8 @@ pub struct Tally {
     /// Operations by code; a handful of distinct codes, so a list beats a map here.
     codes: Vec<(u16, u64)>,
     counters: [u64; MAX_COUNTERS],
-    /// Sum of each span, in microseconds.
-    spans_us: [u64; MAX_SPANS],
+    /// Sum of each span, in nanoseconds.
+    spans_ns: [u64; MAX_SPANS],
 }
 
 impl Tally {
@@ -60,7 +60,7 @@ impl Tally {
             errors: vec![0; error_classes],
             codes: Vec::new(),
             counters: [0; MAX_COUNTERS],
-            spans_us: [0; MAX_SPANS],
+            spans_ns: [0; MAX_SPANS],
         }
     }
 
@@ -71,8 +71,8 @@ impl Tally {
         for (sum, n) in self.counters.iter_mut().zip(outcome.counters) {
             *sum += n;
         }
-        for (sum, span) in self.spans_us.iter_mut().zip(outcome.spans) {
-            *sum += span.map_or(0, micros);
+        for (sum, span) in self.spans_ns.iter_mut().zip(outcome.spans) {
+            *sum += span.map_or(0, nanos);
         }
         match outcome.error {
             Some(class) => {
@@ -101,14 +101,14 @@ impl Tally {
         for (a, b) in self.counters.iter_mut().zip(other.counters) {
             *a += b;
         }
-        for (a, b) in self.spans_us.iter_mut().zip(other.spans_us) {
+        for (a, b) in self.spans_ns.iter_mut().zip(other.spans_ns) {
             *a += b;
         }
     }
 
     /// Sum of each span, in seconds.
     pub fn span_totals_s(&self) -> [f64; MAX_SPANS] {
-        self.spans_us.map(|us| us as f64 / 1e6)
+        self.spans_ns.map(|ns| ns as f64 / 1e9)
     }
 
     fn count_code(&mut self, code: u16, n: u64) {
@@ -154,6 +154,12 @@ fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// Spans are kept in nanoseconds: some phases (an in-process cache hit) take less
+/// than a microsecond.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// What one load thread measured.
 #[derive(Debug)]
 pub struct Recorder {
@@ -187,7 +193,7 @@ impl Spans {
     fn record(&mut self, outcome: &Outcome) {
         for (histogram, span) in self.histograms.iter_mut().zip(outcome.spans) {
             if let Some(span) = span {
-                record(histogram, micros(span));
+                record(histogram, nanos(span));
             }
         }
     }
