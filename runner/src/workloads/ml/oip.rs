@@ -1,6 +1,7 @@
 //! The Open Inference Protocol (KServe v2, REST): the JSON documents, a client for
-//! readiness (`/v2/health/ready`, `/v2/models/{name}/ready`), metadata
-//! (`GET /v2/models/{name}`) and inference (`POST /v2/models/{name}/infer`), and the
+//! readiness (`/v2/health/ready`, `/v2/models/{name}[/versions/{v}]/ready`), metadata
+//! (`GET /v2/models/{name}[/versions/{v}]`) and inference
+//! (`POST /v2/models/{name}[/versions/{v}]/infer`), and the
 //! check every answer goes through: each declared output present by name, with the
 //! declared datatype, the shape of the batch and as many values as the shape holds.
 //! An answer that fails the check is a wrong answer (`bad_output`), never a success.
@@ -99,7 +100,33 @@ struct InputTensor<'a> {
     name: &'a str,
     shape: [usize; 2],
     datatype: &'a str,
-    data: Vec<f32>,
+    data: Values,
+}
+
+/// An input's values as its datatype writes them: `1` for INT64, `true` for BOOL, `1.0` for FP32.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum Values {
+    Float(Vec<f32>),
+    Int(Vec<i64>),
+    Bool(Vec<bool>),
+}
+
+impl Values {
+    fn of(datatype: &str, values: impl Iterator<Item = f32>) -> Values {
+        if datatype == "BOOL" {
+            Values::Bool(values.map(|v| v != 0.0).collect())
+        } else if is_integer(datatype) {
+            Values::Int(values.map(|v| v as i64).collect())
+        } else {
+            Values::Float(values.collect())
+        }
+    }
+}
+
+/// `INT8` … `INT64`, `UINT8` … `UINT64`.
+pub fn is_integer(datatype: &str) -> bool {
+    datatype.starts_with("INT") || datatype.starts_with("UINT")
 }
 
 /// The answer to an inference request.
@@ -124,7 +151,7 @@ pub fn infer_body(input: &TensorMetadata, rows: &[&[f32]]) -> Bytes {
             name: &input.name,
             shape: [rows.len(), width],
             datatype: &input.datatype,
-            data: rows.iter().flat_map(|r| r.iter().copied()).collect(),
+            data: Values::of(&input.datatype, rows.iter().flat_map(|r| r.iter().copied())),
         }],
     };
     Bytes::from(serde_json::to_vec(&request).unwrap_or_default())
@@ -150,7 +177,7 @@ pub fn check(body: &[u8], outputs: &[TensorMetadata], batch: usize) -> Result<In
         if got.data.len() as i64 != size {
             return Err(format!("the output `{}` holds {} values, its shape {size}", got.name, got.data.len()));
         }
-        if declared.datatype.starts_with("INT") || declared.datatype.starts_with("UINT") {
+        if is_integer(&declared.datatype) {
             if let Some(v) = got.data.iter().find(|v| v.fract() != 0.0 || !v.is_finite()) {
                 return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
             }
@@ -181,6 +208,18 @@ pub enum Exchange {
     Failed(ErrorClass, String),
 }
 
+/// An error and its causes, `outer: inner: …` (hyper's own words say little alone).
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut said = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        said.push_str(": ");
+        said.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    said
+}
+
 /// Sends one request and reads the whole answer within `timeout`.
 pub async fn exchange(client: &Client, request: Request<Full<Bytes>>, timeout: Duration) -> Exchange {
     let work = async {
@@ -190,7 +229,7 @@ pub async fn exchange(client: &Client, request: Request<Full<Bytes>>, timeout: D
                 ErrorKind::Protocol | ErrorKind::Body => ErrorClass::Protocol,
                 _ => ErrorClass::Connect,
             };
-            (class, format!("{e:#}"))
+            (class, with_causes(&e))
         })?;
         let status = response.status();
         let body = response
@@ -215,6 +254,25 @@ pub async fn exchange(client: &Client, request: Request<Full<Bytes>>, timeout: D
     }
 }
 
+/// A datatype this workload can send: numbers, written as the datatype wants them.
+pub fn supported_datatype(datatype: &str) -> bool {
+    matches!(
+        datatype,
+        "BOOL"
+            | "INT8"
+            | "INT16"
+            | "INT32"
+            | "INT64"
+            | "UINT8"
+            | "UINT16"
+            | "UINT32"
+            | "UINT64"
+            | "FP16"
+            | "FP32"
+            | "FP64"
+    )
+}
+
 /// An inference server's address and the requests it takes.
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -222,17 +280,36 @@ pub struct Server {
     /// What may be shown of `base` (no credentials).
     pub display: String,
     pub model: String,
+    /// The model's version, when one is asked for: every model path then goes
+    /// through `/v2/models/{name}/versions/{v}`.
+    pub version: Option<String>,
 }
 
 impl Server {
+    /// `/v2/models/{name}`, or `/v2/models/{name}/versions/{v}`.
+    pub fn model_path(&self) -> String {
+        match &self.version {
+            Some(v) => format!("/v2/models/{}/versions/{v}", self.model),
+            None => format!("/v2/models/{}", self.model),
+        }
+    }
+
+    /// The model as messages name it: `digits`, or `digits` version 3.
+    fn named(&self) -> String {
+        match &self.version {
+            Some(v) => format!("`{}` (version {v})", self.model),
+            None => format!("`{}`", self.model),
+        }
+    }
+
     fn uri(&self, path: &str) -> anyhow::Result<Uri> {
         let url = crate::workloads::http::join(&self.base, path)?;
         url.as_str().parse().with_context(|| format!("{}{path} is not a URI", self.display))
     }
 
-    /// `POST /v2/models/{name}/infer`.
+    /// `POST /v2/models/{name}[/versions/{v}]/infer`.
     pub fn infer_uri(&self) -> anyhow::Result<Uri> {
-        self.uri(&format!("/v2/models/{}/infer", self.model))
+        self.uri(&format!("{}/infer", self.model_path()))
     }
 
     /// An inference request with `body`.
@@ -260,35 +337,37 @@ impl Server {
     /// Waits for nothing: the server and the model must be ready now.
     pub async fn check_ready(&self, client: &Client, timeout: Duration) -> anyhow::Result<()> {
         self.get(client, "/v2/health/ready", timeout).await.context("the inference server is not ready")?;
-        self.get(client, &format!("/v2/models/{}/ready", self.model), timeout)
+        self.get(client, &format!("{}/ready", self.model_path()), timeout)
             .await
-            .with_context(|| format!("the model `{}` is not ready", self.model))?;
+            .with_context(|| format!("the model {} is not ready", self.named()))?;
         Ok(())
     }
 
     /// The model's metadata: its inputs and outputs.
     pub async fn metadata(&self, client: &Client, timeout: Duration) -> anyhow::Result<ModelMetadata> {
-        let body = self.get(client, &format!("/v2/models/{}", self.model), timeout).await?;
-        let metadata: ModelMetadata = serde_json::from_slice(&body).with_context(|| {
-            format!("the metadata of the model `{}` is not an Open Inference Protocol document", self.model)
-        })?;
+        let body = self.get(client, &self.model_path(), timeout).await?;
+        let model = self.named();
+        let metadata: ModelMetadata = serde_json::from_slice(&body)
+            .with_context(|| format!("the metadata of the model {model} is not an Open Inference Protocol document"))?;
         let [input] = &metadata.inputs[..] else {
-            bail!(
-                "the model `{}` has {} inputs; this workload sends one (a batch of rows)",
-                self.model,
-                metadata.inputs.len()
-            );
+            bail!("the model {model} has {} inputs; this workload sends one (a batch of rows)", metadata.inputs.len());
         };
         if input.shape.len() != 2 || input.shape[1] <= 0 {
             bail!(
-                "the model `{}`'s input `{}` has shape {:?}; this workload sends [batch, features] with a fixed number of features",
-                self.model,
+                "the model {model}'s input `{}` has shape {:?}; this workload sends [batch, features] with a fixed number of features",
                 input.name,
                 input.shape
             );
         }
+        if !supported_datatype(&input.datatype) {
+            bail!(
+                "the model {model}'s input `{}` is {}; this workload sends numbers (BOOL, INT*, UINT*, FP16, FP32, FP64)",
+                input.name,
+                input.datatype
+            );
+        }
         if metadata.outputs.is_empty() {
-            bail!("the model `{}` declares no outputs", self.model);
+            bail!("the model {model} declares no outputs");
         }
         Ok(metadata)
     }
