@@ -286,6 +286,7 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
             batch,
             metadata: metadata.clone(),
             timeout: plan.timeout,
+            dedicated: matches!(plan.load.model, load::Model::Closed { .. }),
             clients: Arc::new((0..threads).map(|_| OnceLock::new()).collect()),
             first_errors: first_errors.clone(),
         }
@@ -350,6 +351,8 @@ struct OipOperation {
     batch: usize,
     metadata: Arc<ModelMetadata>,
     timeout: Duration,
+    /// Closed model: each user keeps a connection of its own (plain HTTP).
+    dedicated: bool,
     /// One pooled client per load thread (its connections live on that thread's runtime).
     clients: Arc<Vec<OnceLock<Client>>>,
     first_errors: Arc<Mutex<Vec<Option<String>>>>,
@@ -366,25 +369,42 @@ impl OipOperation {
     }
 }
 
-impl Operation for OipOperation {
-    type Session = Option<Client>;
+/// How a user reaches the server: its own connection (closed model, plain HTTP), or
+/// its load thread's pooled client (open model, HTTPS); `None` if none could be built.
+enum Connection {
+    Dedicated(oip::Dedicated),
+    Pooled(Option<Client>),
+}
 
-    fn session(&self, thread: usize) -> Option<Client> {
+impl Operation for OipOperation {
+    type Session = Connection;
+
+    fn session(&self, thread: usize) -> Connection {
+        if self.dedicated {
+            if let Some(own) = oip::Dedicated::new(&self.uri) {
+                return Connection::Dedicated(own);
+            }
+        }
         let slot = &self.clients[thread.min(self.clients.len() - 1)];
         if let Some(client) = slot.get() {
-            return Some(client.clone());
+            return Connection::Pooled(Some(client.clone()));
         }
-        let client = oip::client(self.timeout).ok()?;
-        Some(slot.get_or_init(|| client).clone())
+        Connection::Pooled(oip::client(self.timeout).ok().map(|client| slot.get_or_init(|| client).clone()))
     }
 
-    async fn perform(&self, client: &mut Option<Client>, index: u64) -> Outcome {
-        let Some(client) = client else {
-            return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into());
-        };
+    async fn perform(&self, connection: &mut Connection, index: u64) -> Outcome {
         let body = self.bodies[(index % self.bodies.len() as u64) as usize].clone();
         let sent = Instant::now();
-        match oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await {
+        let exchanged = match connection {
+            Connection::Dedicated(own) => own.exchange(body, self.timeout).await,
+            Connection::Pooled(Some(client)) => {
+                oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await
+            }
+            Connection::Pooled(None) => {
+                return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into())
+            }
+        };
+        match exchanged {
             Exchange::Failed(class, message) => self.fail(class, || message),
             Exchange::Answer(body) => match oip::check(&body, &self.metadata.outputs, self.batch) {
                 Ok(_) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
@@ -409,13 +429,13 @@ impl Operation for InProcessOperation {
     async fn perform(&self, _: &mut (), index: u64) -> Outcome {
         let n = self.rows.len();
         let start = (index as usize).wrapping_mul(self.batch) % n;
-        let picked: Vec<&[f32]> = (0..self.batch).map(|j| self.rows[(start + j) % n].as_slice()).collect();
+        let mut values = Vec::with_capacity(self.batch * self.model.features());
+        for j in 0..self.batch {
+            values.extend_from_slice(&self.rows[(start + j) % n]);
+        }
         let began = Instant::now();
-        match self.model.predict(&picked) {
-            Ok(p) if p.labels.len() == self.batch => {
-                Outcome { spans: [Some(began.elapsed() / self.batch as u32), None], ..Outcome::default() }
-            }
-            Ok(_) => Outcome { error: Some(ErrorClass::BadOutput as u8), ..Outcome::default() },
+        match self.model.run_checked(self.batch, &values) {
+            Ok(()) => Outcome { spans: [Some(began.elapsed() / self.batch as u32), None], ..Outcome::default() },
             Err(_) => Outcome { error: Some(ErrorClass::Inference as u8), ..Outcome::default() },
         }
     }

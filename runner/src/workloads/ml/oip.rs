@@ -222,25 +222,40 @@ fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// Sends one request and reads the whole answer within `timeout`.
 pub async fn exchange(client: &Client, request: Request<Full<Bytes>>, timeout: Duration) -> Exchange {
-    let work = async {
-        let response = client.request(request).await.map_err(|e| {
-            let class = match classify(&e) {
-                ErrorKind::Timeout => ErrorClass::Timeout,
-                ErrorKind::Protocol | ErrorKind::Body => ErrorClass::Protocol,
-                _ => ErrorClass::Connect,
-            };
-            (class, with_causes(&e))
-        })?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| (ErrorClass::Protocol, format!("reading the answer: {e}")))?
-            .to_bytes();
-        Ok::<_, (ErrorClass, String)>((status, body))
+    let work = async { read(client.request(request).await).await };
+    conclude(tokio::time::timeout(timeout, work).await, timeout)
+}
+
+/// The response's status and whole body, or the failure classified.
+async fn read<E: std::error::Error + 'static>(
+    response: Result<hyper::Response<hyper::body::Incoming>, E>,
+) -> Result<(hyper::StatusCode, Bytes), (ErrorClass, String)> {
+    let response = response.map_err(|e| failed(&e))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| (ErrorClass::Protocol, format!("reading the answer: {e}")))?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// A transport error, classified as the HTTP workload classifies it.
+fn failed(e: &(dyn std::error::Error + 'static)) -> (ErrorClass, String) {
+    let class = match classify(e) {
+        ErrorKind::Timeout => ErrorClass::Timeout,
+        ErrorKind::Protocol | ErrorKind::Body => ErrorClass::Protocol,
+        _ => ErrorClass::Connect,
     };
-    match tokio::time::timeout(timeout, work).await {
+    (class, with_causes(e))
+}
+
+type Read = Result<(hyper::StatusCode, Bytes), (ErrorClass, String)>;
+
+/// A finished (or timed out) exchange: a 2xx body, or the failure with the server's words.
+fn conclude(result: Result<Read, tokio::time::error::Elapsed>, timeout: Duration) -> Exchange {
+    match result {
         Err(_) => Exchange::Failed(ErrorClass::Timeout, format!("no answer within {timeout:?}")),
         Ok(Err((class, message))) => Exchange::Failed(class, message),
         Ok(Ok((status, body))) if status.is_success() => Exchange::Answer(body),
@@ -251,6 +266,73 @@ pub async fn exchange(client: &Client, request: Request<Full<Bytes>>, timeout: D
                 .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
             Exchange::Failed(class, format!("HTTP {}: {said}", status.as_u16()))
         }
+    }
+}
+
+/// A closed-model user's own HTTP/1.1 connection to a plain-HTTP server (as the HTTP
+/// workload's users keep theirs): no pool between the user and its connection.
+/// Opened on first use, and again after any failure or a close by the server.
+pub struct Dedicated {
+    /// `host:port`.
+    authority: String,
+    /// The request line's target (`/v2/models/digits/infer`) and the Host header.
+    path: Uri,
+    host: hyper::header::HeaderValue,
+    sender: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
+}
+
+impl Dedicated {
+    /// For requests to `uri` (absolute, `http`); `None` for HTTPS, which goes through the pooled client.
+    pub fn new(uri: &Uri) -> Option<Dedicated> {
+        if uri.scheme_str() != Some("http") {
+            return None;
+        }
+        let authority = uri.authority()?;
+        let port = authority.port_u16().unwrap_or(80);
+        Some(Dedicated {
+            authority: format!("{}:{port}", authority.host().trim_start_matches('[').trim_end_matches(']')),
+            path: uri.path_and_query()?.as_str().parse().ok()?,
+            host: hyper::header::HeaderValue::from_str(authority.as_str()).ok()?,
+            sender: None,
+        })
+    }
+
+    /// Sends `body` as an inference request on this connection and reads the whole
+    /// answer within `timeout`; a failed or timed-out exchange drops the connection.
+    pub async fn exchange(&mut self, body: Bytes, timeout: Duration) -> Exchange {
+        let mut request = Server::infer_request(&self.path, body);
+        request.headers_mut().insert(hyper::header::HOST, self.host.clone());
+        let work = async {
+            let sender = match &mut self.sender {
+                Some(sender) if !sender.is_closed() => sender,
+                _ => self.sender.insert(self.connect().await?),
+            };
+            sender.ready().await.map_err(|e| failed(&e))?;
+            read(sender.send_request(request).await).await
+        };
+        let result = tokio::time::timeout(timeout, work).await;
+        if !matches!(result, Ok(Ok(_))) {
+            self.sender = None;
+        }
+        conclude(result, timeout)
+    }
+
+    async fn connect(&self) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, (ErrorClass, String)> {
+        let stream = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| (ErrorClass::Connect, format!("connecting to {}: {e}", self.authority)))?;
+        let _ = stream.set_nodelay(true);
+        // Head and body flattened into one write: one syscall per request, as the HTTP workload writes.
+        let (sender, connection) = hyper::client::conn::http1::Builder::new()
+            .writev(false)
+            .handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| failed(&e))?;
+        // The connection runs on this user's runtime until the sender is dropped.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
     }
 }
 
