@@ -608,3 +608,32 @@ fn bad_sweeps_and_versions_name_the_field() {
     let error = format!("{:#}", settings::resolve(file, &flags).unwrap_err());
     assert!(error.contains("ml.sweep") && error.contains("trials"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_in_chunks_are_read_whole() {
+    // A valid answer sent with Transfer-Encoding: chunked, cut inside a number.
+    let metadata = serde_json::to_value(metadata_of(&Model::digits().unwrap())).unwrap();
+    let answer = json!({"outputs": [
+        {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
+        {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.125; 10]}]})
+    .to_string();
+    let infer = move || {
+        let answer = answer.clone();
+        async move {
+            let pieces: Vec<Result<String, std::io::Error>> =
+                vec![Ok(answer[..40].to_string()), Ok(answer[40..95].to_string()), Ok(answer[95..].to_string())];
+            axum::body::Body::from_stream(futures_util::stream::iter(pieces))
+        }
+    };
+    let base = serve(
+        Router::new()
+            .route("/v2/health/ready", get(|| async { "" }))
+            .route("/v2/models/digits/ready", get(|| async { "" }))
+            .route("/v2/models/digits", get(move || async move { Json(metadata) }))
+            .route("/v2/models/digits/infer", post(infer)),
+    )
+    .await;
+    let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
+    assert!(ml.result.stats.successes > 0, "{:?}", ml.result.warnings);
+    assert!(ml.result.stats.errors.is_empty(), "{:?}", ml.result.warnings);
+}

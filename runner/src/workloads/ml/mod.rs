@@ -407,7 +407,7 @@ impl Operation for OipOperation {
         match exchanged {
             Exchange::Failed(class, message) => self.fail(class, || message),
             Exchange::Answer(body) => match oip::check(&body, &self.metadata.outputs, self.batch) {
-                Ok(_) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
+                Ok(()) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
                 Err(message) => self.fail(ErrorClass::BadOutput, || message),
             },
         }

@@ -158,12 +158,14 @@ pub fn infer_body(input: &TensorMetadata, rows: &[&[f32]]) -> Bytes {
 }
 
 /// Checks an answer to a request of `batch` samples against the declared outputs.
-pub fn check(body: &[u8], outputs: &[TensorMetadata], batch: usize) -> Result<InferResponse, String> {
-    let response: InferResponse =
+/// Parsed without copying: names borrowed, values counted and checked as they are
+/// read, never kept (this runs on every request).
+pub fn check(body: &[u8], outputs: &[TensorMetadata], batch: usize) -> Result<(), String> {
+    let response: CheckedResponse =
         serde_json::from_slice(body).map_err(|e| format!("the answer is not an inference response: {e}"))?;
     for declared in outputs {
         let Some(got) = response.outputs.iter().find(|o| o.name == declared.name) else {
-            let names: Vec<&str> = response.outputs.iter().map(|o| o.name.as_str()).collect();
+            let names: Vec<&str> = response.outputs.iter().map(|o| o.name.as_ref()).collect();
             return Err(format!("the output `{}` is missing (the answer has {names:?})", declared.name));
         };
         if got.datatype != declared.datatype {
@@ -174,16 +176,60 @@ pub fn check(body: &[u8], outputs: &[TensorMetadata], batch: usize) -> Result<In
             return Err(format!("the output `{}` has shape {:?}, not {expected:?}", got.name, got.shape));
         }
         let size: i64 = expected.iter().product();
-        if got.data.len() as i64 != size {
-            return Err(format!("the output `{}` holds {} values, its shape {size}", got.name, got.data.len()));
+        if got.data.count as i64 != size {
+            return Err(format!("the output `{}` holds {} values, its shape {size}", got.name, got.data.count));
         }
-        if is_integer(&declared.datatype) {
-            if let Some(v) = got.data.iter().find(|v| v.fract() != 0.0 || !v.is_finite()) {
-                return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
-            }
+        if let (true, Some(v)) = (is_integer(&declared.datatype), got.data.fraction) {
+            return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
         }
     }
-    Ok(response)
+    Ok(())
+}
+
+/// An inference response as [`check`] reads it.
+#[derive(Deserialize)]
+struct CheckedResponse<'a> {
+    #[serde(borrow)]
+    outputs: Vec<CheckedTensor<'a>>,
+}
+
+#[derive(Deserialize)]
+struct CheckedTensor<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    datatype: std::borrow::Cow<'a, str>,
+    shape: Vec<i64>,
+    data: Counted,
+}
+
+/// A tensor's flat values, counted; the first that is not a whole finite number.
+struct Counted {
+    count: usize,
+    fraction: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Counted;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of numbers")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
+                let mut counted = Counted { count: 0, fraction: None };
+                while let Some(v) = seq.next_element::<f64>()? {
+                    counted.count += 1;
+                    if counted.fraction.is_none() && (v.fract() != 0.0 || !v.is_finite()) {
+                        counted.fraction = Some(v);
+                    }
+                }
+                Ok(counted)
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
+    }
 }
 
 /// A declared shape for a batch: the leading variable dimension is the batch,
@@ -270,16 +316,26 @@ fn conclude(result: Result<Read, tokio::time::error::Elapsed>, timeout: Duration
 }
 
 /// A closed-model user's own HTTP/1.1 connection to a plain-HTTP server (as the HTTP
-/// workload's users keep theirs): no pool between the user and its connection.
-/// Opened on first use, and again after any failure or a close by the server.
+/// workload's users keep theirs): each request written in one call, the answer's
+/// head parsed in place (httparse) and its body read by `Content-Length` or chunks;
+/// no pool and no connection task between the user and its socket. Opened on first
+/// use, and again after any failure, a `Connection: close`, or a close by the server.
 pub struct Dedicated {
     /// `host:port`.
     authority: String,
-    /// The request line's target (`/v2/models/digits/infer`) and the Host header.
-    path: Uri,
-    host: hyper::header::HeaderValue,
-    sender: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
+    /// The request up to its `Content-Length` value.
+    head: Vec<u8>,
+    stream: Option<tokio::net::TcpStream>,
+    /// What was read and not yet used.
+    buffer: Vec<u8>,
+    /// The request being written.
+    request: Vec<u8>,
 }
+
+/// Most bytes an answer's head may take.
+const MAX_HEAD: usize = 64 * 1024;
+/// Most bytes an answer may take.
+const MAX_ANSWER: usize = 256 * 1024 * 1024;
 
 impl Dedicated {
     /// For requests to `uri` (absolute, `http`); `None` for HTTPS, which goes through the pooled client.
@@ -289,51 +345,182 @@ impl Dedicated {
         }
         let authority = uri.authority()?;
         let port = authority.port_u16().unwrap_or(80);
+        let head = format!(
+            "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: ",
+            uri.path_and_query()?.as_str(),
+            authority.as_str()
+        );
         Some(Dedicated {
             authority: format!("{}:{port}", authority.host().trim_start_matches('[').trim_end_matches(']')),
-            path: uri.path_and_query()?.as_str().parse().ok()?,
-            host: hyper::header::HeaderValue::from_str(authority.as_str()).ok()?,
-            sender: None,
+            head: head.into_bytes(),
+            stream: None,
+            buffer: Vec::with_capacity(8192),
+            request: Vec::new(),
         })
     }
 
     /// Sends `body` as an inference request on this connection and reads the whole
     /// answer within `timeout`; a failed or timed-out exchange drops the connection.
     pub async fn exchange(&mut self, body: Bytes, timeout: Duration) -> Exchange {
-        let mut request = Server::infer_request(&self.path, body);
-        request.headers_mut().insert(hyper::header::HOST, self.host.clone());
-        let work = async {
-            let sender = match &mut self.sender {
-                Some(sender) if !sender.is_closed() => sender,
-                _ => self.sender.insert(self.connect().await?),
-            };
-            sender.ready().await.map_err(|e| failed(&e))?;
-            read(sender.send_request(request).await).await
-        };
-        let result = tokio::time::timeout(timeout, work).await;
-        if !matches!(result, Ok(Ok(_))) {
-            self.sender = None;
+        let result = tokio::time::timeout(timeout, self.send(&body)).await;
+        if !matches!(result, Ok(Ok((_, _, true)))) {
+            self.stream = None;
+            self.buffer.clear();
         }
-        conclude(result, timeout)
+        conclude(result.map(|r| r.map(|(status, body, _)| (status, body))), timeout)
     }
 
-    async fn connect(&self) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, (ErrorClass, String)> {
-        let stream = tokio::net::TcpStream::connect(&self.authority)
+    /// One request and its answer: status, body, and whether the connection may be reused.
+    async fn send(&mut self, body: &[u8]) -> Result<(hyper::StatusCode, Bytes, bool), (ErrorClass, String)> {
+        use tokio::io::AsyncWriteExt;
+        if self.stream.is_none() {
+            let stream = tokio::net::TcpStream::connect(&self.authority)
+                .await
+                .map_err(|e| (ErrorClass::Connect, format!("connecting to {}: {e}", self.authority)))?;
+            let _ = stream.set_nodelay(true);
+            self.buffer.clear();
+            self.stream = Some(stream);
+        }
+        // Written into one buffer kept between requests: one write, no allocation.
+        use std::io::Write as _;
+        self.request.clear();
+        self.request.extend_from_slice(&self.head);
+        let _ = write!(self.request, "{}\r\n\r\n", body.len());
+        self.request.extend_from_slice(body);
+        let Some(stream) = self.stream.as_mut() else { return Err((ErrorClass::Connect, "no connection".into())) };
+        stream
+            .write_all(&self.request)
             .await
-            .map_err(|e| (ErrorClass::Connect, format!("connecting to {}: {e}", self.authority)))?;
-        let _ = stream.set_nodelay(true);
-        // Head and body flattened into one write: one syscall per request, as the HTTP workload writes.
-        let (sender, connection) = hyper::client::conn::http1::Builder::new()
-            .writev(false)
-            .handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| failed(&e))?;
-        // The connection runs on this user's runtime until the sender is dropped.
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(sender)
+            .map_err(|e| (ErrorClass::Connect, format!("sending the request: {e}")))?;
+        // The head.
+        let (status, head_len, framing, keep) = loop {
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&self.buffer) {
+                Ok(httparse::Status::Complete(len)) => {
+                    let code = response.code.unwrap_or(0);
+                    let status = hyper::StatusCode::from_u16(code)
+                        .map_err(|_| (ErrorClass::Protocol, format!("the status {code} is not an HTTP status")))?;
+                    let header = |name: &str| {
+                        response.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+                    };
+                    let chunked = header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"));
+                    let length = match header("content-length") {
+                        Some(v) => {
+                            Some(std::str::from_utf8(v).ok().and_then(|v| v.trim().parse::<usize>().ok()).ok_or_else(
+                                || (ErrorClass::Protocol, "a Content-Length that is not a number".into()),
+                            )?)
+                        }
+                        None => None,
+                    };
+                    let keep = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"));
+                    let framing = match (chunked, length) {
+                        _ if code == 204 || code == 304 || code < 200 => Framing::Length(0),
+                        (true, _) => Framing::Chunked,
+                        (false, Some(n)) => Framing::Length(n),
+                        (false, None) => Framing::Close,
+                    };
+                    break (status, len, framing, keep && !matches!(framing, Framing::Close));
+                }
+                Ok(httparse::Status::Partial) if self.buffer.len() < MAX_HEAD => self.fill().await?,
+                Ok(httparse::Status::Partial) => {
+                    return Err((ErrorClass::Protocol, format!("an answer head longer than {MAX_HEAD} bytes")))
+                }
+                Err(e) => return Err((ErrorClass::Protocol, format!("the answer is not HTTP/1.1: {e}"))),
+            }
+        };
+        self.buffer.drain(..head_len);
+        let body = match framing {
+            Framing::Length(n) if n > MAX_ANSWER => {
+                return Err((ErrorClass::Protocol, format!("an answer of {n} bytes (at most {MAX_ANSWER})")))
+            }
+            Framing::Length(n) => {
+                while self.buffer.len() < n {
+                    self.fill().await?;
+                }
+                let body = Bytes::copy_from_slice(&self.buffer[..n]);
+                self.buffer.drain(..n);
+                body
+            }
+            Framing::Chunked => self.chunks().await?,
+            Framing::Close => {
+                while self.fill_or_end().await? {}
+                Bytes::from(std::mem::take(&mut self.buffer))
+            }
+        };
+        Ok((status, body, keep))
     }
+
+    /// A chunked body, decoded (trailers skipped).
+    async fn chunks(&mut self) -> Result<Bytes, (ErrorClass, String)> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(at) = self.buffer.windows(2).position(|w| w == b"\r\n") {
+                    break at;
+                }
+                self.fill().await?;
+            };
+            let line = std::str::from_utf8(&self.buffer[..line_end]).unwrap_or("");
+            let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| (ErrorClass::Protocol, format!("a chunk size `{line}` that is not hexadecimal")))?;
+            if body.len() + size > MAX_ANSWER {
+                return Err((ErrorClass::Protocol, format!("an answer over {MAX_ANSWER} bytes")));
+            }
+            self.buffer.drain(..line_end + 2);
+            if size == 0 {
+                // Trailers, up to the empty line.
+                loop {
+                    if let Some(at) = self.buffer.windows(2).position(|w| w == b"\r\n") {
+                        self.buffer.drain(..at + 2);
+                        if at == 0 {
+                            return Ok(Bytes::from(body));
+                        }
+                    } else {
+                        self.fill().await?;
+                    }
+                }
+            }
+            while self.buffer.len() < size + 2 {
+                self.fill().await?;
+            }
+            body.extend_from_slice(&self.buffer[..size]);
+            self.buffer.drain(..size + 2);
+        }
+    }
+
+    /// Reads more; the server closing before the answer is whole is a connect error.
+    async fn fill(&mut self) -> Result<(), (ErrorClass, String)> {
+        if self.fill_or_end().await? {
+            Ok(())
+        } else {
+            Err((ErrorClass::Connect, "the server closed the connection before the answer was whole".into()))
+        }
+    }
+
+    /// Reads more; false at the end of the stream.
+    async fn fill_or_end(&mut self) -> Result<bool, (ErrorClass, String)> {
+        use tokio::io::AsyncReadExt;
+        let Some(stream) = self.stream.as_mut() else { return Ok(false) };
+        if self.buffer.len() > MAX_ANSWER {
+            return Err((ErrorClass::Protocol, format!("an answer over {MAX_ANSWER} bytes")));
+        }
+        self.buffer.reserve(16 * 1024);
+        match stream.read_buf(&mut self.buffer).await {
+            Ok(0) => Ok(false),
+            Ok(_) => Ok(true),
+            Err(e) => Err((ErrorClass::Connect, format!("reading the answer: {e}"))),
+        }
+    }
+}
+
+/// How an answer's body ends.
+#[derive(Debug, Clone, Copy)]
+enum Framing {
+    Length(usize),
+    Chunked,
+    /// At the close of the connection.
+    Close,
 }
 
 /// A datatype this workload can send: numbers, written as the datatype wants them.
@@ -464,8 +651,11 @@ impl Server {
     ) -> anyhow::Result<InferResponse> {
         let body = infer_body(&metadata.inputs[0], rows);
         match exchange(client, Self::infer_request(&self.infer_uri()?, body), timeout).await {
-            Exchange::Answer(body) => check(&body, &metadata.outputs, rows.len())
-                .map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name())),
+            Exchange::Answer(body) => {
+                check(&body, &metadata.outputs, rows.len())
+                    .map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))?;
+                serde_json::from_slice(&body).map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))
+            }
             Exchange::Failed(class, message) => Err(anyhow!("{}: {message}", class.name())),
         }
     }
