@@ -213,11 +213,17 @@ fn print_cache(cache: &CacheResult) {
     }
 }
 
-/// The ML workload's batch sizes: one row each, with the speedup of batching.
+/// The ML workload's batch sizes (× load levels with a sweep): one row each, with the
+/// speedup of batching.
 fn print_batches(ml: &MlResult) {
+    let level = |p: &perfproof_shared::report::BatchPoint| match p.result.load {
+        perfproof_shared::report::LoadModel::Closed { users, .. } => format!("{users} users"),
+        perfproof_shared::report::LoadModel::Open { rate_per_s, .. } => format!("{rate_per_s} req/s offered"),
+    };
+    let swept = ml.points.iter().any(|p| level(p) != level(&ml.points[0]));
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "batch size",
+        if swept { "batch size, load" } else { "batch size" },
         "req/s",
         "samples/s",
         "p50 (ms)",
@@ -232,7 +238,11 @@ fn print_batches(ml: &MlResult) {
         let l = &point.result.stats.latency;
         let s = &point.sample_latency;
         table.add_row(vec![
-            Cell::new(point.batch_size),
+            Cell::new(if swept {
+                format!("{}, {}", point.batch_size, level(point))
+            } else {
+                point.batch_size.to_string()
+            }),
             Cell::new(format!("{:.1}", point.requests_per_s)),
             Cell::new(format!("{:.1}", point.samples_per_s)),
             Cell::new(l.ms_text(l.summary.p50)),

@@ -65,8 +65,12 @@ async fn served_answers_equal_in_process_answers_on_the_held_out_samples() {
     let local = model.predict(&rows).unwrap();
     for profile in Profile::ALL {
         let server = MlDemoServer::start(profile).await.unwrap();
-        let target =
-            Server { base: server.base_url().parse().unwrap(), display: server.base_url(), model: "digits".into() };
+        let target = Server {
+            base: server.base_url().parse().unwrap(),
+            display: server.base_url(),
+            model: "digits".into(),
+            version: None,
+        };
         let client = oip::client(Duration::from_secs(10)).unwrap();
         target.check_ready(&client, Duration::from_secs(10)).await.unwrap();
         let metadata = target.metadata(&client, Duration::from_secs(10)).await.unwrap();
@@ -126,14 +130,11 @@ async fn batches_of_eight_answer_more_samples_per_second_than_one() {
     assert_eq!(ml.result, one.result);
 
     // The report reads back, and the catalogue lists the ML metrics.
-    let report = report_of(Workload::Ml(ml.clone()));
-    let parsed = perfproof_shared::report::parse_report(&report.to_json()).unwrap();
-    let metrics = perfproof_shared::metrics::catalogue(&parsed).unwrap();
-    let keys: Vec<&str> = metrics.iter().map(|m| m.key.as_str()).collect();
+    let keys = metric_keys(&ml);
     for key in
         ["ml.digits.latency.p95", "ml.digits.samples_per_s", "ml.digits.b8.samples_per_s", "ml.digits.b8.speedup"]
     {
-        assert!(keys.contains(&key), "{key} in {keys:?}");
+        assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
     }
 
     // A sweep is not merged; one batch size is.
@@ -274,4 +275,365 @@ fn bad_ml_sections_name_the_field() {
     }
     let error = format!("{:#}", repeated("[ml]\nbatch_sizes = [1, 8]\n").unwrap_err());
     assert!(error.contains("ml.batch_sizes") && error.contains("trials"), "{error}");
+}
+
+/// Serves `app` on a loopback port; its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// The error of a run that cannot start, as the runner prints it.
+async fn start_error(plan: &MlPlan) -> String {
+    let (_tx, stop) = watch::channel(false);
+    let context = Context { stop, quiet: true, target_in_process: false };
+    let checked = ml::check_reachable(plan).await.map_err(|e| format!("{e:#}"));
+    let ran = ml::run(plan, &context).await.map(|_| ()).map_err(|e| format!("{e:#}"));
+    assert_eq!(checked, ran, "the check and the run refuse alike");
+    checked.unwrap_err()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_still_loading_is_a_start_error_naming_its_url() {
+    let metadata = serde_json::to_value(metadata_of(&Model::digits().unwrap())).unwrap();
+    let loading = || async { (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "model digits is loading"}))) };
+    // The server not ready, then the server ready but the model not.
+    let server_loading = serve(Router::new().route("/v2/health/ready", get(loading))).await;
+    let model_loading = serve(
+        Router::new()
+            .route("/v2/health/ready", get(|| async { "" }))
+            .route("/v2/models/digits/ready", get(loading))
+            .route("/v2/models/digits", get(move || async move { Json(metadata) })),
+    )
+    .await;
+    for (base, path, what) in [
+        (&server_loading, "/v2/health/ready", "the inference server is not ready"),
+        (&model_loading, "/v2/models/digits/ready", "the model `digits` is not ready"),
+    ] {
+        let error = start_error(&plan("[ml]\n", Some(base), users(1, 0.5)).unwrap()).await;
+        for said in [what, &format!("{base}{path}"), "http5xx", "HTTP 503", "model digits is loading"] {
+            assert!(error.contains(said), "`{said}` in {error}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_closed_without_an_answer_is_a_connect_error() {
+    let base = closing_server().await;
+    let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
+    let stats = &ml.result.stats;
+    assert!(stats.operations > 0 && stats.successes == 0, "{stats:?}");
+    assert_eq!(stats.errors.get("connect"), Some(&stats.operations), "{:?}", stats.errors);
+    assert!(
+        ml.result.warnings.iter().any(|w| w.contains("connect") && w.contains("closed")),
+        "{:?}",
+        ml.result.warnings
+    );
+    // A valid report all the same.
+    let report = report_of(Workload::Ml(ml));
+    perfproof_shared::report::parse_report(&report.to_json()).unwrap();
+}
+
+/// An OIP server by hand: it answers readiness and the digits metadata, and closes
+/// the connection on every inference request without a word.
+async fn closing_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let metadata = serde_json::to_vec(&metadata_of(&Model::digits().unwrap())).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let metadata = metadata.clone();
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let head_end = buffer.windows(4).position(|w| w == b"\r\n\r\n");
+                    let whole = head_end.and_then(|end| {
+                        let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        (buffer.len() >= end + 4 + length).then_some((head, end + 4 + length))
+                    });
+                    let Some((head, taken)) = whole else {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                        }
+                        continue;
+                    };
+                    buffer.drain(..taken);
+                    if head.starts_with("post") {
+                        return; // dropped: closed without an answer
+                    }
+                    let body = if head.starts_with("get /v2/models/digits ") { metadata.clone() } else { Vec::new() };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if socket.write_all(answer.as_bytes()).await.is_err() || socket.write_all(&body).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_goes_into_every_model_path() {
+    // A server that answers only version 3's paths.
+    let metadata = serde_json::to_value(metadata_of(&Model::digits().unwrap())).unwrap();
+    let answer = json!({"outputs": [
+        {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
+        {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.1; 10]}]});
+    let base = serve(
+        Router::new()
+            .route("/v2/health/ready", get(|| async { "" }))
+            .route("/v2/models/digits/versions/3/ready", get(|| async { "" }))
+            .route("/v2/models/digits/versions/3", get(move || async move { Json(metadata) }))
+            .route("/v2/models/digits/versions/3/infer", post(move || async move { Json(answer) })),
+    )
+    .await;
+    let section = "[ml]\nversion = \"3\"\nbatch_sizes = [1]\n";
+    let ml = run(&plan(section, Some(&base), users(2, 0.5)).unwrap()).await;
+    assert!(ml.result.stats.successes > 0 && ml.result.stats.errors.is_empty(), "{:?}", ml.result.stats.errors);
+    assert_eq!(ml.model.version.as_deref(), Some("3"));
+    // Without the version (or with another), the model is not there.
+    for section in ["[ml]\n", "[ml]\nversion = \"4\"\n"] {
+        let error = start_error(&plan(section, Some(&base), users(1, 0.5)).unwrap()).await;
+        assert!(error.contains("http4xx") && error.contains("not ready"), "{error}");
+    }
+    let error = start_error(&plan("[ml]\nversion = \"4\"\n", Some(&base), users(1, 0.5)).unwrap()).await;
+    assert!(error.contains("(version 4)") && error.contains("/v2/models/digits/versions/4/ready"), "{error}");
+    // The embedded server has version 1.
+    let ml = run(&plan("[ml]\nversion = \"1\"\nbatch_sizes = [1]\n", None, users(1, 0.5)).unwrap()).await;
+    assert!(ml.result.stats.successes > 0 && ml.result.stats.errors.is_empty());
+    assert_eq!(ml.model.version.as_deref(), Some("1"));
+}
+
+/// A file in a fresh directory, and the directory (kept while it lives).
+fn file(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path.display().to_string())
+}
+
+fn digits_rows(count: usize) -> Vec<Vec<f32>> {
+    samples::digits().features[..count].to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_come_from_json_or_csv_rows() {
+    let rows = digits_rows(5);
+    let csv: String = std::iter::once((1..=64).map(|i| format!("p{i}")).collect::<Vec<_>>().join(","))
+        .chain(rows.iter().map(|r| r.iter().map(f32::to_string).collect::<Vec<_>>().join(",")))
+        .map(|line| line + "\n")
+        .collect();
+    let files = [
+        file("rows.json", &serde_json::to_string(&rows).unwrap()),
+        file("inputs.json", &json!({ "inputs": rows }).to_string()),
+        file("rows.csv", &csv),
+    ];
+    for (_dir, path) in &files {
+        let section = format!("[ml]\ninputs = \"{path}\"\nbatch_sizes = [1, 8]\n");
+        let plan = plan(&section, None, users(1, 0.3)).unwrap();
+        let inputs = plan.inputs.as_ref().unwrap();
+        let read: Vec<Vec<f32>> = inputs.rows.iter().map(|r| r.iter().map(|&v| v as f32).collect()).collect();
+        assert_eq!(read, rows, "{path}");
+        // Served and in process.
+        let ml = run(&plan).await;
+        assert!(ml.points.iter().all(|p| p.result.stats.successes > 0 && p.result.stats.errors.is_empty()), "{path}");
+        let in_process = plan_in_process(&section);
+        let ml = run(&in_process).await;
+        assert!(ml.points.iter().all(|p| p.result.stats.successes > 0 && p.result.stats.errors.is_empty()), "{path}");
+    }
+}
+
+fn plan_in_process(section: &str) -> MlPlan {
+    plan(&section.replace("[ml]\n", "[ml]\nbackend = \"in_process\"\n"), None, users(1, 0.3)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_name_the_file_row_and_column() {
+    let wide = serde_json::to_string(&[vec![1.0; 10], vec![1.0; 10]]).unwrap();
+    let cases = [
+        // Read when the plan is made.
+        ("a.json", "{\"rows\": []}".to_string(), "\"inputs\""),
+        ("a.json", "[]".to_string(), "holds no rows"),
+        ("a.json", "[[1, 2], [3, \"x\"]]".to_string(), "row 2, column 2: \"x\" is not a number"),
+        ("a.json", "[[1, 2], 3]".to_string(), "row 2 is not an array"),
+        ("a.json", "[[1, 2], [3]]".to_string(), "row 2 has 1 values, row 1 has 2"),
+        ("a.json", "[[1, 2".to_string(), "not JSON"),
+        ("a.csv", "a,b\n1,2\n3,x\n".to_string(), "row 2 (line 3), column 2: `x` is not a number"),
+        ("a.txt", "1,2\n".to_string(), "name a .json or .csv file"),
+    ];
+    for (name, text, said) in cases {
+        let (_dir, path) = file(name, &text);
+        let error = format!("{:#}", plan(&format!("[ml]\ninputs = \"{path}\"\n"), None, users(1, 0.3)).unwrap_err());
+        assert!(error.contains("ml.inputs") && error.contains(&path) && error.contains(said), "{said}: {error}");
+    }
+    let error = format!("{:#}", plan("[ml]\ninputs = \"/nonexistent/rows.csv\"\n", None, users(1, 0.3)).unwrap_err());
+    assert!(error.contains("ml.inputs") && error.contains("/nonexistent/rows.csv"), "{error}");
+    // Checked against the model when it is known: its width, its datatype.
+    let mut big: Vec<Vec<serde_json::Value>> =
+        digits_rows(3).iter().map(|r| r.iter().map(|&v| json!(v)).collect()).collect();
+    big[2][5] = json!(1e39); // beyond FP32
+    for (text, said) in [
+        (wide, "rows have 10 values; the model's input `input` takes 64 per sample".to_string()),
+        (
+            json!(big).to_string(),
+            "row 3, column 6: 1000000000000000000000000000000000000000 is outside FP32's range".into(),
+        ),
+    ] {
+        let (_dir, path) = file("rows.json", &text);
+        let section = format!("[ml]\ninputs = \"{path}\"\n");
+        for plan in [plan(&section, None, users(1, 0.3)).unwrap(), plan_in_process(&section)] {
+            let error = start_error(&plan).await;
+            assert!(error.contains("ml.inputs") && error.contains(&path) && error.contains(&said), "{error}");
+        }
+    }
+}
+
+/// A model of 3 INT64 values per sample, served by a fake that checks what it is sent.
+async fn int_model_server() -> String {
+    let metadata = json!({"name": "counts", "versions": [], "platform": "fake",
+        "inputs": [{"name": "x", "datatype": "INT64", "shape": [-1, 3]}],
+        "outputs": [{"name": "y", "datatype": "FP32", "shape": [-1]}]});
+    let infer = |Json(body): Json<serde_json::Value>| async move {
+        let input = &body["inputs"][0];
+        let data = input["data"].as_array().cloned().unwrap_or_default();
+        let batch = input["shape"][0].as_u64().unwrap_or(0) as usize;
+        // Integers written as integers (`1`, not `1.0`), three per sample.
+        if input["datatype"] != "INT64" || data.len() != 3 * batch || !data.iter().all(|v| v.is_i64()) {
+            return (StatusCode::BAD_REQUEST, Json(json!({"error": format!("not INT64 [{batch}, 3]: {input}")})));
+        }
+        (
+            StatusCode::OK,
+            Json(json!({"outputs": [{"name": "y", "datatype": "FP32", "shape": [batch], "data": vec![0.5; batch]}]})),
+        )
+    };
+    serve(
+        Router::new()
+            .route("/v2/health/ready", get(|| async { "" }))
+            .route("/v2/models/counts/ready", get(|| async { "" }))
+            .route("/v2/models/counts", get(move || async move { Json(metadata) }))
+            .route("/v2/models/counts/infer", post(infer)),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_follow_the_models_declared_datatype() {
+    let base = int_model_server().await;
+    // Generated to the declared shape and datatype.
+    let section = "[ml]\nmodel = \"counts\"\nbatch_sizes = [1, 4]\n";
+    let ml = run(&plan(section, Some(&base), users(1, 0.3)).unwrap()).await;
+    for point in &ml.points {
+        assert!(point.result.stats.successes > 0, "{:?}", point.result.warnings);
+        assert!(point.result.stats.errors.is_empty(), "{:?}", point.result.warnings);
+    }
+    // From a file: whole numbers pass; a fraction is refused before any load, by row and column.
+    let (_dir, path) = file("counts.csv", "1,2,3\n4,5,6\n");
+    let section = format!("[ml]\nmodel = \"counts\"\ninputs = \"{path}\"\nbatch_sizes = [2]\n");
+    let ml = run(&plan(&section, Some(&base), users(1, 0.3)).unwrap()).await;
+    assert!(ml.result.stats.successes > 0 && ml.result.stats.errors.is_empty(), "{:?}", ml.result.warnings);
+    let (_dir, path) = file("counts.csv", "1,2,3\n4,5.5,6\n");
+    let section = format!("[ml]\nmodel = \"counts\"\ninputs = \"{path}\"\n");
+    let error = start_error(&plan(&section, Some(&base), users(1, 0.3)).unwrap()).await;
+    assert!(error.contains(&format!("{path}: row 2, column 2: 5.5 is not a whole number, as INT64 takes")), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_runs_every_batch_size_at_every_level() {
+    let section = "[ml]\nbatch_sizes = [1, 8]\n[ml.sweep]\nusers = [1, 3]\n";
+    let ml = run(&plan(section, None, users(1, 0.4)).unwrap()).await;
+    let levels: Vec<(u32, f64)> = ml.points.iter().map(|p| (p.batch_size, p.result.load.level())).collect();
+    assert_eq!(levels, [(1, 1.0), (1, 3.0), (8, 1.0), (8, 3.0)]);
+    for point in &ml.points {
+        assert!(point.result.stats.successes > 0 && point.result.stats.errors.is_empty());
+        // Against batch size 1 at the same level.
+        let single =
+            ml.points.iter().find(|p| p.batch_size == 1 && p.result.load.level() == point.result.load.level()).unwrap();
+        assert!((point.speedup.unwrap() - point.samples_per_s / single.samples_per_s).abs() < 1e-9);
+    }
+    assert_eq!((ml.headline_batch_size, &ml.result), (1, &ml.points[0].result));
+    let keys = metric_keys(&ml);
+    let sweep_keys = ["ml.digits.b1.u3.samples_per_s", "ml.digits.b8.u1.speedup", "ml.digits.b8.u3.latency.p95"];
+    for key in sweep_keys.iter().chain(&["ml.digits.latency.p95"]) {
+        assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+    }
+    assert!(!keys.iter().any(|k| k == "ml.digits.b8.samples_per_s"), "{keys:?}");
+
+    // Rates, in the open model.
+    let section = "[ml]\nbatch_sizes = [1, 4]\n[ml.load]\nrate = 50\n[ml.sweep]\nrates = [20, 40]\n";
+    let ml = run(&plan(section, None, users(1, 0.4)).unwrap()).await;
+    assert_eq!(ml.points.len(), 4);
+    assert!(metric_keys(&ml).iter().any(|k| k == "ml.digits.b4.r40.samples_per_s"));
+}
+
+/// The metric keys of a report holding `ml` (written and read back first).
+fn metric_keys(ml: &MlResult) -> Vec<String> {
+    let report = report_of(Workload::Ml(ml.clone()));
+    let parsed = perfproof_shared::report::parse_report(&report.to_json()).unwrap();
+    perfproof_shared::metrics::catalogue(&parsed).unwrap().into_iter().map(|m| m.key).collect()
+}
+
+#[test]
+fn bad_sweeps_and_versions_name_the_field() {
+    let cases = [
+        ("[ml.sweep]\nusers = []\n", "ml.sweep"),
+        ("[ml.sweep]\nusers = [1, 0]\n", "ml.sweep.users"),
+        ("[ml.sweep]\nusers = [2, 2]\n", "listed twice"),
+        ("[ml.sweep]\nusers = [1]\nrates = [2.0]\n", "not both"),
+        ("[ml.sweep]\nrates = [2.0]\n", "ml.sweep.rates needs the open model"),
+        ("[ml.load]\nrate = 5\n[ml.sweep]\nusers = [1]\n", "ml.sweep.users needs the closed model"),
+        ("[ml.load]\nrate = 5\n[ml.sweep]\nrates = [-1.0]\n", "ml.sweep.rates"),
+        ("[ml.sweep]\nlevels = [1]\n", "levels"),
+        ("[ml]\nversion = \"a/b\"\n", "ml.version"),
+        ("[ml]\nbackend = \"in_process\"\nversion = \"1\"\n", "ml.version"),
+    ];
+    for (section, field) in cases {
+        let error = format!("{:#}", plan(section, None, LoadOverrides::default()).unwrap_err());
+        assert!(error.contains(field), "{section:?}: {error}");
+    }
+    let file = settings::parse_scenario("[ml.sweep]\nusers = [1, 2]\n").unwrap();
+    let flags = Flags { trials: Some(3), workloads: Some(vec!["ml".into()]), ..Flags::default() };
+    let error = format!("{:#}", settings::resolve(file, &flags).unwrap_err());
+    assert!(error.contains("ml.sweep") && error.contains("trials"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_in_chunks_are_read_whole() {
+    // A valid answer sent with Transfer-Encoding: chunked, cut inside a number.
+    let metadata = serde_json::to_value(metadata_of(&Model::digits().unwrap())).unwrap();
+    let answer = json!({"outputs": [
+        {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
+        {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.125; 10]}]})
+    .to_string();
+    let infer = move || {
+        let answer = answer.clone();
+        async move {
+            let pieces: Vec<Result<String, std::io::Error>> =
+                vec![Ok(answer[..40].to_string()), Ok(answer[40..95].to_string()), Ok(answer[95..].to_string())];
+            axum::body::Body::from_stream(futures_util::stream::iter(pieces))
+        }
+    };
+    let base = serve(
+        Router::new()
+            .route("/v2/health/ready", get(|| async { "" }))
+            .route("/v2/models/digits/ready", get(|| async { "" }))
+            .route("/v2/models/digits", get(move || async move { Json(metadata) }))
+            .route("/v2/models/digits/infer", post(infer)),
+    )
+    .await;
+    let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
+    assert!(ml.result.stats.successes > 0, "{:?}", ml.result.warnings);
+    assert!(ml.result.stats.errors.is_empty(), "{:?}", ml.result.warnings);
 }

@@ -8,7 +8,8 @@
 //! `db.<name>.pool8.u16.throughput_tps` (a sweep point), ...
 //! `ml.<name>.latency.p95` (per request, at the headline batch size: 1, the
 //! individual mode), `ml.<name>.throughput_rps`, `ml.<name>.samples_per_s`,
-//! `ml.<name>.b32.samples_per_s`, `ml.<name>.b32.speedup`, `ml.<name>.b32.latency.p95`, ...
+//! `ml.<name>.b32.samples_per_s`, `ml.<name>.b32.speedup`, `ml.<name>.b32.latency.p95`,
+//! `ml.<name>.b32.u16.samples_per_s` (a sweep of load levels), ...
 //! `cache.<name>.hit_rate` (a proportion of reads), `cache.<name>.hit.latency.p95`,
 //! `cache.<name>.miss.latency.p95`, `cache.<name>.load_penalty_ms`,
 //! `cache.<name>.throughput_ops`, `cache.<name>.c1000.hit_rate` (a sweep point), ...
@@ -350,8 +351,10 @@ fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError
 const ML: Vocabulary = Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
 
 /// `ml.<name>.…`: the engine's block at the headline batch size (requests; latency
-/// per request), its samples/s, and per batch size (`ml.<name>.b<B>.…`) samples/s,
-/// p95 per request, and the speedup against batch size 1.
+/// per request), its samples/s, and per batch size (`ml.<name>.b<B>.…`; with a sweep
+/// of load levels, per batch size and level, `ml.<name>.b<B>.u<users>.…` or
+/// `….r<rate>.…`) samples/s, p95 per request, and the speedup against batch size 1
+/// at the same level.
 fn ml_metrics(ml: &MlResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
     let prefix = format!("ml.{}", key_segment(&ml.name));
     let mut headline = Vec::new();
@@ -377,8 +380,19 @@ fn ml_metrics(ml: &MlResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError
     });
     out.extend(headline);
     out.extend(samples);
+    // With a sweep of load levels, each point's keys name its level too.
+    let levels = ml.points.iter().map(|p| p.result.load.level()).collect::<Vec<_>>();
+    let swept = levels.iter().any(|l| *l != levels[0]);
     for point in &ml.points {
-        let point_prefix = format!("{prefix}.b{}", point.batch_size);
+        let point_prefix = match (&point.result.load, swept) {
+            (_, false) => format!("{prefix}.b{}", point.batch_size),
+            (crate::report::LoadModel::Closed { users, .. }, true) => {
+                format!("{prefix}.b{}.u{users}", point.batch_size)
+            }
+            (crate::report::LoadModel::Open { rate_per_s, .. }, true) => {
+                format!("{prefix}.b{}.r{}", point.batch_size, key_segment(&rate_per_s.to_string()))
+            }
+        };
         let mut all = Vec::new();
         latency_metrics(&point_prefix, &point.result.stats.latency, Some(&point.result), &mut all)?;
         let p95 = format!("{point_prefix}.latency.p95");

@@ -1,12 +1,13 @@
 //! The ML inference workload's part of a report (`{"ml": {...}}`): the model's
-//! interface, and one point per batch size (samples per request) with its
-//! requests/s, samples/s, per-request and per-sample latency, and its speedup and
-//! amortization against one sample per request.
+//! interface, and one point per batch size (samples per request), or per batch size
+//! × load level with a sweep (each point's `result.load` says its users or rate),
+//! with its requests/s, samples/s, per-request and per-sample latency, and its
+//! speedup and amortization against one sample per request at the same level.
 //!
-//! The headline `result` is the individual mode (batch size 1) when it was
-//! measured, else the smallest batch size: so `ml.<name>.latency.p95` (and the
-//! default target "ML inference p95 < 500 ms") reads the per-request latency of
-//! one sample per request.
+//! The headline `result` is the individual mode (batch size 1, at the first level)
+//! when it was measured, else the smallest batch size: so `ml.<name>.latency.p95`
+//! (and the default target "ML inference p95 < 500 ms") reads the per-request
+//! latency of one sample per request.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,9 @@ pub struct MlResult {
     pub backend: String,
     /// The model and its interface, as the server (or the file) declares it.
     pub model: MlModel,
-    /// One point per batch size, in the order run.
+    /// One point per batch size, in the order run; with a sweep of load levels,
+    /// one per batch size × level, batch-major (each point's `result.load` holds
+    /// its level).
     pub points: Vec<BatchPoint>,
     /// The batch size of the headline `result`: 1 (the individual mode) when it
     /// was measured, else the smallest batch size.
@@ -64,8 +67,8 @@ pub struct BatchPoint {
     pub requests_per_s: f64,
     /// Samples answered per second: requests/s × batch size.
     pub samples_per_s: f64,
-    /// samples/s at this batch size over samples/s at batch size 1; absent when
-    /// batch size 1 was not measured (or answered nothing).
+    /// samples/s at this batch size over samples/s at batch size 1 at the same load
+    /// level; absent when that point was not measured (or answered nothing).
     pub speedup: Option<f64>,
     /// speedup / batch size: 1 when a batch costs no more per sample than one
     /// sample alone; near 1/B when batching gains nothing.
@@ -85,17 +88,22 @@ impl BatchPoint {
     }
 }
 
-/// Fills every point's speedup and amortization against the batch-size-1 point.
+/// Fills every point's speedup and amortization against the batch-size-1 point at
+/// the same load level (users or rate).
 pub fn derive_speedups(points: &mut [BatchPoint]) {
-    let single = points.iter().find(|p| p.batch_size == 1).map(|p| p.samples_per_s);
+    let singles: Vec<(f64, f64)> =
+        points.iter().filter(|p| p.batch_size == 1).map(|p| (p.result.load.level(), p.samples_per_s)).collect();
     for point in points {
+        let level = point.result.load.level();
+        let single = singles.iter().find(|(l, _)| *l == level).map(|&(_, s)| s);
         let speedup = single.filter(|s| *s > 0.0).map(|s| point.samples_per_s / s);
         point.speedup = speedup;
         point.amortization = speedup.map(|s| s / f64::from(point.batch_size.max(1)));
     }
 }
 
-/// The index of the headline point: batch size 1, else the smallest batch size.
+/// The index of the headline point: the first at batch size 1, else the first at
+/// the smallest batch size.
 pub fn headline_point(points: &[BatchPoint]) -> Option<usize> {
     points.iter().position(|p| p.batch_size == 1).or_else(|| (0..points.len()).min_by_key(|&i| points[i].batch_size))
 }

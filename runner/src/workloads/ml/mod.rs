@@ -11,11 +11,14 @@
 //! - `in_process`: the model run by tract in the runner ([`model`]), so that model
 //!   time can be told from serving overhead.
 //!
-//! Inputs are the digits model's held-out samples when the model takes 64 values
-//! per sample, else values generated to its declared width ([`samples`]). Each
-//! batch size is one engine run; the headline `result` of the report is batch size
-//! 1 (the individual mode) when it was measured.
+//! Inputs are rows of a `.json` or `.csv` file ([`inputs`]), checked against the
+//! model's declared width and datatype; else the digits model's held-out samples
+//! when the model takes 64 FP32 values per sample, else values generated to its
+//! declared width and datatype ([`samples`]). Each batch size (× each load level of
+//! a `[ml.sweep]`) is one engine run; the headline `result` of the report is batch
+//! size 1 (the individual mode) at the first level when it was measured.
 
+pub mod inputs;
 pub mod model;
 pub mod oip;
 pub mod samples;
@@ -34,6 +37,7 @@ use url::Url;
 
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary};
 use crate::workloads::profile::Profile;
+use inputs::Inputs;
 use model::Model;
 use oip::{Client, Exchange, ModelMetadata, Server};
 use server::MlDemoServer;
@@ -117,14 +121,52 @@ pub struct MlPlan {
     pub target: Target,
     /// The model's name on the server.
     pub model: String,
-    /// Samples per request, one engine run each, in this order.
+    /// The model's version on the server, when one is asked for.
+    pub version: Option<String>,
+    /// Samples read from a file; `None`: the held-out digits or generated values.
+    pub inputs: Option<Inputs>,
+    /// Samples per request, one engine run each (per level), in this order.
     pub batch_sizes: Vec<u32>,
+    /// `[ml.sweep]`: users (closed model) or arrival rates (open model) run at every
+    /// batch size; empty: the load plan's one level.
+    pub levels: Vec<f64>,
     /// Most time one request may take.
     pub timeout: Duration,
     pub load: LoadPlan,
 }
 
 impl MlPlan {
+    /// Every (batch size, load plan) to run, batch-major, in order.
+    pub fn points(&self) -> Vec<(u32, LoadPlan)> {
+        let mut points = Vec::new();
+        for &batch in &self.batch_sizes {
+            if self.levels.is_empty() {
+                points.push((batch, self.load.clone()));
+            }
+            for &level in &self.levels {
+                let mut plan = self.load.clone();
+                match &mut plan.model {
+                    load::Model::Closed { users, .. } => *users = level as u32,
+                    load::Model::Open { rate, .. } => *rate = level,
+                }
+                points.push((batch, plan));
+            }
+        }
+        points
+    }
+
+    fn server(&self, base: Url, display: String) -> Server {
+        Server { base, display, model: self.model.clone(), version: self.version.clone() }
+    }
+
+    /// The samples to send to a model whose input is `input`.
+    fn rows(&self, input: &oip::TensorMetadata) -> anyhow::Result<Vec<Vec<f32>>> {
+        match &self.inputs {
+            Some(inputs) => inputs.rows_for(input).context("ml.inputs"),
+            None => Ok(samples::rows_for(input.shape.get(1).map_or(1, |&w| w.max(1) as usize), &input.datatype)),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.target {
             Target::InProcess { .. } => Backend::InProcess,
@@ -143,16 +185,30 @@ impl MlPlan {
     }
 }
 
-/// Checks that a named server is ready and serves the model; an embedded or
-/// in-process target is checked when it starts.
+/// Checks that a named server is ready and serves the model, and that the inputs
+/// suit the model (a named server's, the embedded digits model, or the file run in
+/// process), before any load.
 pub async fn check_reachable(plan: &MlPlan) -> anyhow::Result<()> {
-    if let Target::Url { url, display } = &plan.target {
-        let server = Server { base: url.clone(), display: display.clone(), model: plan.model.clone() };
-        let client = oip::client(plan.timeout)?;
-        server.check_ready(&client, plan.timeout).await?;
-        server.metadata(&client, plan.timeout).await?;
-    }
+    let metadata = match &plan.target {
+        Target::Url { url, display } => {
+            let server = plan.server(url.clone(), display.clone());
+            let client = oip::client(plan.timeout)?;
+            server.check_ready(&client, plan.timeout).await?;
+            server.metadata(&client, plan.timeout).await?
+        }
+        Target::Embedded(_) => server::metadata_of(&Model::digits()?),
+        Target::InProcess { file } => server::metadata_of(&in_process_model(file)?),
+    };
+    plan.rows(&metadata.inputs[0])?;
     Ok(())
+}
+
+/// The ONNX file, or the embedded digits model.
+fn in_process_model(file: &Option<PathBuf>) -> anyhow::Result<Model> {
+    Ok(match file {
+        Some(path) => Model::from_path(path)?,
+        None => Model::digits()?,
+    })
 }
 
 /// Runs every batch size of the plan into the report's entry.
@@ -160,20 +216,17 @@ pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
     let mut context = context.clone();
     let (points, model, target) = match &plan.target {
         Target::InProcess { file } => {
-            let model = match file {
-                Some(path) => Model::from_path(path)?,
-                None => Model::digits()?,
-            };
+            let model = in_process_model(file)?;
             context.target_in_process = true;
-            let described = server::metadata_of(&model).describe();
-            let described = MlModel { name: plan.model.clone(), version: None, ..described };
-            let rows = Arc::new(samples::rows_for(model.features()));
+            let metadata = server::metadata_of(&model);
+            let rows = Arc::new(plan.rows(&metadata.inputs[0])?);
+            let described = MlModel { name: plan.model.clone(), version: None, ..metadata.describe() };
             let make =
                 |batch: u32| InProcessOperation { model: model.clone(), rows: rows.clone(), batch: batch as usize };
             (measure_points(plan, &context, make).await?, described, "in-process".to_string())
         }
         Target::Url { url, display } => {
-            let server = Server { base: url.clone(), display: display.clone(), model: plan.model.clone() };
+            let server = plan.server(url.clone(), display.clone());
             let (points, model) = run_oip(plan, &context, &server).await?;
             (points, model, display.clone())
         }
@@ -181,7 +234,7 @@ pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
             let embedded = MlDemoServer::start(*profile).await.context("starting the embedded inference server")?;
             context.target_in_process = true;
             let base = Url::parse(&embedded.base_url())?;
-            let server = Server { base, display: embedded.base_url(), model: plan.model.clone() };
+            let server = plan.server(base, embedded.base_url());
             let (points, model) = run_oip(plan, &context, &server).await?;
             drop(embedded);
             (points, model, format!("embedded ({} profile)", profile.label()))
@@ -213,8 +266,7 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
     let client = oip::client(plan.timeout)?;
     server.check_ready(&client, plan.timeout).await?;
     let metadata = Arc::new(server.metadata(&client, plan.timeout).await?);
-    let width = metadata.inputs[0].shape[1] as usize;
-    let rows = samples::rows_for(width);
+    let rows = plan.rows(&metadata.inputs[0])?;
     let uri = server.infer_uri()?;
     let threads = plan.load.threads.max(1);
     let first_errors: Arc<Mutex<Vec<Option<String>>>> = Arc::new(Mutex::new(vec![None; ErrorClass::NAMES.len()]));
@@ -234,6 +286,7 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
             batch,
             metadata: metadata.clone(),
             timeout: plan.timeout,
+            dedicated: matches!(plan.load.model, load::Model::Closed { .. }),
             clients: Arc::new((0..threads).map(|_| OnceLock::new()).collect()),
             first_errors: first_errors.clone(),
         }
@@ -244,7 +297,11 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
     for point in &mut points {
         point.result.warnings.extend(notes.iter().cloned());
     }
-    Ok((points, metadata.describe()))
+    let mut model = metadata.describe();
+    if plan.version.is_some() {
+        model.version = plan.version.clone();
+    }
+    Ok((points, model))
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -255,27 +312,24 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-/// One engine run per batch size; a stop ends the sweep after the point it interrupted.
+/// One engine run per batch size and level; a stop ends the sweep after the point it interrupted.
 async fn measure_points<O: Operation>(
     plan: &MlPlan,
     context: &Context,
     make: impl Fn(u32) -> O,
 ) -> anyhow::Result<Vec<BatchPoint>> {
     let words = vocabulary();
-    let mut points = Vec::with_capacity(plan.batch_sizes.len());
-    for (i, &batch) in plan.batch_sizes.iter().enumerate() {
+    let planned = plan.points();
+    let mut points = Vec::with_capacity(planned.len());
+    for (i, (batch, load_plan)) in planned.iter().enumerate() {
+        let batch = *batch;
         if *context.stop.borrow() {
             break;
         }
-        if plan.batch_sizes.len() > 1 && !context.quiet {
-            eprintln!(
-                "  point {}/{}: batch size {batch}, {}",
-                i + 1,
-                plan.batch_sizes.len(),
-                plan.load.describe("req/s")
-            );
+        if planned.len() > 1 && !context.quiet {
+            eprintln!("  point {}/{}: batch size {batch}, {}", i + 1, planned.len(), load_plan.describe("req/s"));
         }
-        let Measured { result, spans, .. } = load::run(make(batch), &words, &plan.load, context).await?;
+        let Measured { result, spans, .. } = load::run(make(batch), &words, load_plan, context).await?;
         let [per_sample] = &spans[..] else { anyhow::bail!("the engine returned {} spans, not 1", spans.len()) };
         points.push(BatchPoint {
             batch_size: batch,
@@ -297,6 +351,8 @@ struct OipOperation {
     batch: usize,
     metadata: Arc<ModelMetadata>,
     timeout: Duration,
+    /// Closed model: each user keeps a connection of its own (plain HTTP).
+    dedicated: bool,
     /// One pooled client per load thread (its connections live on that thread's runtime).
     clients: Arc<Vec<OnceLock<Client>>>,
     first_errors: Arc<Mutex<Vec<Option<String>>>>,
@@ -313,28 +369,45 @@ impl OipOperation {
     }
 }
 
-impl Operation for OipOperation {
-    type Session = Option<Client>;
+/// How a user reaches the server: its own connection (closed model, plain HTTP), or
+/// its load thread's pooled client (open model, HTTPS); `None` if none could be built.
+enum Connection {
+    Dedicated(oip::Dedicated),
+    Pooled(Option<Client>),
+}
 
-    fn session(&self, thread: usize) -> Option<Client> {
+impl Operation for OipOperation {
+    type Session = Connection;
+
+    fn session(&self, thread: usize) -> Connection {
+        if self.dedicated {
+            if let Some(own) = oip::Dedicated::new(&self.uri) {
+                return Connection::Dedicated(own);
+            }
+        }
         let slot = &self.clients[thread.min(self.clients.len() - 1)];
         if let Some(client) = slot.get() {
-            return Some(client.clone());
+            return Connection::Pooled(Some(client.clone()));
         }
-        let client = oip::client(self.timeout).ok()?;
-        Some(slot.get_or_init(|| client).clone())
+        Connection::Pooled(oip::client(self.timeout).ok().map(|client| slot.get_or_init(|| client).clone()))
     }
 
-    async fn perform(&self, client: &mut Option<Client>, index: u64) -> Outcome {
-        let Some(client) = client else {
-            return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into());
-        };
+    async fn perform(&self, connection: &mut Connection, index: u64) -> Outcome {
         let body = self.bodies[(index % self.bodies.len() as u64) as usize].clone();
         let sent = Instant::now();
-        match oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await {
+        let exchanged = match connection {
+            Connection::Dedicated(own) => own.exchange(body, self.timeout).await,
+            Connection::Pooled(Some(client)) => {
+                oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await
+            }
+            Connection::Pooled(None) => {
+                return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into())
+            }
+        };
+        match exchanged {
             Exchange::Failed(class, message) => self.fail(class, || message),
             Exchange::Answer(body) => match oip::check(&body, &self.metadata.outputs, self.batch) {
-                Ok(_) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
+                Ok(()) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
                 Err(message) => self.fail(ErrorClass::BadOutput, || message),
             },
         }
@@ -356,13 +429,13 @@ impl Operation for InProcessOperation {
     async fn perform(&self, _: &mut (), index: u64) -> Outcome {
         let n = self.rows.len();
         let start = (index as usize).wrapping_mul(self.batch) % n;
-        let picked: Vec<&[f32]> = (0..self.batch).map(|j| self.rows[(start + j) % n].as_slice()).collect();
+        let mut values = Vec::with_capacity(self.batch * self.model.features());
+        for j in 0..self.batch {
+            values.extend_from_slice(&self.rows[(start + j) % n]);
+        }
         let began = Instant::now();
-        match self.model.predict(&picked) {
-            Ok(p) if p.labels.len() == self.batch => {
-                Outcome { spans: [Some(began.elapsed() / self.batch as u32), None], ..Outcome::default() }
-            }
-            Ok(_) => Outcome { error: Some(ErrorClass::BadOutput as u8), ..Outcome::default() },
+        match self.model.run_checked(self.batch, &values) {
+            Ok(()) => Outcome { spans: [Some(began.elapsed() / self.batch as u32), None], ..Outcome::default() },
             Err(_) => Outcome { error: Some(ErrorClass::Inference as u8), ..Outcome::default() },
         }
     }

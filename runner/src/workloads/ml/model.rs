@@ -208,7 +208,20 @@ impl Model {
         outcome.map_err(|e| run_error(format!("{e:#}")))
     }
 
-    fn run(&self, batch: usize, values: &[f32]) -> TractResult<Prediction> {
+    /// Runs a batch laid out flat (`batch` × [`Model::features`] values) and checks the
+    /// outputs' shapes without copying them out: what the in-process backend measures.
+    pub fn run_checked(&self, batch: usize, values: &[f32]) -> Result<(), ModelError> {
+        let run_error = |reason: String| ModelError::Run { model: self.name.clone(), batch, reason };
+        if values.len() != batch * self.features {
+            return Err(run_error(format!("{} values are not {batch} samples of {}", values.len(), self.features)));
+        }
+        let outcome = guarded(|| self.run_outputs(batch, values))
+            .map_err(|panic| run_error(format!("tract panicked: {panic}")))?;
+        outcome.map(drop).map_err(|e| run_error(format!("{e:#}")))
+    }
+
+    /// One run of the plan, its outputs' shapes checked.
+    fn run_outputs(&self, batch: usize, values: &[f32]) -> TractResult<TVec<TValue>> {
         let input = Tensor::from_shape(&[batch, self.features], values)?;
         let outputs = self.plan.run(tvec![input.into_tvalue()])?;
         let labels = &outputs[self.label_output];
@@ -220,6 +233,13 @@ impl Model {
             probabilities.shape(),
             self.classes
         );
+        Ok(outputs)
+    }
+
+    fn run(&self, batch: usize, values: &[f32]) -> TractResult<Prediction> {
+        let outputs = self.run_outputs(batch, values)?;
+        let labels = &outputs[self.label_output];
+        let probabilities = &outputs[self.probabilities_output];
         let labels: Vec<i64> = labels.to_plain_array_view::<i64>()?.iter().copied().collect();
         let flat: Vec<f32> = probabilities.to_plain_array_view::<f32>()?.iter().copied().collect();
         let probabilities = flat.chunks(self.classes).map(<[f32]>::to_vec).collect();

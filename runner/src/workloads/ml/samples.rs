@@ -34,8 +34,10 @@ pub fn digits() -> &'static HeldOut {
 }
 
 /// `count` deterministic samples of `width` values each, for a model whose input is
-/// not the digits': small whole numbers (0–15), valid for float and integer inputs.
-pub fn generated(width: usize, count: usize) -> Vec<Vec<f32>> {
+/// not the digits': small whole numbers (0–15), valid for float and integer inputs;
+/// 0 or 1 for a `BOOL` input.
+pub fn generated(width: usize, count: usize, datatype: &str) -> Vec<Vec<f32>> {
+    let modulus = if datatype == "BOOL" { 2 } else { 16 };
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     (0..count)
         .map(|_| {
@@ -44,20 +46,21 @@ pub fn generated(width: usize, count: usize) -> Vec<Vec<f32>> {
                     state ^= state << 13;
                     state ^= state >> 7;
                     state ^= state << 17;
-                    (state % 16) as f32
+                    (state % modulus) as f32
                 })
                 .collect()
         })
         .collect()
 }
 
-/// Rows for a model whose samples have `width` values: the held-out digits when the
-/// width is theirs (64), else generated values; at least one row.
-pub fn rows_for(width: usize) -> Vec<Vec<f32>> {
+/// Rows for a model whose samples have `width` values of `datatype` (an Open
+/// Inference Protocol name): the held-out digits when the input is theirs (64 FP32
+/// values), else values generated to the width and datatype; at least one row.
+pub fn rows_for(width: usize, datatype: &str) -> Vec<Vec<f32>> {
     let digits = digits();
-    if digits.features.first().is_some_and(|row| row.len() == width) {
+    if datatype == "FP32" && digits.features.first().is_some_and(|row| row.len() == width) {
         digits.features.clone()
     } else {
-        generated(width.max(1), 256)
+        generated(width.max(1), 256, datatype)
     }
 }

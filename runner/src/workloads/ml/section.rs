@@ -1,8 +1,9 @@
 //! The `[ml]` table of a scenario file and the `--ml-url` flag, resolved into an
 //! [`MlPlan`]: the backend (`oip`, a server from `--ml-url`, `PERFPROOF_ML_URL` or
 //! the file, or the embedded server when none is named; `in_process`, an ONNX file
-//! or the embedded digits model run by tract), the model's name, the batch sizes
-//! and the `[ml.load]` table. See `examples/scenario.toml`.
+//! or the embedded digits model run by tract), the model's name and version, the
+//! inputs file, the batch sizes, the `[ml.sweep]` of load levels and the `[ml.load]`
+//! table. See `examples/scenario.toml`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,9 +11,11 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
+use super::inputs::Inputs;
 use super::{Backend, MlPlan, Target};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{load_plan, parse_duration, LoadOverrides};
+use crate::load::Model;
 use crate::workloads::http::parse_url;
 use crate::workloads::profile::Profile;
 
@@ -34,13 +37,30 @@ pub struct MlSection {
     pub url: Option<String>,
     /// The model's name on the server (default `digits`, the embedded model's).
     pub model: Option<String>,
+    /// `oip` only: the model's version (`/v2/models/{name}/versions/{v}/…`).
+    pub version: Option<String>,
+    /// The samples to send: a `.json` or `.csv` file of rows (default: the digits
+    /// model's held-out samples, or values generated to the model's input).
+    pub inputs: Option<PathBuf>,
     /// `in_process` only: the ONNX file to run (default: the embedded digits model).
     pub model_file: Option<PathBuf>,
     /// Samples per request, one measured run each (default [1, 8, 32]; [1] with trials or shards).
     pub batch_sizes: Option<Vec<u32>>,
     pub timeout: Option<String>,
+    pub sweep: Option<SweepSection>,
     #[serde(default)]
     pub load: crate::config::LoadSection,
+}
+
+/// `[ml.sweep]`: load levels run at every batch size: users (closed model) or
+/// arrival rates (open model).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSection {
+    #[serde(default)]
+    pub users: Vec<u32>,
+    #[serde(default)]
+    pub rates: Vec<f64>,
 }
 
 /// ML values given on the command line; they win over the `[ml]` table.
@@ -85,6 +105,19 @@ pub fn plan(
     if model.is_empty() || model.contains(['/', '?', '#']) || model.chars().any(char::is_whitespace) {
         bail!("ml.model: `{model}` is not a model name (no slashes, spaces, `?` or `#`)");
     }
+    let version = match (&section.version, backend) {
+        (None, _) => None,
+        (Some(_), Backend::InProcess) => {
+            bail!("ml.version: a version is asked of a server; the in_process backend runs one file")
+        }
+        (Some(v), Backend::Oip) => {
+            if v.is_empty() || v.contains(['/', '?', '#']) || v.chars().any(char::is_whitespace) {
+                bail!("ml.version: `{v}` is not a version (no slashes, spaces, `?` or `#`)");
+            }
+            Some(v.clone())
+        }
+    };
+    let inputs = section.inputs.as_deref().map(Inputs::read).transpose().context("ml.inputs")?;
     let name = section.name.clone().unwrap_or_else(|| model.clone());
     let batch_sizes = match &section.batch_sizes {
         Some(sizes) => {
@@ -119,5 +152,38 @@ pub fn plan(
         None => DEFAULT_TIMEOUT,
     };
     let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
-    Ok(MlPlan { name, target, model, batch_sizes, timeout, load })
+    let levels = match &section.sweep {
+        None => Vec::new(),
+        Some(_) if repeated => {
+            bail!("ml.sweep: a sweep runs as one run; repeat it with separate runs rather than trials or shards")
+        }
+        Some(sweep) => {
+            let levels = levels(sweep, &load)?;
+            if let Some((i, l)) = levels.iter().enumerate().find(|(i, l)| levels[..*i].contains(l)) {
+                bail!("ml.sweep: the level {l} is listed twice (at {i})");
+            }
+            levels
+        }
+    };
+    Ok(MlPlan { name, target, model, version, inputs, batch_sizes, levels, timeout, load })
+}
+
+/// The sweep's users or rates, checked against the load model.
+fn levels(sweep: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<Vec<f64>> {
+    if !load.stages.is_empty() {
+        bail!("ml.sweep: each point runs at a constant load; remove ml.load.stages");
+    }
+    let open = matches!(load.model, Model::Open { .. });
+    match (sweep.users.is_empty(), sweep.rates.is_empty()) {
+        (false, false) => bail!("ml.sweep: give users (closed model) or rates (open model), not both"),
+        (true, true) => bail!("ml.sweep: list users = [1, 4, 16] (closed model) or rates = [...] (open model)"),
+        (false, true) if open => bail!("ml.sweep.users needs the closed model: remove ml.load.rate (or --rate)"),
+        (true, false) if !open => bail!("ml.sweep.rates needs the open model: set ml.load.rate (or --rate)"),
+        (false, true) if sweep.users.contains(&0) => bail!("ml.sweep.users: at least 1 user per point"),
+        (false, true) => Ok(sweep.users.iter().map(|&u| f64::from(u)).collect()),
+        (true, false) => match sweep.rates.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
+            Some(bad) => bail!("ml.sweep.rates: arrival rates must be positive numbers per second, not {bad}"),
+            None => Ok(sweep.rates.clone()),
+        },
+    }
 }

@@ -89,6 +89,9 @@ impl MlDemoServer {
             .route("/v2/models/{name}", get(model_metadata))
             .route("/v2/models/{name}/ready", get(model_ready))
             .route("/v2/models/{name}/infer", post(infer))
+            .route("/v2/models/{name}/versions/{version}", get(versioned_metadata))
+            .route("/v2/models/{name}/versions/{version}/ready", get(versioned_ready))
+            .route("/v2/models/{name}/versions/{version}/infer", post(versioned_infer))
             .with_state(state);
         let task = tokio::spawn(async move {
             // The server runs until the task is aborted on drop.
@@ -126,7 +129,7 @@ pub fn metadata_of(model: &Model) -> ModelMetadata {
     };
     ModelMetadata {
         name: MODEL_NAME.into(),
-        versions: vec!["1".into()],
+        versions: vec![MODEL_VERSION.into()],
         platform: "onnx_tract".into(),
         inputs: vec![tensor(model.input())],
         outputs: model.outputs().iter().map(tensor).collect(),
@@ -204,6 +207,41 @@ async fn model_metadata(State(state): State<Arc<AppState>>, Path(name): Path<Str
 
 async fn model_ready(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
     unknown(&state, &name).unwrap_or_else(|| StatusCode::OK.into_response())
+}
+
+/// The one version the embedded server has.
+pub const MODEL_VERSION: &str = "1";
+
+/// A 404 answer unless `version` is [`MODEL_VERSION`].
+fn unknown_version(version: &str) -> Option<Response> {
+    (version != MODEL_VERSION).then(|| {
+        error(StatusCode::NOT_FOUND, format!("no version `{version}` (this server has version {MODEL_VERSION})"))
+    })
+}
+
+async fn versioned_metadata(state: State<Arc<AppState>>, Path((name, v)): Path<(String, String)>) -> Response {
+    match unknown_version(&v) {
+        Some(refused) => refused,
+        None => model_metadata(state, Path(name)).await,
+    }
+}
+
+async fn versioned_ready(state: State<Arc<AppState>>, Path((name, v)): Path<(String, String)>) -> Response {
+    match unknown_version(&v) {
+        Some(refused) => refused,
+        None => model_ready(state, Path(name)).await,
+    }
+}
+
+async fn versioned_infer(
+    state: State<Arc<AppState>>,
+    Path((name, v)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    match unknown_version(&v) {
+        Some(refused) => refused,
+        None => infer(state, Path(name), body).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -296,7 +334,7 @@ async fn infer(State(state): State<Arc<AppState>>, Path(name): Path<String>, bod
         };
         outputs.push(json!({"name": output.name, "datatype": output.datatype, "shape": shape, "data": data}));
     }
-    let mut answer = json!({"model_name": meta.name, "model_version": "1", "outputs": outputs});
+    let mut answer = json!({"model_name": meta.name, "model_version": MODEL_VERSION, "outputs": outputs});
     if let Some(id) = request.id {
         answer["id"] = Value::String(id);
     }

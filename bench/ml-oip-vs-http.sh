@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmarks the ML workload's Open Inference Protocol client beside the HTTP
+# workload on the same trivial OIP endpoint: nginx (one worker, keep-alive) answers
+# readiness, the digits model's metadata, and every POST /v2/models/digits/infer
+# with a fixed valid answer for one sample (`return 200`), so the clients' own cost
+# shows rather than a model's. perfproof's ml workload (batch size 1, each answer
+# parsed and checked) and its http workload (the same POST and body, the answer
+# counted) run alternately, closed model, same users and threads; the ratio is
+# ml requests/s over http requests/s (target >= 0.9x).
+#
+# Usage: bench/ml-oip-vs-http.sh     (CONNS=32 DURATION=5 ROUNDS=3 THREADS=2 PORT=18081 to change;
+#                                     PERFPROOF=path/to/perfproof to time another build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONNS=${CONNS:-32}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-2}
+PORT=${PORT:-18081}
+
+scripts/install.sh --bench
+if [ -z "${PERFPROOF:-}" ]; then
+    cargo build --release --locked -p perfproof >&2
+    PERFPROOF=target/release/perfproof
+fi
+work=$(mktemp -d)
+metadata='{"name":"digits","versions":["1"],"platform":"onnx_tract","inputs":[{"name":"input","datatype":"FP32","shape":[-1,64]}],"outputs":[{"name":"label","datatype":"INT64","shape":[-1]},{"name":"probabilities","datatype":"FP32","shape":[-1,10]}]}'
+answer='{"model_name":"digits","model_version":"1","outputs":[{"name":"label","datatype":"INT64","shape":[1],"data":[3]},{"name":"probabilities","datatype":"FP32","shape":[1,10],"data":[0.01,0.01,0.01,0.91,0.01,0.01,0.01,0.01,0.01,0.01]}]}'
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_buffer_size 64k;
+    default_type application/json;
+    server {
+        listen 127.0.0.1:$PORT;
+        location = /v2/health/ready { return 200 ""; }
+        location = /v2/models/digits/ready { return 200 ""; }
+        location = /v2/models/digits { return 200 '$metadata'; }
+        location = /v2/models/digits/infer { return 200 '$answer'; }
+    }
+}
+CONF
+nginx -p "$work" -c "$work/nginx.conf" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+base="http://127.0.0.1:$PORT"
+for _ in $(seq 50); do curl -fs "$base/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# One held-out-like sample of 64 values, the body both workloads send.
+data=$(python3 -c "print(', '.join(str((i * 7) % 17) + '.0' for i in range(64)))")
+cat >"$work/ml.toml" <<TOML
+[ml]
+batch_sizes = [1]
+TOML
+cat >"$work/http.toml" <<TOML
+[http]
+[[http.endpoints]]
+name = "infer"
+method = "POST"
+path = "/v2/models/digits/infer"
+body = { inputs = [{ name = "input", shape = [1, 64], datatype = "FP32", data = [$data] }] }
+TOML
+
+rate() { # kind, then the run's flags
+    local kind=$1
+    shift
+    "$PERFPROOF" run "$@" -c "$CONNS" -d "${DURATION}s" -w 1s --threads "$THREADS" -q -o "$work/$kind.json" >/dev/null 2>&1
+    python3 - "$work/$kind.json" "$kind" <<'PY'
+import json, sys
+workload = json.load(open(sys.argv[1]))["workloads"][0][sys.argv[2]]
+stats = workload["result"]["stats"]
+assert stats["successes"] > 0 and not any(stats["errors"].values()), stats["errors"]
+print(workload["result"]["throughput_per_s"])
+PY
+}
+
+echo "==> $ROUNDS rounds: the ml workload (B=1) and the http workload, $CONNS users, $THREADS threads, ${DURATION}s each, nginx at $base" >&2
+printf '%-6s %14s %14s %8s\n' round "ml req/s" "http req/s" ratio
+ratios=()
+for round in $(seq "$ROUNDS"); do
+    ml=$(rate ml -f "$work/ml.toml" --workloads ml --ml-url "$base")
+    http=$(rate http -f "$work/http.toml" --workloads http --url "$base")
+    ratio=$(python3 -c "print(f'{$ml / $http:.2f}')")
+    ratios+=("$ratio")
+    printf '%-6s %14.0f %14.0f %7sx\n' "$round" "$ml" "$http" "$ratio"
+done
+echo "ml (OIP client) / http workload per round: ${ratios[*]} (target >= 0.9x)"
