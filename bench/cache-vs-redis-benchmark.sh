@@ -19,10 +19,8 @@ ROUNDS=${ROUNDS:-3}
 KEYS=10000
 
 scripts/services.sh
-if [ -z "${PERFPROOF:-}" ]; then
-    cargo build --release --locked -p perfproof >&2
-    PERFPROOF=target/release/perfproof
-fi
+source bench/lib.sh
+use_perfproof
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/get.toml" <<TOML

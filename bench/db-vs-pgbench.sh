@@ -22,10 +22,8 @@ PG=(-h 127.0.0.1 -p 5432 -U root)
 
 scripts/install.sh --bench
 scripts/services.sh
-if [ -z "${PERFPROOF:-}" ]; then
-    cargo build --release --locked -p perfproof >&2
-    PERFPROOF=target/release/perfproof
-fi
+source bench/lib.sh
+use_perfproof
 psql "${PG[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 \
     || psql "${PG[@]}" -d postgres -qc "CREATE DATABASE $DB"
 if ! psql "${PG[@]}" -d "$DB" -tAc "SELECT count(*) FROM pgbench_accounts" 2>/dev/null | grep -qx 1000000; then

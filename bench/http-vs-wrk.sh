@@ -16,30 +16,11 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-18080}
 
+source bench/lib.sh
 scripts/install.sh --bench
-if [ -z "${PERFPROOF:-}" ]; then
-    cargo build --release --locked -p perfproof >&2
-    PERFPROOF=target/release/perfproof
-fi
+use_perfproof
 work=$(mktemp -d)
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$PORT;
-        location / { return 200 "ok"; }
-    }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf" &
-server=$!
+start_nginx "$work" "$PORT" '        location / { return 200 "ok"; }'
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
 url="http://127.0.0.1:$PORT/"

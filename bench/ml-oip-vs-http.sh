@@ -19,37 +19,16 @@ ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18081}
 
+source bench/lib.sh
 scripts/install.sh --bench
-if [ -z "${PERFPROOF:-}" ]; then
-    cargo build --release --locked -p perfproof >&2
-    PERFPROOF=target/release/perfproof
-fi
+use_perfproof
 work=$(mktemp -d)
 metadata='{"name":"digits","versions":["1"],"platform":"onnx_tract","inputs":[{"name":"input","datatype":"FP32","shape":[-1,64]}],"outputs":[{"name":"label","datatype":"INT64","shape":[-1]},{"name":"probabilities","datatype":"FP32","shape":[-1,10]}]}'
 answer='{"model_name":"digits","model_version":"1","outputs":[{"name":"label","datatype":"INT64","shape":[1],"data":[3]},{"name":"probabilities","datatype":"FP32","shape":[1,10],"data":[0.01,0.01,0.01,0.91,0.01,0.01,0.01,0.01,0.01,0.01]}]}'
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_buffer_size 64k;
-    default_type application/json;
-    server {
-        listen 127.0.0.1:$PORT;
-        location = /v2/health/ready { return 200 ""; }
-        location = /v2/models/digits/ready { return 200 ""; }
+start_nginx "$work" "$PORT" "        location = /v2/health/ready { return 200 \"\"; }
+        location = /v2/models/digits/ready { return 200 \"\"; }
         location = /v2/models/digits { return 200 '$metadata'; }
-        location = /v2/models/digits/infer { return 200 '$answer'; }
-    }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf" &
-server=$!
+        location = /v2/models/digits/infer { return 200 '$answer'; }"
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 50); do curl -fs "$base/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done

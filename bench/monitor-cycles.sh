@@ -15,10 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CYCLES=${CYCLES:-1000}
-if [ -z "${PERFPROOF:-}" ]; then
-    cargo build --release --locked -p perfproof >&2
-    PERFPROOF=target/release/perfproof
-fi
+source bench/lib.sh
+use_perfproof
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
