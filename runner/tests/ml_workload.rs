@@ -140,7 +140,7 @@ async fn batches_of_eight_answer_more_samples_per_second_than_one() {
     // A sweep is not merged; one batch size is.
     let sweep = Workload::Ml(ml.clone());
     let refused = merge_workloads(&[&sweep, &sweep], MergeKind::Trials).unwrap_err().to_string();
-    assert!(refused.contains("sweep of batch sizes"), "{refused}");
+    assert!(refused.contains("is a sweep (of batch sizes or loads)"), "{refused}");
     let mut single = ml.clone();
     single.points.truncate(1);
     let single = Workload::Ml(single);

@@ -232,9 +232,13 @@ pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
             _ => None,
         })
         .map(|ml| {
+            // A sweep of loads measures every batch size at several levels: the
+            // chart draws the headline's level.
+            let level = crate::report::headline_point(&ml.points).map(|i| ml.points[i].result.load.level());
             let mut points: Vec<BatchSizePoint> = ml
                 .points
                 .iter()
+                .filter(|p| level.is_none_or(|l| p.result.load.level() == l))
                 .map(|p| {
                     let latency = &p.result.stats.latency;
                     BatchSizePoint {

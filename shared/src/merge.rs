@@ -535,7 +535,7 @@ fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: 
         (Workload::Ml(into), Workload::Ml(from)) => {
             if into.points.len() > 1 || from.points.len() > 1 {
                 return Err(mismatch(format!(
-                    "{label} is a sweep of batch sizes: sweeps are not merged (run shards or trials at one batch size)"
+                    "{label} is a sweep (of batch sizes or loads): sweeps are not merged (run shards or trials at one batch size and load)"
                 )));
             }
             let sizes = |w: &crate::report::MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
