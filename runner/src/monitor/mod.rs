@@ -173,8 +173,7 @@ pub async fn run(
         }
         let stopping = *stop.borrow() || plan.cycles.is_some_and(|n| cycle >= n);
         if stopping || last_export.elapsed() >= plan.export_every {
-            let export = window_export(window.make_contiguous());
-            write_atomically(&dir.join("metrics_export.json"), serde_json::to_string_pretty(&export)?.as_bytes())?;
+            write_export(dir, &mut window)?;
             last_export = Instant::now();
         }
         let webhook_failures = plan.webhook.as_ref().map_or(0, Webhook::failures);
@@ -224,8 +223,7 @@ pub async fn run(
         }
         if *stop.borrow() {
             // Stopped between cycles: the export covers every cycle done.
-            let export = window_export(window.make_contiguous());
-            write_atomically(&dir.join("metrics_export.json"), serde_json::to_string_pretty(&export)?.as_bytes())?;
+            write_export(dir, &mut window)?;
             break;
         }
     }
@@ -235,6 +233,12 @@ pub async fn run(
     }
     summary.webhook_failures = plan.webhook.as_ref().map_or(0, Webhook::failures);
     Ok(summary)
+}
+
+/// Writes `metrics_export.json`: every metric of the window's cycles.
+fn write_export(dir: &Path, window: &mut VecDeque<CycleMetrics>) -> anyhow::Result<()> {
+    let export = window_export(window.make_contiguous());
+    write_atomically(&dir.join("metrics_export.json"), serde_json::to_string_pretty(&export)?.as_bytes())
 }
 
 fn lock(exposition: &Mutex<Exposition>) -> std::sync::MutexGuard<'_, Exposition> {

@@ -13,9 +13,8 @@ use serde::Deserialize;
 use super::{CacheBackend, CachePlan, WritePolicy};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{load_plan, parse_duration, LoadOverrides};
-use crate::workloads::db::section::{DEFAULT_PAYLOAD_BYTES, DEFAULT_ROWS};
-use crate::workloads::db::sql::{check_table_name, Backend};
-use crate::workloads::db::Target as DbTarget;
+use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFAULT_ROWS};
+use crate::workloads::db::sql::check_table_name;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
 
@@ -144,18 +143,7 @@ pub fn plan(
             CacheBackend::InProcess { capacity }
         }
     };
-    let database = match &section.db_url {
-        Some(template) => {
-            let url = expand_env(template).context("cache.db_url")?;
-            let display = display_url(template);
-            let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
-            let backend = Backend::from_scheme(scheme).ok_or_else(|| {
-                anyhow!("cache.db_url: `{display}` is not a postgres://, mysql:// (MariaDB too) or sqlite:// URL")
-            })?;
-            DbTarget::Url { url, display, backend }
-        }
-        None => DbTarget::Embedded(profile),
-    };
+    let database = database_target(section.db_url.as_ref(), "cache.db_url", profile)?;
     let table =
         section.table.clone().unwrap_or_else(|| format!("perfproof_cache_{}", name.replace(['-', '.', ' ', ':'], "_")));
     check_table_name(&table).map_err(|e| anyhow!("cache.table: {e}"))?;

@@ -117,19 +117,7 @@ pub fn plan(
     load: &LoadOverrides,
     profile: Profile,
 ) -> anyhow::Result<DbPlan> {
-    let template = flags.url.clone().or(section.url.clone());
-    let target = match &template {
-        Some(template) => {
-            let url = expand_env(template).context("db.url")?;
-            let display = display_url(template);
-            let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
-            let backend = Backend::from_scheme(scheme).ok_or_else(|| {
-                anyhow!("db.url: `{display}` is not a postgres://, mysql:// (MariaDB too) or sqlite:// URL")
-            })?;
-            Target::Url { url, display, backend }
-        }
-        None => Target::Embedded(profile),
-    };
+    let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;
     let (demo_pool, demo_index) = demo_shape(profile);
     let embedded = matches!(target, Target::Embedded(_));
     let name = section.name.clone().unwrap_or_else(|| if embedded { "demo" } else { "db" }.into());
@@ -182,6 +170,19 @@ pub fn plan(
         acquire_timeout: timeout("acquire_timeout", &section.acquire_timeout)?,
         load,
     })
+}
+
+/// The database a URL template names (`${VAR}` expanded; only its display form
+/// without a password may be shown), or the embedded one shaped by `profile`;
+/// `field` names the setting in errors.
+pub fn database_target(template: Option<&String>, field: &str, profile: Profile) -> anyhow::Result<Target> {
+    let Some(template) = template else { return Ok(Target::Embedded(profile)) };
+    let url = expand_env(template).with_context(|| field.to_string())?;
+    let display = display_url(template);
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    let backend = Backend::from_scheme(scheme)
+        .ok_or_else(|| anyhow!("{field}: `{display}` is not a postgres://, mysql:// (MariaDB too) or sqlite:// URL"))?;
+    Ok(Target::Url { url, display, backend })
 }
 
 fn queries(sections: &[QuerySection]) -> anyhow::Result<Vec<QueryPlan>> {
