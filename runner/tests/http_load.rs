@@ -62,9 +62,11 @@ async fn warm_up_requests_are_excluded() {
 }
 
 /// Percentiles against injected delays. Request i (in arrival order) is delayed by
-/// 20 ms × (1 + i mod 10), so 200 requests hold each delay 20..=200 ms exactly 20
+/// 50 ms × (1 + i mod 10), so 200 requests hold each delay 50..=500 ms exactly 20
 /// times. Bound tested: injected ≤ reported ≤ injected × 1.001 (histogram
-/// resolution) + 15 ms (scheduling jitter on a loaded 2-core machine).
+/// resolution) + 40 ms (scheduling jitter on a loaded 2-core machine: 16 ms was seen
+/// in CI beside other test binaries). Neighbouring delays are 50 ms apart, so a
+/// percentile read from the wrong rank still fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn percentiles_match_injected_delays() {
     let next = Arc::new(AtomicU64::new(0));
@@ -73,7 +75,7 @@ async fn percentiles_match_injected_delays() {
         get(move || {
             let i = next.fetch_add(1, Ordering::SeqCst);
             async move {
-                tokio::time::sleep(Duration::from_millis(20 * (1 + i % 10))).await;
+                tokio::time::sleep(Duration::from_millis(50 * (1 + i % 10))).await;
                 "ok"
             }
         }),
@@ -86,10 +88,10 @@ async fn percentiles_match_injected_delays() {
     assert_eq!(s.count, 200);
     // Rank ceil(q × 200) of the sorted injected delays.
     for (name, reported, injected_ms) in
-        [("p50", s.p50, 100), ("p90", s.p90, 180), ("p99", s.p99, 200), ("min", s.min, 20)]
+        [("p50", s.p50, 250), ("p90", s.p90, 450), ("p99", s.p99, 500), ("min", s.min, 50)]
     {
         let injected = injected_ms * 1000;
-        let bound = injected + injected / 1000 + 15_000;
+        let bound = injected + injected / 1000 + 40_000;
         assert!(
             (injected..=bound).contains(&reported),
             "{name}: reported {reported} us, injected {injected} us, bound {bound} us"

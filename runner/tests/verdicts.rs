@@ -1,6 +1,15 @@
 //! A/A on real runs: the embedded demo service measured repeatedly (short runs of
-//! three trials each) and compared pairwise. Nothing changed between the runs, so
-//! at most 5 % of the latency and throughput verdicts may say improved or regressed.
+//! three trials each) and compared in disjoint pairs of consecutive runs. Nothing
+//! changed between the runs, so at most one of the six pairs may call any of its
+//! latency and throughput metrics improved or regressed.
+//!
+//! Why pairs, not verdicts: a pair's five verdicts move together (p50 to p99 of the
+//! same runs), so counting verdicts counts one noisy pair four times; and pairs that
+//! share runs (every pair of five runs) repeat one noisy run four times. A method
+//! calibrated only on independent requests calls a change in most pairs of a load
+//! test and fails here; a calibrated one (nominal 5 % per verdict, highly correlated
+//! within a pair) leaves two or more of six pairs called with a probability well
+//! under 1 %.
 
 use std::time::Duration;
 
@@ -20,7 +29,7 @@ async fn identical_real_runs_are_rarely_called_changed() {
     let dir = tempfile::tempdir().unwrap();
     let (_tx, stop) = watch::channel(false);
     let mut reports = Vec::new();
-    for run in 0..5 {
+    for run in 0..12 {
         let flags = Flags {
             label: Some(format!("run-{run}")),
             output: Some(dir.path().join(format!("run-{run}.json"))),
@@ -39,19 +48,24 @@ async fn identical_real_runs_are_rarely_called_changed() {
         reports.push(runs::measure(&settings, &stop).await.unwrap());
     }
     let watched = ["latency.p50", "latency.p90", "latency.p95", "latency.p99", "throughput_rps"];
-    let (mut verdicts, mut calls) = (0, Vec::new());
-    for (i, a) in reports.iter().enumerate() {
-        for b in &reports[i + 1..] {
-            let analysis = analyze(a, b, &AnalysisSettings::default()).unwrap();
-            for m in analysis.comparison.metrics.iter().filter(|m| watched.iter().any(|w| m.key.ends_with(w))) {
-                verdicts += 1;
-                if matches!(m.verdict, Verdict::Improved | Verdict::Regressed) {
-                    calls.push(format!("{} → {}: {} {:?}", a.run.label, b.run.label, m.key, m.verdict));
-                }
-            }
+    let (mut verdicts, mut called_pairs) = (0, Vec::new());
+    for pair in reports.chunks_exact(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let analysis = analyze(a, b, &AnalysisSettings::default()).unwrap();
+        let calls: Vec<String> = analysis
+            .comparison
+            .metrics
+            .iter()
+            .filter(|m| watched.iter().any(|w| m.key.ends_with(w)))
+            .inspect(|_| verdicts += 1)
+            .filter(|m| matches!(m.verdict, Verdict::Improved | Verdict::Regressed))
+            .map(|m| format!("{} {:?} ({:+.1} %)", m.key, m.verdict, m.change_pct.unwrap_or(f64::NAN)))
+            .collect();
+        if !calls.is_empty() {
+            called_pairs.push(format!("{} → {}: {calls:?}", a.run.label, b.run.label));
         }
     }
-    assert_eq!(verdicts, 10 * watched.len());
-    eprintln!("{} of {verdicts} verdicts called a change: {calls:?}", calls.len());
-    assert!(calls.len() * 20 <= verdicts, "{} of {verdicts} verdicts called a change: {calls:#?}", calls.len());
+    assert_eq!(verdicts, 6 * watched.len());
+    eprintln!("{} of 6 pairs called a change: {called_pairs:#?}", called_pairs.len());
+    assert!(called_pairs.len() <= 1, "{} of 6 identical pairs called a change: {called_pairs:#?}", called_pairs.len());
 }
