@@ -321,7 +321,7 @@ async fn a_server_still_loading_is_a_start_error_naming_its_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_without_an_answer_is_a_connect_error() {
-    let base = closing_server().await;
+    let base = closing_server(None).await;
     let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
     let stats = &ml.result.stats;
     assert!(stats.operations > 0 && stats.successes == 0, "{stats:?}");
@@ -337,15 +337,16 @@ async fn a_connection_closed_without_an_answer_is_a_connect_error() {
 }
 
 /// An OIP server by hand: it answers readiness and the digits metadata, and closes
-/// the connection on every inference request without a word.
-async fn closing_server() -> String {
+/// the connection on every inference request: without a word, or after `answer`
+/// sent with neither a length nor chunks (its end is the close).
+async fn closing_server(answer: Option<String>) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let metadata = serde_json::to_vec(&metadata_of(&Model::digits().unwrap())).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let metadata = metadata.clone();
+            let (metadata, answer) = (metadata.clone(), answer.clone());
             tokio::spawn(async move {
                 let mut buffer = Vec::new();
                 let mut chunk = [0u8; 8192];
@@ -368,7 +369,11 @@ async fn closing_server() -> String {
                     };
                     buffer.drain(..taken);
                     if head.starts_with("post") {
-                        return; // dropped: closed without an answer
+                        if let Some(answer) = &answer {
+                            let whole = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{answer}");
+                            let _ = socket.write_all(whole.as_bytes()).await;
+                        }
+                        return; // closed: the end of the answer, or no answer at all
                     }
                     let body = if head.starts_with("get /v2/models/digits ") { metadata.clone() } else { Vec::new() };
                     let answer = format!(
@@ -383,6 +388,18 @@ async fn closing_server() -> String {
         }
     });
     base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_ended_by_the_close_is_read_whole() {
+    let answer = json!({"outputs": [
+        {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
+        {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.1; 10]}]});
+    let base = closing_server(Some(answer.to_string())).await;
+    let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
+    let stats = &ml.result.stats;
+    assert!(stats.successes > 0 && stats.errors.is_empty(), "{stats:?} {:?}", ml.result.warnings);
+    assert_eq!(stats.successes, stats.operations);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,15 +1,15 @@
 //! A/A on real runs: the embedded demo service measured repeatedly (short runs of
 //! three trials each) and compared in disjoint pairs of consecutive runs. Nothing
-//! changed between the runs, so at most one of the six pairs may call any of its
+//! changed between the runs, so at most two of the eight pairs may call any of its
 //! latency and throughput metrics improved or regressed.
 //!
 //! Why pairs, not verdicts: a pair's five verdicts move together (p50 to p99 of the
 //! same runs), so counting verdicts counts one noisy pair four times; and pairs that
 //! share runs (every pair of five runs) repeat one noisy run four times. A method
 //! calibrated only on independent requests calls a change in most pairs of a load
-//! test and fails here; a calibrated one (nominal 5 % per verdict, highly correlated
-//! within a pair) leaves two or more of six pairs called with a probability well
-//! under 1 %.
+//! test and fails here. A calibrated one called one pair in 18 while the machine
+//! was busy compiling (a p99 of a noisy run); at that rate three or more of eight
+//! pairs are called with a probability under 1 %.
 
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ async fn identical_real_runs_are_rarely_called_changed() {
     let dir = tempfile::tempdir().unwrap();
     let (_tx, stop) = watch::channel(false);
     let mut reports = Vec::new();
-    for run in 0..12 {
+    for run in 0..16 {
         let flags = Flags {
             label: Some(format!("run-{run}")),
             output: Some(dir.path().join(format!("run-{run}.json"))),
@@ -65,7 +65,7 @@ async fn identical_real_runs_are_rarely_called_changed() {
             called_pairs.push(format!("{} → {}: {calls:?}", a.run.label, b.run.label));
         }
     }
-    assert_eq!(verdicts, 6 * watched.len());
-    eprintln!("{} of 6 pairs called a change: {called_pairs:#?}", called_pairs.len());
-    assert!(called_pairs.len() <= 1, "{} of 6 identical pairs called a change: {called_pairs:#?}", called_pairs.len());
+    assert_eq!(verdicts, 8 * watched.len());
+    eprintln!("{} of 8 pairs called a change: {called_pairs:#?}", called_pairs.len());
+    assert!(called_pairs.len() <= 2, "{} of 8 identical pairs called a change: {called_pairs:#?}", called_pairs.len());
 }

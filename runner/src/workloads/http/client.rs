@@ -243,7 +243,7 @@ async fn dedicated_exchange(slot: &mut Option<h1::Connection>, targets: &Targets
                 Err(e) => return Response { status: None, bytes: 0, error: Some(classify(&*e)) },
             },
         };
-        let exchange = connection.exchange(&endpoint.wire, endpoint.head_only, targets.max_body).await;
+        let exchange = connection.exchange(&endpoint.wire, endpoint.head_only, targets.max_body, None).await;
         if exchange.reusable {
             *slot = Some(connection);
         }

@@ -1,7 +1,8 @@
 //! A lean HTTP/1.1 client connection for closed-model users, as wrk keeps one:
 //! the request is serialized once per endpoint and written in one call, the
 //! response head is parsed in place (httparse) from a buffer the connection
-//! reuses, and the body is counted, not kept. One task, no channel between a
+//! reuses, and the body is counted, not kept (or, for a caller that checks answers,
+//! appended to a buffer of its own). One task, no channel between a
 //! request and its socket: most of the generator's own cost per request is gone,
 //! so a fast target's speed shows rather than the tool's.
 //!
@@ -104,8 +105,15 @@ impl Connection {
     }
 
     /// Writes `request` (a whole serialized request) and reads its response,
-    /// counting body bytes up to `max_body`. `head_only`: the request was HEAD.
-    pub async fn exchange(&mut self, request: &[u8], head_only: bool, max_body: u64) -> Exchange {
+    /// counting body bytes up to `max_body`, and appending them to `kept` when
+    /// given. `head_only`: the request was HEAD.
+    pub async fn exchange(
+        &mut self,
+        request: &[u8],
+        head_only: bool,
+        max_body: u64,
+        mut kept: Option<&mut Vec<u8>>,
+    ) -> Exchange {
         let mut exchange = Exchange { status: None, bytes: 0, error: None, reusable: false };
         let written = async {
             self.io.write_all(request).await?;
@@ -132,11 +140,11 @@ impl Connection {
         let body = if head_only || head.status == 204 || head.status == 304 || head.status == 101 {
             Ok(true)
         } else if head.chunked {
-            self.read_chunked(max_body, &mut exchange.bytes).await
+            self.read_chunked(max_body, &mut exchange.bytes, &mut kept).await
         } else if let Some(length) = head.length {
-            self.read_length(length, max_body, &mut exchange.bytes).await.map(|()| true)
+            self.read_length(length, max_body, &mut exchange.bytes, &mut kept).await.map(|()| true)
         } else {
-            self.read_to_close(max_body, &mut exchange.bytes).await.map(|()| false)
+            self.read_to_close(max_body, &mut exchange.bytes, &mut kept).await.map(|()| false)
         };
         match body {
             Ok(open) => exchange.reusable = open && head.keep_alive && self.start == self.end,
@@ -183,8 +191,8 @@ impl Connection {
         }
     }
 
-    /// Consumes up to `n` buffered bytes, reading when the buffer is empty.
-    async fn take(&mut self, n: u64, bytes: &mut u64, max_body: u64) -> Result<u64, ErrorKind> {
+    /// Consumes up to `n` buffered bytes (appended to `kept`), reading when the buffer is empty.
+    async fn take(&mut self, n: u64, bytes: &mut u64, max_body: u64, kept: &mut Kept<'_>) -> Result<u64, ErrorKind> {
         if self.start == self.end {
             match self.fill().await {
                 Ok(0) | Err(_) => return Err(ErrorKind::Body),
@@ -192,26 +200,35 @@ impl Connection {
             }
         }
         let taken = n.min((self.end - self.start) as u64);
-        self.start += taken as usize;
         *bytes += taken;
         if *bytes > max_body {
             return Err(ErrorKind::Body);
         }
+        if let Some(kept) = kept {
+            kept.extend_from_slice(&self.buf[self.start..self.start + taken as usize]);
+        }
+        self.start += taken as usize;
         Ok(taken)
     }
 
-    async fn read_length(&mut self, length: u64, max_body: u64, bytes: &mut u64) -> Result<(), ErrorKind> {
+    async fn read_length(
+        &mut self,
+        length: u64,
+        max_body: u64,
+        bytes: &mut u64,
+        kept: &mut Kept<'_>,
+    ) -> Result<(), ErrorKind> {
         if length > max_body {
             return Err(ErrorKind::Body);
         }
         let mut left = length;
         while left > 0 {
-            left -= self.take(left, bytes, max_body).await?;
+            left -= self.take(left, bytes, max_body, kept).await?;
         }
         Ok(())
     }
 
-    async fn read_to_close(&mut self, max_body: u64, bytes: &mut u64) -> Result<(), ErrorKind> {
+    async fn read_to_close(&mut self, max_body: u64, bytes: &mut u64, kept: &mut Kept<'_>) -> Result<(), ErrorKind> {
         loop {
             if self.start == self.end {
                 match self.fill().await {
@@ -220,12 +237,12 @@ impl Connection {
                     Ok(_) => {}
                 }
             }
-            self.take(u64::MAX, bytes, max_body).await?;
+            self.take(u64::MAX, bytes, max_body, kept).await?;
         }
     }
 
     /// Reads a chunked body (and its trailers); `Ok(true)`: the connection stays usable.
-    async fn read_chunked(&mut self, max_body: u64, bytes: &mut u64) -> Result<bool, ErrorKind> {
+    async fn read_chunked(&mut self, max_body: u64, bytes: &mut u64, kept: &mut Kept<'_>) -> Result<bool, ErrorKind> {
         loop {
             let line = self.read_line().await?;
             let size = line.split(|&b| b == b';').next().unwrap_or_default();
@@ -241,7 +258,7 @@ impl Connection {
             }
             let mut left = size;
             while left > 0 {
-                left -= self.take(left, bytes, max_body).await?;
+                left -= self.take(left, bytes, max_body, kept).await?;
             }
             if !self.read_line().await?.is_empty() {
                 return Err(ErrorKind::Protocol);
@@ -267,6 +284,9 @@ impl Connection {
         }
     }
 }
+
+/// Where body bytes go besides being counted.
+type Kept<'a> = Option<&'a mut Vec<u8>>;
 
 /// What the response head says about the body and the connection.
 struct Head {

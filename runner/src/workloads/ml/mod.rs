@@ -39,7 +39,7 @@ use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabul
 use crate::workloads::profile::Profile;
 use inputs::Inputs;
 use model::Model;
-use oip::{Client, Exchange, ModelMetadata, Server};
+use oip::{Client, Exchange, Server};
 use server::MlDemoServer;
 
 /// How an inference request failed.
@@ -274,19 +274,25 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
         let batch = batch as usize;
         // Request i carries samples i·B … i·B + B − 1 (mod the samples): one body per start.
         let starts = rows.len() / gcd(batch, rows.len());
-        let bodies = (0..starts)
+        let bodies: Vec<Bytes> = (0..starts)
             .map(|k| {
                 let picked: Vec<&[f32]> = (0..batch).map(|j| rows[(k * batch + j) % rows.len()].as_slice()).collect();
                 oip::infer_body(&metadata.inputs[0], &picked)
             })
             .collect();
+        // Closed-model users on plain HTTP keep a connection of their own.
+        let dedicated = matches!(plan.load.model, load::Model::Closed { .. }) && oip::Dedicated::new(&uri).is_some();
+        let wires = match dedicated {
+            true => bodies.iter().map(|body| oip::Dedicated::wire(&uri, body)).collect(),
+            false => Vec::new(),
+        };
         OipOperation {
             uri: uri.clone(),
             bodies: Arc::new(bodies),
+            wires: Arc::new(wires),
             batch,
-            metadata: metadata.clone(),
+            expected: oip::Expected::new(&metadata.outputs, batch),
             timeout: plan.timeout,
-            dedicated: matches!(plan.load.model, load::Model::Closed { .. }),
             clients: Arc::new((0..threads).map(|_| OnceLock::new()).collect()),
             first_errors: first_errors.clone(),
         }
@@ -348,11 +354,13 @@ async fn measure_points<O: Operation>(
 struct OipOperation {
     uri: Uri,
     bodies: Arc<Vec<Bytes>>,
+    /// The same requests whole, as users with a connection of their own write them
+    /// (closed model, plain HTTP); empty otherwise.
+    wires: Arc<Vec<Vec<u8>>>,
     batch: usize,
-    metadata: Arc<ModelMetadata>,
+    /// What every answer must hold.
+    expected: oip::Expected,
     timeout: Duration,
-    /// Closed model: each user keeps a connection of its own (plain HTTP).
-    dedicated: bool,
     /// One pooled client per load thread (its connections live on that thread's runtime).
     clients: Arc<Vec<OnceLock<Client>>>,
     first_errors: Arc<Mutex<Vec<Option<String>>>>,
@@ -367,6 +375,14 @@ impl OipOperation {
         }
         Outcome { error: Some(class as u8), ..Outcome::default() }
     }
+
+    /// A 2xx answer's outcome: a success with its per-sample latency, or a wrong answer.
+    fn checked(&self, answer: &[u8], sent: Instant) -> Outcome {
+        match self.expected.check(answer) {
+            Ok(()) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
+            Err(message) => self.fail(ErrorClass::BadOutput, || message),
+        }
+    }
 }
 
 /// How a user reaches the server: its own connection (closed model, plain HTTP), or
@@ -380,7 +396,7 @@ impl Operation for OipOperation {
     type Session = Connection;
 
     fn session(&self, thread: usize) -> Connection {
-        if self.dedicated {
+        if !self.wires.is_empty() {
             if let Some(own) = oip::Dedicated::new(&self.uri) {
                 return Connection::Dedicated(own);
             }
@@ -393,23 +409,21 @@ impl Operation for OipOperation {
     }
 
     async fn perform(&self, connection: &mut Connection, index: u64) -> Outcome {
-        let body = self.bodies[(index % self.bodies.len() as u64) as usize].clone();
+        let i = (index % self.bodies.len() as u64) as usize;
         let sent = Instant::now();
-        let exchanged = match connection {
-            Connection::Dedicated(own) => own.exchange(body, self.timeout).await,
-            Connection::Pooled(Some(client)) => {
-                oip::exchange(client, Server::infer_request(&self.uri, body), self.timeout).await
-            }
-            Connection::Pooled(None) => {
-                return self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into())
-            }
-        };
-        match exchanged {
-            Exchange::Failed(class, message) => self.fail(class, || message),
-            Exchange::Answer(body) => match oip::check(&body, &self.metadata.outputs, self.batch) {
-                Ok(()) => Outcome { spans: [Some(sent.elapsed() / self.batch as u32), None], ..Outcome::default() },
-                Err(message) => self.fail(ErrorClass::BadOutput, || message),
+        match connection {
+            Connection::Dedicated(own) => match own.exchange(&self.wires[i], self.timeout).await {
+                Ok(answer) => self.checked(answer, sent),
+                Err((class, message)) => self.fail(class, || message),
             },
+            Connection::Pooled(Some(client)) => {
+                let request = Server::infer_request(&self.uri, self.bodies[i].clone());
+                match oip::exchange(client, request, self.timeout).await {
+                    Exchange::Answer(answer) => self.checked(&answer, sent),
+                    Exchange::Failed(class, message) => self.fail(class, || message),
+                }
+            }
+            Connection::Pooled(None) => self.fail(ErrorClass::Connect, || "the HTTP client could not be built".into()),
         }
     }
 }

@@ -6,9 +6,10 @@
 //! declared datatype, the shape of the batch and as many values as the shape holds.
 //! An answer that fails the check is a wrong answer (`bad_output`), never a success.
 //!
-//! The client is hyper's pooled HTTP/1.1 client (plain or TLS, as the HTTP workload
-//! builds it); the runner's HTTP client counts bodies without keeping them, and an
-//! inference answer must be read.
+//! Two transports: hyper's pooled HTTP/1.1 client (plain or TLS, as the HTTP
+//! workload builds it), and for closed-model users on plain HTTP a connection of
+//! their own ([`Dedicated`], over the HTTP workload's lean `h1` connection), which
+//! keeps each answer for its check where the HTTP workload only counts bodies.
 
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use url::Url;
 
 use super::ErrorClass;
 use crate::workloads::http::client::{classify, tls_config};
-use crate::workloads::http::ErrorKind;
+use crate::workloads::http::{h1, ErrorKind};
 
 /// The pooled client, plain HTTP or TLS.
 pub type Client = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -157,36 +158,70 @@ pub fn infer_body(input: &TensorMetadata, rows: &[&[f32]]) -> Bytes {
     Bytes::from(serde_json::to_vec(&request).unwrap_or_default())
 }
 
-/// Checks an answer to a request of `batch` samples against the declared outputs.
-/// Parsed without copying: names borrowed, values counted and checked as they are
-/// read, never kept (this runs on every request).
-pub fn check(body: &[u8], outputs: &[TensorMetadata], batch: usize) -> Result<(), String> {
-    let response: CheckedResponse =
-        serde_json::from_slice(body).map_err(|e| format!("the answer is not an inference response: {e}"))?;
-    for declared in outputs {
-        let Some(got) = response.outputs.iter().find(|o| o.name == declared.name) else {
-            let names: Vec<&str> = response.outputs.iter().map(|o| o.name.as_ref()).collect();
-            return Err(format!("the output `{}` is missing (the answer has {names:?})", declared.name));
-        };
-        if got.datatype != declared.datatype {
-            return Err(format!("the output `{}` is {}, not {}", got.name, got.datatype, declared.datatype));
-        }
-        let expected = expected_shape(&declared.shape, batch);
-        if got.shape != expected {
-            return Err(format!("the output `{}` has shape {:?}, not {expected:?}", got.name, got.shape));
-        }
-        let size: i64 = expected.iter().product();
-        if got.data.count as i64 != size {
-            return Err(format!("the output `{}` holds {} values, its shape {size}", got.name, got.data.count));
-        }
-        if let (true, Some(v)) = (is_integer(&declared.datatype), got.data.fraction) {
-            return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
-        }
-    }
-    Ok(())
+/// What an answer to a request of `batch` samples must hold, worked out once per
+/// batch size: each declared output by name, with its datatype, its shape for the
+/// batch and as many values as that shape holds.
+pub struct Expected {
+    outputs: Vec<ExpectedOutput>,
 }
 
-/// An inference response as [`check`] reads it.
+struct ExpectedOutput {
+    name: String,
+    datatype: String,
+    shape: Vec<i64>,
+    size: usize,
+    integer: bool,
+}
+
+impl Expected {
+    pub fn new(outputs: &[TensorMetadata], batch: usize) -> Expected {
+        let outputs = outputs
+            .iter()
+            .map(|declared| {
+                let shape = expected_shape(&declared.shape, batch);
+                ExpectedOutput {
+                    name: declared.name.clone(),
+                    datatype: declared.datatype.clone(),
+                    size: shape.iter().product::<i64>().max(0) as usize,
+                    shape,
+                    integer: is_integer(&declared.datatype),
+                }
+            })
+            .collect();
+        Expected { outputs }
+    }
+
+    /// Checks an answer. Parsed without copying: names borrowed, values counted and
+    /// checked as they are read, never kept (this runs on every request).
+    pub fn check(&self, body: &[u8]) -> Result<(), String> {
+        let response: CheckedResponse =
+            serde_json::from_slice(body).map_err(|e| format!("the answer is not an inference response: {e}"))?;
+        for declared in &self.outputs {
+            let Some(got) = response.outputs.iter().find(|o| o.name == declared.name) else {
+                let names: Vec<&str> = response.outputs.iter().map(|o| o.name.as_ref()).collect();
+                return Err(format!("the output `{}` is missing (the answer has {names:?})", declared.name));
+            };
+            if got.datatype != declared.datatype {
+                return Err(format!("the output `{}` is {}, not {}", got.name, got.datatype, declared.datatype));
+            }
+            if got.shape != declared.shape {
+                return Err(format!("the output `{}` has shape {:?}, not {:?}", got.name, got.shape, declared.shape));
+            }
+            if got.data.count != declared.size {
+                return Err(format!(
+                    "the output `{}` holds {} values, its shape {}",
+                    got.name, got.data.count, declared.size
+                ));
+            }
+            if let (true, Some(v)) = (declared.integer, got.data.fraction) {
+                return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An inference response as [`Expected::check`] reads it.
 #[derive(Deserialize)]
 struct CheckedResponse<'a> {
     #[serde(borrow)]
@@ -234,7 +269,7 @@ impl<'de> Deserialize<'de> for Counted {
 
 /// A declared shape for a batch: the leading variable dimension is the batch,
 /// other variable dimensions 1.
-pub fn expected_shape(declared: &[i64], batch: usize) -> Vec<i64> {
+fn expected_shape(declared: &[i64], batch: usize) -> Vec<i64> {
     declared
         .iter()
         .enumerate()
@@ -289,12 +324,25 @@ async fn read<E: std::error::Error + 'static>(
 
 /// A transport error, classified as the HTTP workload classifies it.
 fn failed(e: &(dyn std::error::Error + 'static)) -> (ErrorClass, String) {
-    let class = match classify(e) {
+    (class_of(classify(e)), with_causes(e))
+}
+
+/// The class of an HTTP workload's failure kind.
+fn class_of(kind: ErrorKind) -> ErrorClass {
+    match kind {
         ErrorKind::Timeout => ErrorClass::Timeout,
         ErrorKind::Protocol | ErrorKind::Body => ErrorClass::Protocol,
         _ => ErrorClass::Connect,
-    };
-    (class, with_causes(e))
+    }
+}
+
+/// A non-2xx answer: its class and the server's words (`{"error": …}`, or the body's start).
+fn refused(status: u16, body: &[u8]) -> (ErrorClass, String) {
+    let class = if (400..500).contains(&status) { ErrorClass::Http4xx } else { ErrorClass::Http5xx };
+    let said = serde_json::from_slice::<ErrorDocument>(body)
+        .map(|d| d.error)
+        .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+    (class, format!("HTTP {status}: {said}"))
 }
 
 type Read = Result<(hyper::StatusCode, Bytes), (ErrorClass, String)>;
@@ -302,40 +350,34 @@ type Read = Result<(hyper::StatusCode, Bytes), (ErrorClass, String)>;
 /// A finished (or timed out) exchange: a 2xx body, or the failure with the server's words.
 fn conclude(result: Result<Read, tokio::time::error::Elapsed>, timeout: Duration) -> Exchange {
     match result {
-        Err(_) => Exchange::Failed(ErrorClass::Timeout, format!("no answer within {timeout:?}")),
+        Err(_) => Exchange::Failed(ErrorClass::Timeout, no_answer(timeout)),
         Ok(Err((class, message))) => Exchange::Failed(class, message),
         Ok(Ok((status, body))) if status.is_success() => Exchange::Answer(body),
         Ok(Ok((status, body))) => {
-            let class = if status.is_client_error() { ErrorClass::Http4xx } else { ErrorClass::Http5xx };
-            let said = serde_json::from_slice::<ErrorDocument>(&body)
-                .map(|d| d.error)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
-            Exchange::Failed(class, format!("HTTP {}: {said}", status.as_u16()))
+            let (class, message) = refused(status.as_u16(), &body);
+            Exchange::Failed(class, message)
         }
     }
 }
 
-/// A closed-model user's own HTTP/1.1 connection to a plain-HTTP server (as the HTTP
-/// workload's users keep theirs): each request written in one call, the answer's
-/// head parsed in place (httparse) and its body read by `Content-Length` or chunks;
-/// no pool and no connection task between the user and its socket. Opened on first
-/// use, and again after any failure, a `Connection: close`, or a close by the server.
-pub struct Dedicated {
-    /// `host:port`.
-    authority: String,
-    /// The request up to its `Content-Length` value.
-    head: Vec<u8>,
-    stream: Option<tokio::net::TcpStream>,
-    /// What was read and not yet used.
-    buffer: Vec<u8>,
-    /// The request being written.
-    request: Vec<u8>,
+fn no_answer(timeout: Duration) -> String {
+    format!("no answer within {timeout:?}")
 }
 
-/// Most bytes an answer's head may take.
-const MAX_HEAD: usize = 64 * 1024;
+/// A closed-model user's own HTTP/1.1 connection to a plain-HTTP server: the HTTP
+/// workload's lean connection ([`h1`]), each request written whole in one call and
+/// each answer kept, for its check, in a buffer reused between requests. Opened on
+/// first use, and again after any failure, a timeout or a close by the server.
+pub struct Dedicated {
+    host: String,
+    port: u16,
+    connection: Option<h1::Connection>,
+    /// The body of the latest answer.
+    answer: Vec<u8>,
+}
+
 /// Most bytes an answer may take.
-const MAX_ANSWER: usize = 256 * 1024 * 1024;
+const MAX_ANSWER: u64 = 256 * 1024 * 1024;
 
 impl Dedicated {
     /// For requests to `uri` (absolute, `http`); `None` for HTTPS, which goes through the pooled client.
@@ -344,183 +386,68 @@ impl Dedicated {
             return None;
         }
         let authority = uri.authority()?;
-        let port = authority.port_u16().unwrap_or(80);
-        let head = format!(
-            "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: ",
-            uri.path_and_query()?.as_str(),
-            authority.as_str()
-        );
         Some(Dedicated {
-            authority: format!("{}:{port}", authority.host().trim_start_matches('[').trim_end_matches(']')),
-            head: head.into_bytes(),
-            stream: None,
-            buffer: Vec::with_capacity(8192),
-            request: Vec::new(),
+            host: authority.host().trim_start_matches('[').trim_end_matches(']').to_string(),
+            port: authority.port_u16().unwrap_or(80),
+            connection: None,
+            answer: Vec::with_capacity(8192),
         })
     }
 
-    /// Sends `body` as an inference request on this connection and reads the whole
-    /// answer within `timeout`; a failed or timed-out exchange drops the connection.
-    pub async fn exchange(&mut self, body: Bytes, timeout: Duration) -> Exchange {
-        let result = tokio::time::timeout(timeout, self.send(&body)).await;
-        if !matches!(result, Ok(Ok((_, _, true)))) {
-            self.stream = None;
-            self.buffer.clear();
-        }
-        conclude(result.map(|r| r.map(|(status, body, _)| (status, body))), timeout)
+    /// `body` as a whole inference request to `uri`, serialized once and written by
+    /// [`Dedicated::exchange`] as it is.
+    pub fn wire(uri: &Uri, body: &[u8]) -> Vec<u8> {
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let host = uri.authority().map_or("", |a| a.as_str());
+        let mut wire = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        wire.extend_from_slice(body);
+        wire
     }
 
-    /// One request and its answer: status, body, and whether the connection may be reused.
-    async fn send(&mut self, body: &[u8]) -> Result<(hyper::StatusCode, Bytes, bool), (ErrorClass, String)> {
-        use tokio::io::AsyncWriteExt;
-        if self.stream.is_none() {
-            let stream = tokio::net::TcpStream::connect(&self.authority)
-                .await
-                .map_err(|e| (ErrorClass::Connect, format!("connecting to {}: {e}", self.authority)))?;
-            let _ = stream.set_nodelay(true);
-            self.buffer.clear();
-            self.stream = Some(stream);
-        }
-        // Written into one buffer kept between requests: one write, no allocation.
-        use std::io::Write as _;
-        self.request.clear();
-        self.request.extend_from_slice(&self.head);
-        let _ = write!(self.request, "{}\r\n\r\n", body.len());
-        self.request.extend_from_slice(body);
-        let Some(stream) = self.stream.as_mut() else { return Err((ErrorClass::Connect, "no connection".into())) };
-        stream
-            .write_all(&self.request)
-            .await
-            .map_err(|e| (ErrorClass::Connect, format!("sending the request: {e}")))?;
-        // The head.
-        let (status, head_len, framing, keep) = loop {
-            let mut headers = [httparse::EMPTY_HEADER; 64];
-            let mut response = httparse::Response::new(&mut headers);
-            match response.parse(&self.buffer) {
-                Ok(httparse::Status::Complete(len)) => {
-                    let code = response.code.unwrap_or(0);
-                    let status = hyper::StatusCode::from_u16(code)
-                        .map_err(|_| (ErrorClass::Protocol, format!("the status {code} is not an HTTP status")))?;
-                    let header = |name: &str| {
-                        response.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
-                    };
-                    let chunked = header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"));
-                    let length = match header("content-length") {
-                        Some(v) => {
-                            Some(std::str::from_utf8(v).ok().and_then(|v| v.trim().parse::<usize>().ok()).ok_or_else(
-                                || (ErrorClass::Protocol, "a Content-Length that is not a number".into()),
-                            )?)
-                        }
-                        None => None,
-                    };
-                    let keep = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"));
-                    let framing = match (chunked, length) {
-                        _ if code == 204 || code == 304 || code < 200 => Framing::Length(0),
-                        (true, _) => Framing::Chunked,
-                        (false, Some(n)) => Framing::Length(n),
-                        (false, None) => Framing::Close,
-                    };
-                    break (status, len, framing, keep && !matches!(framing, Framing::Close));
-                }
-                Ok(httparse::Status::Partial) if self.buffer.len() < MAX_HEAD => self.fill().await?,
-                Ok(httparse::Status::Partial) => {
-                    return Err((ErrorClass::Protocol, format!("an answer head longer than {MAX_HEAD} bytes")))
-                }
-                Err(e) => return Err((ErrorClass::Protocol, format!("the answer is not HTTP/1.1: {e}"))),
-            }
+    /// Writes `wire` (from [`Dedicated::wire`]) and reads the whole answer within
+    /// `timeout`: the body of a 2xx answer, or the failure classified.
+    pub async fn exchange(&mut self, wire: &[u8], timeout: Duration) -> Result<&[u8], (ErrorClass, String)> {
+        // The connection leaves its slot for the exchange: a timed-out one is dropped.
+        let status = match tokio::time::timeout(timeout, self.send(wire)).await {
+            Err(_) => return Err((ErrorClass::Timeout, no_answer(timeout))),
+            Ok(status) => status?,
         };
-        self.buffer.drain(..head_len);
-        let body = match framing {
-            Framing::Length(n) if n > MAX_ANSWER => {
-                return Err((ErrorClass::Protocol, format!("an answer of {n} bytes (at most {MAX_ANSWER})")))
-            }
-            Framing::Length(n) => {
-                while self.buffer.len() < n {
-                    self.fill().await?;
-                }
-                let body = Bytes::copy_from_slice(&self.buffer[..n]);
-                self.buffer.drain(..n);
-                body
-            }
-            Framing::Chunked => self.chunks().await?,
-            Framing::Close => {
-                while self.fill_or_end().await? {}
-                Bytes::from(std::mem::take(&mut self.buffer))
-            }
-        };
-        Ok((status, body, keep))
-    }
-
-    /// A chunked body, decoded (trailers skipped).
-    async fn chunks(&mut self) -> Result<Bytes, (ErrorClass, String)> {
-        let mut body = Vec::new();
-        loop {
-            let line_end = loop {
-                if let Some(at) = self.buffer.windows(2).position(|w| w == b"\r\n") {
-                    break at;
-                }
-                self.fill().await?;
-            };
-            let line = std::str::from_utf8(&self.buffer[..line_end]).unwrap_or("");
-            let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
-                .map_err(|_| (ErrorClass::Protocol, format!("a chunk size `{line}` that is not hexadecimal")))?;
-            if body.len() + size > MAX_ANSWER {
-                return Err((ErrorClass::Protocol, format!("an answer over {MAX_ANSWER} bytes")));
-            }
-            self.buffer.drain(..line_end + 2);
-            if size == 0 {
-                // Trailers, up to the empty line.
-                loop {
-                    if let Some(at) = self.buffer.windows(2).position(|w| w == b"\r\n") {
-                        self.buffer.drain(..at + 2);
-                        if at == 0 {
-                            return Ok(Bytes::from(body));
-                        }
-                    } else {
-                        self.fill().await?;
-                    }
-                }
-            }
-            while self.buffer.len() < size + 2 {
-                self.fill().await?;
-            }
-            body.extend_from_slice(&self.buffer[..size]);
-            self.buffer.drain(..size + 2);
-        }
-    }
-
-    /// Reads more; the server closing before the answer is whole is a connect error.
-    async fn fill(&mut self) -> Result<(), (ErrorClass, String)> {
-        if self.fill_or_end().await? {
-            Ok(())
+        if (200..300).contains(&status) {
+            Ok(&self.answer)
         } else {
-            Err((ErrorClass::Connect, "the server closed the connection before the answer was whole".into()))
+            Err(refused(status, &self.answer))
         }
     }
 
-    /// Reads more; false at the end of the stream.
-    async fn fill_or_end(&mut self) -> Result<bool, (ErrorClass, String)> {
-        use tokio::io::AsyncReadExt;
-        let Some(stream) = self.stream.as_mut() else { return Ok(false) };
-        if self.buffer.len() > MAX_ANSWER {
-            return Err((ErrorClass::Protocol, format!("an answer over {MAX_ANSWER} bytes")));
+    /// One request and its answer's status; the body is in `self.answer`.
+    async fn send(&mut self, wire: &[u8]) -> Result<u16, (ErrorClass, String)> {
+        let mut connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => h1::Connection::open(&self.host, self.port, None)
+                .await
+                .map_err(|e| (ErrorClass::Connect, format!("connecting to {}:{}: {e}", self.host, self.port)))?,
+        };
+        self.answer.clear();
+        let exchange = connection.exchange(wire, false, MAX_ANSWER, Some(&mut self.answer)).await;
+        if exchange.reusable {
+            self.connection = Some(connection);
         }
-        self.buffer.reserve(16 * 1024);
-        match stream.read_buf(&mut self.buffer).await {
-            Ok(0) => Ok(false),
-            Ok(_) => Ok(true),
-            Err(e) => Err((ErrorClass::Connect, format!("reading the answer: {e}"))),
+        match (exchange.error, exchange.status) {
+            (None, Some(status)) => Ok(status),
+            (Some(ErrorKind::Connect), _) | (None, None) => {
+                Err((ErrorClass::Connect, "the server closed the connection before the answer was whole".into()))
+            }
+            (Some(ErrorKind::Body), _) => Err((
+                ErrorClass::Protocol,
+                format!("the answer's body was cut short, malformed or over {MAX_ANSWER} bytes"),
+            )),
+            (Some(kind), _) => Err((class_of(kind), "the answer is not valid HTTP/1.1".into())),
         }
     }
-}
-
-/// How an answer's body ends.
-#[derive(Debug, Clone, Copy)]
-enum Framing {
-    Length(usize),
-    Chunked,
-    /// At the close of the connection.
-    Close,
 }
 
 /// A datatype this workload can send: numbers, written as the datatype wants them.
@@ -652,7 +579,8 @@ impl Server {
         let body = infer_body(&metadata.inputs[0], rows);
         match exchange(client, Self::infer_request(&self.infer_uri()?, body), timeout).await {
             Exchange::Answer(body) => {
-                check(&body, &metadata.outputs, rows.len())
+                Expected::new(&metadata.outputs, rows.len())
+                    .check(&body)
                     .map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))?;
                 serde_json::from_slice(&body).map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))
             }
