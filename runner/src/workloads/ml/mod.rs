@@ -5,8 +5,9 @@
 //! Two backends:
 //! - `oip`: an Open Inference Protocol (KServe v2 REST) server ([`oip`]): readiness
 //!   and the model's metadata are checked first, then each operation is one
-//!   `POST /v2/models/{name}/infer` whose answer is checked (output names, datatype,
-//!   shape): a wrong answer counts as `bad_output`, never as a success. With no
+//!   `POST /v2/models/{name}/infer` whose answer is checked ([`answer`]: output
+//!   names, datatype, shape, values): a wrong answer counts as `bad_output`, never
+//!   as a success. With no
 //!   server named, the embedded one ([`server`]) serves the digits model.
 //! - `in_process`: the model run by tract in the runner ([`model`]), so that model
 //!   time can be told from serving overhead.
@@ -18,6 +19,7 @@
 //! a `[ml.sweep]`) is one engine run; the headline `result` of the report is batch
 //! size 1 (the individual mode) at the first level when it was measured.
 
+pub mod answer;
 pub mod inputs;
 pub mod model;
 pub mod oip;
@@ -291,7 +293,7 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
             bodies: Arc::new(bodies),
             wires: Arc::new(wires),
             batch,
-            expected: oip::Expected::new(&metadata.outputs, batch),
+            expected: answer::Expected::new(&metadata.outputs, batch),
             timeout: plan.timeout,
             clients: Arc::new((0..threads).map(|_| OnceLock::new()).collect()),
             first_errors: first_errors.clone(),
@@ -359,7 +361,7 @@ struct OipOperation {
     wires: Arc<Vec<Vec<u8>>>,
     batch: usize,
     /// What every answer must hold.
-    expected: oip::Expected,
+    expected: answer::Expected,
     timeout: Duration,
     /// One pooled client per load thread (its connections live on that thread's runtime).
     clients: Arc<Vec<OnceLock<Client>>>,

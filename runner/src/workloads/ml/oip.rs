@@ -1,10 +1,8 @@
 //! The Open Inference Protocol (KServe v2, REST): the JSON documents, a client for
 //! readiness (`/v2/health/ready`, `/v2/models/{name}[/versions/{v}]/ready`), metadata
 //! (`GET /v2/models/{name}[/versions/{v}]`) and inference
-//! (`POST /v2/models/{name}[/versions/{v}]/infer`), and the
-//! check every answer goes through: each declared output present by name, with the
-//! declared datatype, the shape of the batch and as many values as the shape holds.
-//! An answer that fails the check is a wrong answer (`bad_output`), never a success.
+//! (`POST /v2/models/{name}[/versions/{v}]/infer`). Each answer is checked by
+//! [`super::answer`].
 //!
 //! Two transports: hyper's pooled HTTP/1.1 client (plain or TLS, as the HTTP
 //! workload builds it), and for closed-model users on plain HTTP a connection of
@@ -156,129 +154,6 @@ pub fn infer_body(input: &TensorMetadata, rows: &[&[f32]]) -> Bytes {
         }],
     };
     Bytes::from(serde_json::to_vec(&request).unwrap_or_default())
-}
-
-/// What an answer to a request of `batch` samples must hold, worked out once per
-/// batch size: each declared output by name, with its datatype, its shape for the
-/// batch and as many values as that shape holds.
-pub struct Expected {
-    outputs: Vec<ExpectedOutput>,
-}
-
-struct ExpectedOutput {
-    name: String,
-    datatype: String,
-    shape: Vec<i64>,
-    size: usize,
-    integer: bool,
-}
-
-impl Expected {
-    pub fn new(outputs: &[TensorMetadata], batch: usize) -> Expected {
-        let outputs = outputs
-            .iter()
-            .map(|declared| {
-                let shape = expected_shape(&declared.shape, batch);
-                ExpectedOutput {
-                    name: declared.name.clone(),
-                    datatype: declared.datatype.clone(),
-                    size: shape.iter().product::<i64>().max(0) as usize,
-                    shape,
-                    integer: is_integer(&declared.datatype),
-                }
-            })
-            .collect();
-        Expected { outputs }
-    }
-
-    /// Checks an answer. Parsed without copying: names borrowed, values counted and
-    /// checked as they are read, never kept (this runs on every request).
-    pub fn check(&self, body: &[u8]) -> Result<(), String> {
-        let response: CheckedResponse =
-            serde_json::from_slice(body).map_err(|e| format!("the answer is not an inference response: {e}"))?;
-        for declared in &self.outputs {
-            let Some(got) = response.outputs.iter().find(|o| o.name == declared.name) else {
-                let names: Vec<&str> = response.outputs.iter().map(|o| o.name.as_ref()).collect();
-                return Err(format!("the output `{}` is missing (the answer has {names:?})", declared.name));
-            };
-            if got.datatype != declared.datatype {
-                return Err(format!("the output `{}` is {}, not {}", got.name, got.datatype, declared.datatype));
-            }
-            if got.shape != declared.shape {
-                return Err(format!("the output `{}` has shape {:?}, not {:?}", got.name, got.shape, declared.shape));
-            }
-            if got.data.count != declared.size {
-                return Err(format!(
-                    "the output `{}` holds {} values, its shape {}",
-                    got.name, got.data.count, declared.size
-                ));
-            }
-            if let (true, Some(v)) = (declared.integer, got.data.fraction) {
-                return Err(format!("the output `{}` is {} but holds {v}", got.name, got.datatype));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// An inference response as [`Expected::check`] reads it.
-#[derive(Deserialize)]
-struct CheckedResponse<'a> {
-    #[serde(borrow)]
-    outputs: Vec<CheckedTensor<'a>>,
-}
-
-#[derive(Deserialize)]
-struct CheckedTensor<'a> {
-    #[serde(borrow)]
-    name: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    datatype: std::borrow::Cow<'a, str>,
-    shape: Vec<i64>,
-    data: Counted,
-}
-
-/// A tensor's flat values, counted; the first that is not a whole finite number.
-struct Counted {
-    count: usize,
-    fraction: Option<f64>,
-}
-
-impl<'de> Deserialize<'de> for Counted {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Counted;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an array of numbers")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
-                let mut counted = Counted { count: 0, fraction: None };
-                while let Some(v) = seq.next_element::<f64>()? {
-                    counted.count += 1;
-                    if counted.fraction.is_none() && (v.fract() != 0.0 || !v.is_finite()) {
-                        counted.fraction = Some(v);
-                    }
-                }
-                Ok(counted)
-            }
-        }
-        deserializer.deserialize_seq(Visitor)
-    }
-}
-
-/// A declared shape for a batch: the leading variable dimension is the batch,
-/// other variable dimensions 1.
-fn expected_shape(declared: &[i64], batch: usize) -> Vec<i64> {
-    declared
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| match (i, d) {
-            (_, d) if d >= 0 => d,
-            (0, _) => batch as i64,
-            _ => 1,
-        })
-        .collect()
 }
 
 /// How one inference request ended, before its answer is checked.
@@ -579,7 +454,7 @@ impl Server {
         let body = infer_body(&metadata.inputs[0], rows);
         match exchange(client, Self::infer_request(&self.infer_uri()?, body), timeout).await {
             Exchange::Answer(body) => {
-                Expected::new(&metadata.outputs, rows.len())
+                super::answer::Expected::new(&metadata.outputs, rows.len())
                     .check(&body)
                     .map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))?;
                 serde_json::from_slice(&body).map_err(|e| anyhow!("{}: {e}", ErrorClass::BadOutput.name()))
