@@ -85,7 +85,7 @@ fn a_bundle_reads_back_and_is_told_from_a_report() {
 }
 
 #[test]
-fn the_link_limit_is_32_kib() {
-    assert_eq!(MAX_LINK, 32 * 1024);
+fn the_link_limit_is_64_kib() {
+    assert_eq!(MAX_LINK, 64 * 1024);
     assert!(fits_in_link(MAX_LINK) && !fits_in_link(MAX_LINK + 1));
 }
