@@ -76,7 +76,7 @@ test("a report's label and workload names are shown as text, never run as markup
   const renamed = async (file, label) => {
     const report = JSON.parse(await readFile(file.path, "utf8"));
     report.run.label = label;
-    for (const w of report.workloads) w.http.name = hostile[1];
+    for (const w of report.workloads) Object.values(w)[0].name = hostile[1];
     const path = join(file.dir, "hostile.json");
     await writeFile(path, JSON.stringify(report));
     return path;
