@@ -109,6 +109,36 @@ pub fn default_targets() -> Vec<Target> {
     .collect()
 }
 
+/// `targets` as the TOML of a targets file, which [`parse_targets`] reads back to
+/// the same targets: what the page's targets editor starts from.
+pub fn targets_toml(targets: &[Target]) -> String {
+    // A JSON string is a valid TOML basic string (the same escapes).
+    let quoted = |text: &str| serde_json::Value::String(text.to_string()).to_string();
+    targets
+        .iter()
+        .map(|t| {
+            format!(
+                "[[target]]\nname = {}\nmetric = {}\nrule = {}\n",
+                quoted(&t.name),
+                quoted(&t.metric),
+                quoted(&t.rule)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The default targets ([`default_targets`]) as a targets file.
+pub fn default_targets_toml() -> String {
+    targets_toml(&default_targets())
+}
+
+/// A rule as people read it (`between 25 35 %` → `25–35 %`), or the rule as
+/// written when it does not parse.
+pub fn rule_text(rule: &str) -> String {
+    parse_rule(0, "", "x", rule).map_or_else(|_| rule.to_string(), |t| t.range_text())
+}
+
 /// Reads a targets file (TOML text).
 pub fn parse_targets(text: &str) -> Result<Vec<Target>, TargetError> {
     let file: TargetFile = toml::from_str(text).map_err(|e| TargetError::Toml(e.to_string()))?;
@@ -422,6 +452,33 @@ mod tests {
         let e = evaluate(&targets, &metrics);
         assert_eq!((e.met, e.measured, e.percent_met), (26, 29, Some(90.0)));
         assert_eq!(e.grade, Some(Grade::A));
+    }
+
+    #[test]
+    fn targets_written_as_toml_read_back_the_same() {
+        let mut targets = default_targets();
+        targets.push(parse_rule(6, "quote \" and \\ backslash", "http.*.latency.p99", "<= 1 s").unwrap());
+        let text = targets_toml(&targets);
+        assert!(text.starts_with("[[target]]\nname = \"API p95 latency\""), "{text}");
+        let mut read: Vec<Target> = parse_targets(&text).unwrap();
+        for (i, t) in read.iter_mut().enumerate() {
+            assert_eq!(t.name, targets[i].name);
+        }
+        assert_eq!(read, targets);
+        assert_eq!(parse_targets(&default_targets_toml()).unwrap(), default_targets());
+    }
+
+    #[test]
+    fn rules_read_as_ranges() {
+        assert_eq!(rule_text("between 25 35 %"), "25–35 %");
+        assert_eq!(rule_text("< 200 ms"), "< 200 ms");
+        assert_eq!(rule_text("~ nonsense"), "~ nonsense");
+    }
+
+    #[test]
+    fn toml_errors_name_the_line() {
+        let err = parse_targets("[[target]]\nmetric = \"a.b\"\nrule = < 3\n").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
     }
 
     #[test]

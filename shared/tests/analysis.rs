@@ -326,23 +326,30 @@ fn share_links_round_trip_and_reject_damage() {
     let b = report("b", "api", &latencies(&mut rng, 2_000, 20_000.0, 0.8), 5, 0, &mut rng);
     let payload = SharePayload {
         reports: vec![a, b],
-        view: ViewSettings { baseline: Some(0), optimized: Some(1), threshold_pct: Some(5.0), cost: None },
+        view: ViewSettings {
+            baseline: Some(0),
+            optimized: Some(1),
+            threshold_pct: Some(5.0),
+            names: vec!["a.json".into(), "b.json".into()],
+            ..ViewSettings::default()
+        },
     };
     let link = encode(&payload);
-    assert!(link.starts_with("pp1."));
+    assert!(link.starts_with("pp2."));
     assert!(link.len() < payload.reports[0].to_json().len(), "a link is smaller than one report");
     assert_eq!(decode(&format!("#{link}")).unwrap(), payload);
 
     assert_eq!(decode("hello"), Err(ShareError::NotALink));
     assert!(matches!(decode("pp9.abc"), Err(ShareError::UnknownVersion(v)) if v == "pp9."));
     assert!(matches!(decode("pp1.***"), Err(ShareError::Malformed(_))));
+    assert!(matches!(decode("pp2.***"), Err(ShareError::Malformed(_))));
     assert!(matches!(decode("pp1.AAAA"), Err(ShareError::Malformed(_))));
     let mut truncated = link.clone();
     truncated.truncate(link.len() / 2);
     assert!(decode(&truncated).is_err());
     // A bomb: 64 MiB of zeros deflates to a few kB but must not be inflated.
     let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 64 << 20], 9);
-    let bomb = format!("pp1.{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bomb));
+    let bomb = format!("pp2.{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bomb));
     assert_eq!(decode(&bomb), Err(ShareError::TooLarge));
     let bad_index =
         encode(&SharePayload { view: ViewSettings { optimized: Some(7), ..ViewSettings::default() }, ..payload });

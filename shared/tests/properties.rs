@@ -20,7 +20,7 @@ proptest! {
         report.run.label = label;
         let payload = SharePayload {
             reports: vec![report],
-            view: ViewSettings { baseline, optimized: baseline, threshold_pct: threshold, cost: None },
+            view: ViewSettings { baseline, optimized: baseline, threshold_pct: threshold, ..ViewSettings::default() },
         };
         prop_assert_eq!(decode(&encode(&payload)).unwrap(), payload);
     }

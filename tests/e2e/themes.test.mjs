@@ -1,9 +1,14 @@
 // Light and dark themes follow the system, with text and charts readable in both;
 // every control shows keyboard focus; printing drops the controls and puts each
-// report on a page of its own.
+// report on a page of its own. Screenshots of each view, light and dark, are
+// written to tests/e2e/artifacts/ (PERFPROOF_ARTIFACTS to change it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { serveDist, launchBrowser, openApp, makeProfiles } from "./harness.mjs";
+
+const artifacts = process.env.PERFPROOF_ARTIFACTS ?? join(import.meta.dirname, "artifacts");
 
 let server;
 let browser;
@@ -95,7 +100,10 @@ for (const scheme of ["light", "dark"]) {
 test("every control shows keyboard focus, and Tab reaches each of them", async () => {
   const { page, errors } = await openApp(browser, server.url);
   await loadBoth(page);
-  const controls = await page.locator("button, input, select, a[href]").count();
+  // Controls on show and enabled (a folded editor's or a disabled button is not a Tab stop).
+  const controls = await page
+    .locator("button, input, select, textarea, a[href], summary")
+    .evaluateAll((all) => all.filter((e) => e.checkVisibility() && !e.disabled).length);
   const seen = [];
   for (let i = 0; i < 200; i++) {
     await page.keyboard.press("Tab");
@@ -107,7 +115,7 @@ test("every control shows keyboard focus, and Tab reaches each of them", async (
       return {
         id: e.dataset.focusSeen,
         what: `${e.tagName.toLowerCase()} ${e.getAttribute("data-testid") ?? e.getAttribute("aria-label") ?? e.className}`,
-        control: e.matches("button, input, select, a[href]"),
+        control: e.matches("button, input, select, textarea, a[href], summary"),
         outline: style.outlineStyle,
         width: parseFloat(style.outlineWidth),
         visible: e.matches(":focus-visible"),
@@ -128,7 +136,7 @@ test("print: no controls, the pair compared in words, one report per page", asyn
   const { page, errors } = await openApp(browser, server.url);
   await loadBoth(page);
   await page.emulateMedia({ media: "print", colorScheme: "dark" });
-  for (const selector of ["button", "input", "select", '[data-testid="loaded"]']) {
+  for (const selector of ["button", "input", "select", "textarea", "nav", '[data-testid="loaded"]']) {
     const shown = await page.locator(selector).evaluateAll((all) => all.filter((e) => e.checkVisibility()).length);
     assert.equal(shown, 0, selector);
   }
@@ -147,3 +155,27 @@ test("print: no controls, the pair compared in words, one report per page", asyn
   assert.ok(pages >= 3, `${pages} pages`);
   assert.deepEqual(errors, []);
 });
+
+for (const scheme of ["light", "dark"]) {
+  test(`screenshots of each view, ${scheme}`, async () => {
+    await mkdir(artifacts, { recursive: true });
+    const page = await browser.newPage({ colorScheme: scheme, viewport: { width: 1200, height: 900 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    await page.goto(server.url);
+    // Three reports, so that the history view has something to show.
+    await page.getByTestId("file-input").setInputFiles([baseline.path, optimized.path]);
+    await page.getByTestId("grade").waitFor();
+    await page.getByTestId("file-input").setInputFiles([optimized.path]);
+    await page.getByTestId("history").waitFor();
+    for (const view of ["overview", "comparison", "charts", "cost", "history", "reports"]) {
+      const section = page.locator(`#view-${view}`);
+      await section.scrollIntoViewIfNeeded();
+      const path = join(artifacts, `view-${view}-${scheme}.png`);
+      await section.screenshot({ path });
+      assert.ok((await stat(path)).size > 1000, path);
+    }
+    await page.screenshot({ path: join(artifacts, `page-${scheme}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+}

@@ -1,22 +1,37 @@
-//! The before/after analysis: pick a baseline and an optimized report, read the
-//! grade, the targets, the comparison with its verdicts, and the 30-day cost and
-//! ROI with editable inputs, with charts below the comparison (latency spectrum,
-//! timelines, pool, batch and cache sizes, daily cost); share it all as a link. Computed by
-//! `perfproof_shared::analysis::analyze`, the same code as `perfproof compare`.
+//! The before/after analysis: pick a baseline and an optimized report, then read
+//! it in views reached from a nav of anchors: the overview (grade, targets met and
+//! missed with their values, the headline verdicts in words, the targets editor),
+//! the comparison (every metric, filtered and sorted), the charts, and cost and
+//! ROI; share it all as a link. Computed by `perfproof_shared::analysis::analyze`,
+//! the same code as `perfproof compare`.
 
 use leptos::prelude::*;
-use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
-use perfproof_shared::compare::Verdict;
-use perfproof_shared::metrics::{format_count, format_value, group_thousands};
-use perfproof_shared::share::{encode, SharePayload, ViewSettings};
-use perfproof_shared::targets::Status;
+use perfproof_shared::analysis::{analyze, Analysis};
+use perfproof_shared::charts::headline_sentences;
+use perfproof_shared::metrics::format_value;
+use perfproof_shared::targets::{rule_text, Grade, Status};
 use perfproof_shared::Report;
 
 use crate::charts::{
-    batch::batch_charts, cache::cache_charts, cost::cost_chart, pool::pool_charts, spectrum::spectrum_charts,
-    timeline::timeline_charts,
+    batch::batch_charts, cache::cache_charts, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts,
 };
+use crate::comparison_view::ComparisonView;
+use crate::cost_view::CostView;
 use crate::report_view::LoadedFile;
+use crate::share_view::ShareBox;
+use crate::state::AppState;
+use crate::targets_view::TargetsEditor;
+
+/// The views of an analysis, as the nav lists them: anchor id and title. The
+/// history (three or more reports) and the report cards follow the analysis.
+pub const VIEWS: [(&str, &str); 6] = [
+    ("view-overview", "Overview"),
+    ("view-comparison", "Comparison"),
+    ("view-charts", "Charts"),
+    ("view-cost", "Cost and ROI"),
+    ("view-history", "History"),
+    ("view-reports", "Reports"),
+];
 
 /// Which loaded files are compared, by file id.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -64,11 +79,8 @@ fn report_of(files: &[LoadedFile], id: Option<usize>) -> Option<Report> {
 
 /// The analysis panel; shows nothing until two valid reports are loaded.
 #[component]
-pub fn AnalysisPanel(
-    files: ReadSignal<Vec<LoadedFile>>,
-    selection: RwSignal<Selection>,
-    settings: RwSignal<AnalysisSettings>,
-) -> impl IntoView {
+pub fn AnalysisPanel(state: AppState) -> impl IntoView {
+    let (files, selection, settings) = (state.files, state.selection, state.settings);
     let chosen = Memo::new(move |_| {
         let files = files.get();
         let s = selection.get().settle(&files);
@@ -76,25 +88,7 @@ pub fn AnalysisPanel(
     });
     let result =
         Memo::new(move |_| chosen.get().map(|(a, b)| analyze(&a, &b, &settings.get()).map_err(|e| e.to_string())));
-    let share_link = RwSignal::new(None::<String>);
-    let share = move |_| {
-        if let Some((a, b)) = chosen.get_untracked() {
-            let s = settings.get_untracked();
-            let payload = SharePayload {
-                reports: vec![a, b],
-                view: ViewSettings {
-                    baseline: Some(0),
-                    optimized: Some(1),
-                    threshold_pct: Some(s.compare.threshold * 100.0),
-                    cost: Some(s.cost),
-                },
-            };
-            let fragment = encode(&payload);
-            let window = web_sys::window().expect("a browser window");
-            let _ = window.location().set_hash(&fragment);
-            share_link.set(window.location().href().ok());
-        }
-    };
+    let analysis = Memo::new(move |_| result.get().and_then(Result::ok));
     move || {
         let files_now = files.get();
         if files_now.iter().filter(|f| f.parsed.is_ok()).count() < 2 {
@@ -113,6 +107,10 @@ pub fn AnalysisPanel(
                 .unwrap_or_default()
         };
         let pair = format!("baseline {} → optimized {}", name_of(current.baseline), name_of(current.optimized));
+        let nav = VIEWS
+            .iter()
+            .map(|(id, title)| view! { <a href=format!("#{id}") data-testid=format!("nav-{id}")>{*title}</a> })
+            .collect_view();
         view! {
             <section class="card analysis" data-testid="analysis">
                 <h2>"Before and after"</h2>
@@ -121,17 +119,34 @@ pub fn AnalysisPanel(
                         on_pick=move |id| selection.set(current.pick_baseline(id)) />
                     <ReportPicker label="optimized" files=files_now chosen=current.optimized
                         on_pick=move |id| selection.set(current.pick_optimized(id)) />
-                    <button data-testid="share" on:click=share>"Share link"</button>
                 </div>
                 <p class="print-only" data-testid="print-pair">{pair}</p>
-                {move || share_link.get().map(|link| view! {
-                    <input class="share-link" data-testid="share-link" readonly prop:value=link />
-                })}
-                {move || match (result.get(), chosen.get()) {
-                    (Some(Ok(analysis)), Some(reports)) => view! { <AnalysisBody analysis=analysis reports=reports settings=settings /> }.into_any(),
-                    (Some(Err(message)), _) => view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any(),
-                    _ => view! { <p class="hint">"Pick two different reports."</p> }.into_any(),
+                <ShareBox state=state />
+                <nav class="views" aria-label="Views of the analysis" data-testid="views">{nav}</nav>
+                {move || match result.get() {
+                    Some(Err(message)) => Some(view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any()),
+                    None => Some(view! { <p class="hint">"Pick two different reports."</p> }.into_any()),
+                    Some(Ok(_)) => None,
                 }}
+                <Show when=move || analysis.with(Option::is_some)>
+                    <section id="view-overview" class="view" data-testid="view-overview" aria-labelledby="h-overview">
+                        <h3 id="h-overview">"Overview"</h3>
+                        {move || analysis.get().map(|a| overview(&a))}
+                        <TargetsEditor state=state />
+                    </section>
+                    <section id="view-comparison" class="view" data-testid="view-comparison" aria-labelledby="h-comparison">
+                        <h3 id="h-comparison">"Comparison"</h3>
+                        <ComparisonView analysis=analysis />
+                    </section>
+                    <section id="view-charts" class="view" data-testid="view-charts" aria-labelledby="h-charts">
+                        <h3 id="h-charts">"Charts"</h3>
+                        <div class="charts">{move || chosen.get().map(|(a, b)| charts(&a, &b))}</div>
+                    </section>
+                    <section id="view-cost" class="view" data-testid="view-cost" aria-labelledby="h-cost">
+                        <h3 id="h-cost">"Cost and ROI"</h3>
+                        <CostView analysis=analysis settings=settings />
+                    </section>
+                </Show>
             </section>
         }
         .into_any()
@@ -166,8 +181,19 @@ fn ReportPicker(
     }
 }
 
-#[component]
-fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+/// The colour class of a grade: green for A+ and A, amber for B+ and B, red below.
+fn grade_class(grade: Option<Grade>) -> &'static str {
+    match grade {
+        Some(Grade::APlus | Grade::A) => "grade good",
+        Some(Grade::BPlus | Grade::B) => "grade warn",
+        Some(Grade::C | Grade::D) => "grade bad",
+        None => "grade muted",
+    }
+}
+
+/// The overview: the grade, why the runs may not be comparable, the headline
+/// verdicts in sentences, and each target with its value and status.
+fn overview(analysis: &Analysis) -> impl IntoView {
     let grade = analysis.targets.grade.map_or("no grade".to_string(), |g| g.label().to_string());
     let met = format!(
         "{} of {} measured targets met; {} not measured",
@@ -186,43 +212,16 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
                 _ => "muted",
             };
             view! {
-                <tr>
+                <tr data-testid="target">
                     <th scope="row">{r.name.clone()}</th>
                     <td class="key">{r.metric.clone()}</td>
-                    <td>{r.value.map(|v| format_value(v, &r.unit)).unwrap_or_default()}</td>
-                    <td>{r.rule.clone()}</td>
-                    <td class=class>{r.status.label()}</td>
+                    <td data-testid="target-value">{r.value.map(|v| format_value(v, &r.unit)).unwrap_or_else(|| "—".into())}</td>
+                    <td data-testid="target-rule">{rule_text(&r.rule)}</td>
+                    <td class=class data-testid="target-status">{r.status.label()}</td>
                 </tr>
             }
         })
         .collect_view();
-    let rows = analysis
-        .comparison
-        .metrics
-        .iter()
-        .filter(|m| !m.key.contains(".endpoint."))
-        .map(|m| {
-            let class = match m.verdict {
-                Verdict::Improved => "good",
-                Verdict::Regressed => "bad",
-                _ => "muted",
-            };
-            view! {
-                <tr data-testid="metric" data-key=m.key.clone()>
-                    <th scope="row" class="key">{m.key.clone()}</th>
-                    <td>{format_value(m.baseline, &m.unit)}</td>
-                    <td>{format_value(m.optimized, &m.unit)}</td>
-                    <td>{m.change_text()}</td>
-                    <td>{m.factor_text()}</td>
-                    <td class=class data-testid="verdict">{m.verdict.label()}</td>
-                    <td class="muted" data-testid="evidence">{m.evidence.map(|e| e.text())}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let unmatched = analysis.comparison.unmatched_text().map(|text| {
-        view! { <p class="muted" data-testid="unmatched">{format!("Not compared, {text}.")}</p> }
-    });
     let comparability = (!analysis.comparability.is_empty()).then(|| {
         let items = analysis.comparability.iter().map(|w| view! { <li>{w.to_string()}</li> }).collect_view();
         view! {
@@ -232,112 +231,36 @@ fn AnalysisBody(analysis: Analysis, reports: (Report, Report), settings: RwSigna
             </div>
         }
     });
+    let headlines = headline_sentences(&analysis.comparison.metrics);
+    let headlines = (!headlines.is_empty()).then(|| {
+        view! {
+            <ul class="headlines" data-testid="headlines">
+                {headlines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+            </ul>
+        }
+    });
     view! {
         <div class="grade-line">
-            <span class="grade" data-testid="grade">{grade}</span>
-            <span class="meta">{met}</span>
+            <span class=grade_class(analysis.targets.grade) data-testid="grade">{grade}</span>
+            <span class="meta" data-testid="targets-met">{met}</span>
         </div>
         {comparability}
-        <table class="targets">
+        {headlines}
+        <table class="targets" data-testid="targets">
             <thead><tr><th>"target"</th><th>"metric"</th><th>"value"</th><th>"rule"</th><th>"status"</th></tr></thead>
             <tbody>{targets}</tbody>
         </table>
-        <table class="comparison">
-            <thead><tr><th>"metric"</th><th>"before"</th><th>"after"</th><th>"change"</th><th>"factor"</th><th>"verdict"</th><th>"evidence"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <p class="muted" data-testid="verdicts-line">{analysis.comparison.verdicts_line()}</p>
-        {(!analysis.advice.is_empty()).then(|| view! {
-            <ul class="advice" data-testid="advice">
-                {analysis.advice.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
-            </ul>
-        })}
-        {unmatched}
-        <h3>"Charts"</h3>
-        <div class="charts">
-            {spectrum_charts(&reports.0, &reports.1)}
-            {timeline_charts(&reports.0, &reports.1)}
-            {pool_charts(&reports.0, &reports.1)}
-            {batch_charts(&reports.0, &reports.1)}
-            {cache_charts(&reports.0, &reports.1)}
-        </div>
-        <CostView analysis=analysis settings=settings />
     }
 }
 
-/// One editable number of the cost model.
-#[component]
-fn CostInput(
-    label: &'static str,
-    testid: &'static str,
-    settings: RwSignal<AnalysisSettings>,
-    get: fn(&AnalysisSettings) -> f64,
-    set: fn(&mut AnalysisSettings, f64),
-) -> impl IntoView {
+/// Every chart of the pair: latency spectra, timelines, and the pool, batch and
+/// cache sizes of the workloads that have them.
+fn charts(baseline: &Report, optimized: &Report) -> impl IntoView {
     view! {
-        <label>
-            {label}
-            <input type="number" step="any" min="0" data-testid=testid
-                prop:value=move || get(&settings.get()).to_string()
-                on:change=move |ev| {
-                    if let Ok(value) = event_target_value(&ev).parse::<f64>() {
-                        if value.is_finite() && value >= 0.0 {
-                            settings.update(|s| set(s, value));
-                        }
-                    }
-                } />
-        </label>
-    }
-}
-
-#[component]
-fn CostView(analysis: Analysis, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
-    let summary = match (&analysis.cost, &analysis.cost_error) {
-        (Some(cost), _) => {
-            let status = cost.status_label();
-            let roi = &cost.roi;
-            view! {
-                <p data-testid="cost">
-                    "30 days: " <strong>{format_value(cost.baseline.total_30_days_usd, "USD")}</strong>
-                    " → " <strong>{format_value(cost.optimized.total_30_days_usd, "USD")}</strong>
-                    {format!(
-                        " ({} → {} instances at day 30); reduction ",
-                        format_count(cost.baseline.instances_day_30),
-                        format_count(cost.optimized.instances_day_30)
-                    )}
-                    <strong data-testid="cost-reduction">{format!("{} %", group_thousands(cost.reduction_pct, 1))}</strong>
-                    {format!(", {status}.")}
-                </p>
-                <p data-testid="roi">
-                    {format!(
-                        "ROI: annual saving ${}, ROI {}, payback {}.",
-                        group_thousands(roi.annual_saving_usd, 0),
-                        roi.roi_pct.map_or("n/a".into(), |p| format!("{} %", group_thousands(p, 0))),
-                        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", group_thousands(d, 0)))
-                    )}
-                </p>
-            }
-            .into_any()
-        }
-        (None, error) => {
-            view! { <p class="muted">{format!("Cost not computed: {}", error.clone().unwrap_or_default())}</p> }
-                .into_any()
-        }
-    };
-    let chart = analysis.cost.as_ref().map(cost_chart);
-    view! {
-        <h3>"Cost and ROI"</h3>
-        {summary}
-        {chart}
-        <div class="cost-inputs">
-            <CostInput label="requests/day" testid="requests-per-day" settings=settings
-                get=|s| s.cost.traffic.requests_per_day set=|s, v| s.cost.traffic.requests_per_day = v />
-            <CostInput label="instance $/hour" testid="instance-price" settings=settings
-                get=|s| s.cost.pricing.instance_hourly_usd set=|s, v| s.cost.pricing.instance_hourly_usd = v />
-            <CostInput label="growth %/month" testid="growth" settings=settings
-                get=|s| s.cost.traffic.monthly_growth_pct set=|s, v| s.cost.traffic.monthly_growth_pct = v />
-            <CostInput label="engineering cost $" testid="engineering-cost" settings=settings
-                get=|s| s.cost.engineering_cost() set=|s, v| s.cost.engineering_cost_usd = Some(v) />
-        </div>
+        {spectrum_charts(baseline, optimized)}
+        {timeline_charts(baseline, optimized)}
+        {pool_charts(baseline, optimized)}
+        {batch_charts(baseline, optimized)}
+        {cache_charts(baseline, optimized)}
     }
 }

@@ -1,31 +1,42 @@
 //! perfproof's web app: a static page where people drop perfproof reports and read
 //! them, computed entirely in the browser with the same `perfproof-shared` code the
-//! CLI uses. No server ever sees the data.
+//! CLI uses. No server ever sees the data; once loaded, the page works offline
+//! (`static/sw.js`).
 //!
+//! - [`state`]: the page's signals, and the share payload they make and take.
 //! - [`upload`]: the drop zone and file picker, reading files into text.
 //! - [`remote`]: hosted reports named in the address (`?src=<url>`, repeatable), fetched.
 //! - [`report_view`]: the list of loaded files (each removable, a bad one with its
 //!   error) and one card per report (run metadata and latency summaries).
-//! - [`analysis_view`]: baseline against optimized: grade, targets, verdicts, cost, ROI, share link.
+//! - [`analysis_view`]: baseline against optimized, in views reached from a nav:
+//!   overview (grade, targets, headline verdicts, [`targets_view`]'s editor),
+//!   [`comparison_view`] (filtered, sorted), charts, [`cost_view`] (cost and ROI).
+//! - [`share_view`]: the share link, always current, with Copy; a bundle file and a
+//!   `?src=` link when the view is too large for a link.
 //! - [`history_view`]: three or more reports as a history: alerts, slopes per day with
 //!   their intervals, a trend chart per metric (as `perfproof history`).
-//! - [`charts`]: the analysis' and the history's charts (latency spectrum, timeline, pool, batch and cache
+//! - [`charts`]: the analysis' and the history's charts (latency spectrum, timelines, pool, batch and cache
 //!   sizes, daily cost), each beside its numbers.
 
 mod analysis_view;
 mod charts;
+mod comparison_view;
+mod cost_view;
 mod history_view;
 mod remote;
 mod report_view;
+mod share_view;
+mod state;
+mod targets_view;
 mod upload;
 
 use leptos::prelude::*;
-use perfproof_shared::analysis::AnalysisSettings;
-use perfproof_shared::share::decode;
+use perfproof_shared::share::{decode, decode_bundle, is_bundle, is_share_fragment};
 
-use analysis_view::{AnalysisPanel, Selection};
+use analysis_view::AnalysisPanel;
 use history_view::HistoryPanel;
 use report_view::{LoadedFile, LoadedList, ReportCard};
+use state::AppState;
 use upload::DropZone;
 
 fn main() {
@@ -73,21 +84,35 @@ fn debug_panic_requested() -> bool {
         .is_some_and(|value| value == "panic")
 }
 
+/// The sample reports shipped with the page (`static/samples/`, made by the
+/// runner's demo profiles), baseline first.
+const SAMPLES: [&str; 2] = ["samples/baseline.json", "samples/optimized.json"];
+
 /// The whole page: the drop zone, the list of loaded files (each removable), the
-/// analysis of two reports, the history of three or more, then one card per report, newest first. A share link
-/// in the URL fragment and the hosted reports named by `?src=` are loaded on start.
+/// analysis of two reports (with its views and share link), the history of three
+/// or more, then one card per report, newest first. A share link in the URL
+/// fragment and the hosted reports named by `?src=` are loaded on start; a
+/// bundle file dropped in replaces what is loaded with the view it holds.
 #[component]
 fn App() -> impl IntoView {
-    let (files, set_files) = signal(Vec::<LoadedFile>::new());
-    let selection = RwSignal::new(Selection::default());
-    let settings = RwSignal::new(AnalysisSettings::default());
-    let shared_error = load_share_link(set_files, selection, settings);
+    let state = AppState::new();
+    let set_files = state.set_files;
+    let shared_error = load_share_link(state);
     let on_file = move |name: String, text: String| {
+        if is_bundle(&text) {
+            match decode_bundle(&text) {
+                Ok(payload) => state.apply(payload),
+                Err(e) => set_files.update(|files| files.insert(0, LoadedFile::failed(name, e.to_string()))),
+            }
+            return;
+        }
         let loaded = LoadedFile::parse(name, &text);
         set_files.update(|files| files.insert(0, loaded));
     };
     let progress = RwSignal::new(None::<String>);
-    remote::load_all(remote::src_urls(), progress, move |loaded| set_files.update(|files| files.insert(0, loaded)));
+    let insert = move |loaded| set_files.update(|files| files.insert(0, loaded));
+    remote::load_all(remote::src_urls(), progress, insert);
+    let files = state.files;
     view! {
         <header>
             <h1>"perfproof"</h1>
@@ -95,12 +120,26 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <DropZone on_file=on_file />
+            {move || files.with(Vec::is_empty).then(|| view! {
+                <p class="hint" data-testid="empty-hint">
+                    "No report yet? " <code>"perfproof demo"</code>
+                    " writes a baseline and an optimized report of its embedded demo service into results/demo/; "
+                    <code>"perfproof run --label baseline -o baseline.json"</code>
+                    " measures your own. Drop both here, or "
+                    <button type="button" class="samples" data-testid="load-samples" on:click=move |_| {
+                        remote::load_all(SAMPLES.iter().map(|s| s.to_string()).collect(), progress, insert);
+                    }>"load two sample reports"</button>
+                    "."
+                </p>
+            })}
             {move || progress.get().map(|text| view! { <p class="progress" role="status" data-testid="src-progress">{text}</p> })}
-            {shared_error.map(|message| view! { <p class="card error message" data-testid="share-error">{message}</p> })}
+            {shared_error.map(|message| view! { <p class="card error message" role="alert" data-testid="share-error">{message}</p> })}
             <LoadedList files=files on_remove=move |id| set_files.update(|files| files.retain(|f| f.id != id)) />
-            <AnalysisPanel files=files selection=selection settings=settings />
-            <HistoryPanel files=files settings=settings />
-            <section id="reports">
+            <AnalysisPanel state=state />
+            <section id="view-history" aria-label="History">
+                <HistoryPanel files=files settings=state.settings />
+            </section>
+            <section id="view-reports" aria-label="Reports">
                 <For
                     each=move || files.get().into_iter().filter_map(|f| f.parsed.ok().map(|report| (f.id, f.name, report)))
                     key=|(id, _, _)| *id
@@ -113,38 +152,17 @@ fn App() -> impl IntoView {
     }
 }
 
-/// Loads the reports and view of a `#pp1.…` share link, if the page was opened with one.
+/// Loads the reports and view of a `#pp2.…` (or `#pp1.…`) share link, if the page
+/// was opened with one; other fragments (the views' anchors) are left alone.
 /// Returns the error to show when the link is damaged.
-fn load_share_link(
-    set_files: WriteSignal<Vec<LoadedFile>>,
-    selection: RwSignal<Selection>,
-    settings: RwSignal<AnalysisSettings>,
-) -> Option<String> {
+fn load_share_link(state: AppState) -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
-    if hash.len() <= 1 {
+    if !is_share_fragment(&hash) {
         return None;
     }
     match decode(&hash) {
         Ok(payload) => {
-            let files: Vec<LoadedFile> = payload
-                .reports
-                .into_iter()
-                .enumerate()
-                .map(|(i, report)| LoadedFile::from_report(format!("shared report {}", i + 1), report))
-                .collect();
-            let id_of = |index: Option<usize>| index.and_then(|i| files.get(i)).map(|f| f.id);
-            selection
-                .set(Selection { baseline: id_of(payload.view.baseline), optimized: id_of(payload.view.optimized) });
-            settings.update(|s| {
-                if let Some(threshold) = payload.view.threshold_pct {
-                    s.compare.threshold = threshold / 100.0;
-                }
-                if let Some(cost) = payload.view.cost {
-                    s.cost = cost;
-                }
-            });
-            // Newest first, as dropped files are.
-            set_files.set(files.into_iter().rev().collect());
+            state.apply(payload);
             None
         }
         Err(e) => Some(format!("This share link could not be opened: {e}")),

@@ -44,6 +44,7 @@ pub async fn fetch_report(url: String) -> LoadedFile {
         Ok(text) => {
             let mut file = LoadedFile::parse(url.clone(), &text);
             file.parsed = file.parsed.map_err(|e| format!("{url} is not a perfproof report: {e}"));
+            file.source = Some(url);
             file
         }
         Err(message) => LoadedFile::failed(url, message),

@@ -18,6 +18,9 @@ pub struct LoadedFile {
     pub id: usize,
     pub name: String,
     pub parsed: Result<Report, String>,
+    /// The URL it was fetched from (`?src=`), when it was: a share link too large
+    /// for a link can then offer a `?src=` link instead.
+    pub source: Option<String>,
 }
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
@@ -29,17 +32,18 @@ impl LoadedFile {
         } else {
             parse_report(text).map_err(|e| e.to_string())
         };
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed }
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed, source: None }
     }
 
     /// A file that could not be had at all (a hosted report that did not download).
     pub fn failed(name: String, message: String) -> Self {
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Err(message) }
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Err(message), source: None }
     }
 
-    /// A report that arrived already parsed (from a share link).
-    pub fn from_report(name: String, report: Report) -> Self {
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report) }
+    /// A report that arrived already parsed (from a share link or bundle), with
+    /// the URL it was first fetched from, if it was.
+    pub fn from_report(name: String, report: Report, source: Option<String>) -> Self {
+        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report), source }
     }
 }
 

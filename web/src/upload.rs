@@ -60,10 +60,28 @@ pub fn DropZone(on_file: impl Fn(String, String) + Copy + Send + Sync + 'static)
     }
 }
 
+/// Files larger than this are first checked by their opening bytes.
+const LARGE_BYTES: f64 = 1024.0 * 1024.0;
+
 async fn read(file: File, on_file: impl Fn(String, String)) {
     let name = file.name();
-    match JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
-        Some(text) => on_file(name, text),
-        None => on_file(name, String::new()),
+    // A large file that does not open like JSON (`{`, after blanks or a byte-order
+    // mark) is not read whole: its opening bytes get the same error the whole
+    // file would (the parser stops at the first character), without the page
+    // freezing on megabytes of text.
+    if file.size() > LARGE_BYTES {
+        if let Some(head) = text_of(&file.slice_with_f64_and_f64(0.0, 64.0).ok()).await {
+            let opening = head.trim_start_matches('\u{feff}').trim_start();
+            if !opening.is_empty() && !opening.starts_with('{') {
+                on_file(name, head);
+                return;
+            }
+        }
     }
+    let text = text_of(&Some(file.into())).await.unwrap_or_default();
+    on_file(name, text);
+}
+
+async fn text_of(blob: &Option<web_sys::Blob>) -> Option<String> {
+    JsFuture::from(blob.as_ref()?.text()).await.ok().and_then(|text| text.as_string())
 }

@@ -1,6 +1,6 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
-//! axis), [`pool`] (a database workload's throughput and efficiency against pool
+//! axis, with their errors and p50/p95/p99 latency), [`pool`] (a database workload's throughput and efficiency against pool
 //! size), [`batch`] (an ML workload's samples/s and latency against batch size),
 //! [`cache`] (a cache workload's hit rate, beside the ideal, and its hit and miss
 //! latency against capacity as a share of the keyspace), [`cost`] (the 30-day
@@ -33,7 +33,7 @@ const OPTIMIZED: RGBColor = RGBColor(0x2F, 0x8F, 0xE0);
 /// mid grey, readable on either background.
 const INK: RGBColor = RGBColor(0x88, 0x88, 0x88);
 /// The two runs, in the order of [`runs`]' lines.
-const RUNS: [(&str, RGBColor); 2] = [("baseline", BASELINE), ("optimized", OPTIMIZED)];
+pub(crate) const RUNS: [(&str, RGBColor); 2] = [("baseline", BASELINE), ("optimized", OPTIMIZED)];
 
 /// One line of a chart, and one column of its table.
 pub struct Series {
@@ -55,6 +55,8 @@ pub enum Stroke {
     Solid,
     /// A dashed line through its points, each marked by a dot.
     Dashed,
+    /// A dotted line through its points, each marked by a dot.
+    Dotted,
     /// A ring at each point and no line: for values known only where they are
     /// (an ideal at the capacities measured), which a line would make up between.
     Rings,
@@ -176,11 +178,13 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             let drawn = match stroke {
                 Stroke::Solid => plot.draw_series(LineSeries::new(line, style)),
                 Stroke::Dashed => plot.draw_series(DashedLineSeries::new(line, 6, 4, style)),
+                Stroke::Dotted => plot.draw_series(DashedLineSeries::new(line, 2, 3, style)),
                 Stroke::Rings => plot.draw_series(line.map(|p| Circle::new(p, 6, style))),
             };
             drawn.map_err(|e| e.to_string())?.label(series.name()).legend(move |(x, y)| match stroke {
                 Stroke::Solid => PathElement::new(vec![(x, y), (x + 20, y)], style).into_dyn(),
                 Stroke::Dashed => DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, style).into_dyn(),
+                Stroke::Dotted => DashedPathElement::new(vec![(x, y), (x + 20, y)], 2, 3, style).into_dyn(),
                 Stroke::Rings => Circle::new((x + 10, y), 5, style).into_dyn(),
             });
             if stroke != Stroke::Rings {

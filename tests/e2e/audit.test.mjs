@@ -1,0 +1,142 @@
+// What a new user found (issue 12, item 8), checked: cost inputs refuse negative
+// and empty values and say which value is still used; the database cost is an
+// input and the 30 days are broken down by item; a grade's colour follows it;
+// names from a report are text, never markup; a 20 MB file of random bytes and a
+// truncated report are errors and the page keeps working; the empty page says how
+// to make a report and offers two samples; the verdict words are explained.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { useApp, openPair, openApp, makeProfiles, runnerOutput } from "./harness.mjs";
+
+const ctx = useApp(() => makeProfiles());
+
+test("cost inputs refuse negative and empty values, saying which value is still used", async () => {
+  const { page, errors } = await openPair(ctx);
+  const cost = await page.getByTestId("cost").textContent();
+  for (const [id, bad] of [["requests-per-day", "-5"], ["growth", "-100"], ["requests-per-day", ""]]) {
+    await page.getByTestId(id).fill(bad);
+    await page.getByTestId(id).dispatchEvent("change");
+    const error = page.getByTestId("cost-input-error");
+    await error.waitFor();
+    assert.match(await error.textContent(), bad === "" ? /is empty: enter a number of 0 or more\. The cost still uses \d/ : /cannot be -\d+: enter a number of 0 or more/);
+    assert.equal(await page.getByTestId(id).getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByTestId("cost").textContent(), cost);
+    // A good value clears the error.
+    await page.getByTestId(id).fill(id === "growth" ? "5" : "50000000");
+    await page.getByTestId(id).dispatchEvent("change");
+    await page.getByTestId("cost-input-error").waitFor({ state: "detached" });
+  }
+  assert.deepEqual(errors, []);
+});
+
+test("the database price is an input, and the 30 days are broken down by item as the CLI prices them", async () => {
+  const { page, errors } = await openPair(ctx);
+  const expected = JSON.parse(runnerOutput(["compare", ctx.baseline.path, ctx.optimized.path, "--json"]));
+  const breakdown = page.getByTestId("cost-breakdown");
+  const database = breakdown.locator("tr", { hasText: "database" });
+  const usd = (v) => `$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  assert.equal(await database.locator('td[data-run="baseline"]').textContent(), usd(expected.cost.baseline.breakdown.database));
+  assert.equal(await database.locator('td[data-run="optimized"]').textContent(), usd(expected.cost.optimized.breakdown.database));
+  assert.match(await page.getByTestId("database-price").locator("..").textContent(), /default 0\.34/);
+  const before = await page.getByTestId("cost").textContent();
+  await page.getByTestId("database-price").fill("10");
+  await page.getByTestId("database-price").dispatchEvent("change");
+  await page.waitForFunction((b) => document.querySelector('[data-testid="cost"]').textContent !== b, before);
+  assert.equal(await database.locator('td[data-run="baseline"]').textContent(), usd(10 * 24 * 30));
+  assert.deepEqual(errors, []);
+});
+
+/** The colour class of a grade: green for A+ and A, amber for B+ and B, red below. */
+const gradeColour = (grade) =>
+  ({ "A+": "good", A: "good", "B+": "warn", B: "warn", C: "bad", D: "bad" })[grade] ?? "muted";
+
+test("the grade's colour follows the grade, also when no traffic changes it", async () => {
+  const { page, errors } = await openPair(ctx);
+  const look = async () => {
+    const grade = page.getByTestId("grade");
+    return { grade: await grade.textContent(), classes: await grade.getAttribute("class"), colour: await grade.evaluate((e) => getComputedStyle(e).color) };
+  };
+  const first = await look();
+  assert.equal(first.classes, `grade ${gradeColour(first.grade)}`);
+  const roi = await page.getByTestId("view-cost").textContent();
+  await page.getByTestId("requests-per-day").fill("0");
+  await page.getByTestId("requests-per-day").dispatchEvent("change");
+  await page.waitForFunction((r) => document.querySelector('[data-testid="view-cost"]').textContent !== r, roi);
+  const then = await look();
+  assert.equal(then.classes, `grade ${gradeColour(then.grade)}`);
+  assert.equal(then.colour === first.colour, gradeColour(then.grade) === gradeColour(first.grade), `${first.grade} ${first.colour} → ${then.grade} ${then.colour}`);
+  assert.deepEqual(errors, []);
+});
+
+test("a report's label and workload names are shown as text, never run as markup", async () => {
+  const hostile = ['<img src=x onerror=alert(1)>', '"><script>alert(1)</script>'];
+  const renamed = async (file, label) => {
+    const report = JSON.parse(await readFile(file.path, "utf8"));
+    report.run.label = label;
+    for (const w of report.workloads) Object.values(w)[0].name = hostile[1];
+    const path = join(file.dir, "hostile.json");
+    await writeFile(path, JSON.stringify(report));
+    return path;
+  };
+  const { page, errors } = await openApp(ctx.browser, ctx.server.url);
+  const dialogs = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
+  await page.getByTestId("file-input").setInputFiles(await renamed(ctx.baseline, hostile[0]));
+  await page.getByTestId("report").waitFor();
+  await page.getByTestId("file-input").setInputFiles(await renamed(ctx.optimized, hostile[1]));
+  await page.getByTestId("grade").waitFor();
+  await page.getByTestId("chart-spectrum").first().waitFor();
+  assert.ok((await page.getByTestId("label").allTextContents()).includes(hostile[0]));
+  assert.match(await page.getByTestId("workload").first().locator("th").textContent(), /<script>alert\(1\)<\/script>/);
+  assert.equal(await page.locator("img[src=x], main script").count(), 0);
+  assert.match(await page.getByTestId("chart-spectrum").first().locator("svg").textContent(), /<script>alert/);
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+});
+
+test("a 20 MB file of random bytes and a truncated report are errors, and the page keeps working", async () => {
+  const random = join(ctx.baseline.dir, "random.json");
+  await writeFile(random, randomBytes(20 * 1024 * 1024));
+  const truncated = join(ctx.baseline.dir, "truncated.json");
+  const text = await readFile(ctx.baseline.path, "utf8");
+  await writeFile(truncated, text.slice(0, Math.floor(text.length / 2)));
+  const { page, errors } = await openApp(ctx.browser, ctx.server.url);
+  await page.getByTestId("file-input").setInputFiles([random, truncated]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-error"]').length === 2);
+  const messages = await page.getByTestId("report-error").allTextContents();
+  assert.ok(messages.some((m) => /random\.json.*not valid JSON at line 1/s.test(m)), messages.join("\n"));
+  assert.ok(messages.some((m) => /truncated\.json.*(EOF|end of)/si.test(m)), messages.join("\n"));
+  await page.getByTestId("file-input").setInputFiles([ctx.baseline.path, ctx.optimized.path]);
+  await page.getByTestId("grade").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("the empty page offers the sample reports, which are analysed", async () => {
+  const { page, errors } = await openApp(ctx.browser, ctx.server.url);
+  await page.getByTestId("load-samples").click();
+  await page.getByTestId("grade").waitFor();
+  assert.deepEqual(await page.getByTestId("loaded-label").allTextContents(), ["optimized", "baseline"]);
+  assert.equal(await page.getByTestId("report-error").count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test("the empty page says how to make a report; the verdict words are explained", async () => {
+  const { page, errors } = await openApp(ctx.browser, ctx.server.url);
+  assert.match(await page.getByTestId("empty-hint").textContent(), /perfproof demo/);
+  await page.getByTestId("file-input").setInputFiles([ctx.baseline.path, ctx.optimized.path]);
+  await page.getByTestId("empty-hint").waitFor({ state: "detached" });
+  const glossary = page.getByTestId("glossary");
+  await glossary.locator("summary").click();
+  const text = await glossary.textContent();
+  for (const word of ["factor", "not tested", "insufficient data", "inconclusive"]) assert.ok(text.includes(word), word);
+  // Metrics read in words beside their keys.
+  const row = page.locator('[data-testid="metric"][data-key="http.demo.latency.p99_9"]');
+  assert.equal(await row.locator(".metric-name").textContent(), "http demo: latency p99.9");
+  assert.deepEqual(errors, []);
+});
