@@ -298,7 +298,8 @@ impl<'a> Scanner<'a> {
         Err("a string that does not end".into())
     }
 
-    /// A number or a literal (`true`, `false`, `null`).
+    /// A number or a literal (`true`, `false`, `null`). A number's characters are
+    /// not checked past its first (`1-2` passes): enough to tell values apart.
     fn token(&mut self) -> Scan<&'a [u8]> {
         self.peek();
         let start = self.at;
@@ -307,7 +308,8 @@ impl<'a> Scanner<'a> {
         }
         match &self.bytes[start..self.at] {
             b"" => Err(format!("no value at byte {start}")),
-            token => Ok(token),
+            token @ (b"true" | b"false" | b"null" | [b'-' | b'0'..=b'9', ..]) => Ok(token),
+            token => Err(format!("`{}` at byte {start} is not a JSON value", String::from_utf8_lossy(token))),
         }
     }
 
@@ -428,7 +430,9 @@ mod tests {
 
     #[test]
     fn what_is_not_json_or_not_values_is_refused() {
-        for bad in ["3", "[1, null]", r#"[{"a": 1}]"#, "[1, 2", "[1 2]", "[1,]", r#"["open]"#] {
+        for bad in
+            ["3", "[1, null]", r#"[{"a": 1}]"#, "[1, 2", "[1 2]", "[1,]", r#"["open]"#, "[nan]", "[+1]", "[truth]"]
+        {
             assert!(count(bad).is_err(), "{bad}");
         }
         let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
