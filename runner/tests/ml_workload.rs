@@ -321,7 +321,7 @@ async fn a_server_still_loading_is_a_start_error_naming_its_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_without_an_answer_is_a_connect_error() {
-    let base = closing_server(None).await;
+    let base = closing_server(OnPost::Close).await;
     let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
     let stats = &ml.result.stats;
     assert!(stats.operations > 0 && stats.successes == 0, "{stats:?}");
@@ -336,17 +336,28 @@ async fn a_connection_closed_without_an_answer_is_a_connect_error() {
     perfproof_shared::report::parse_report(&report.to_json()).unwrap();
 }
 
+/// What [`closing_server`] does with an inference request before it closes the connection.
+#[derive(Clone)]
+enum OnPost {
+    /// Nothing: closed without an answer.
+    Close,
+    /// The answer, with neither a length nor chunks: its end is the close.
+    AnswerToTheClose(String),
+    /// The answer, whole, with its length and the connection kept alive, as a server
+    /// whose keep-alive timeout ends at once (the client finds out on its next request).
+    AnswerKeptAlive(String),
+}
+
 /// An OIP server by hand: it answers readiness and the digits metadata, and closes
-/// the connection on every inference request: without a word, or after `answer`
-/// sent with neither a length nor chunks (its end is the close).
-async fn closing_server(answer: Option<String>) -> String {
+/// the connection after every inference request, doing `on_post` first.
+async fn closing_server(on_post: OnPost) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let metadata = serde_json::to_vec(&metadata_of(&Model::digits().unwrap())).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let (metadata, answer) = (metadata.clone(), answer.clone());
+            let (metadata, on_post) = (metadata.clone(), on_post.clone());
             tokio::spawn(async move {
                 let mut buffer = Vec::new();
                 let mut chunk = [0u8; 8192];
@@ -369,11 +380,16 @@ async fn closing_server(answer: Option<String>) -> String {
                     };
                     buffer.drain(..taken);
                     if head.starts_with("post") {
-                        if let Some(answer) = &answer {
-                            let whole = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{answer}");
-                            let _ = socket.write_all(whole.as_bytes()).await;
-                        }
-                        return; // closed: the end of the answer, or no answer at all
+                        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
+                        let whole = match &on_post {
+                            OnPost::Close => String::new(),
+                            OnPost::AnswerToTheClose(answer) => format!("{head}\r\n{answer}"),
+                            OnPost::AnswerKeptAlive(answer) => {
+                                format!("{head}content-length: {}\r\n\r\n{answer}", answer.len())
+                            }
+                        };
+                        let _ = socket.write_all(whole.as_bytes()).await;
+                        return; // closed
                     }
                     let body = if head.starts_with("get /v2/models/digits ") { metadata.clone() } else { Vec::new() };
                     let answer = format!(
@@ -395,10 +411,24 @@ async fn an_answer_ended_by_the_close_is_read_whole() {
     let answer = json!({"outputs": [
         {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
         {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.1; 10]}]});
-    let base = closing_server(Some(answer.to_string())).await;
+    let base = closing_server(OnPost::AnswerToTheClose(answer.to_string())).await;
     let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
     let stats = &ml.result.stats;
     assert!(stats.successes > 0 && stats.errors.is_empty(), "{stats:?} {:?}", ml.result.warnings);
+    assert_eq!(stats.successes, stats.operations);
+}
+
+/// A kept-alive connection the server has closed since fails before any answer
+/// byte: the request goes again on a fresh connection, once, instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_closed_while_idle_is_reopened_for_the_request() {
+    let answer = json!({"outputs": [
+        {"name": "label", "datatype": "INT64", "shape": [1], "data": [3]},
+        {"name": "probabilities", "datatype": "FP32", "shape": [1, 10], "data": vec![0.1; 10]}]});
+    let base = closing_server(OnPost::AnswerKeptAlive(answer.to_string())).await;
+    let ml = run(&plan("[ml]\nbatch_sizes = [1]\n", Some(&base), users(2, 0.5)).unwrap()).await;
+    let stats = &ml.result.stats;
+    assert!(stats.successes > 10 && stats.errors.is_empty(), "{stats:?} {:?}", ml.result.warnings);
     assert_eq!(stats.successes, stats.operations);
 }
 

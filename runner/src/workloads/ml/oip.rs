@@ -298,29 +298,41 @@ impl Dedicated {
         }
     }
 
-    /// One request and its answer's status; the body is in `self.answer`.
+    /// One request and its answer's status; the body is in `self.answer`. A kept-alive
+    /// connection that the server closed while idle fails before any answer byte: the
+    /// request is then sent once more on a fresh connection, as HTTP clients do (an
+    /// inference changes nothing on the server; the HTTP workload does the same for
+    /// idempotent methods). Without it, a think time longer than the server's
+    /// keep-alive timeout would fail every request.
     async fn send(&mut self, wire: &[u8]) -> Result<u16, (ErrorClass, String)> {
-        let mut connection = match self.connection.take() {
-            Some(connection) => connection,
-            None => h1::Connection::open(&self.host, self.port, None)
-                .await
-                .map_err(|e| (ErrorClass::Connect, format!("connecting to {}:{}: {e}", self.host, self.port)))?,
-        };
-        self.answer.clear();
-        let exchange = connection.exchange(wire, false, MAX_ANSWER, Some(&mut self.answer)).await;
-        if exchange.reusable {
-            self.connection = Some(connection);
-        }
-        match (exchange.error, exchange.status) {
-            (None, Some(status)) => Ok(status),
-            (Some(ErrorKind::Connect), _) | (None, None) => {
-                Err((ErrorClass::Connect, "the server closed the connection before the answer was whole".into()))
+        let mut retry = self.connection.is_some();
+        loop {
+            let mut connection = match self.connection.take() {
+                Some(connection) => connection,
+                None => h1::Connection::open(&self.host, self.port, None)
+                    .await
+                    .map_err(|e| (ErrorClass::Connect, format!("connecting to {}:{}: {e}", self.host, self.port)))?,
+            };
+            self.answer.clear();
+            let exchange = connection.exchange(wire, false, MAX_ANSWER, Some(&mut self.answer)).await;
+            if exchange.reusable {
+                self.connection = Some(connection);
             }
-            (Some(ErrorKind::Body), _) => Err((
-                ErrorClass::Protocol,
-                format!("the answer's body was cut short, malformed or over {MAX_ANSWER} bytes"),
-            )),
-            (Some(kind), _) => Err((class_of(kind), "the answer is not valid HTTP/1.1".into())),
+            if retry && exchange.status.is_none() && exchange.error == Some(ErrorKind::Connect) {
+                retry = false;
+                continue;
+            }
+            return match (exchange.error, exchange.status) {
+                (None, Some(status)) => Ok(status),
+                (Some(ErrorKind::Connect), _) | (None, None) => {
+                    Err((ErrorClass::Connect, "the server closed the connection before the answer was whole".into()))
+                }
+                (Some(ErrorKind::Body), _) => Err((
+                    ErrorClass::Protocol,
+                    format!("the answer's body was cut short, malformed or over {MAX_ANSWER} bytes"),
+                )),
+                (Some(kind), _) => Err((class_of(kind), "the answer is not valid HTTP/1.1".into())),
+            };
         }
     }
 }
