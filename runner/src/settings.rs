@@ -84,13 +84,13 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
         None => ScenarioFile::default(),
     };
     let section = file.monitor.clone().unwrap_or_default();
-    let duration = |flag: Option<Duration>, text: &Option<String>, field: &str, default: Duration| match (flag, text) {
-        (Some(d), _) => Ok(d),
-        (None, Some(text)) => crate::config::parse_duration(text).with_context(|| format!("monitor.{field}")),
-        (None, None) => Ok(default),
+    // A flag wins over the file.
+    let duration = |flag: Option<Duration>, text: &Option<String>, field: &str, default: Duration| match flag {
+        Some(d) => Ok(d),
+        None => crate::config::positive_duration(text.as_deref(), field, default),
     };
-    let probe = duration(args.probe, &section.probe, "probe", DEFAULT_PROBE)?;
-    let every = duration(args.every, &section.every, "every", DEFAULT_EVERY)?;
+    let probe = duration(args.probe, &section.probe, "monitor.probe", DEFAULT_PROBE)?;
+    let every = duration(args.every, &section.every, "monitor.every", DEFAULT_EVERY)?;
     if probe.is_zero() || every.is_zero() {
         bail!("the probe and the interval between cycles must be longer than zero");
     }

@@ -148,3 +148,14 @@ pub fn default_threads_beside_target() -> usize {
 pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     humantime::parse_duration(s).map_err(|e| anyhow!("`{s}` is not a duration like 10s, 500ms or 2m: {e}"))
 }
+
+/// A section's duration `field` (its path, `db.statement_timeout`): `default` when
+/// the file leaves it out; refused, naming the field, when it is not a duration or is zero.
+pub fn positive_duration(text: Option<&str>, field: &str, default: Duration) -> anyhow::Result<Duration> {
+    let Some(text) = text else { return Ok(default) };
+    let duration = parse_duration(text).with_context(|| field.to_string())?;
+    if duration.is_zero() {
+        bail!("{field} must be greater than zero");
+    }
+    Ok(duration)
+}

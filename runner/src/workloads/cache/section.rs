@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{CacheBackend, CachePlan, WritePolicy};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, parse_duration, LoadOverrides};
+use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFAULT_ROWS};
 use crate::workloads::db::sql::check_table_name;
 use crate::workloads::keys::{Keys, Popularity};
@@ -152,18 +152,6 @@ pub fn plan(
         bail!("cache.value_bytes: at most 1 MiB per value, not {value_bytes}");
     }
     let popularity = Popularity::parse(section.distribution.as_deref().unwrap_or("zipfian"), section.theta, "cache")?;
-    let duration = |field: &str, value: &Option<String>, default: Duration| -> anyhow::Result<Duration> {
-        match value {
-            Some(text) => {
-                let d = parse_duration(text).with_context(|| format!("cache.{field}"))?;
-                if d.is_zero() {
-                    bail!("cache.{field} must be greater than zero");
-                }
-                Ok(d)
-            }
-            None => Ok(default),
-        }
-    };
     let write_percent = section.write_percent.unwrap_or(DEFAULT_WRITE_PERCENT);
     if !(0.0..=100.0).contains(&write_percent) {
         bail!("cache.write_percent must be between 0 and 100, not {write_percent}");
@@ -210,12 +198,12 @@ pub fn plan(
         table,
         keys: Keys::new(popularity, keyspace)?,
         value_bytes,
-        ttl: duration("ttl", &section.ttl, DEFAULT_TTL)?,
+        ttl: positive_duration(section.ttl.as_deref(), "cache.ttl", DEFAULT_TTL)?,
         write_percent,
         write_policy,
         prefill,
         pool_size,
-        timeout: duration("timeout", &section.timeout, DEFAULT_CACHE_TIMEOUT)?,
+        timeout: positive_duration(section.timeout.as_deref(), "cache.timeout", DEFAULT_CACHE_TIMEOUT)?,
         sweep,
         load,
     })

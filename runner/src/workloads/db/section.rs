@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::sql::{check_table_name, Backend};
 use super::{DbPlan, QueryKind, QueryPlan, Sweep, Target};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, parse_duration, LoadOverrides, DEFAULT_USERS};
+use crate::config::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::load::Model;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
@@ -137,18 +137,6 @@ pub fn plan(
     if pool_size == 0 {
         bail!("db.pool must be at least 1");
     }
-    let timeout = |field: &str, value: &Option<String>| -> anyhow::Result<Duration> {
-        match value {
-            Some(text) => {
-                let d = parse_duration(text).with_context(|| format!("db.{field}"))?;
-                if d.is_zero() {
-                    bail!("db.{field} must be greater than zero");
-                }
-                Ok(d)
-            }
-            None => Ok(DEFAULT_TIMEOUT),
-        }
-    };
     let load = load_plan(&section.load, load, "db.load")?;
     let sweep = match &section.sweep {
         None => None,
@@ -166,8 +154,12 @@ pub fn plan(
         queries,
         pool_size,
         sweep,
-        statement_timeout: timeout("statement_timeout", &section.statement_timeout)?,
-        acquire_timeout: timeout("acquire_timeout", &section.acquire_timeout)?,
+        statement_timeout: positive_duration(
+            section.statement_timeout.as_deref(),
+            "db.statement_timeout",
+            DEFAULT_TIMEOUT,
+        )?,
+        acquire_timeout: positive_duration(section.acquire_timeout.as_deref(), "db.acquire_timeout", DEFAULT_TIMEOUT)?,
         load,
     })
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::inputs::Inputs;
 use super::{Backend, MlPlan, Target};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, parse_duration, LoadOverrides};
+use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::load::Model;
 use crate::workloads::http::parse_url;
 use crate::workloads::profile::Profile;
@@ -141,16 +141,7 @@ pub fn plan(
         None if repeated => vec![1],
         None => DEFAULT_BATCH_SIZES.to_vec(),
     };
-    let timeout = match &section.timeout {
-        Some(text) => {
-            let d = parse_duration(text).context("ml.timeout")?;
-            if d.is_zero() {
-                bail!("ml.timeout must be greater than zero");
-            }
-            d
-        }
-        None => DEFAULT_TIMEOUT,
-    };
+    let timeout = positive_duration(section.timeout.as_deref(), "ml.timeout", DEFAULT_TIMEOUT)?;
     let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
     let levels = match &section.sweep {
         None => Vec::new(),
