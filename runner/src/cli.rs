@@ -61,15 +61,12 @@ pub enum Command {
     Schema,
 }
 
+/// The services the workloads measure, named on the command line or in the
+/// environment (`run` and `monitor` take the same flags); each overrides its
+/// section's URL in the scenario file.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table.
-    #[arg(long, short = 'f')]
-    pub config: Option<PathBuf>,
-    /// Run only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
-    #[arg(long, value_delimiter = ',')]
-    pub workloads: Option<Vec<String>>,
-    /// Target URL (base URL of the scenario's endpoints). Default: the embedded demo service.
+pub struct ServiceArgs {
+    /// Target URL (base URL of the scenario's endpoints). Default: the scenario's, else the embedded demo service.
     #[arg(long, env = "PERFPROOF_URL")]
     pub url: Option<String>,
     /// Database URL for the db workload (postgres://, mysql:// for MySQL and MariaDB, sqlite://); its password
@@ -84,6 +81,18 @@ pub struct RunArgs {
     /// or a log. Default: an in-process cache (S3-FIFO) sized by the demo profile.
     #[arg(long, env = "PERFPROOF_CACHE_URL", hide_env_values = true)]
     pub cache_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table.
+    #[arg(long, short = 'f')]
+    pub config: Option<PathBuf>,
+    /// Run only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
+    #[arg(long, value_delimiter = ',')]
+    pub workloads: Option<Vec<String>>,
+    #[command(flatten)]
+    pub services: ServiceArgs,
     /// HTTP method, when no scenario file lists endpoints. [default: GET]
     #[arg(long)]
     pub method: Option<String>,
@@ -223,18 +232,8 @@ pub struct MonitorArgs {
     /// Watch only these workload kinds (comma-separated: http, db, ml, cache).
     #[arg(long, value_delimiter = ',')]
     pub workloads: Option<Vec<String>>,
-    /// Target URL of the HTTP workload. Default: the scenario's, else the embedded demo service.
-    #[arg(long, env = "PERFPROOF_URL")]
-    pub url: Option<String>,
-    /// Database URL of the db workload (its password is never shown).
-    #[arg(long, env = "PERFPROOF_DB_URL", hide_env_values = true)]
-    pub db_url: Option<String>,
-    /// Open Inference Protocol server of the ml workload.
-    #[arg(long, env = "PERFPROOF_ML_URL", hide_env_values = true)]
-    pub ml_url: Option<String>,
-    /// Redis of the cache workload (its password is never shown).
-    #[arg(long, env = "PERFPROOF_CACHE_URL", hide_env_values = true)]
-    pub cache_url: Option<String>,
+    #[command(flatten)]
+    pub services: ServiceArgs,
     /// From the start of one cycle to the start of the next. [default: 1m, or [monitor] every]
     #[arg(long, value_parser = parse_duration)]
     pub every: Option<Duration>,

@@ -108,10 +108,10 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
             warmup: Some(Duration::ZERO),
             ..LoadOverrides::default()
         },
-        http: HttpOverrides { url: args.url.clone(), ..HttpOverrides::default() },
-        db: DbOverrides { url: args.db_url.clone() },
-        ml: MlOverrides { url: args.ml_url.clone() },
-        cache: CacheOverrides { url: args.cache_url.clone() },
+        http: HttpOverrides { url: args.services.url.clone(), ..HttpOverrides::default() },
+        db: DbOverrides { url: args.services.db_url.clone() },
+        ml: MlOverrides { url: args.services.ml_url.clone() },
+        cache: CacheOverrides { url: args.services.cache_url.clone() },
         demo_profile: Profile::from_label(&args.demo_profile).unwrap_or_default(),
         ..Flags::default()
     };
@@ -238,7 +238,7 @@ impl TryFrom<&RunArgs> for Flags {
                 threads: args.threads.map(usize::from),
             },
             http: HttpOverrides {
-                url: args.url.clone(),
+                url: args.services.url.clone(),
                 method: args.method.clone(),
                 name: args.name.clone(),
                 timeout: args.timeout,
@@ -246,9 +246,9 @@ impl TryFrom<&RunArgs> for Flags {
                 http_version,
                 insecure: args.insecure,
             },
-            db: DbOverrides { url: args.db_url.clone() },
-            ml: MlOverrides { url: args.ml_url.clone() },
-            cache: CacheOverrides { url: args.cache_url.clone() },
+            db: DbOverrides { url: args.services.db_url.clone() },
+            ml: MlOverrides { url: args.services.ml_url.clone() },
+            cache: CacheOverrides { url: args.services.cache_url.clone() },
             demo_profile,
         })
     }
