@@ -469,38 +469,53 @@ impl ReportError {
 /// byte-order mark at the start (as some Windows editors write) is skipped.
 pub fn parse_report(text: &str) -> Result<Report, ReportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let probe: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ReportError::Syntax { line: e.line(), column: e.column(), message: strip_position(&e) }
-        } else {
-            ReportError::NotAReport("expected a JSON object with a `schema` field".into())
-        }
-    })?;
-    match probe.get("schema").cloned() {
-        None => return Err(ReportError::NotAReport("it has no `schema` field".into())),
-        Some(serde_json::Value::String(s)) if s == SCHEMA_ID => {}
-        Some(serde_json::Value::String(s)) if s.starts_with(SCHEMA_PREFIX) => {
-            return Err(ReportError::UnsupportedVersion { found: s })
-        }
-        Some(other) => return Err(ReportError::NotAReport(format!("`schema` is {other}, expected \"{SCHEMA_ID}\""))),
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let report: Report = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = strip_position(&inner);
-        match unknown_workload_kind(&path, &message) {
-            Some(kind) => ReportError::UnknownWorkload {
-                kind,
-                path,
-                line: inner.line(),
-                known: WORKLOAD_KINDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
-            },
-            None => ReportError::Field { path, line: inner.line(), column: inner.column(), message },
-        }
-    })?;
+    // A valid report, the common case, takes one typed pass; only text that fails
+    // it is read again, more slowly, to say what is wrong and where.
+    let report = match serde_json::from_str::<Report>(text) {
+        Ok(report) if report.schema == SCHEMA_ID => report,
+        _ => return Err(diagnose(text)),
+    };
     report.validate()?;
     Ok(report)
+}
+
+/// Why `text` is not a report, checked in order: JSON syntax, the schema
+/// identifier, then the shape of every field, with the path of the first wrong one.
+fn diagnose(text: &str) -> ReportError {
+    let probe: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+        Ok(probe) => probe,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return ReportError::Syntax { line: e.line(), column: e.column(), message: strip_position(&e) }
+        }
+        Err(_) => return ReportError::NotAReport("expected a JSON object with a `schema` field".into()),
+    };
+    match probe.get("schema") {
+        None => return ReportError::NotAReport("it has no `schema` field".into()),
+        Some(serde_json::Value::String(s)) if s == SCHEMA_ID => {}
+        Some(serde_json::Value::String(s)) if s.starts_with(SCHEMA_PREFIX) => {
+            return ReportError::UnsupportedVersion { found: s.clone() }
+        }
+        Some(other) => return ReportError::NotAReport(format!("`schema` is {other}, expected \"{SCHEMA_ID}\"")),
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, Report>(&mut deserializer) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = strip_position(&inner);
+            match unknown_workload_kind(&path, &message) {
+                Some(kind) => ReportError::UnknownWorkload {
+                    kind,
+                    path,
+                    line: inner.line(),
+                    known: WORKLOAD_KINDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                },
+                None => ReportError::Field { path, line: inner.line(), column: inner.column(), message },
+            }
+        }
+        // Both passes read the same text with the same types: they cannot disagree.
+        Ok(_) => ReportError::NotAReport("it could not be read as a report".into()),
+    }
 }
 
 /// The kind named by serde's "unknown variant" error at `workloads[N]`.
