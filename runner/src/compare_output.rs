@@ -14,7 +14,7 @@ use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::metrics::format_value;
 use perfproof_shared::stats::min_samples;
-use perfproof_shared::targets::{Evaluation, Status, TargetResult};
+use perfproof_shared::targets::{rule_text, Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
 
 /// Which metrics a table shows.
@@ -35,7 +35,7 @@ fn target_of<'a>(analysis: &'a Analysis, key: &str) -> Option<&'a TargetResult> 
 
 fn target_cell(result: Option<&TargetResult>) -> String {
     match result {
-        Some(r) => format!("{} {}", r.rule, r.status.label()),
+        Some(r) => format!("{} {}", rule_text(&r.rule), r.status.label()),
         None => String::new(),
     }
 }
@@ -100,7 +100,7 @@ pub fn targets_table(evaluation: &Evaluation) -> Table {
             Cell::new(&r.name),
             Cell::new(&r.metric),
             Cell::new(r.value.map_or(String::new(), |v| format_value(v, &r.unit))),
-            Cell::new(&r.rule),
+            Cell::new(rule_text(&r.rule)),
             Cell::new(r.status.label()).fg(colour),
         ]);
     }
@@ -200,7 +200,7 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             r.name,
             r.metric,
             r.value.map_or(String::new(), |v| format_value(v, &r.unit)),
-            r.rule,
+            rule_text(&r.rule),
             r.status.label()
         );
     }
@@ -234,7 +234,7 @@ pub fn junit(analysis: &Analysis) -> String {
         } else if r.status == Status::Missed {
             failures += 1;
             let value = r.value.map_or(String::new(), |v| format_value(v, &r.unit));
-            let _ = writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"><failure message=\"{} is {}, target {}\"/></testcase>", xml(&r.name), xml(&r.metric), xml(&r.metric), xml(&value), xml(&r.rule));
+            let _ = writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"><failure message=\"{} is {}, target {}\"/></testcase>", xml(&r.name), xml(&r.metric), xml(&r.metric), xml(&value), xml(&rule_text(&r.rule)));
         } else {
             let _ =
                 writeln!(cases, "    <testcase classname=\"targets\" name=\"{} ({})\"/>", xml(&r.name), xml(&r.metric));
@@ -315,7 +315,7 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
             r.name,
             r.metric,
             r.value.map_or(String::new(), |v| format_value(v, &r.unit)),
-            r.rule
+            rule_text(&r.rule)
         ));
     }
     for key in analysis.regressions() {
