@@ -21,8 +21,8 @@ pub mod trend;
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::group_thousands;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The baseline's colour: a deep orange, at least 3:1 against both themes' cards
 /// (the charts have no background of their own: they follow the page's theme).
@@ -142,18 +142,40 @@ fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> std::ops::Range<f
     low..high
 }
 
+/// The SVG's size in pixels (it scales with the page).
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 320;
+/// Room above the plot for the title.
+const TITLE_HEIGHT: u32 = 28;
+/// The legend's text size (as plotters sizes text: it writes a size of 12 as
+/// 12 / 1.24 px), and a width every character of it fits in.
+const LEGEND_FONT_PX: f64 = 12.0 / 1.24;
+const LEGEND_CHAR_WIDTH: i32 = 7;
+
 /// Draws `chart` into an SVG document.
+///
+/// Plotters draws the title, axes, grid, solid lines and dots. Dashed and dotted
+/// lines and the legend are written here, after it, as plain SVG: plotters makes
+/// an element of every dash (some 1,400 for the latency timelines of two
+/// reports), and in the browser it measures a legend's text by adding it to the
+/// page and reading its size, which lays out the whole page again for every
+/// line. Nothing here asks plotters to measure text: the legend's width comes
+/// from a per-character width every glyph of its font fits in, and labels are
+/// anchored by the SVG itself.
 fn draw(chart: &LineChart) -> Result<String, String> {
     let mut svg = String::new();
+    let mut overlay = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (640, 320)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         let points = || chart.series.iter().flat_map(|s| &s.points);
         let x = span(points().map(|p| p.0), false);
         let y = span(points().map(|p| p.1 * 1.05), true);
         let font = |size| ("sans-serif", size).into_font().color(&INK);
+        let title_style = font(16).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(chart.title.as_str(), (WIDTH as i32 / 2, 10), title_style)).map_err(|e| e.to_string())?;
         let mut plot = ChartBuilder::on(&root)
-            .caption(&chart.title, font(16))
             .margin(12)
+            .margin_top(TITLE_HEIGHT + 8)
             .margin_right(32)
             .x_label_area_size(44)
             .y_label_area_size(64)
@@ -173,36 +195,93 @@ fn draw(chart: &LineChart) -> Result<String, String> {
             .draw()
             .map_err(|e| e.to_string())?;
         for series in &chart.series {
-            let (style, stroke) = (series.colour.stroke_width(2), series.stroke);
+            let style = series.colour.stroke_width(2);
             let line = series.points.iter().copied();
-            let drawn = match stroke {
-                Stroke::Solid => plot.draw_series(LineSeries::new(line, style)),
-                Stroke::Dashed => plot.draw_series(DashedLineSeries::new(line, 6, 4, style)),
-                Stroke::Dotted => plot.draw_series(DashedLineSeries::new(line, 2, 3, style)),
-                Stroke::Rings => plot.draw_series(line.map(|p| Circle::new(p, 6, style))),
-            };
-            drawn.map_err(|e| e.to_string())?.label(series.name()).legend(move |(x, y)| match stroke {
-                Stroke::Solid => PathElement::new(vec![(x, y), (x + 20, y)], style).into_dyn(),
-                Stroke::Dashed => DashedPathElement::new(vec![(x, y), (x + 20, y)], 6, 4, style).into_dyn(),
-                Stroke::Dotted => DashedPathElement::new(vec![(x, y), (x + 20, y)], 2, 3, style).into_dyn(),
-                Stroke::Rings => Circle::new((x + 10, y), 5, style).into_dyn(),
-            });
-            if stroke != Stroke::Rings {
+            match series.stroke {
+                Stroke::Solid => plot.draw_series(LineSeries::new(line, style)).map(drop),
+                Stroke::Rings => plot.draw_series(line.map(|p| Circle::new(p, 6, style))).map(drop),
+                Stroke::Dashed | Stroke::Dotted => {
+                    let pixels: Vec<(i32, i32)> = series.points.iter().map(|p| plot.backend_coord(p)).collect();
+                    overlay.push_str(&polyline(&pixels, series.colour, series.stroke));
+                    Ok(())
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            if series.stroke != Stroke::Rings {
                 // Dots, so that a line of one point (a run at one pool size) still shows.
                 plot.draw_series(series.points.iter().map(|&p| Circle::new(p, 3, series.colour.filled())))
                     .map_err(|e| e.to_string())?;
             }
         }
-        plot.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(12))
-            .border_style(INK)
-            .background_style(INK.mix(0.12))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let (columns, rows) = plot.plotting_area().get_pixel_range();
+        overlay.push_str(&legend(&chart.series, (columns.start + 8, rows.start + 8)));
         root.present().map_err(|e| e.to_string())?;
     }
+    let end = svg.rfind("</svg>").ok_or("plotters wrote no SVG")?;
+    svg.insert_str(end, &overlay);
     Ok(svg)
+}
+
+/// An SVG colour.
+fn hex(colour: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2)
+}
+
+/// The dash pattern of a stroke (none for a solid line).
+fn dashes(stroke: Stroke) -> &'static str {
+    match stroke {
+        Stroke::Dashed => r#" stroke-dasharray="6 4""#,
+        Stroke::Dotted => r#" stroke-dasharray="2 3""#,
+        Stroke::Solid | Stroke::Rings => "",
+    }
+}
+
+/// One SVG polyline through `pixels`, 2 px wide, in `colour` with `stroke`'s dashes.
+fn polyline(pixels: &[(i32, i32)], colour: RGBColor, stroke: Stroke) -> String {
+    let points: Vec<String> = pixels.iter().map(|(x, y)| format!("{x},{y}")).collect();
+    format!(
+        r#"<polyline fill="none" stroke="{}" stroke-width="2"{} points="{}"/>"#,
+        hex(colour),
+        dashes(stroke),
+        points.join(" ")
+    )
+}
+
+/// The legend as SVG, its top left corner at `(x, y)`: one line per series, its
+/// stroke (or ring) beside its name, in a framed box.
+fn legend(series: &[Series], (x, y): (i32, i32)) -> String {
+    const LINE: i32 = 18;
+    const SAMPLE: i32 = 20;
+    const PAD: i32 = 8;
+    let widest = series.iter().map(|s| s.name().chars().count() as i32).max().unwrap_or(0);
+    let (width, height) = (PAD + SAMPLE + PAD + widest * LEGEND_CHAR_WIDTH + PAD, PAD + LINE * series.len() as i32);
+    let ink = hex(INK);
+    let mut svg = format!(
+        r#"<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="{ink}" fill-opacity="0.12" stroke="{ink}"/>"#
+    );
+    for (i, s) in series.iter().enumerate() {
+        let middle = y + PAD / 2 + LINE * i as i32 + LINE / 2;
+        let (from, to) = (x + PAD, x + PAD + SAMPLE);
+        svg.push_str(&match s.stroke {
+            Stroke::Rings => format!(
+                r#"<circle cx="{}" cy="{middle}" r="5" fill="none" stroke="{}" stroke-width="2"/>"#,
+                from + SAMPLE / 2,
+                hex(s.colour)
+            ),
+            stroke => polyline(&[(from, middle), (to, middle)], s.colour, stroke),
+        });
+        svg.push_str(&format!(
+            r#"<text x="{}" y="{middle}" dy="0.5ex" font-family="sans-serif" font-size="{LEGEND_FONT_PX:.2}" fill="{ink}">{}</text>"#,
+            to + PAD,
+            escape(&s.name())
+        ));
+    }
+    svg
+}
+
+/// `text` as SVG character data.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A chart and its table in one `<figure data-testid=testid>`: one column per
