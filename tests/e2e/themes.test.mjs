@@ -168,6 +168,9 @@ for (const scheme of ["light", "dark"]) {
     await page.getByTestId("grade").waitFor();
     await page.getByTestId("file-input").setInputFiles([optimized.path]);
     await page.getByTestId("history").waitFor();
+    // A screenshot takes in more than the window: draw now what the page draws
+    // only once it is scrolled to (content-visibility: auto).
+    await page.addStyleTag({ content: "* { content-visibility: visible !important; }" });
     for (const view of ["overview", "comparison", "charts", "cost", "history", "reports"]) {
       const section = page.locator(`#view-${view}`);
       await section.scrollIntoViewIfNeeded();
