@@ -30,7 +30,11 @@ mod state;
 mod targets_view;
 mod upload;
 
+use std::time::Duration;
+
 use leptos::prelude::*;
+use perfproof_shared::analysis::{analyze, AnalysisSettings};
+use perfproof_shared::report::parse_report;
 use perfproof_shared::share::{decode, decode_bundle, is_bundle, is_share_fragment};
 
 use analysis_view::AnalysisPanel;
@@ -42,6 +46,7 @@ use upload::DropZone;
 fn main() {
     show_panics();
     leptos::mount::mount_to_body(App);
+    warm_up();
     if debug_panic_requested() {
         leptos::task::spawn_local(async { panic!("a deliberate panic, asked for by ?debug=panic") });
     }
@@ -72,6 +77,34 @@ fn show_panics() {
         };
         alert.set_text_content(Some(&message));
     }));
+}
+
+/// How long after start the page warms up: after its first paint, well before a
+/// person can have picked files.
+const WARM_UP_AFTER: Duration = Duration::from_millis(300);
+
+/// Analyses the two sample reports once in the background and discards the
+/// result. A browser first runs the app's WebAssembly unoptimized and optimizes
+/// the functions that ran a lot; without this, the first reports a person drops
+/// are parsed and analysed by the unoptimized code, about half as fast. Offline,
+/// or when the samples cannot be fetched, nothing happens.
+fn warm_up() {
+    set_timeout(
+        || {
+            leptos::task::spawn_local(async {
+                let mut reports = Vec::new();
+                for url in SAMPLES {
+                    if let Ok(report) = remote::fetch_text(url).await.map(|text| parse_report(&text)) {
+                        reports.extend(report.ok());
+                    }
+                }
+                if let [baseline, optimized] = &reports[..] {
+                    let _ = analyze(baseline, optimized, &AnalysisSettings::default());
+                }
+            })
+        },
+        WARM_UP_AFTER,
+    );
 }
 
 /// `?debug=panic` in the address panics once the page is up: how the browser

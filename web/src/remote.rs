@@ -51,7 +51,8 @@ pub async fn fetch_report(url: String) -> LoadedFile {
     }
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
+/// The body of `url` as text, or why it could not be had, naming `url`.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
     let response = Request::get(url).send().await.map_err(|e| match e {
         // fetch rejects with a TypeError for a network failure and for a response
         // the server's CORS headers do not let this page read: the browser does

@@ -3,11 +3,14 @@
 //! for a link ([`perfproof_shared::share::MAX_LINK`]) is offered instead as a
 //! `?src=` link (when every report came from a URL) and as a bundle file to
 //! download, which dropped back into the page reproduces the view. The link and
-//! the bundle are made by `perfproof_shared::share`.
+//! the bundle are made by `perfproof_shared::share`, after the frame that shows
+//! the change is painted.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use perfproof_shared::metrics::format_count;
-use perfproof_shared::share::{bundle, encode, fits_in_link, MAX_LINK};
+use perfproof_shared::share::{bundle, encode, fits_in_link, SharePayload, MAX_LINK};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -30,21 +33,12 @@ enum Offer {
 /// to use instead.
 #[component]
 pub fn ShareBox(state: AppState) -> impl IntoView {
-    let offer = Memo::new(move |_| {
-        let payload = state.payload()?;
-        let link = format!("{}#{}", page_address(), encode(&payload));
-        if fits_in_link(link.len()) {
-            return Some(Offer::Link(link));
-        }
-        let sources: Option<Vec<String>> = payload.view.sources.iter().cloned().collect();
-        let src_link = sources.filter(|s| !s.is_empty()).and_then(|sources| {
-            let params = web_sys::UrlSearchParams::new().ok()?;
-            for source in &sources {
-                params.append("src", source);
-            }
-            Some(format!("{}?{}", page_address(), String::from(params.to_string())))
-        });
-        Some(Offer::TooLarge { chars: link.len(), src_link, bundle: bundle(&payload) })
+    let offer = RwSignal::new(None::<Offer>);
+    Effect::new(move |_| {
+        let payload = state.payload();
+        // Packing the reports into a link takes longer than drawing them: make it
+        // once the frame that shows the change is painted (one frame later).
+        request_animation_frame(move || set_timeout(move || offer.set(payload.map(offer_for)), Duration::ZERO));
     });
     let copied = RwSignal::new(None::<Result<String, String>>);
     let copy = move |_| {
@@ -89,6 +83,24 @@ pub fn ShareBox(state: AppState) -> impl IntoView {
             }
         })
     }
+}
+
+/// What to offer for `payload`: its link, or why it is too large for one and
+/// what to use instead.
+fn offer_for(payload: SharePayload) -> Offer {
+    let link = format!("{}#{}", page_address(), encode(&payload));
+    if fits_in_link(link.len()) {
+        return Offer::Link(link);
+    }
+    let sources: Option<Vec<String>> = payload.view.sources.iter().cloned().collect();
+    let src_link = sources.filter(|s| !s.is_empty()).and_then(|sources| {
+        let params = web_sys::UrlSearchParams::new().ok()?;
+        for source in &sources {
+            params.append("src", source);
+        }
+        Some(format!("{}?{}", page_address(), String::from(params.to_string())))
+    });
+    Offer::TooLarge { chars: link.len(), src_link, bundle: bundle(&payload) }
 }
 
 /// Selects the whole link when its field gets focus, ready to copy by hand.
