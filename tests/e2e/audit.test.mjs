@@ -1,13 +1,15 @@
 // What a new user found (issue 12, item 8), checked: cost inputs refuse negative
 // and empty values and say which value is still used; the database cost is an
 // input and the 30 days are broken down by item; a grade's colour follows it;
-// names from a report are text, never markup; a 20 MB file of random bytes and a
-// truncated report are errors and the page keeps working; the empty page says how
+// names from a report are text, never markup; a 20 MB file of random bytes, a
+// non-JSON file, a truncated report and a report whose histogram claims billions
+// of bytes are errors and the page keeps working; the empty page says how
 // to make a report and offers two samples; the verdict words are explained.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { deflateSync } from "node:zlib";
 import { join } from "node:path";
 import { useApp, openPair, openApp, makeProfiles, runnerOutput } from "./harness.mjs";
 
@@ -112,6 +114,49 @@ test("a 20 MB file of random bytes and a truncated report are errors, and the pa
   const messages = await page.getByTestId("report-error").allTextContents();
   assert.ok(messages.some((m) => /random\.json.*not valid JSON at line 1/s.test(m)), messages.join("\n"));
   assert.ok(messages.some((m) => /truncated\.json.*(EOF|end of)/si.test(m)), messages.join("\n"));
+  await page.getByTestId("file-input").setInputFiles([ctx.baseline.path, ctx.optimized.path]);
+  await page.getByTestId("grade").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+/**
+ * An HdrHistogram V2 histogram, compressed as perfproof writes them (cookie,
+ * length, zlib), whose header claims a payload of 4 GB and which holds 2 bytes:
+ * read as claimed, it would allocate 4 GB before finding out.
+ */
+function histogramClaimingBillions() {
+  const plain = Buffer.alloc(42);
+  plain.writeUInt32BE(0x1c849313, 0); // V2 cookie
+  plain.writeUInt32BE(0xffffffff, 4); // payload length
+  plain.writeUInt32BE(0, 8); // normalizing offset
+  plain.writeUInt32BE(5, 12); // significant digits
+  plain.writeBigUInt64BE(1n, 16); // lowest value
+  plain.writeBigUInt64BE(2n ** 62n, 24); // highest value
+  plain.writeDoubleBE(1.0, 32); // integer to double ratio
+  plain.writeUInt16BE(0x0202, 40); // one count
+  const zlib = deflateSync(plain);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(0x1c849314, 0);
+  head.writeUInt32BE(zlib.length, 4);
+  return Buffer.concat([head, zlib]).toString("base64");
+}
+
+test("a non-JSON file and a report whose histogram claims billions of bytes are errors naming the field", async () => {
+  const csv = join(ctx.baseline.dir, "results.csv");
+  await writeFile(csv, "metric,value\nlatency_p95,12.5\n");
+  const report = JSON.parse(await readFile(ctx.baseline.path, "utf8"));
+  report.workloads[0].http.result.stats.latency.histogram = histogramClaimingBillions();
+  const claiming = join(ctx.baseline.dir, "claiming.json");
+  await writeFile(claiming, JSON.stringify(report));
+  const { page, errors } = await openApp(ctx.browser, ctx.server.url);
+  await page.getByTestId("file-input").setInputFiles([csv, claiming]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-error"]').length === 2);
+  const messages = await page.getByTestId("report-error").allTextContents();
+  assert.ok(messages.some((m) => /results\.csv.*not valid JSON at line 1/s.test(m)), messages.join("\n"));
+  assert.ok(
+    messages.some((m) => /claiming\.json.*workloads\[0\].*latency.*claims a payload of 4294967295 bytes but holds 2/s.test(m)),
+    messages.join("\n"),
+  );
   await page.getByTestId("file-input").setInputFiles([ctx.baseline.path, ctx.optimized.path]);
   await page.getByTestId("grade").waitFor();
   assert.deepEqual(errors, []);
