@@ -44,9 +44,9 @@ fi
 # Debian packages: the browser for the end-to-end tests; Prometheus (its promtool checks
 # the monitor's /metrics, and the monitor test has a real server scrape it); for
 # benchmarks, nginx (the fastest server at hand, so the load generator's own cost
-# shows), wrk and GNU time.
+# shows), wrk, GNU time and valgrind (callgrind counts instructions).
 packages=(chromium chromium-driver prometheus)
-$BENCH && packages+=(nginx-light wrk time)
+$BENCH && packages+=(nginx-light wrk time valgrind)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
