@@ -298,8 +298,8 @@ impl<'a> Scanner<'a> {
         Err("a string that does not end".into())
     }
 
-    /// A number or a literal (`true`, `false`, `null`). A number's characters are
-    /// not checked past its first (`1-2` passes): enough to tell values apart.
+    /// A number (checked against JSON's grammar: `1-2` and `01` are not numbers)
+    /// or a literal (`true`, `false`, `null`).
     fn token(&mut self) -> Scan<&'a [u8]> {
         self.peek();
         let start = self.at;
@@ -308,7 +308,8 @@ impl<'a> Scanner<'a> {
         }
         match &self.bytes[start..self.at] {
             b"" => Err(format!("no value at byte {start}")),
-            token @ (b"true" | b"false" | b"null" | [b'-' | b'0'..=b'9', ..]) => Ok(token),
+            token @ (b"true" | b"false" | b"null") => Ok(token),
+            token if is_json_number(token) => Ok(token),
             token => Err(format!("`{}` at byte {start} is not a JSON value", String::from_utf8_lossy(token))),
         }
     }
@@ -397,6 +398,37 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Whether `token` is a JSON number: `-`? then `0` or a digit 1–9 and digits, then
+/// optionally `.` and digits, then optionally `e`/`E`, a sign and digits.
+fn is_json_number(token: &[u8]) -> bool {
+    let digits = |at: usize| token[at.min(token.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut at = usize::from(token.first() == Some(&b'-'));
+    match token.get(at) {
+        Some(b'0') => at += 1,
+        Some(b'1'..=b'9') => at += digits(at),
+        _ => return false,
+    }
+    if token.get(at) == Some(&b'.') {
+        let n = digits(at + 1);
+        if n == 0 {
+            return false;
+        }
+        at += 1 + n;
+    }
+    if matches!(token.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(token.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let n = digits(at);
+        if n == 0 {
+            return false;
+        }
+        at += n;
+    }
+    at == token.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +451,17 @@ mod tests {
         assert_eq!(count("[true, 1]").unwrap().stranger("BOOL"), Some("numbers"));
         assert_eq!(count(r#"[1, "2"]"#).unwrap().stranger("INT64"), Some("strings"));
         assert_eq!(count("[1.5, 2]").unwrap().stranger("FP32"), None);
+    }
+
+    #[test]
+    fn numbers_follow_jsons_grammar() {
+        for good in ["0", "-0", "7", "42", "-3.25", "1e5", "1E+5", "2.5e-3", "0.0"] {
+            assert!(is_json_number(good.as_bytes()), "{good}");
+        }
+        for bad in ["1-2", "01", "-", "1.", ".5", "1e", "1e+", "+1", "--1", "1.2.3", "1ee5", "nan", "1x"] {
+            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
+        assert!(count("[1, 1-2]").unwrap_err().contains("`1-2` at byte"));
     }
 
     #[test]
