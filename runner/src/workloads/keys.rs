@@ -66,7 +66,7 @@ impl Keys {
         };
         // A large prime that does not divide n is coprime to it.
         const PRIMES: [u64; 3] = [2_654_435_761, 2_246_822_519, 3_266_489_917];
-        let a = PRIMES.into_iter().find(|p| n % p != 0).unwrap_or(1) % n;
+        let a = PRIMES.into_iter().find(|p| !n.is_multiple_of(*p)).unwrap_or(1) % n;
         let a = if a == 0 { 1 } else { a };
         Ok(Keys { popularity, n, zipf, a, b: n / 3 })
     }
