@@ -14,6 +14,8 @@
 //! - [`targets`]: target rules, defaults, evaluation and grade.
 //! - [`cost`]: 30-day cost projection and ROI.
 //! - [`charts`]: chart data from reports (latency spectrum, timeline, daily cost), for page and CLI.
+//! - [`comparison_table`]: the comparison as the page's table shows it (filters, sort
+//!   orders, metric names and intervals in words, headline sentences).
 //! - [`analysis`]: comparison + targets + cost, as `compare` and the web app show it.
 //! - [`export`]: the versioned JSON documents written from an analysis (`compare --json`,
 //!   per-area files, metrics export).
@@ -25,6 +27,7 @@ pub mod analysis;
 pub mod charts;
 pub mod comparability;
 pub mod compare;
+pub mod comparison_table;
 pub mod cost;
 pub mod export;
 pub mod latency;
