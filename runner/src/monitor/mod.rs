@@ -309,10 +309,27 @@ fn rotate(history: &History) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Appends one JSON line to a log of the history folder.
+/// Largest a log of the history folder (`cycles.jsonl`, `alerts.jsonl`) grows
+/// before it is moved aside to `<name>.1`, replacing the one moved aside before:
+/// a monitor left running keeps at most twice this per log. A cycle's line takes
+/// a few hundred bytes, so one file holds weeks of cycles a minute apart.
+const MAX_LOG_BYTES: u64 = 16 << 20;
+
+/// Appends one JSON line to a log of the history folder (see [`MAX_LOG_BYTES`]).
 fn append_line(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    append_line_within(path, value, MAX_LOG_BYTES)
+}
+
+/// Appends one JSON line to `path`, first moving `path` aside to `<path>.1` when
+/// the line would take it past `max_bytes`.
+fn append_line_within(path: &Path, value: &impl serde::Serialize, max_bytes: u64) -> anyhow::Result<()> {
     let mut line = serde_json::to_vec(value)?;
     line.push(b'\n');
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0 && m.len() + line.len() as u64 > max_bytes) {
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".1");
+        std::fs::rename(path, &aside).with_context(|| format!("moving {} aside", path.display()))?;
+    }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -328,4 +345,29 @@ fn announce(event: &AlertEvent) {
         AlertState::Resolved => "RESOLVED",
     };
     println!("{state} {} (cycle {}): {}", event.key, event.cycle, event.message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_past_its_limit_is_moved_aside_and_started_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cycles.jsonl");
+        let aside = dir.path().join("cycles.jsonl.1");
+        // Lines of 10 bytes (`{"n":100}` and a newline), at most 35 bytes a file.
+        for n in 100..110 {
+            append_line_within(&path, &serde_json::json!({ "n": n }), 35).unwrap();
+        }
+        let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().map(str::to_string).collect::<Vec<_>>();
+        // Three lines a file: the newest in the log, the three before moved aside
+        // (the older ones went with the file moved aside before that).
+        assert_eq!(lines(&path), [r#"{"n":109}"#]);
+        assert_eq!(lines(&aside), [r#"{"n":106}"#, r#"{"n":107}"#, r#"{"n":108}"#]);
+        // A line longer than the limit still goes in, alone.
+        append_line_within(&path, &serde_json::json!({ "long": "x".repeat(50) }), 35).unwrap();
+        assert_eq!(lines(&path).len(), 1);
+        assert_eq!(lines(&aside), [r#"{"n":109}"#]);
+    }
 }
