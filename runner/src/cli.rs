@@ -61,11 +61,17 @@ pub enum Command {
     Schema,
 }
 
-/// The services the workloads measure, named on the command line or in the
-/// environment (`run` and `monitor` take the same flags); each overrides its
-/// section's URL in the scenario file.
+/// The scenario a command measures: the file, which of its workloads, and the
+/// services they measure, named on the command line or in the environment (each
+/// overrides its section's URL in the file). `run` and `monitor` take the same flags.
 #[derive(Debug, Args)]
-pub struct ServiceArgs {
+pub struct ScenarioArgs {
+    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table; `monitor` also reads an optional [monitor] table (rate, probe, every).
+    #[arg(long, short = 'f')]
+    pub config: Option<PathBuf>,
+    /// Only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
+    #[arg(long, value_delimiter = ',')]
+    pub workloads: Option<Vec<String>>,
     /// Target URL (base URL of the scenario's endpoints). Default: the scenario's, else the embedded demo service.
     #[arg(long, env = "PERFPROOF_URL")]
     pub url: Option<String>,
@@ -85,14 +91,8 @@ pub struct ServiceArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table.
-    #[arg(long, short = 'f')]
-    pub config: Option<PathBuf>,
-    /// Run only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
-    #[arg(long, value_delimiter = ',')]
-    pub workloads: Option<Vec<String>>,
     #[command(flatten)]
-    pub services: ServiceArgs,
+    pub scenario: ScenarioArgs,
     /// HTTP method, when no scenario file lists endpoints. [default: GET]
     #[arg(long)]
     pub method: Option<String>,
@@ -226,14 +226,8 @@ pub struct AnalysisArgs {
 
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
-    /// Scenario file (TOML): the workloads to watch, and an optional [monitor] table (rate, probe, every).
-    #[arg(long, short = 'f')]
-    pub config: Option<PathBuf>,
-    /// Watch only these workload kinds (comma-separated: http, db, ml, cache).
-    #[arg(long, value_delimiter = ',')]
-    pub workloads: Option<Vec<String>>,
     #[command(flatten)]
-    pub services: ServiceArgs,
+    pub scenario: ScenarioArgs,
     /// From the start of one cycle to the start of the next. [default: 1m, or [monitor] every]
     #[arg(long, value_parser = parse_duration)]
     pub every: Option<Duration>,

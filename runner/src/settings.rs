@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::cli::{MonitorArgs, RunArgs};
+use crate::cli::{MonitorArgs, RunArgs, ScenarioArgs};
 use crate::config::LoadOverrides;
 use crate::workloads::cache::section::{self as cache_section, CacheOverrides, CacheSection};
 use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
@@ -79,10 +79,7 @@ pub const DEFAULT_EVERY: Duration = Duration::from_secs(60);
 
 /// One monitoring cycle's run settings, and the time from one cycle's start to the next.
 pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)> {
-    let file = match &args.config {
-        Some(path) => read_scenario(path)?,
-        None => ScenarioFile::default(),
-    };
+    let file = scenario_file(&args.scenario)?;
     let section = file.monitor.clone().unwrap_or_default();
     // A flag wins over the file.
     let duration = |flag: Option<Duration>, text: &Option<String>, field: &str, default: Duration| match flag {
@@ -101,17 +98,17 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
     let flags = Flags {
         label: Some("monitor".into()),
         quiet: true,
-        workloads: args.workloads.clone(),
+        workloads: args.scenario.workloads.clone(),
         load: LoadOverrides {
             rate: Some(rate),
             duration: Some(probe),
             warmup: Some(Duration::ZERO),
             ..LoadOverrides::default()
         },
-        http: HttpOverrides { url: args.services.url.clone(), ..HttpOverrides::default() },
-        db: DbOverrides { url: args.services.db_url.clone() },
-        ml: MlOverrides { url: args.services.ml_url.clone() },
-        cache: CacheOverrides { url: args.services.cache_url.clone() },
+        http: HttpOverrides { url: args.scenario.url.clone(), ..HttpOverrides::default() },
+        db: DbOverrides { url: args.scenario.db_url.clone() },
+        ml: MlOverrides { url: args.scenario.ml_url.clone() },
+        cache: CacheOverrides { url: args.scenario.cache_url.clone() },
         demo_profile: Profile::from_label(&args.demo_profile).unwrap_or_default(),
         ..Flags::default()
     };
@@ -224,7 +221,7 @@ impl TryFrom<&RunArgs> for Flags {
             label: args.label.clone(),
             output: args.output.clone(),
             quiet: args.quiet,
-            workloads: args.workloads.clone(),
+            workloads: args.scenario.workloads.clone(),
             trials: (args.trials != 1).then_some(args.trials),
             shard,
             load: LoadOverrides {
@@ -238,7 +235,7 @@ impl TryFrom<&RunArgs> for Flags {
                 threads: args.threads.map(usize::from),
             },
             http: HttpOverrides {
-                url: args.services.url.clone(),
+                url: args.scenario.url.clone(),
                 method: args.method.clone(),
                 name: args.name.clone(),
                 timeout: args.timeout,
@@ -246,9 +243,9 @@ impl TryFrom<&RunArgs> for Flags {
                 http_version,
                 insecure: args.insecure,
             },
-            db: DbOverrides { url: args.services.db_url.clone() },
-            ml: MlOverrides { url: args.services.ml_url.clone() },
-            cache: CacheOverrides { url: args.services.cache_url.clone() },
+            db: DbOverrides { url: args.scenario.db_url.clone() },
+            ml: MlOverrides { url: args.scenario.ml_url.clone() },
+            cache: CacheOverrides { url: args.scenario.cache_url.clone() },
             demo_profile,
         })
     }
@@ -287,12 +284,14 @@ pub struct RunSettings {
     pub workloads: Vec<WorkloadPlan>,
 }
 
+/// The scenario file the command line names, or an empty one.
+fn scenario_file(args: &ScenarioArgs) -> anyhow::Result<ScenarioFile> {
+    args.config.as_deref().map_or_else(|| Ok(ScenarioFile::default()), read_scenario)
+}
+
 /// Resolves the command line and the scenario file it names.
 pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
-    let file = match &args.config {
-        Some(path) => read_scenario(path)?,
-        None => ScenarioFile::default(),
-    };
+    let file = scenario_file(&args.scenario)?;
     resolve(file, &Flags::try_from(args)?)
 }
 
