@@ -94,8 +94,8 @@ fn warm_up() {
             leptos::task::spawn_local(async {
                 let mut reports = Vec::new();
                 for url in SAMPLES {
-                    if let Ok(report) = remote::fetch_text(url).await.map(|text| parse_report(&text)) {
-                        reports.extend(report.ok());
+                    if let Ok(Ok(report)) = remote::fetch_text(url).await.map(|text| parse_report(&text)) {
+                        reports.push(report);
                     }
                 }
                 if let [baseline, optimized] = &reports[..] {
