@@ -76,14 +76,6 @@ pub fn analyze(baseline: &Report, optimized: &Report, settings: &AnalysisSetting
     let targets = evaluate(&settings.targets, &optimized_values);
     let baseline_targets = evaluate(&settings.targets, &values(&a));
     let comparability = comparability::check(baseline, optimized);
-    let advice = optimized
-        .workloads
-        .iter()
-        .filter_map(|w| match w {
-            crate::report::Workload::Db(db) => crate::report::pool_advice(db),
-            crate::report::Workload::Cache(cache) => crate::report::cache_advice(cache),
-            _ => None,
-        })
-        .collect();
+    let advice = optimized.workloads.iter().filter_map(|w| w.advice()).collect();
     Ok(Analysis { comparison, targets, baseline_targets, cost, cost_error, comparability, advice })
 }

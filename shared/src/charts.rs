@@ -163,12 +163,7 @@ pub struct PoolCurve {
 /// The pool curve of every database workload of `report`, in report order.
 pub fn pool_curves(report: &Report) -> Vec<PoolCurve> {
     report
-        .workloads
-        .iter()
-        .filter_map(|workload| match workload {
-            crate::report::Workload::Db(db) => Some(db),
-            _ => None,
-        })
+        .parts::<crate::report::DbResult>()
         .map(|db| {
             let point = |pool: &crate::report::PoolStats, result: &crate::report::LoadResult, level: f64| {
                 let latency = &result.stats.latency;
@@ -225,12 +220,7 @@ pub struct BatchCurve {
 /// The batch-size curve of every ML workload of `report`, in report order.
 pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
     report
-        .workloads
-        .iter()
-        .filter_map(|workload| match workload {
-            crate::report::Workload::Ml(ml) => Some(ml),
-            _ => None,
-        })
+        .parts::<crate::report::MlResult>()
         .map(|ml| {
             // A sweep of loads measures every batch size at several levels: the
             // chart draws the headline's level.
@@ -288,12 +278,7 @@ pub struct CacheCurve {
 /// The capacity curve of every cache workload of `report`, in report order.
 pub fn cache_curves(report: &Report) -> Vec<CacheCurve> {
     report
-        .workloads
-        .iter()
-        .filter_map(|workload| match workload {
-            crate::report::Workload::Cache(cache) => Some(cache),
-            _ => None,
-        })
+        .parts::<crate::report::CacheResult>()
         .map(|cache| {
             let keyspace = cache.keys.keyspace.max(1) as f64;
             let point = |stats: &crate::report::CacheStats, result: &crate::report::LoadResult| {

@@ -103,88 +103,9 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
             ));
         }
     }
-    match (a, b) {
-        (Workload::Http(a), Workload::Http(b)) => {
-            // Embedded targets get a new port every run: only named targets must match.
-            let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
-            if !embedded && a.target != b.target {
-                warn(format!("targets differ: {} then {}", a.target, b.target));
-            }
-            let shape = |w: &crate::report::HttpResult| {
-                w.endpoints.iter().map(|e| format!("{} {} ×{}", e.method, e.name, e.weight)).collect::<Vec<_>>()
-            };
-            if shape(a) != shape(b) {
-                warn(format!("endpoints differ: {:?} then {:?}", shape(a), shape(b)));
-            }
-        }
-        (Workload::Db(a), Workload::Db(b)) => {
-            let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
-            if !embedded && a.target != b.target {
-                warn(format!("databases differ: {} then {}", a.target, b.target));
-            }
-            if a.backend != b.backend {
-                warn(format!("database engines differ: {} then {}", a.backend, b.backend));
-            }
-            let shape = |w: &crate::report::DbResult| {
-                w.queries.iter().map(|q| format!("{} {} ×{}", q.kind, q.name, q.weight)).collect::<Vec<_>>()
-            };
-            if shape(a) != shape(b) {
-                warn(format!("query mixes differ: {:?} then {:?}", shape(a), shape(b)));
-            }
-            if (a.table.rows, a.table.payload_bytes) != (b.table.rows, b.table.payload_bytes) {
-                warn(format!(
-                    "tables differ: {} rows of {} bytes, then {} rows of {} bytes",
-                    a.table.rows, a.table.payload_bytes, b.table.rows, b.table.payload_bytes
-                ));
-            }
-            if a.keys != b.keys {
-                warn(format!("key distributions differ: {} then {}", a.keys.kind, b.keys.kind));
-            }
-        }
-        (Workload::Cache(a), Workload::Cache(b)) => {
-            // The cache itself (its backend, size, eviction and write policies) is
-            // what an optimization changes; the load it serves must not.
-            if a.keys != b.keys {
-                warn(format!(
-                    "key distributions differ: {} over {} keys, then {} over {} keys",
-                    a.keys.kind, a.keys.keyspace, b.keys.kind, b.keys.keyspace
-                ));
-            }
-            if a.write_percent != b.write_percent {
-                warn(format!("shares of writes differ: {} %, then {} %", a.write_percent, b.write_percent));
-            }
-            if a.value_bytes != b.value_bytes {
-                warn(format!("values differ: {} bytes, then {} bytes", a.value_bytes, b.value_bytes));
-            }
-            if a.start != b.start {
-                warn(format!("starts differ: {} cache, then {} cache", a.start, b.start));
-            }
-        }
-        (Workload::Ml(a), Workload::Ml(b)) => {
-            let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
-            if !embedded && a.target != b.target {
-                warn(format!("inference servers differ: {} then {}", a.target, b.target));
-            }
-            if a.backend != b.backend {
-                warn(format!("inference backends differ: {} then {}", a.backend, b.backend));
-            }
-            if a.model.name != b.model.name {
-                warn(format!("models differ: {} then {}", a.model.name, b.model.name));
-            }
-            let sizes = |w: &crate::report::MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
-            if sizes(a) != sizes(b) {
-                warn(format!("batch sizes differ: {:?} then {:?}", sizes(a), sizes(b)));
-            }
-            if a.headline_batch_size != b.headline_batch_size {
-                warn(format!(
-                    "the headline batch size differs: {} then {} (latency and throughput read different modes)",
-                    a.headline_batch_size, b.headline_batch_size
-                ));
-            }
-        }
-        // Workloads are paired by kind and name before they get here.
-        _ => {}
-    }
+    // Embedded targets get a new address every run: only named targets must match.
+    let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
+    a.check_comparable(b, embedded, warn);
 }
 
 fn compare_load(a: &LoadModel, b: &LoadModel, warn: &mut impl FnMut(String)) {

@@ -138,23 +138,13 @@ pub fn interval_text(m: &MetricComparison) -> String {
     }
 }
 
-/// Whether a metric is a headline: a workload's p95 latency (p90 for a database),
-/// throughput, error rate, hit rate or pool efficiency, not a part's or a sweep point's.
+/// Whether a metric is a headline of its workload's kind (see
+/// [`KindInfo::is_headline`](crate::report::KindInfo::is_headline)), not a part's
+/// or a sweep point's.
 fn is_headline(key: &str) -> bool {
     let workload = metric_workload(key);
     let rest = key.get(workload.len() + 1..).unwrap_or("");
-    let latency = if key.starts_with("db.") { "latency.p90" } else { "latency.p95" };
-    [
-        latency,
-        "throughput_rps",
-        "throughput_tps",
-        "throughput_ops",
-        "samples_per_s",
-        "error_rate",
-        "hit_rate",
-        "pool.efficiency",
-    ]
-    .contains(&rest)
+    crate::report::kind_info(key.split('.').next().unwrap_or("")).is_some_and(|kind| kind.is_headline(rest))
 }
 
 /// The headline verdicts in sentences a manager reads, one per headline metric:

@@ -17,7 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Direction, MetricValue};
-use crate::report::{Workload, HTTP_BYTES_RECEIVED};
+use crate::report::{HttpResult, HTTP_BYTES_RECEIVED};
 use crate::targets::{default_targets, matches, Op, Target};
 use crate::Report;
 
@@ -279,21 +279,15 @@ fn check(inputs: &CostInputs) -> Result<(), CostError> {
 /// Projects one run's 30-day cost.
 pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostError> {
     check(inputs)?;
-    let (mut capacity, mut bytes, mut requests) = (0.0, 0u64, 0u64);
-    for workload in &report.workloads {
-        match workload {
-            Workload::Http(http) => {
-                capacity += http.result.throughput_per_s;
-                bytes += http.result.stats.counter(HTTP_BYTES_RECEIVED);
-                requests += http.result.stats.operations;
-            }
-            // Capacity is what the service's instances serve: its requests. The
-            // database is priced by the hour (`pricing.database_hourly_usd`).
-            Workload::Db(_) => {}
-            // Inference requests are priced with the service they belong to, not as
-            // its capacity; the cache by its memory (`pricing.cache_gb`).
-            Workload::Ml(_) | Workload::Cache(_) => {}
-        }
+    let (mut capacity, mut bytes, mut requests) = (0.0f64, 0u64, 0u64);
+    // Capacity is what the service's instances serve: its HTTP requests. The
+    // database is priced by the hour (`pricing.database_hourly_usd`), the cache by
+    // its memory (`pricing.cache_gb`); inference requests are priced with the
+    // service they belong to, not as its capacity.
+    for http in report.parts::<HttpResult>() {
+        capacity += http.result.throughput_per_s;
+        bytes += http.result.stats.counter(HTTP_BYTES_RECEIVED);
+        requests += http.result.stats.operations;
     }
     if !(capacity.is_finite() && capacity > 0.0) {
         return Err(CostError::NoCapacity { label: report.run.label.clone() });

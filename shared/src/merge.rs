@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError, TimeUnit};
 use crate::report::{
-    EndpointResult, LoadModel, LoadResult, MergedShards, OperationStats, Schedule, TimelinePoint, Trial, Window,
-    Workload,
+    LoadModel, LoadResult, MergedShards, OperationStats, Schedule, TimelinePoint, Trial, Window, Workload,
 };
 use crate::Report;
 
@@ -321,18 +320,7 @@ impl WorkloadMerger {
     fn finish(mut self) -> Result<Workload, MergeError> {
         self.histograms.encode_into(&mut self.merged)?;
         self.windows.encode_into(self.merged.result_mut())?;
-        if let Workload::Ml(ml) = &mut self.merged {
-            // One point (sweeps are refused): it is the headline, merged above.
-            if let [point] = &mut ml.points[..] {
-                point.result = ml.result.clone();
-                point.derive_rates();
-            }
-            crate::report::derive_speedups(&mut ml.points);
-        }
-        if let Workload::Cache(cache) = &mut self.merged {
-            // After the histograms: the penalty reads their merged means.
-            cache.cache.derive_load_penalty();
-        }
+        self.merged.after_merge();
         Ok(self.merged)
     }
 }
@@ -472,7 +460,7 @@ impl Windows {
     }
 }
 
-fn add_counts(into: &mut OperationStats, from: &OperationStats) {
+pub(crate) fn add_counts(into: &mut OperationStats, from: &OperationStats) {
     into.operations += from.operations;
     into.successes += from.successes;
     for (map, more) in
@@ -499,141 +487,8 @@ fn merge_workload(into: &mut Workload, from: &Workload, kind: MergeKind, index: 
         )));
     }
     let label = format!("{} `{}`", into.kind(), into.name());
-    match (&mut *into, from) {
-        (Workload::Http(into), Workload::Http(from)) => {
-            let names = |e: &[EndpointResult]| e.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
-            if names(&into.endpoints) != names(&from.endpoints) {
-                return Err(mismatch(format!(
-                    "{label} has endpoints {:?}, not {:?}",
-                    names(&from.endpoints),
-                    names(&into.endpoints)
-                )));
-            }
-            for (a, b) in into.endpoints.iter_mut().zip(&from.endpoints) {
-                add_counts(&mut a.stats, &b.stats);
-            }
-        }
-        (Workload::Db(into), Workload::Db(from)) => {
-            if !into.sweep.is_empty() || !from.sweep.is_empty() {
-                return Err(mismatch(format!(
-                    "{label} is a sweep of pool sizes: sweeps are not merged (run shards or trials at one pool size)"
-                )));
-            }
-            let names = |q: &[crate::report::DbQuery]| q.iter().map(|q| q.name.clone()).collect::<Vec<_>>();
-            if names(&into.queries) != names(&from.queries) {
-                return Err(mismatch(format!(
-                    "{label} has queries {:?}, not {:?}",
-                    names(&from.queries),
-                    names(&into.queries)
-                )));
-            }
-            for (a, b) in into.queries.iter_mut().zip(&from.queries) {
-                add_counts(&mut a.stats, &b.stats);
-            }
-            merge_pool(&mut into.pool, &from.pool, kind);
-        }
-        (Workload::Ml(into), Workload::Ml(from)) => {
-            if into.points.len() > 1 || from.points.len() > 1 {
-                return Err(mismatch(format!(
-                    "{label} is a sweep (of batch sizes or loads): sweeps are not merged (run shards or trials at one batch size and load)"
-                )));
-            }
-            let sizes = |w: &crate::report::MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
-            if sizes(into) != sizes(from) {
-                return Err(mismatch(format!("{label} has batch sizes {:?}, not {:?}", sizes(from), sizes(into))));
-            }
-        }
-        (Workload::Cache(into), Workload::Cache(from)) => {
-            if !into.sweep.is_empty() || !from.sweep.is_empty() {
-                return Err(mismatch(format!(
-                    "{label} is a sweep of capacities: sweeps are not merged (run shards or trials at one capacity)"
-                )));
-            }
-            add_counts(&mut into.reads, &from.reads);
-            add_counts(&mut into.writes, &from.writes);
-            // Trials follow each other: the later one's seconds come after this timeline.
-            let offset = into.result.timeline.last().map_or(0, |p| p.second + 1);
-            merge_cache(&mut into.cache, &from.cache, kind, offset);
-        }
-        _ => return Err(mismatch(format!("{label} mixes workload kinds"))),
-    }
+    into.merge_part(from, kind, &label).map_err(mismatch)?;
     merge_result(into.result_mut(), from.result(), kind, index, &label)
-}
-
-/// Adds a pool's counts and totals (its histograms are added with the others).
-/// Shards each had a pool of their own: sizes and peak waiters add up (the peaks
-/// as a bound). Trials reused one size: the peak is the highest.
-fn merge_pool(into: &mut crate::report::PoolStats, from: &crate::report::PoolStats, kind: MergeKind) {
-    into.checkouts += from.checkouts;
-    into.direct_checkouts += from.direct_checkouts;
-    into.acquire_timeouts += from.acquire_timeouts;
-    into.connections_opened += from.connections_opened;
-    into.acquire_wait_total_s += from.acquire_wait_total_s;
-    into.hold_total_s += from.hold_total_s;
-    into.capacity_s += from.capacity_s;
-    match kind {
-        MergeKind::Shards => {
-            into.size += from.size;
-            into.peak_waiters += from.peak_waiters;
-            // The same windows measured at once add up; windows that differ cannot be paired.
-            if into.windows.len() == from.windows.len() {
-                for (a, b) in into.windows.iter_mut().zip(&from.windows) {
-                    a.acquire_wait_s += b.acquire_wait_s;
-                    a.hold_s += b.hold_s;
-                }
-            } else {
-                into.windows.clear();
-            }
-        }
-        MergeKind::Trials => {
-            into.peak_waiters = into.peak_waiters.max(from.peak_waiters);
-            into.windows.extend_from_slice(&from.windows);
-        }
-    }
-    into.derive_ratios();
-}
-
-/// Adds a cache's counts (its histograms are added with the others). Shards'
-/// timelines add up second by second; a trial's follows the one before, from
-/// second `offset`. The backend's counters add up; its entries and memory are
-/// the larger (shards may share one server).
-fn merge_cache(into: &mut crate::report::CacheStats, from: &crate::report::CacheStats, kind: MergeKind, offset: u32) {
-    into.hits += from.hits;
-    into.misses += from.misses;
-    into.fallbacks += from.fallbacks;
-    into.db_loads += from.db_loads;
-    for (class, n) in &from.cache_errors {
-        *into.cache_errors.entry(class.clone()).or_default() += n;
-    }
-    into.backend = match (into.backend.take(), &from.backend) {
-        (Some(mut a), Some(b)) => {
-            a.hits += b.hits;
-            a.misses += b.misses;
-            a.evictions += b.evictions;
-            a.entries = a.entries.max(b.entries);
-            a.memory_bytes = a.memory_bytes.max(b.memory_bytes);
-            Some(a)
-        }
-        _ => None,
-    };
-    match kind {
-        MergeKind::Shards => {
-            for second in &from.timeline {
-                match into.timeline.iter_mut().find(|s| s.second == second.second) {
-                    Some(s) => {
-                        s.hits += second.hits;
-                        s.misses += second.misses;
-                    }
-                    None => into.timeline.push(*second),
-                }
-            }
-            into.timeline.sort_by_key(|s| s.second);
-        }
-        MergeKind::Trials => into
-            .timeline
-            .extend(from.timeline.iter().map(|s| crate::report::CacheSecond { second: s.second + offset, ..*s })),
-    }
-    into.derive_hit_rate();
 }
 
 fn merge_result(

@@ -21,9 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{
-    CacheResult, CacheStats, DbResult, HttpResult, LoadResult, MlResult, OperationStats, PoolStats, Window, Workload,
-};
+use crate::report::{KindInfo, LoadResult, OperationStats, Window};
 use crate::Report;
 
 /// Which way is better.
@@ -104,12 +102,7 @@ impl From<&Metric> for MetricValue {
 pub fn catalogue(report: &Report) -> Result<Vec<Metric>, CatalogueError> {
     let mut metrics = Vec::new();
     for workload in &report.workloads {
-        match workload {
-            Workload::Http(http) => http_metrics(http, &mut metrics)?,
-            Workload::Db(db) => db_metrics(db, &mut metrics)?,
-            Workload::Ml(ml) => ml_metrics(ml, &mut metrics)?,
-            Workload::Cache(cache) => cache_metrics(cache, &mut metrics)?,
-        }
+        workload.metrics(&mut metrics)?;
     }
     Ok(metrics)
 }
@@ -177,7 +170,9 @@ fn decode(latency: &Latency, key: impl FnOnce() -> String) -> Result<Histogram<u
     latency.decode().map_err(|source| CatalogueError { key: key(), source })
 }
 
-fn latency_metrics(
+/// The percentiles, mean and maximum of `latency` under `prefix` (`<prefix>.latency.p95`),
+/// with `sections`' windows and trials as their evidence when given.
+pub(crate) fn latency_metrics(
     prefix: &str,
     latency: &Latency,
     sections: Option<&LoadResult>,
@@ -224,7 +219,8 @@ fn latency_metrics(
     Ok(())
 }
 
-fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
+/// `<prefix>.error_rate`: failed operations, in percent of all.
+pub(crate) fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
     let errors = stats.error_count().min(stats.operations);
     Metric {
         key: format!("{prefix}.error_rate"),
@@ -235,27 +231,11 @@ fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
     }
 }
 
-/// How a workload kind names its operations in metric keys and units.
-struct Vocabulary {
-    /// Key of the throughput metric (`throughput_rps`).
-    throughput_key: &'static str,
-    /// Unit of throughput (`req/s`).
-    throughput_unit: &'static str,
-    /// Key of the operation count (`requests`).
-    count_key: &'static str,
-}
-
-const HTTP: Vocabulary =
-    Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
-
-const DB: Vocabulary =
-    Vocabulary { throughput_key: "throughput_tps", throughput_unit: "tx/s", count_key: "transactions" };
-
 /// The metrics of the engine's common block, which every workload kind has.
-fn result_metrics(
+pub(crate) fn result_metrics(
     prefix: &str,
     result: &LoadResult,
-    words: &Vocabulary,
+    words: &KindInfo,
     out: &mut Vec<Metric>,
 ) -> Result<(), CatalogueError> {
     latency_metrics(prefix, &result.stats.latency, Some(result), out)?;
@@ -305,234 +285,9 @@ fn result_metrics(
     Ok(())
 }
 
-fn http_metrics(http: &HttpResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let prefix = format!("http.{}", key_segment(&http.name));
-    result_metrics(&prefix, &http.result, &HTTP, out)?;
-    if http.endpoints.len() > 1 {
-        for endpoint in &http.endpoints {
-            let prefix = format!("{prefix}.endpoint.{}", key_segment(&endpoint.name));
-            latency_metrics(&prefix, &endpoint.stats.latency, None, out)?;
-            out.push(error_rate(&prefix, &endpoint.stats));
-        }
-    }
-    Ok(())
-}
-
-/// `db.<name>.…`: the engine's block (transactions), the pool's efficiency,
-/// utilization, direct ratio and acquire wait, each query's latency and errors,
-/// and each sweep point's throughput and p90 (`db.<name>.pool<N>.u<users>.…`, or
-/// `.r<rate>.` in the open model).
-fn db_metrics(db: &DbResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let prefix = format!("db.{}", key_segment(&db.name));
-    result_metrics(&prefix, &db.result, &DB, out)?;
-    pool_metrics(&format!("{prefix}.pool"), &db.pool, &db.result, out);
-    if db.queries.len() > 1 {
-        for query in &db.queries {
-            let prefix = format!("{prefix}.query.{}", key_segment(&query.name));
-            latency_metrics(&prefix, &query.stats.latency, None, out)?;
-            out.push(error_rate(&prefix, &query.stats));
-        }
-    }
-    for point in &db.sweep {
-        let level = match point.result.load {
-            crate::report::LoadModel::Closed { users, .. } => format!("u{users}"),
-            crate::report::LoadModel::Open { rate_per_s, .. } => format!("r{}", key_segment(&rate_per_s.to_string())),
-        };
-        let point_prefix = format!("{prefix}.pool{}.{level}", point.pool.size);
-        let mut all = Vec::new();
-        result_metrics(&point_prefix, &point.result, &DB, &mut all)?;
-        let keep = [format!("{point_prefix}.throughput_tps"), format!("{point_prefix}.latency.p90")];
-        out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
-        pool_ratio_metrics(&point_prefix, &point.pool, &point.result, out);
-    }
-    Ok(())
-}
-
-const ML: Vocabulary = Vocabulary { throughput_key: "throughput_rps", throughput_unit: "req/s", count_key: "requests" };
-
-/// `ml.<name>.…`: the engine's block at the headline batch size (requests; latency
-/// per request), its samples/s, and per batch size (`ml.<name>.b<B>.…`; with a sweep
-/// of load levels, per batch size and level, `ml.<name>.b<B>.u<users>.…` or
-/// `….r<rate>.…`) samples/s, p95 per request, and the speedup against batch size 1
-/// at the same level.
-fn ml_metrics(ml: &MlResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let prefix = format!("ml.{}", key_segment(&ml.name));
-    let mut headline = Vec::new();
-    result_metrics(&prefix, &ml.result, &ML, &mut headline)?;
-    // Samples per second: the throughput's evidence scaled by the batch size.
-    let samples = headline.iter().find(|m| m.key == format!("{prefix}.throughput_rps")).map(|m| {
-        let b = f64::from(ml.headline_batch_size);
-        let evidence = match &m.evidence {
-            Evidence::Rate(r) => Evidence::Rate(RateEvidence {
-                windows: r.windows.iter().map(|v| v * b).collect(),
-                trials: r.trials.iter().map(|v| v * b).collect(),
-                seconds: r.seconds.iter().map(|v| v * b).collect(),
-            }),
-            other => other.clone(),
-        };
-        Metric {
-            key: format!("{prefix}.samples_per_s"),
-            value: m.value * b,
-            unit: "samples/s",
-            direction: Direction::HigherIsBetter,
-            evidence,
-        }
-    });
-    out.extend(headline);
-    out.extend(samples);
-    // With a sweep of load levels, each point's keys name its level too.
-    let levels = ml.points.iter().map(|p| p.result.load.level()).collect::<Vec<_>>();
-    let swept = levels.iter().any(|l| *l != levels[0]);
-    for point in &ml.points {
-        let point_prefix = match (&point.result.load, swept) {
-            (_, false) => format!("{prefix}.b{}", point.batch_size),
-            (crate::report::LoadModel::Closed { users, .. }, true) => {
-                format!("{prefix}.b{}.u{users}", point.batch_size)
-            }
-            (crate::report::LoadModel::Open { rate_per_s, .. }, true) => {
-                format!("{prefix}.b{}.r{}", point.batch_size, key_segment(&rate_per_s.to_string()))
-            }
-        };
-        let mut all = Vec::new();
-        latency_metrics(&point_prefix, &point.result.stats.latency, Some(&point.result), &mut all)?;
-        let p95 = format!("{point_prefix}.latency.p95");
-        out.extend(all.into_iter().filter(|m| m.key == p95));
-        out.push(Metric {
-            key: format!("{point_prefix}.samples_per_s"),
-            value: point.samples_per_s,
-            unit: "samples/s",
-            direction: Direction::HigherIsBetter,
-            evidence: Evidence::None,
-        });
-        if let Some(speedup) = point.speedup {
-            out.push(Metric {
-                key: format!("{point_prefix}.speedup"),
-                value: speedup,
-                unit: "x",
-                direction: Direction::HigherIsBetter,
-                evidence: Evidence::None,
-            });
-        }
-    }
-    Ok(())
-}
-
-const CACHE: Vocabulary =
-    Vocabulary { throughput_key: "throughput_ops", throughput_unit: "ops/s", count_key: "operations" };
-
-/// `cache.<name>.…`: the engine's block (reads and writes), the hit rate, hit and
-/// miss latency, the load penalty and fallbacks, the reads' own latency, and
-/// each sweep point's hit rate and throughput (`cache.<name>.c<capacity>.…`).
-fn cache_metrics(cache: &CacheResult, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    let prefix = format!("cache.{}", key_segment(&cache.name));
-    result_metrics(&prefix, &cache.result, &CACHE, out)?;
-    hit_miss_metrics(&prefix, &cache.cache, out)?;
-    if cache.writes.operations > 0 {
-        latency_metrics(&format!("{prefix}.read"), &cache.reads.latency, None, out)?;
-        latency_metrics(&format!("{prefix}.write"), &cache.writes.latency, None, out)?;
-    }
-    for point in &cache.sweep {
-        let Some(capacity) = point.cache.capacity else { continue };
-        let point_prefix = format!("{prefix}.c{capacity}");
-        out.push(hit_rate(&point_prefix, &point.cache));
-        let mut all = Vec::new();
-        result_metrics(&point_prefix, &point.result, &CACHE, &mut all)?;
-        let keep = [format!("{point_prefix}.throughput_ops"), format!("{point_prefix}.latency.p95")];
-        out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
-    }
-    Ok(())
-}
-
-/// Hit rate in percent: a proportion of the reads that reached the cache.
-fn hit_rate(prefix: &str, stats: &CacheStats) -> Metric {
-    Metric {
-        key: format!("{prefix}.hit_rate"),
-        value: stats.hit_rate * 100.0,
-        unit: "%",
-        direction: Direction::HigherIsBetter,
-        evidence: Evidence::Proportion { hits: stats.hits, trials: stats.hits + stats.misses },
-    }
-}
-
-/// The hit rate, hit and miss latency (`.hit.latency.p95`, `.miss.latency.p95`),
-/// the load penalty, and the reads that fell back to the database.
-fn hit_miss_metrics(prefix: &str, stats: &CacheStats, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
-    out.push(hit_rate(prefix, stats));
-    latency_metrics(&format!("{prefix}.hit"), &stats.hit_latency, None, out)?;
-    latency_metrics(&format!("{prefix}.miss"), &stats.miss_latency, None, out)?;
-    let plain = |key: &str, value: f64, unit: &'static str| Metric {
-        key: format!("{prefix}.{key}"),
-        value,
-        unit,
-        direction: Direction::LowerIsBetter,
-        evidence: Evidence::None,
-    };
-    out.push(plain("load_penalty_ms", stats.load_penalty_ms, "ms"));
-    out.push(plain("db_loads", stats.db_loads as f64, "count"));
-    let reads = stats.hits + stats.misses + stats.fallbacks;
-    out.push(Metric {
-        key: format!("{prefix}.fallback_rate"),
-        value: if reads == 0 { 0.0 } else { stats.fallbacks as f64 / reads as f64 * 100.0 },
-        unit: "%",
-        direction: Direction::LowerIsBetter,
-        evidence: Evidence::Proportion { hits: stats.fallbacks, trials: reads },
-    });
-    Ok(())
-}
-
-fn percent(key: String, share: f64) -> Metric {
+/// `key`: a share from 0 to 1, in percent, higher is better.
+pub(crate) fn percent(key: String, share: f64) -> Metric {
     Metric { key, value: share * 100.0, unit: "%", direction: Direction::HigherIsBetter, evidence: Evidence::None }
-}
-
-/// Efficiency and utilization with their sections: each batch of time windows'
-/// own ratio of sums (Σ hold / Σ (wait + hold), Σ hold / (size × batch length)),
-/// in percent, so that their intervals come from batch means like throughput's.
-fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
-    let (mut efficiency, mut utilization) = (Vec::new(), Vec::new());
-    if pool.windows.len() == result.windows.len() {
-        for group in batches(&result.windows, result.window_s) {
-            let (wait, hold, length) = group.iter().fold((0.0, 0.0, 0.0), |(w, h, l), &i| {
-                (w + pool.windows[i].acquire_wait_s, h + pool.windows[i].hold_s, l + result.windows[i].duration_s)
-            });
-            if wait + hold > 0.0 && length > 0.0 {
-                efficiency.push(hold / (wait + hold) * 100.0);
-                utilization.push(hold / (f64::from(pool.size) * length) * 100.0);
-            }
-        }
-    }
-    for (name, share, sections) in
-        [("efficiency", pool.efficiency, efficiency), ("utilization", pool.utilization, utilization)]
-    {
-        let mut metric = percent(format!("{prefix}.{name}"), share);
-        metric.evidence = Evidence::Rate(RateEvidence { windows: sections, trials: Vec::new(), seconds: Vec::new() });
-        out.push(metric);
-    }
-}
-
-fn pool_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
-    pool_ratio_metrics(prefix, pool, result, out);
-    out.push(Metric {
-        key: format!("{prefix}.direct_ratio"),
-        value: pool.direct_ratio() * 100.0,
-        unit: "%",
-        direction: Direction::HigherIsBetter,
-        evidence: Evidence::Proportion { hits: pool.direct_checkouts, trials: pool.checkouts },
-    });
-    let wait = &pool.acquire_wait;
-    out.push(Metric {
-        key: format!("{prefix}.acquire_wait.p90"),
-        value: wait.to_ms(wait.summary.p90 as f64),
-        unit: "ms",
-        direction: Direction::LowerIsBetter,
-        evidence: Evidence::None,
-    });
-    out.push(Metric {
-        key: format!("{prefix}.acquire_timeouts"),
-        value: pool.acquire_timeouts as f64,
-        unit: "count",
-        direction: Direction::LowerIsBetter,
-        evidence: Evidence::None,
-    });
 }
 
 /// A name made safe as one key segment: dots, `*` (the target wildcard) and spaces become `_`.

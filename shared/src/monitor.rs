@@ -21,11 +21,6 @@ use crate::targets::{Evaluation, Status};
 /// Schema id of [`WindowExport`] (`metrics_export.json` of `perfproof monitor`).
 pub const WINDOW_EXPORT_SCHEMA: &str = "perfproof.monitor-export/v1";
 
-/// The metrics a cycle is watched on, by the end of their key under a workload's
-/// prefix (`http.api.latency.p95`): a regression of any of them against the
-/// baseline is the workload's condition.
-pub const WATCHED: [&str; 4] = ["latency.p95", "error_rate", "hit_rate", "pool.efficiency"];
-
 /// Something wrong with one cycle: a workload regressed against the baseline, or a
 /// target missed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -80,7 +75,8 @@ pub fn conditions(comparison: Option<&Comparison>, targets: &Evaluation) -> Vec<
 fn watched_workload(key: &str) -> Option<&str> {
     let mut parts = key.splitn(3, '.');
     let (kind, name, rest) = (parts.next()?, parts.next()?, parts.next()?);
-    WATCHED.contains(&rest).then(|| &key[..kind.len() + 1 + name.len()])
+    let watched = crate::report::kind_info(kind)?.is_watched(rest);
+    watched.then(|| &key[..kind.len() + 1 + name.len()])
 }
 
 /// What happened to an alert this cycle.

@@ -93,20 +93,17 @@ struct TargetEntry {
     rule: String,
 }
 
-/// The original framework's validation targets.
+/// The original framework's validation targets: each workload kind's own (see
+/// [`KindInfo::default_targets`](crate::report::KindInfo)), in the order of the
+/// kinds, then the cost reduction.
 pub fn default_targets() -> Vec<Target> {
-    [
-        ("API p95 latency", "http.*.latency.p95", "< 200 ms"),
-        ("ML inference latency", "ml.*.latency.p95", "< 500 ms"),
-        ("Database p90 latency", "db.*.latency.p90", "< 50 ms"),
-        ("Cache hit rate", "cache.*.hit_rate", "> 95 %"),
-        ("Connection pool efficiency", "db.*.*.efficiency", "> 90 %"),
-        ("Cost reduction", REDUCTION_KEY, "between 25 35 %"),
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, (name, metric, rule))| parse_rule(i, name, metric, rule).expect("default targets are valid"))
-    .collect()
+    crate::report::KINDS
+        .iter()
+        .flat_map(|kind| kind.default_targets.iter().copied())
+        .chain([("Cost reduction", REDUCTION_KEY, "between 25 35 %")])
+        .enumerate()
+        .map(|(i, (name, metric, rule))| parse_rule(i, name, metric, rule).expect("default targets are valid"))
+        .collect()
 }
 
 /// `targets` as the TOML of a targets file, which [`parse_targets`] reads back to

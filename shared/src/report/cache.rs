@@ -12,8 +12,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
 use super::{KeyDistribution, LoadResult, OperationStats};
 use crate::latency::Latency;
+use crate::merge::{add_counts, MergeKind};
+use crate::metrics::{latency_metrics, result_metrics, CatalogueError, Direction, Evidence, Metric};
 
 /// Cache-aside operations through one cache in front of one database table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -161,6 +164,49 @@ impl CacheStats {
             mean_ms(&self.miss_latency) - mean_ms(&self.hit_latency)
         };
     }
+
+    /// Adds a cache's counts (its histograms are merged with the others). Shards'
+    /// timelines add up second by second; a trial's follows the one before, from
+    /// second `offset`. The backend's counters add up; its entries and memory are
+    /// the larger (shards may share one server).
+    fn merge(&mut self, from: &CacheStats, kind: MergeKind, offset: u32) {
+        self.hits += from.hits;
+        self.misses += from.misses;
+        self.fallbacks += from.fallbacks;
+        self.db_loads += from.db_loads;
+        for (class, n) in &from.cache_errors {
+            *self.cache_errors.entry(class.clone()).or_default() += n;
+        }
+        self.backend = match (self.backend.take(), &from.backend) {
+            (Some(mut a), Some(b)) => {
+                a.hits += b.hits;
+                a.misses += b.misses;
+                a.evictions += b.evictions;
+                a.entries = a.entries.max(b.entries);
+                a.memory_bytes = a.memory_bytes.max(b.memory_bytes);
+                Some(a)
+            }
+            _ => None,
+        };
+        match kind {
+            MergeKind::Shards => {
+                for second in &from.timeline {
+                    match self.timeline.iter_mut().find(|s| s.second == second.second) {
+                        Some(s) => {
+                            s.hits += second.hits;
+                            s.misses += second.misses;
+                        }
+                        None => self.timeline.push(*second),
+                    }
+                }
+                self.timeline.sort_by_key(|s| s.second);
+            }
+            MergeKind::Trials => {
+                self.timeline.extend(from.timeline.iter().map(|s| CacheSecond { second: s.second + offset, ..*s }))
+            }
+        }
+        self.derive_hit_rate();
+    }
 }
 
 /// The index of a sweep's headline point: the smallest capacity whose hit rate
@@ -234,6 +280,150 @@ pub fn cache_advice(cache: &CacheResult) -> Option<String> {
             stats.load_penalty_ms
         )
     })
+}
+
+impl WorkloadKind for CacheResult {
+    const INFO: KindInfo = KindInfo {
+        kind: "cache",
+        operation: "operation",
+        operations_text: "cache-aside operations",
+        count_key: "operations",
+        throughput_key: "throughput_ops",
+        throughput_unit: "ops/s",
+        headline_percentile: "p95",
+        headline_extras: &["hit_rate"],
+        watched_extras: &["hit_rate"],
+        area: "cache_optimization",
+        default_targets: &[("Cache hit rate", "cache.*.hit_rate", "> 95 %")],
+    };
+
+    header_accessors!();
+
+    /// The engine's block (reads and writes), the hit rate, hit and miss latency,
+    /// the load penalty and fallbacks, the reads' own latency, and each sweep
+    /// point's hit rate and throughput (`cache.<name>.c<capacity>.…`).
+    fn metrics(&self, prefix: &str, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+        result_metrics(prefix, &self.result, &Self::INFO, out)?;
+        hit_miss_metrics(prefix, &self.cache, out)?;
+        if self.writes.operations > 0 {
+            latency_metrics(&format!("{prefix}.read"), &self.reads.latency, None, out)?;
+            latency_metrics(&format!("{prefix}.write"), &self.writes.latency, None, out)?;
+        }
+        for point in &self.sweep {
+            let Some(capacity) = point.cache.capacity else { continue };
+            let point_prefix = format!("{prefix}.c{capacity}");
+            out.push(hit_rate(&point_prefix, &point.cache));
+            let mut all = Vec::new();
+            result_metrics(&point_prefix, &point.result, &Self::INFO, &mut all)?;
+            let keep = [format!("{point_prefix}.throughput_ops"), format!("{point_prefix}.latency.p95")];
+            out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
+        }
+        Ok(())
+    }
+
+    latency_walk!(|this, base, out| {
+        let CacheResult {
+            result,
+            reads: OperationStats { latency: reads, .. },
+            writes: OperationStats { latency: writes, .. },
+            cache: CacheStats { hit_latency, miss_latency, .. },
+            sweep,
+            ..
+        } = this;
+        walk_result!(format!("{base}.result"), result, out);
+        out.push((format!("{base}.reads.latency"), reads));
+        out.push((format!("{base}.writes.latency"), writes));
+        out.push((format!("{base}.cache.hit_latency"), hit_latency));
+        out.push((format!("{base}.cache.miss_latency"), miss_latency));
+        for (i, CachePoint { cache: CacheStats { hit_latency, miss_latency, .. }, result }) in
+            sweep.into_iter().enumerate()
+        {
+            walk_result!(format!("{base}.sweep[{i}].result"), result, out);
+            out.push((format!("{base}.sweep[{i}].cache.hit_latency"), hit_latency));
+            out.push((format!("{base}.sweep[{i}].cache.miss_latency"), miss_latency));
+        }
+    });
+
+    fn merge_part(&mut self, from: &Self, kind: MergeKind, label: &str) -> Result<(), String> {
+        if !self.sweep.is_empty() || !from.sweep.is_empty() {
+            return Err(format!(
+                "{label} is a sweep of capacities: sweeps are not merged (run shards or trials at one capacity)"
+            ));
+        }
+        add_counts(&mut self.reads, &from.reads);
+        add_counts(&mut self.writes, &from.writes);
+        // Trials follow each other: the later one's seconds come after this timeline.
+        let offset = self.result.timeline.last().map_or(0, |p| p.second + 1);
+        self.cache.merge(&from.cache, kind, offset);
+        Ok(())
+    }
+
+    fn after_merge(&mut self) {
+        // After the histograms: the penalty reads their merged means.
+        self.cache.derive_load_penalty();
+    }
+
+    fn check_comparable(&self, other: &Self, _embedded: bool, warn: &mut dyn FnMut(String)) {
+        // The cache itself (its backend, size, eviction and write policies) is
+        // what an optimization changes; the load it serves must not.
+        let (a, b) = (self, other);
+        if a.keys != b.keys {
+            warn(format!(
+                "key distributions differ: {} over {} keys, then {} over {} keys",
+                a.keys.kind, a.keys.keyspace, b.keys.kind, b.keys.keyspace
+            ));
+        }
+        if a.write_percent != b.write_percent {
+            warn(format!("shares of writes differ: {} %, then {} %", a.write_percent, b.write_percent));
+        }
+        if a.value_bytes != b.value_bytes {
+            warn(format!("values differ: {} bytes, then {} bytes", a.value_bytes, b.value_bytes));
+        }
+        if a.start != b.start {
+            warn(format!("starts differ: {} cache, then {} cache", a.start, b.start));
+        }
+    }
+
+    fn advice(&self) -> Option<String> {
+        cache_advice(self)
+    }
+}
+
+/// Hit rate in percent: a proportion of the reads that reached the cache.
+fn hit_rate(prefix: &str, stats: &CacheStats) -> Metric {
+    Metric {
+        key: format!("{prefix}.hit_rate"),
+        value: stats.hit_rate * 100.0,
+        unit: "%",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::Proportion { hits: stats.hits, trials: stats.hits + stats.misses },
+    }
+}
+
+/// The hit rate, hit and miss latency (`.hit.latency.p95`, `.miss.latency.p95`),
+/// the load penalty, and the reads that fell back to the database.
+fn hit_miss_metrics(prefix: &str, stats: &CacheStats, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+    out.push(hit_rate(prefix, stats));
+    latency_metrics(&format!("{prefix}.hit"), &stats.hit_latency, None, out)?;
+    latency_metrics(&format!("{prefix}.miss"), &stats.miss_latency, None, out)?;
+    let plain = |key: &str, value: f64, unit: &'static str| Metric {
+        key: format!("{prefix}.{key}"),
+        value,
+        unit,
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    };
+    out.push(plain("load_penalty_ms", stats.load_penalty_ms, "ms"));
+    out.push(plain("db_loads", stats.db_loads as f64, "count"));
+    let reads = stats.hits + stats.misses + stats.fallbacks;
+    out.push(Metric {
+        key: format!("{prefix}.fallback_rate"),
+        value: if reads == 0 { 0.0 } else { stats.fallbacks as f64 / reads as f64 * 100.0 },
+        unit: "%",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::Proportion { hits: stats.fallbacks, trials: reads },
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,8 +5,14 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{LoadResult, OperationStats};
+use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
+use super::{LoadModel, LoadResult, OperationStats};
 use crate::latency::Latency;
+use crate::merge::{add_counts, MergeKind};
+use crate::metrics::{
+    batches, error_rate, key_segment, latency_metrics, percent, result_metrics, CatalogueError, Direction, Evidence,
+    Metric, RateEvidence,
+};
 
 /// A query mix run through a connection pool against one database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -224,4 +230,205 @@ pub fn pool_advice(db: &DbResult) -> Option<String> {
     } else {
         None
     }
+}
+
+impl WorkloadKind for DbResult {
+    const INFO: KindInfo = KindInfo {
+        kind: "db",
+        operation: "transaction",
+        operations_text: "database transactions",
+        count_key: "transactions",
+        throughput_key: "throughput_tps",
+        throughput_unit: "tx/s",
+        headline_percentile: "p90",
+        headline_extras: &["pool.efficiency"],
+        watched_extras: &["pool.efficiency"],
+        area: "database_optimization",
+        default_targets: &[
+            ("Database p90 latency", "db.*.latency.p90", "< 50 ms"),
+            ("Connection pool efficiency", "db.*.*.efficiency", "> 90 %"),
+        ],
+    };
+
+    header_accessors!();
+
+    /// The engine's block (transactions), the pool's efficiency, utilization,
+    /// direct ratio and acquire wait, each query's latency and errors, and each
+    /// sweep point's throughput and p90 (`db.<name>.pool<N>.u<users>.…`, or
+    /// `.r<rate>.` in the open model).
+    fn metrics(&self, prefix: &str, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+        result_metrics(prefix, &self.result, &Self::INFO, out)?;
+        pool_metrics(&format!("{prefix}.pool"), &self.pool, &self.result, out);
+        if self.queries.len() > 1 {
+            for query in &self.queries {
+                let prefix = format!("{prefix}.query.{}", key_segment(&query.name));
+                latency_metrics(&prefix, &query.stats.latency, None, out)?;
+                out.push(error_rate(&prefix, &query.stats));
+            }
+        }
+        for point in &self.sweep {
+            let level = match point.result.load {
+                LoadModel::Closed { users, .. } => format!("u{users}"),
+                LoadModel::Open { rate_per_s, .. } => format!("r{}", key_segment(&rate_per_s.to_string())),
+            };
+            let point_prefix = format!("{prefix}.pool{}.{level}", point.pool.size);
+            let mut all = Vec::new();
+            result_metrics(&point_prefix, &point.result, &Self::INFO, &mut all)?;
+            let keep = [format!("{point_prefix}.throughput_tps"), format!("{point_prefix}.latency.p90")];
+            out.extend(all.into_iter().filter(|m| keep.contains(&m.key)));
+            pool_ratio_metrics(&point_prefix, &point.pool, &point.result, out);
+        }
+        Ok(())
+    }
+
+    latency_walk!(|this, base, out| {
+        let DbResult { result, queries, pool, sweep, .. } = this;
+        walk_result!(format!("{base}.result"), result, out);
+        for (q, DbQuery { stats: OperationStats { latency, .. }, .. }) in queries.into_iter().enumerate() {
+            out.push((format!("{base}.queries[{q}].stats.latency"), latency));
+        }
+        let PoolStats { acquire_wait, hold, connect, .. } = pool;
+        out.push((format!("{base}.pool.acquire_wait"), acquire_wait));
+        out.push((format!("{base}.pool.hold"), hold));
+        out.push((format!("{base}.pool.connect"), connect));
+        for (i, SweepPoint { pool, result }) in sweep.into_iter().enumerate() {
+            walk_result!(format!("{base}.sweep[{i}].result"), result, out);
+            let PoolStats { acquire_wait, hold, connect, .. } = pool;
+            out.push((format!("{base}.sweep[{i}].pool.acquire_wait"), acquire_wait));
+            out.push((format!("{base}.sweep[{i}].pool.hold"), hold));
+            out.push((format!("{base}.sweep[{i}].pool.connect"), connect));
+        }
+    });
+
+    fn merge_part(&mut self, from: &Self, kind: MergeKind, label: &str) -> Result<(), String> {
+        if !self.sweep.is_empty() || !from.sweep.is_empty() {
+            return Err(format!(
+                "{label} is a sweep of pool sizes: sweeps are not merged (run shards or trials at one pool size)"
+            ));
+        }
+        let names = |q: &[DbQuery]| q.iter().map(|q| q.name.clone()).collect::<Vec<_>>();
+        if names(&self.queries) != names(&from.queries) {
+            return Err(format!("{label} has queries {:?}, not {:?}", names(&from.queries), names(&self.queries)));
+        }
+        for (a, b) in self.queries.iter_mut().zip(&from.queries) {
+            add_counts(&mut a.stats, &b.stats);
+        }
+        self.pool.merge(&from.pool, kind);
+        Ok(())
+    }
+
+    fn check_comparable(&self, other: &Self, embedded: bool, warn: &mut dyn FnMut(String)) {
+        let (a, b) = (self, other);
+        if !embedded && a.target != b.target {
+            warn(format!("databases differ: {} then {}", a.target, b.target));
+        }
+        if a.backend != b.backend {
+            warn(format!("database engines differ: {} then {}", a.backend, b.backend));
+        }
+        let shape =
+            |w: &DbResult| w.queries.iter().map(|q| format!("{} {} ×{}", q.kind, q.name, q.weight)).collect::<Vec<_>>();
+        if shape(a) != shape(b) {
+            warn(format!("query mixes differ: {:?} then {:?}", shape(a), shape(b)));
+        }
+        if (a.table.rows, a.table.payload_bytes) != (b.table.rows, b.table.payload_bytes) {
+            warn(format!(
+                "tables differ: {} rows of {} bytes, then {} rows of {} bytes",
+                a.table.rows, a.table.payload_bytes, b.table.rows, b.table.payload_bytes
+            ));
+        }
+        if a.keys != b.keys {
+            warn(format!("key distributions differ: {} then {}", a.keys.kind, b.keys.kind));
+        }
+    }
+
+    fn advice(&self) -> Option<String> {
+        pool_advice(self)
+    }
+}
+
+impl PoolStats {
+    /// Adds a pool's counts and totals (its histograms are merged with the others).
+    /// Shards each had a pool of their own: sizes and peak waiters add up (the peaks
+    /// as a bound). Trials reused one size: the peak is the highest.
+    fn merge(&mut self, from: &PoolStats, kind: MergeKind) {
+        self.checkouts += from.checkouts;
+        self.direct_checkouts += from.direct_checkouts;
+        self.acquire_timeouts += from.acquire_timeouts;
+        self.connections_opened += from.connections_opened;
+        self.acquire_wait_total_s += from.acquire_wait_total_s;
+        self.hold_total_s += from.hold_total_s;
+        self.capacity_s += from.capacity_s;
+        match kind {
+            MergeKind::Shards => {
+                self.size += from.size;
+                self.peak_waiters += from.peak_waiters;
+                // The same windows measured at once add up; windows that differ cannot be paired.
+                if self.windows.len() == from.windows.len() {
+                    for (a, b) in self.windows.iter_mut().zip(&from.windows) {
+                        a.acquire_wait_s += b.acquire_wait_s;
+                        a.hold_s += b.hold_s;
+                    }
+                } else {
+                    self.windows.clear();
+                }
+            }
+            MergeKind::Trials => {
+                self.peak_waiters = self.peak_waiters.max(from.peak_waiters);
+                self.windows.extend_from_slice(&from.windows);
+            }
+        }
+        self.derive_ratios();
+    }
+}
+
+/// Efficiency and utilization with their sections: each batch of time windows'
+/// own ratio of sums (Σ hold / Σ (wait + hold), Σ hold / (size × batch length)),
+/// in percent, so that their intervals come from batch means like throughput's.
+fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    let (mut efficiency, mut utilization) = (Vec::new(), Vec::new());
+    if pool.windows.len() == result.windows.len() {
+        for group in batches(&result.windows, result.window_s) {
+            let (wait, hold, length) = group.iter().fold((0.0, 0.0, 0.0), |(w, h, l), &i| {
+                (w + pool.windows[i].acquire_wait_s, h + pool.windows[i].hold_s, l + result.windows[i].duration_s)
+            });
+            if wait + hold > 0.0 && length > 0.0 {
+                efficiency.push(hold / (wait + hold) * 100.0);
+                utilization.push(hold / (f64::from(pool.size) * length) * 100.0);
+            }
+        }
+    }
+    for (name, share, sections) in
+        [("efficiency", pool.efficiency, efficiency), ("utilization", pool.utilization, utilization)]
+    {
+        let mut metric = percent(format!("{prefix}.{name}"), share);
+        metric.evidence = Evidence::Rate(RateEvidence { windows: sections, trials: Vec::new(), seconds: Vec::new() });
+        out.push(metric);
+    }
+}
+
+/// The pool's ratios, its direct checkouts, acquire wait p90 and acquire timeouts.
+fn pool_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
+    pool_ratio_metrics(prefix, pool, result, out);
+    out.push(Metric {
+        key: format!("{prefix}.direct_ratio"),
+        value: pool.direct_ratio() * 100.0,
+        unit: "%",
+        direction: Direction::HigherIsBetter,
+        evidence: Evidence::Proportion { hits: pool.direct_checkouts, trials: pool.checkouts },
+    });
+    let wait = &pool.acquire_wait;
+    out.push(Metric {
+        key: format!("{prefix}.acquire_wait.p90"),
+        value: wait.to_ms(wait.summary.p90 as f64),
+        unit: "ms",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    });
+    out.push(Metric {
+        key: format!("{prefix}.acquire_timeouts"),
+        value: pool.acquire_timeouts as f64,
+        unit: "count",
+        direction: Direction::LowerIsBetter,
+        evidence: Evidence::None,
+    });
 }

@@ -12,8 +12,13 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::LoadResult;
+use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
+use super::{LoadModel, LoadResult};
 use crate::latency::Latency;
+use crate::merge::MergeKind;
+use crate::metrics::{
+    key_segment, latency_metrics, result_metrics, CatalogueError, Direction, Evidence, Metric, RateEvidence,
+};
 
 /// Inference requests against one model, at one or several batch sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -106,4 +111,141 @@ pub fn derive_speedups(points: &mut [BatchPoint]) {
 /// the smallest batch size.
 pub fn headline_point(points: &[BatchPoint]) -> Option<usize> {
     points.iter().position(|p| p.batch_size == 1).or_else(|| (0..points.len()).min_by_key(|&i| points[i].batch_size))
+}
+
+impl WorkloadKind for MlResult {
+    const INFO: KindInfo = KindInfo {
+        kind: "ml",
+        operation: "inference_request",
+        operations_text: "inference requests",
+        count_key: "requests",
+        throughput_key: "throughput_rps",
+        throughput_unit: "req/s",
+        headline_percentile: "p95",
+        headline_extras: &["samples_per_s"],
+        watched_extras: &[],
+        area: "ml_inference",
+        default_targets: &[("ML inference latency", "ml.*.latency.p95", "< 500 ms")],
+    };
+
+    header_accessors!();
+
+    /// The engine's block at the headline batch size (requests; latency per
+    /// request), its samples/s, and per batch size (`ml.<name>.b<B>.…`; with a
+    /// sweep of load levels, per batch size and level, `ml.<name>.b<B>.u<users>.…`
+    /// or `….r<rate>.…`) samples/s, p95 per request, and the speedup against batch
+    /// size 1 at the same level.
+    fn metrics(&self, prefix: &str, out: &mut Vec<Metric>) -> Result<(), CatalogueError> {
+        let mut headline = Vec::new();
+        result_metrics(prefix, &self.result, &Self::INFO, &mut headline)?;
+        // Samples per second: the throughput's evidence scaled by the batch size.
+        let samples = headline.iter().find(|m| m.key == format!("{prefix}.throughput_rps")).map(|m| {
+            let b = f64::from(self.headline_batch_size);
+            let evidence = match &m.evidence {
+                Evidence::Rate(r) => Evidence::Rate(RateEvidence {
+                    windows: r.windows.iter().map(|v| v * b).collect(),
+                    trials: r.trials.iter().map(|v| v * b).collect(),
+                    seconds: r.seconds.iter().map(|v| v * b).collect(),
+                }),
+                other => other.clone(),
+            };
+            Metric {
+                key: format!("{prefix}.samples_per_s"),
+                value: m.value * b,
+                unit: "samples/s",
+                direction: Direction::HigherIsBetter,
+                evidence,
+            }
+        });
+        out.extend(headline);
+        out.extend(samples);
+        // With a sweep of load levels, each point's keys name its level too.
+        let levels = self.points.iter().map(|p| p.result.load.level()).collect::<Vec<_>>();
+        let swept = levels.iter().any(|l| *l != levels[0]);
+        for point in &self.points {
+            let point_prefix = match (&point.result.load, swept) {
+                (_, false) => format!("{prefix}.b{}", point.batch_size),
+                (LoadModel::Closed { users, .. }, true) => format!("{prefix}.b{}.u{users}", point.batch_size),
+                (LoadModel::Open { rate_per_s, .. }, true) => {
+                    format!("{prefix}.b{}.r{}", point.batch_size, key_segment(&rate_per_s.to_string()))
+                }
+            };
+            let mut all = Vec::new();
+            latency_metrics(&point_prefix, &point.result.stats.latency, Some(&point.result), &mut all)?;
+            let p95 = format!("{point_prefix}.latency.p95");
+            out.extend(all.into_iter().filter(|m| m.key == p95));
+            out.push(Metric {
+                key: format!("{point_prefix}.samples_per_s"),
+                value: point.samples_per_s,
+                unit: "samples/s",
+                direction: Direction::HigherIsBetter,
+                evidence: Evidence::None,
+            });
+            if let Some(speedup) = point.speedup {
+                out.push(Metric {
+                    key: format!("{point_prefix}.speedup"),
+                    value: speedup,
+                    unit: "x",
+                    direction: Direction::HigherIsBetter,
+                    evidence: Evidence::None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    latency_walk!(|this, base, out| {
+        let MlResult { result, points, .. } = this;
+        walk_result!(format!("{base}.result"), result, out);
+        for (i, BatchPoint { sample_latency, result, .. }) in points.into_iter().enumerate() {
+            out.push((format!("{base}.points[{i}].sample_latency"), sample_latency));
+            walk_result!(format!("{base}.points[{i}].result"), result, out);
+        }
+    });
+
+    fn merge_part(&mut self, from: &Self, _: MergeKind, label: &str) -> Result<(), String> {
+        if self.points.len() > 1 || from.points.len() > 1 {
+            return Err(format!(
+                "{label} is a sweep (of batch sizes or loads): sweeps are not merged (run shards or trials at one \
+                 batch size and load)"
+            ));
+        }
+        let sizes = |w: &MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
+        if sizes(self) != sizes(from) {
+            return Err(format!("{label} has batch sizes {:?}, not {:?}", sizes(from), sizes(self)));
+        }
+        Ok(())
+    }
+
+    fn after_merge(&mut self) {
+        // One point (sweeps are refused): it is the headline, merged above.
+        if let [point] = &mut self.points[..] {
+            point.result = self.result.clone();
+            point.derive_rates();
+        }
+        derive_speedups(&mut self.points);
+    }
+
+    fn check_comparable(&self, other: &Self, embedded: bool, warn: &mut dyn FnMut(String)) {
+        let (a, b) = (self, other);
+        if !embedded && a.target != b.target {
+            warn(format!("inference servers differ: {} then {}", a.target, b.target));
+        }
+        if a.backend != b.backend {
+            warn(format!("inference backends differ: {} then {}", a.backend, b.backend));
+        }
+        if a.model.name != b.model.name {
+            warn(format!("models differ: {} then {}", a.model.name, b.model.name));
+        }
+        let sizes = |w: &MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
+        if sizes(a) != sizes(b) {
+            warn(format!("batch sizes differ: {:?} then {:?}", sizes(a), sizes(b)));
+        }
+        if a.headline_batch_size != b.headline_batch_size {
+            warn(format!(
+                "the headline batch size differs: {} then {} (latency and throughput read different modes)",
+                a.headline_batch_size, b.headline_batch_size
+            ));
+        }
+    }
 }

@@ -14,12 +14,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::latency::{Latency, LatencyError};
+use crate::merge::MergeKind;
 
 mod cache;
 mod db;
+mod http;
+mod kind;
 mod ml;
 pub use cache::*;
 pub use db::*;
+pub use http::*;
+pub use kind::{KindInfo, WorkloadKind};
 pub use ml::*;
 
 /// The schema identifier written into, and required of, every report this build reads.
@@ -121,16 +126,142 @@ pub struct WorkloadFailure {
     pub error: String,
 }
 
-/// The result of one workload, keyed by its kind (`{"http": {...}}`).
-///
-/// Externally tagged, and no `#[serde(flatten)]` anywhere in the report: both would
-/// make serde buffer the input and lose the field path and line of a parse error.
-/// Every kind holds the engine's common block in `result`, plus its own part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-// A report holds a handful of workloads: their size in memory does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Workload {
+/// Declares the workload kinds: the one list every kind is named in. It generates
+/// the [`Workload`] enum and the methods that delegate to each kind's
+/// [`WorkloadKind`], so that no other code matches on the kinds.
+macro_rules! workload_kinds {
+    ($($(#[$doc:meta])* $variant:ident($part:ty),)*) => {
+        /// The result of one workload, keyed by its kind (`{"http": {...}}`).
+        ///
+        /// Externally tagged, and no `#[serde(flatten)]` anywhere in the report: both would
+        /// make serde buffer the input and lose the field path and line of a parse error.
+        /// Every kind holds the engine's common block in `result`, plus its own part.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        // A report holds a handful of workloads: their size in memory does not matter.
+        #[allow(clippy::large_enum_variant)]
+        pub enum Workload {
+            $($(#[$doc])* $variant($part),)*
+        }
+
+        /// Every workload kind this build reads, in the order of [`Workload`].
+        pub const KINDS: &[&KindInfo] = &[$(&<$part as WorkloadKind>::INFO),*];
+
+        /// The workload kinds this build reads, as they are named in reports.
+        pub const WORKLOAD_KINDS: &[&str] = &[$(<$part as WorkloadKind>::INFO.kind),*];
+
+        $(
+            impl Part for $part {
+                fn of(workload: &Workload) -> Option<&Self> {
+                    match workload {
+                        Workload::$variant(part) => Some(part),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+            }
+        )*
+
+        impl Workload {
+            /// The kind's words and headline keys.
+            pub fn info(&self) -> &'static KindInfo {
+                match self {
+                    $(Workload::$variant(_) => &<$part as WorkloadKind>::INFO,)*
+                }
+            }
+
+            /// The workload's name (scenario name), unique per kind within a report.
+            pub fn name(&self) -> &str {
+                match self {
+                    $(Workload::$variant(part) => part.name(),)*
+                }
+            }
+
+            /// What it measured, with any credentials removed.
+            pub fn target(&self) -> &str {
+                match self {
+                    $(Workload::$variant(part) => part.target(),)*
+                }
+            }
+
+            /// The engine's common block.
+            pub fn result(&self) -> &LoadResult {
+                match self {
+                    $(Workload::$variant(part) => part.result(),)*
+                }
+            }
+
+            /// The engine's common block, to change.
+            pub fn result_mut(&mut self) -> &mut LoadResult {
+                match self {
+                    $(Workload::$variant(part) => part.result_mut(),)*
+                }
+            }
+
+            /// Its metrics, in a stable order (see [`crate::metrics::catalogue`]).
+            pub fn metrics(
+                &self,
+                out: &mut Vec<crate::metrics::Metric>,
+            ) -> Result<(), crate::metrics::CatalogueError> {
+                let prefix = self.metric_prefix();
+                match self {
+                    $(Workload::$variant(part) => part.metrics(&prefix, out),)*
+                }
+            }
+
+            /// What derives from merged figures (see [`WorkloadKind::after_merge`]).
+            pub(crate) fn after_merge(&mut self) {
+                match self {
+                    $(Workload::$variant(part) => part.after_merge(),)*
+                }
+            }
+
+            /// One sentence of advice on the run, when its kind has one to give.
+            pub fn advice(&self) -> Option<String> {
+                match self {
+                    $(Workload::$variant(part) => part.advice(),)*
+                }
+            }
+
+            fn latencies_at<'a>(&'a self, index: usize, out: &mut Vec<(String, &'a Latency)>) {
+                let base = format!("workloads[{index}].{}", self.kind());
+                match self {
+                    $(Workload::$variant(part) => part.latencies(&base, out),)*
+                }
+            }
+
+            fn latencies_at_mut<'a>(&'a mut self, index: usize, out: &mut Vec<(String, &'a mut Latency)>) {
+                let base = format!("workloads[{index}].{}", self.kind());
+                match self {
+                    $(Workload::$variant(part) => part.latencies_mut(&base, out),)*
+                }
+            }
+
+            /// Merges the kind's own part of `from`, a workload of the same kind
+            /// and name (see [`WorkloadKind::merge_part`]).
+            pub(crate) fn merge_part(&mut self, from: &Workload, kind: MergeKind, label: &str) -> Result<(), String> {
+                match (self, from) {
+                    $((Workload::$variant(into), Workload::$variant(from)) => into.merge_part(from, kind, label),)*
+                    #[allow(unreachable_patterns)]
+                    _ => Err(format!("{label} mixes workload kinds")),
+                }
+            }
+
+            /// Says what of the kinds' own setups differs between two workloads of
+            /// the same kind (see [`WorkloadKind::check_comparable`]); nothing for
+            /// workloads of different kinds, which are never paired.
+            pub(crate) fn check_comparable(&self, other: &Workload, embedded: bool, warn: &mut dyn FnMut(String)) {
+                match (self, other) {
+                    $((Workload::$variant(a), Workload::$variant(b)) => a.check_comparable(b, embedded, warn),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+        }
+    };
+}
+
+workload_kinds! {
     /// HTTP load against one target.
     Http(HttpResult),
     /// A query mix through a connection pool against one database.
@@ -141,48 +272,41 @@ pub enum Workload {
     Cache(CacheResult),
 }
 
-/// The workload kinds this build reads, as they are named in reports.
-pub const WORKLOAD_KINDS: &[&str] = &["http", "db", "ml", "cache"];
+/// The kind named `kind` in reports (`http`), if this build knows it.
+pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().copied().find(|info| info.kind == kind)
+}
+
+/// A kind's part of a report, to pick one kind's workloads out of a report
+/// ([`Report::parts`]).
+pub trait Part: WorkloadKind {
+    /// The part, when `workload` is of this kind.
+    fn of(workload: &Workload) -> Option<&Self>;
+}
 
 impl Workload {
     /// The kind, as the report names it (`http`).
     pub fn kind(&self) -> &'static str {
-        match self {
-            Workload::Http(_) => "http",
-            Workload::Db(_) => "db",
-            Workload::Ml(_) => "ml",
-            Workload::Cache(_) => "cache",
-        }
+        self.info().kind
     }
 
-    /// The workload's name (scenario name), unique per kind within a report.
-    pub fn name(&self) -> &str {
-        match self {
-            Workload::Http(http) => &http.name,
-            Workload::Db(db) => &db.name,
-            Workload::Ml(ml) => &ml.name,
-            Workload::Cache(cache) => &cache.name,
-        }
+    /// The prefix of its metric keys (`http.<name>`).
+    pub fn metric_prefix(&self) -> String {
+        format!("{}.{}", self.kind(), crate::metrics::key_segment(self.name()))
     }
 
-    /// The engine's common block.
-    pub fn result(&self) -> &LoadResult {
-        match self {
-            Workload::Http(http) => &http.result,
-            Workload::Db(db) => &db.result,
-            Workload::Ml(ml) => &ml.result,
-            Workload::Cache(cache) => &cache.result,
-        }
+    /// This workload's latency distributions, with paths as if it were `workloads[0]`.
+    pub fn latencies(&self) -> Vec<(String, &Latency)> {
+        let mut out = Vec::new();
+        self.latencies_at(0, &mut out);
+        out
     }
 
-    /// The engine's common block, to change.
-    pub fn result_mut(&mut self) -> &mut LoadResult {
-        match self {
-            Workload::Http(http) => &mut http.result,
-            Workload::Db(db) => &mut db.result,
-            Workload::Ml(ml) => &mut ml.result,
-            Workload::Cache(cache) => &mut cache.result,
-        }
+    /// The same distributions as [`Workload::latencies`], in the same order, to replace them.
+    pub fn latencies_mut(&mut self) -> Vec<(String, &mut Latency)> {
+        let mut out = Vec::new();
+        self.latencies_at_mut(0, &mut out);
+        out
     }
 }
 
@@ -267,21 +391,6 @@ impl OperationStats {
     pub fn counter(&self, name: &str) -> u64 {
         self.counters.get(name).copied().unwrap_or(0)
     }
-}
-
-/// One endpoint of a weighted HTTP scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct EndpointResult {
-    /// Endpoint name from the scenario.
-    pub name: String,
-    /// HTTP method.
-    pub method: String,
-    /// URL, with any credentials removed.
-    pub url: String,
-    /// Relative weight in the scenario's mix.
-    pub weight: u32,
-    /// What this endpoint measured.
-    pub stats: OperationStats,
 }
 
 /// One second of the measured run, for charts.
@@ -410,25 +519,6 @@ pub struct Trial {
     pub complete: bool,
 }
 
-/// The HTTP workload's counter of response body bytes received (in `stats.counters`).
-pub const HTTP_BYTES_RECEIVED: &str = "bytes_received";
-
-/// Result of an HTTP load workload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct HttpResult {
-    /// Scenario name; the key under which metrics of this workload are listed.
-    pub name: String,
-    /// Base target URL, with any credentials removed.
-    pub target: String,
-    /// HTTP version asked for: `auto` (HTTP/1.1, or HTTP/2 when TLS negotiates it),
-    /// `http1` or `http2` (prior knowledge on plain HTTP).
-    pub http_version: String,
-    /// The same figures as `result.stats`, per endpoint of the scenario.
-    pub endpoints: Vec<EndpointResult>,
-    /// What the load engine measured (operations are requests).
-    pub result: LoadResult,
-}
-
 /// Why a report could not be read.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ReportError {
@@ -537,106 +627,6 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// The one walk over every latency distribution of a report, with its field path,
-/// in a stable order: written once, instantiated for shared (`latencies`) and
-/// mutable (`latencies_mut`) access, so validation and merge see the same list.
-/// The body binds through patterns only, so it reads the same either way.
-macro_rules! latency_walk {
-    ($name:ident $(, $mutability:ident)?) => {
-        fn $name<'a>(workloads: &'a $($mutability)? [Workload], out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
-            fn common<'a>(base: &str, result: &'a $($mutability)? LoadResult, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
-                let LoadResult { stats: OperationStats { latency, .. }, schedule, windows, trials, .. } = result;
-                out.push((format!("{base}.stats.latency"), latency));
-                if let Some(Schedule { uncorrected_latency, lag, .. }) = schedule {
-                    out.push((format!("{base}.schedule.uncorrected_latency"), uncorrected_latency));
-                    out.push((format!("{base}.schedule.lag"), lag));
-                }
-                for (i, Window { latency, .. }) in windows.into_iter().enumerate() {
-                    out.push((format!("{base}.windows[{i}].latency"), latency));
-                }
-                for (i, Trial { latency, .. }) in trials.into_iter().enumerate() {
-                    out.push((format!("{base}.trials[{i}].latency"), latency));
-                }
-            }
-            fn pool<'a>(base: &str, pool: &'a $($mutability)? PoolStats, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
-                let PoolStats { acquire_wait, hold, connect, .. } = pool;
-                out.push((format!("{base}.acquire_wait"), acquire_wait));
-                out.push((format!("{base}.hold"), hold));
-                out.push((format!("{base}.connect"), connect));
-            }
-            fn hit_miss<'a>(base: &str, cache: &'a $($mutability)? CacheStats, out: &mut Vec<(String, &'a $($mutability)? Latency)>) {
-                let CacheStats { hit_latency, miss_latency, .. } = cache;
-                out.push((format!("{base}.hit_latency"), hit_latency));
-                out.push((format!("{base}.miss_latency"), miss_latency));
-            }
-            for (w, workload) in workloads.into_iter().enumerate() {
-                let base = format!("workloads[{w}].{}", workload.kind());
-                match workload {
-                    Workload::Http(HttpResult { result, endpoints, .. }) => {
-                        common(&format!("{base}.result"), result, out);
-                        for (e, EndpointResult { stats: OperationStats { latency, .. }, .. }) in endpoints.into_iter().enumerate() {
-                            out.push((format!("{base}.endpoints[{e}].stats.latency"), latency));
-                        }
-                    }
-                    Workload::Db(DbResult { result, queries, pool: headline, sweep, .. }) => {
-                        common(&format!("{base}.result"), result, out);
-                        for (q, DbQuery { stats: OperationStats { latency, .. }, .. }) in queries.into_iter().enumerate() {
-                            out.push((format!("{base}.queries[{q}].stats.latency"), latency));
-                        }
-                        pool(&format!("{base}.pool"), headline, out);
-                        for (i, SweepPoint { pool: point_pool, result }) in sweep.into_iter().enumerate() {
-                            common(&format!("{base}.sweep[{i}].result"), result, out);
-                            pool(&format!("{base}.sweep[{i}].pool"), point_pool, out);
-                        }
-                    }
-                    Workload::Ml(MlResult { result, points, .. }) => {
-                        common(&format!("{base}.result"), result, out);
-                        for (i, BatchPoint { sample_latency, result, .. }) in points.into_iter().enumerate() {
-                            out.push((format!("{base}.points[{i}].sample_latency"), sample_latency));
-                            common(&format!("{base}.points[{i}].result"), result, out);
-                        }
-                    }
-                    Workload::Cache(CacheResult {
-                        result,
-                        reads: OperationStats { latency: reads, .. },
-                        writes: OperationStats { latency: writes, .. },
-                        cache,
-                        sweep,
-                        ..
-                    }) => {
-                        common(&format!("{base}.result"), result, out);
-                        out.push((format!("{base}.reads.latency"), reads));
-                        out.push((format!("{base}.writes.latency"), writes));
-                        hit_miss(&format!("{base}.cache"), cache, out);
-                        for (i, CachePoint { cache: point_cache, result }) in sweep.into_iter().enumerate() {
-                            common(&format!("{base}.sweep[{i}].result"), result, out);
-                            hit_miss(&format!("{base}.sweep[{i}].cache"), point_cache, out);
-                        }
-                    }
-                }
-            }
-        }
-    };
-}
-latency_walk!(walk_latencies);
-latency_walk!(walk_latencies_mut, mut);
-
-impl Workload {
-    /// This workload's latency distributions, with paths as if it were `workloads[0]`.
-    pub fn latencies(&self) -> Vec<(String, &Latency)> {
-        let mut out = Vec::new();
-        walk_latencies(std::slice::from_ref(self), &mut out);
-        out
-    }
-
-    /// The same distributions as [`Workload::latencies`], in the same order, to replace them.
-    pub fn latencies_mut(&mut self) -> Vec<(String, &mut Latency)> {
-        let mut out = Vec::new();
-        walk_latencies_mut(std::slice::from_mut(self), &mut out);
-        out
-    }
-}
-
 impl Report {
     /// Checks what the types alone cannot: every latency summary matches its
     /// histogram, and no workload kind and name appears twice.
@@ -662,15 +652,24 @@ impl Report {
     /// Every latency distribution of the report with its field path, in a stable order.
     pub fn latencies(&self) -> Vec<(String, &Latency)> {
         let mut out = Vec::new();
-        walk_latencies(&self.workloads, &mut out);
+        for (i, workload) in self.workloads.iter().enumerate() {
+            workload.latencies_at(i, &mut out);
+        }
         out
     }
 
     /// The same distributions as [`Report::latencies`], in the same order, to replace them.
     pub fn latencies_mut(&mut self) -> Vec<(String, &mut Latency)> {
         let mut out = Vec::new();
-        walk_latencies_mut(&mut self.workloads, &mut out);
+        for (i, workload) in self.workloads.iter_mut().enumerate() {
+            workload.latencies_at_mut(i, &mut out);
+        }
         out
+    }
+
+    /// The parts of one kind's workloads, in report order: `report.parts::<DbResult>()`.
+    pub fn parts<K: Part + 'static>(&self) -> impl Iterator<Item = &K> {
+        self.workloads.iter().filter_map(K::of)
     }
 
     /// Serializes the report as pretty JSON.
