@@ -16,13 +16,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Direction, MetricValue};
+use crate::metrics::{Direction, MetricValue, COST_REDUCTION_KEY};
 use crate::report::{HttpResult, HTTP_BYTES_RECEIVED};
 use crate::targets::{default_targets, matches, Op, Target};
 use crate::Report;
-
-/// The metric key of the cost reduction, which targets hold.
-pub const REDUCTION_KEY: &str = "cost.reduction_pct";
 
 /// Prices, in US dollars. Defaults: a 4 vCPU / 16 GiB on-demand instance, a
 /// small managed database, no cache or GPU, a gateway charge per million
@@ -164,7 +161,7 @@ impl CostStatus {
 /// applies to `cost.reduction_pct` in its unit (percent), else the default
 /// targets' one. The range is written once, as that target's rule.
 pub fn reduction_target(targets: &[Target]) -> Target {
-    let applies = |t: &Target| matches(&t.metric, REDUCTION_KEY) && t.fits_unit("%");
+    let applies = |t: &Target| matches(&t.metric, COST_REDUCTION_KEY) && t.fits_unit("%");
     targets
         .iter()
         .find(|t| applies(t))
@@ -219,7 +216,7 @@ impl CostComparison {
             direction,
         };
         vec![
-            m(REDUCTION_KEY, self.reduction_pct, "%", Direction::HigherIsBetter),
+            m(COST_REDUCTION_KEY, self.reduction_pct, "%", Direction::HigherIsBetter),
             m("cost.monthly_usd", self.optimized.total_30_days_usd, "USD", Direction::LowerIsBetter),
             m(
                 "cost.per_million_requests_usd",

@@ -24,6 +24,10 @@ use crate::latency::{Latency, LatencyError};
 use crate::report::{KindInfo, LoadResult, OperationStats, Window};
 use crate::Report;
 
+/// The key of the cost reduction between two runs, in percent: computed by
+/// [`crate::cost`], graded by the default targets of [`crate::targets`].
+pub const COST_REDUCTION_KEY: &str = "cost.reduction_pct";
+
 /// Which way is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

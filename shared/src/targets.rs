@@ -14,8 +14,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::cost::REDUCTION_KEY;
-use crate::metrics::MetricValue;
+use crate::metrics::{MetricValue, COST_REDUCTION_KEY};
 
 /// The comparison operator of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -100,7 +99,7 @@ pub fn default_targets() -> Vec<Target> {
     crate::report::KINDS
         .iter()
         .flat_map(|kind| kind.default_targets.iter().copied())
-        .chain([("Cost reduction", REDUCTION_KEY, "between 25 35 %")])
+        .chain([("Cost reduction", COST_REDUCTION_KEY, "between 25 35 %")])
         .enumerate()
         .map(|(i, (name, metric, rule))| parse_rule(i, name, metric, rule).expect("default targets are valid"))
         .collect()
