@@ -13,6 +13,7 @@ use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::metrics::format_value;
+use perfproof_shared::report::KINDS;
 use perfproof_shared::stats::min_samples;
 use perfproof_shared::targets::{rule_text, Evaluation, Status, TargetResult};
 use perfproof_shared::trend::History;
@@ -261,12 +262,6 @@ pub fn junit(analysis: &Analysis) -> String {
 /// The original framework's per-area comparison files, metrics export and validation summary.
 pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let areas = [
-        ("api_performance", "http."),
-        ("database_optimization", "db."),
-        ("cache_optimization", "cache."),
-        ("ml_inference", "ml."),
-    ];
     let mut written = Vec::new();
     let mut summary = format!(
         "perfproof validation summary: {} → {}\n{}\n\n",
@@ -274,8 +269,9 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
         analysis.comparison.optimized_label,
         grade_line(analysis)
     );
-    for (area, prefix) in areas {
-        let document = AreaComparison::new(&analysis.comparison, area, prefix);
+    for kind in KINDS {
+        let area = kind.area;
+        let document = AreaComparison::new(&analysis.comparison, kind);
         let metrics = &document.metrics;
         if metrics.is_empty() {
             let _ = writeln!(summary, "{area}: not measured");

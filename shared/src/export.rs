@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Analysis;
 use crate::compare::{Comparison, MetricComparison, Side};
 use crate::metrics::MetricValue;
+use crate::report::KindInfo;
 
 /// Schema id of [`AnalysisDocument`] (`perfproof compare --json`).
 pub const ANALYSIS_SCHEMA_ID: &str = "perfproof.analysis/v1";
@@ -48,14 +49,15 @@ pub struct AreaComparison {
 }
 
 impl AreaComparison {
-    /// The area's metrics: those whose key starts with `prefix` (`http.`, `db.`, ...).
-    pub fn new(comparison: &Comparison, area: &str, prefix: &str) -> Self {
+    /// The area of a workload kind (its [`KindInfo::area`]): the metrics of its workloads.
+    pub fn new(comparison: &Comparison, kind: &KindInfo) -> Self {
+        let of_kind = |key: &str| key.split('.').next() == Some(kind.kind);
         AreaComparison {
             schema: COMPARISON_SCHEMA_ID.into(),
-            area: area.into(),
+            area: kind.area.into(),
             baseline_label: comparison.baseline_label.clone(),
             optimized_label: comparison.optimized_label.clone(),
-            metrics: comparison.metrics.iter().filter(|m| m.key.starts_with(prefix)).cloned().collect(),
+            metrics: comparison.metrics.iter().filter(|m| of_kind(&m.key)).cloned().collect(),
         }
     }
 }

@@ -13,7 +13,7 @@ use perfproof_shared::export::{
 };
 use perfproof_shared::merge::{merge, MergeError, MergeKind};
 use perfproof_shared::metrics::{catalogue, MetricValue};
-use perfproof_shared::report::Workload;
+use perfproof_shared::report::{CacheResult, HttpResult, Workload, WorkloadKind};
 use perfproof_shared::share::{decode, encode, ShareError, SharePayload, ViewSettings};
 use perfproof_shared::targets::{parse_targets, Grade, Status};
 use perfproof_shared::trend::{history, TrendSettings};
@@ -134,11 +134,11 @@ fn analysis_documents_name_their_schema_and_round_trip() {
     let back: AnalysisDocument = serde_json::from_value(json).unwrap();
     assert_eq!(back, document);
 
-    let api = AreaComparison::new(&analysis.comparison, "api_performance", "http.");
+    let api = AreaComparison::new(&analysis.comparison, &HttpResult::INFO);
     let json = serde_json::to_value(&api).unwrap();
     assert_eq!(json["schema"], COMPARISON_SCHEMA_ID);
     assert_eq!(api.metrics.len(), analysis.comparison.metrics.len());
-    assert!(AreaComparison::new(&analysis.comparison, "cache_optimization", "cache.").metrics.is_empty());
+    assert!(AreaComparison::new(&analysis.comparison, &CacheResult::INFO).metrics.is_empty());
     assert_eq!(serde_json::from_value::<AreaComparison>(json).unwrap(), api);
 }
 

@@ -21,7 +21,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use perfproof_shared::report::Workload;
+use perfproof_shared::report::{Workload, KINDS};
 use perfproof_shared::targets::{Evaluation, Status};
 use perfproof_shared::Report;
 
@@ -132,13 +132,14 @@ impl Exposition {
                 let _ = writeln!(out, "{labels} {}", number(value));
             }
         };
-        for (kind, words) in KINDS {
+        for info in KINDS {
+            let kind = info.kind;
             let of_kind: Vec<(&String, &Series)> =
                 self.workloads.iter().filter(|((k, _), _)| k == kind).map(|((_, n), s)| (n, s)).collect();
             if of_kind.is_empty() {
                 continue;
             }
-            let duration = format!("perfproof_{kind}_{}_duration_seconds", words.operation);
+            let duration = format!("perfproof_{kind}_{}_duration_seconds", info.operation);
             let mut summary = Vec::new();
             for (name, s) in &of_kind {
                 let w = label(name);
@@ -150,17 +151,22 @@ impl Exposition {
             }
             let help = format!(
                 "Latency of successful {}, in seconds: the last cycle's quantiles (from its HDR histogram); count and sum since the start",
-                words.plural
+                info.operations_text
             );
             family(&duration, "summary", &help, summary);
-            let total = format!("perfproof_{kind}_{}_total", words.counter);
+            let total = format!("perfproof_{kind}_{}s_total", info.operation);
             let mut counts = Vec::new();
             for (name, s) in &of_kind {
                 let w = label(name);
                 counts.push((format!("{total}{{workload=\"{w}\",outcome=\"success\"}}"), s.successes_total as f64));
                 counts.push((format!("{total}{{workload=\"{w}\",outcome=\"error\"}}"), s.errors_total as f64));
             }
-            family(&total, "counter", &format!("{} measured since the start, by outcome", words.plural), counts);
+            family(
+                &total,
+                "counter",
+                &format!("{} measured since the start, by outcome", info.operations_text),
+                counts,
+            );
         }
         let per_workload = |value: &dyn Fn(&Series) -> Option<f64>| -> Vec<(String, f64)> {
             self.workloads
@@ -281,22 +287,6 @@ impl Exposition {
         out
     }
 }
-
-/// How each workload kind names its operations in metric names.
-struct Words {
-    /// In the duration's name (`request` → `perfproof_http_request_duration_seconds`).
-    operation: &'static str,
-    /// In the counter's name (`requests` → `perfproof_http_requests_total`).
-    counter: &'static str,
-    plural: &'static str,
-}
-
-const KINDS: [(&str, Words); 4] = [
-    ("http", Words { operation: "request", counter: "requests", plural: "HTTP requests" }),
-    ("db", Words { operation: "transaction", counter: "transactions", plural: "database transactions" }),
-    ("ml", Words { operation: "inference_request", counter: "inference_requests", plural: "inference requests" }),
-    ("cache", Words { operation: "operation", counter: "operations", plural: "cache-aside operations" }),
-];
 
 /// A label value with `\`, `"` and newlines escaped.
 fn label(value: &str) -> String {
