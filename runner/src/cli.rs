@@ -55,6 +55,10 @@ pub enum Command {
     Monitor(Box<MonitorArgs>),
     /// List every metric of a report, with its key, value and unit, and grade the run against the targets.
     Metrics(MetricsArgs),
+    /// Print a report's summary as `run` printed it at its end: every workload with
+    /// its parts, the lines on each, then each kind's own table (the pool, the batch
+    /// sizes, the cache). The page's report card shows the same.
+    Summary(SummaryArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
     Serve(ServeArgs),
     /// Print the JSON Schema of the report format.
@@ -314,6 +318,15 @@ pub struct MetricsArgs {
     #[arg(long, short = 't')]
     pub targets: Option<PathBuf>,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The report.
+    pub report: PathBuf,
+    /// Print the summary's tables and lines as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -15,6 +15,7 @@ use perfproof_shared::{parse_report, Report};
 
 use crate::cli::{
     AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, HistoryArgs, MergeArgs, MetricsArgs, MonitorArgs, ServeArgs,
+    SummaryArgs,
 };
 use crate::compare_output::{self, Detail};
 use crate::config::LoadOverrides;
@@ -34,6 +35,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Demo(args) => demo(args).await,
         Command::Compare(args) => compare(args),
         Command::Metrics(args) => metrics(args),
+        Command::Summary(args) => summary(args),
         Command::Merge(args) => merge_reports(args),
         Command::History(args) => history(args),
         Command::Monitor(args) => watch(*args).await,
@@ -156,18 +158,27 @@ fn metrics(args: MetricsArgs) -> anyhow::Result<Exit> {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "metrics": values, "targets": evaluation }))?);
     } else {
         let mut table = comfy_table::Table::new();
-        table
-            .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-            .set_header(vec!["metric", "value", "unit", "better"]);
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["metric", "value", "better"]);
         for v in &values {
             let better = match v.direction {
                 Direction::LowerIsBetter => "lower",
                 Direction::HigherIsBetter => "higher",
             };
-            table.add_row(vec![v.key.clone(), format!("{:.3}", v.value), v.unit.clone(), better.into()]);
+            table.add_row(vec![v.key.clone(), perfproof_shared::format::value(v.value, &v.unit), better.into()]);
         }
         println!("{table}\n\n{}", compare_output::targets_table(&evaluation));
         println!("{}", compare_output::grade_summary(&evaluation));
+    }
+    Ok(Exit::Success)
+}
+
+/// `perfproof summary`: a report's summary, as `run` printed it.
+fn summary(args: SummaryArgs) -> anyhow::Result<Exit> {
+    let summary = perfproof_shared::summary::summary(&read_report(&args.report)?);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", output::summary_text(&summary));
     }
     Ok(Exit::Success)
 }

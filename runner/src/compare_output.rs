@@ -12,7 +12,7 @@ use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
-use perfproof_shared::metrics::format_value;
+use perfproof_shared::format::{self, value as format_value};
 use perfproof_shared::report::KINDS;
 use perfproof_shared::stats::min_samples;
 use perfproof_shared::targets::{rule_text, Evaluation, Status, TargetResult};
@@ -121,10 +121,11 @@ pub fn grade_summary(t: &Evaluation) -> String {
     let not_measured = t.results.iter().filter(|r| r.status == Status::NotMeasured).count();
     match (t.grade, t.percent_met) {
         (Some(grade), Some(pct)) => format!(
-            "grade {}: {} of {} targets met ({pct:.0} %); {not_measured} not measured (not counted)",
+            "grade {}: {} of {} targets met ({}); {not_measured} not measured (not counted)",
             grade.label(),
             t.met,
-            t.measured
+            t.measured,
+            format::percent(pct)
         ),
         _ => format!("no grade: none of the {} targets could be measured", t.results.len()),
     }
@@ -137,22 +138,22 @@ fn cost_lines(analysis: &Analysis) -> String {
     let status = cost.status_label();
     let roi = &cost.roi;
     let mut out = format!(
-        "30-day cost at {:.0} requests/day (+{:.0} %/month): ${:.2} → ${:.2} ({:.0} → {:.0} instances at day 30), reduction {:.1} %, {status}",
-        cost.inputs.traffic.requests_per_day,
-        cost.inputs.traffic.monthly_growth_pct,
-        cost.baseline.total_30_days_usd,
-        cost.optimized.total_30_days_usd,
-        cost.baseline.instances_day_30,
-        cost.optimized.instances_day_30,
-        cost.reduction_pct,
+        "30-day cost at {} requests/day ({}/month): {} → {} ({} → {} instances at day 30), reduction {}, {status}",
+        format::group_thousands(cost.inputs.traffic.requests_per_day, 0),
+        format::change_percent(cost.inputs.traffic.monthly_growth_pct),
+        format::money(cost.baseline.total_30_days_usd),
+        format::money(cost.optimized.total_30_days_usd),
+        format::count(cost.baseline.instances_day_30),
+        format::count(cost.optimized.instances_day_30),
+        format::percent(cost.reduction_pct),
     );
     let _ = write!(
         out,
-        "\nROI on ${:.0} engineering: annual saving ${:.0}, ROI {}, payback {}",
-        roi.engineering_cost_usd,
-        roi.annual_saving_usd,
-        roi.roi_pct.map_or("n/a".into(), |p| format!("{p:.0} %")),
-        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{d:.0} days")),
+        "\nROI on {} engineering: annual saving {}, ROI {}, payback {}",
+        format::money(roi.engineering_cost_usd),
+        format::money(roi.annual_saving_usd),
+        roi.roi_pct.map_or("n/a".into(), format::percent),
+        roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", format::group_thousands(d, 0))),
     );
     out
 }
@@ -328,8 +329,8 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
     if let Some(cost) = &analysis.cost {
         if cost.status == CostStatus::BelowTarget {
             out.push(format!(
-                "cost reduction {:.1} % is {}: the capacity gain does not yet save instances at this traffic",
-                cost.reduction_pct,
+                "cost reduction {} is {}: the capacity gain does not yet save instances at this traffic",
+                format::percent(cost.reduction_pct),
                 cost.status_label()
             ));
         }

@@ -21,7 +21,7 @@ fn run_on_the_embedded_default_writes_a_valid_report() {
         .unwrap();
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("p95 (ms)"), "no summary table in: {stdout}");
+    assert!(stdout.contains("throughput (/s)") && stdout.contains(" p95 "), "no summary table in: {stdout}");
 
     let text = std::fs::read_to_string(&path).unwrap();
     let report = parse_report(&text).unwrap();

@@ -1,4 +1,4 @@
-//! Golden outputs: what `perfproof compare` and `perfproof metrics` print and write
+//! Golden outputs: what `perfproof compare`, `metrics` and `summary` print and write
 //! for the committed sample reports (`static/samples/`), byte for byte, against the
 //! expected files in `tests/golden/`.
 //!
@@ -54,7 +54,7 @@ const OPTIMIZED: &str = "static/samples/optimized.json";
 const REGRESSED: i32 = 4;
 
 #[test]
-fn compare_and_metrics_of_the_samples_match_the_golden_files() {
+fn compare_metrics_and_summary_of_the_samples_match_the_golden_files() {
     let mut mismatches = Vec::new();
     let mut expect = |name: &str, actual: &str| mismatches.extend(check(name, actual));
 
@@ -64,6 +64,8 @@ fn compare_and_metrics_of_the_samples_match_the_golden_files() {
     expect("compare.md", &perfproof(&["compare", "--markdown", BASELINE, OPTIMIZED], REGRESSED));
     expect("metrics-baseline.txt", &perfproof(&["metrics", BASELINE], 0));
     expect("metrics-optimized.json", &perfproof(&["metrics", "--json", OPTIMIZED], 0));
+    expect("summary-baseline.txt", &perfproof(&["summary", BASELINE], 0));
+    expect("summary-optimized.json", &perfproof(&["summary", "--json", OPTIMIZED], 0));
 
     // The per-area files and the summary of `--results-dir`.
     let dir = tempfile::tempdir().unwrap();

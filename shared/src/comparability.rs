@@ -12,6 +12,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::format;
 use crate::report::{LoadModel, LoadResult, Workload};
 use crate::Report;
 
@@ -90,7 +91,12 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
     compare_load(&ra.load, &rb.load, warn);
     let (da, db) = (ra.duration_s, rb.duration_s);
     if (da - db).abs() > DURATION_TOLERANCE * da.max(db) {
-        warn(format!("measured for {da:.1} s, then {db:.1} s (more than {:.0} % apart)", DURATION_TOLERANCE * 100.0));
+        warn(format!(
+            "measured for {}, then {} (more than {} apart)",
+            format::value(da, "s"),
+            format::value(db, "s"),
+            format::share(DURATION_TOLERANCE)
+        ));
     }
     if ra.trials.len() != rb.trials.len() {
         warn(format!("{} trials, then {}", ra.trials.len().max(1), rb.trials.len().max(1)));
@@ -98,8 +104,8 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
     for (label, result) in [("baseline", ra), ("optimized", rb)] {
         if let Some(share) = saturation(result) {
             warn(format!(
-                "in the {label} run the generator used {:.0} % of its cores: it may have limited the load",
-                share * 100.0
+                "in the {label} run the generator used {} of its cores: it may have limited the load",
+                format::share(share)
             ));
         }
     }

@@ -169,13 +169,13 @@ pub struct VerdictEvidence {
 }
 
 impl VerdictEvidence {
-    /// "10 batches of windows", "5 trials", "histograms of 5000/4990 (too few
+    /// "10 batches of windows", "5 trials", "histograms of 5,000/4,990 (too few
     /// windows: independence assumed)".
     pub fn text(&self) -> String {
         let n = if self.baseline == self.optimized {
-            self.baseline.to_string()
+            crate::format::count(self.baseline)
         } else {
-            format!("{}/{}", self.baseline, self.optimized)
+            format!("{}/{}", crate::format::count(self.baseline), crate::format::count(self.optimized))
         };
         match self.kind {
             EvidenceKind::Windows => format!("{n} batches of windows"),
@@ -234,13 +234,13 @@ pub struct MetricComparison {
 impl MetricComparison {
     /// The relative change as people read it (`-12.3 %`, or `n/a` from a zero baseline).
     pub fn change_text(&self) -> String {
-        self.change_pct.map_or("n/a".into(), |pct| format!("{pct:+.1} %"))
+        self.change_pct.map_or("n/a".into(), crate::format::change_percent)
     }
 
     /// The improvement factor with its category (`2.41x excellent`), or `n/a`.
     pub fn factor_text(&self) -> String {
         match (self.factor, self.category) {
-            (Some(f), Some(c)) => format!("{f:.2}x {}", c.label()),
+            (Some(f), Some(c)) => format!("{} {}", crate::format::factor(f), c.label()),
             _ => "n/a".into(),
         }
     }

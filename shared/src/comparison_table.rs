@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 use crate::compare::{EvidenceKind, MetricComparison, Verdict};
+use crate::format;
 
 /// The workload a metric key belongs to: its first two segments (`http.demo`).
 pub fn metric_workload(key: &str) -> &str {
@@ -154,11 +155,15 @@ pub fn headline_sentences(metrics: &[MetricComparison]) -> Vec<String> {
         .iter()
         .filter(|m| is_headline(&m.key))
         .map(|m| {
-            let (before, after) =
-                (crate::metrics::format_value(m.baseline, &m.unit), crate::metrics::format_value(m.optimized, &m.unit));
+            let (before, after) = (format::value(m.baseline, &m.unit), format::value(m.optimized, &m.unit));
             let moved = format!("{}: went from {before} to {after}", metric_title(&m.key));
-            let factor =
-                m.factor.map(|f| if f >= 1.0 { format!("{f:.2}x better") } else { format!("{:.2}x worse", 1.0 / f) });
+            let factor = m.factor.map(|f| {
+                if f >= 1.0 {
+                    format!("{} better", format::factor(f))
+                } else {
+                    format!("{} worse", format::factor(1.0 / f))
+                }
+            });
             let verdict = match m.verdict {
                 Verdict::Improved => format!("{}: a real improvement", factor.unwrap_or_else(|| "better".into())),
                 Verdict::Regressed => format!("{}: a real regression", factor.unwrap_or_else(|| "worse".into())),

@@ -275,9 +275,9 @@ impl Latency {
         value / self.unit.per_millisecond()
     }
 
-    /// A summary figure in milliseconds with three decimals, as the CLI and the page show it.
-    pub fn ms_text(&self, value: u64) -> String {
-        format!("{:.3}", self.to_ms(value as f64))
+    /// A summary figure with its unit, as everything shows it (see [`crate::format::latency_ms`]).
+    pub fn text(&self, value: u64) -> String {
+        crate::format::latency_ms(self.to_ms(value as f64))
     }
 }
 

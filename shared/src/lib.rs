@@ -30,6 +30,7 @@ pub mod compare;
 pub mod comparison_table;
 pub mod cost;
 pub mod export;
+pub mod format;
 pub mod latency;
 pub mod merge;
 pub mod metrics;
@@ -37,6 +38,7 @@ pub mod monitor;
 pub mod report;
 pub mod share;
 pub mod stats;
+pub mod summary;
 pub mod targets;
 pub mod trend;
 

@@ -299,60 +299,6 @@ pub fn key_segment(name: &str) -> String {
     name.chars().map(|c| if c == '.' || c == '*' || c.is_whitespace() { '_' } else { c }).collect()
 }
 
-/// A value with its unit as people read it: 3 significant-ish decimals for small
-/// values, fewer for large ones, thousands separated by commas (`12,345.0 req/s`);
-/// counts bare, dollars with `$`. The CLI and the web page both write numbers with it.
-pub fn format_value(value: f64, unit: &str) -> String {
-    let digits = if value.abs() >= 100.0 {
-        1
-    } else if value.abs() >= 1.0 {
-        2
-    } else {
-        3
-    };
-    match unit {
-        "count" => group_thousands(value, 0),
-        "USD" => format!("${}", group_thousands(value, 2)),
-        _ => format!("{} {unit}", group_thousands(value, digits)),
-    }
-}
-
-/// `value` with `decimals` decimals (rounded as `format!` rounds) and its whole
-/// part in groups of three digits separated by commas: `12345.678, 1` → `12,345.7`.
-/// NaN and the infinities are written as `format!` writes them.
-pub fn group_thousands(value: f64, decimals: usize) -> String {
-    let text = format!("{value:.decimals$}");
-    if !value.is_finite() {
-        return text;
-    }
-    let (sign, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (whole, fraction) = match unsigned.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (unsigned, None),
-    };
-    let mut out = String::with_capacity(text.len() + whole.len() / 3);
-    out.push_str(sign);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if let Some(fraction) = fraction {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    out
-}
-
-/// A count with thousands separated by commas: `1234567` → `1,234,567`.
-pub fn format_count(count: u64) -> String {
-    group_thousands(count as f64, 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,34 +341,5 @@ mod tests {
         assert_eq!(b.concat(), (0..31).collect::<Vec<_>>());
         assert!(b.iter().all(|g| (3..=4).contains(&g.len())), "{b:?}");
         assert_eq!(batches(&windows(&[(0, 1.0); 7]), 1.0).len(), 7);
-    }
-
-    #[test]
-    fn thousands_are_separated_by_commas() {
-        assert_eq!(group_thousands(12_345.0, 1), "12,345.0");
-        assert_eq!(group_thousands(1_234_567.891, 2), "1,234,567.89");
-        assert_eq!(group_thousands(123_456.0, 0), "123,456");
-        assert_eq!(group_thousands(999.0, 0), "999");
-        assert_eq!(group_thousands(1000.0, 0), "1,000");
-        assert_eq!(group_thousands(0.5, 3), "0.500");
-        assert_eq!(group_thousands(-1234.5, 1), "-1,234.5");
-        assert_eq!(group_thousands(-999.0, 0), "-999");
-        // Rounding happens before grouping: 999.96 rounds up into a fourth digit.
-        assert_eq!(group_thousands(999.96, 1), "1,000.0");
-        assert_eq!(group_thousands(f64::NAN, 1), "NaN");
-        assert_eq!(group_thousands(f64::INFINITY, 1), "inf");
-        assert_eq!(format_count(0), "0");
-        assert_eq!(format_count(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn values_are_written_with_their_unit_and_separators() {
-        assert_eq!(format_value(12_345.0, "req/s"), "12,345.0 req/s");
-        assert_eq!(format_value(42.1256, "ms"), "42.13 ms");
-        assert_eq!(format_value(0.25, "%"), "0.250 %");
-        assert_eq!(format_value(1_500.4, "ms"), "1,500.4 ms");
-        assert_eq!(format_value(98_765.0, "count"), "98,765");
-        assert_eq!(format_value(1_234.5, "USD"), "$1,234.50");
-        assert_eq!(format_value(12.0, "USD"), "$12.00");
     }
 }

@@ -40,12 +40,10 @@ pub fn conditions(comparison: Option<&Comparison>, targets: &Evaluation) -> Vec<
     for m in regressed {
         let Some(workload) = watched_workload(&m.key) else { continue };
         by_workload.entry(workload.to_string()).or_default().push(format!(
-            "{} {:.3} {} against {:.3} {} ({})",
+            "{} {} against {} ({})",
             m.key,
-            m.optimized,
-            m.unit,
-            m.baseline,
-            m.unit,
+            crate::format::value(m.optimized, &m.unit),
+            crate::format::value(m.baseline, &m.unit),
             m.change_text()
         ));
     }
@@ -64,7 +62,7 @@ pub fn conditions(comparison: Option<&Comparison>, targets: &Evaluation) -> Vec<
                 t.name,
                 t.rule,
                 t.metric,
-                t.value.map_or("not measured".into(), |v| format!("{v:.3} {}", t.unit))
+                t.value.map_or("not measured".into(), |v| crate::format::value(v, &t.unit))
             ),
         });
     }

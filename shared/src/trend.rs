@@ -123,13 +123,11 @@ pub fn history(reports: &[Report], targets: &[Target], settings: TrendSettings) 
                         key: trend.key.clone(),
                         run: last.label.clone(),
                         message: format!(
-                            "{} is {:.3} {} against a rolling baseline of {:.3} {} ({:+.1} %)",
+                            "{} is {} against a rolling baseline of {} ({})",
                             trend.key,
-                            last.value,
-                            trend.unit,
-                            baseline,
-                            trend.unit,
-                            (last.value / baseline - 1.0) * 100.0
+                            crate::format::value(last.value, &trend.unit),
+                            crate::format::value(baseline, &trend.unit),
+                            crate::format::change_percent((last.value / baseline - 1.0) * 100.0)
                         ),
                     });
                 }

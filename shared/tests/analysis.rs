@@ -430,7 +430,7 @@ fn error_rate_thresholds_scale_with_the_baseline() {
     let c = verdict(&run("a", 0, &mut rng), &run("b", 900, &mut rng));
     let rate = c.get("http.api.error_rate").unwrap();
     assert_eq!(rate.verdict, Verdict::Regressed, "{rate:?}");
-    assert_eq!(rate.evidence.unwrap().text(), "100000 operations");
+    assert_eq!(rate.evidence.unwrap().text(), "100,000 operations");
     // 1 % → 0.05 %.
     let c = verdict(&run("a", 1_000, &mut rng), &run("b", 50, &mut rng));
     assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::Improved);
@@ -524,6 +524,6 @@ fn verdicts_name_their_evidence() {
     let c = compare(&a, &b, CompareSettings::default()).unwrap();
     let p50 = c.get("http.api.latency.p50").unwrap().evidence.unwrap();
     assert_eq!(p50.kind, EvidenceKind::Histogram);
-    assert_eq!(p50.text(), "histograms of 1000 (too few windows: independence assumed)");
+    assert_eq!(p50.text(), "histograms of 1,000 (too few windows: independence assumed)");
     assert_eq!(c.get("http.api.throughput_rps").unwrap().evidence.unwrap().kind, EvidenceKind::Seconds);
 }

@@ -31,7 +31,7 @@ fn a_different_load_and_duration_are_named() {
     // The new user's mistake: the baseline at 16 users for 8 s, the optimized at 2 users for 3 s.
     let found = warnings(&with_load(16, 8.0, 1), &with_load(2, 3.0, 2));
     assert!(found.iter().any(|w| w.contains("http api") && w.contains("16 users, then 2")), "{found:?}");
-    assert!(found.iter().any(|w| w.contains("8.0 s, then 3.0 s")), "{found:?}");
+    assert!(found.iter().any(|w| w.contains("8.00 s, then 3.00 s")), "{found:?}");
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn a_saturated_generator_and_other_machines_are_named() {
     let Workload::Http(http) = &mut b.workloads[0] else { panic!("expected an http workload") };
     http.result.generator.cpu_percent_mean = 190.0; // of 2 cores, target elsewhere
     let found = warnings(&a, &b);
-    assert!(found.iter().any(|w| w.contains("optimized run the generator used 95 %")), "{found:?}");
+    assert!(found.iter().any(|w| w.contains("optimized run the generator used 95.0 %")), "{found:?}");
     assert!(found.iter().any(|w| w.contains("different machines")), "{found:?}");
 }
 

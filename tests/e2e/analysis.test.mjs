@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { serveDist, launchBrowser, openApp, makeProfiles, runnerOutput } from "./harness.mjs";
+import { serveDist, launchBrowser, openApp, makeProfiles, runnerOutput, percentText } from "./harness.mjs";
 
 let server;
 let browser;
@@ -45,7 +45,7 @@ test("the page's analysis equals the CLI's", async () => {
   }
   assert.equal(
     await page.getByTestId("cost-reduction").textContent(),
-    `${expected.cost.reduction_pct.toFixed(1)} %`,
+    percentText(expected.cost.reduction_pct),
   );
   assert.deepEqual(errors, []);
 });

@@ -11,7 +11,7 @@ import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { useApp, openPair, makeProfiles, runnerOutput } from "./harness.mjs";
+import { useApp, openPair, makeProfiles, runnerOutput, latencyText } from "./harness.mjs";
 
 /** A Redis of this test's own (Debian's redis-server on a free loopback port), so
  * that no other test's server-wide counters see its traffic; stopped after the tests. */
@@ -96,21 +96,22 @@ test("each card shows the cache, its hit rate beside the ideal, and its latency"
     const cache = report.workloads[0].cache;
     const label = page.locator('[data-testid="label"]', { hasText: new RegExp(`^${report.run.label}$`) });
     const card = cards.filter({ has: label });
-    const setup = await card.getByTestId("cache-setup").textContent();
+    const section = card.getByTestId("cache");
+    const setup = await section.getByTestId("table-title").textContent();
     assert.ok(setup.includes(`${cache.backend} `) && setup.includes(`${cache.eviction_policy} eviction`), setup);
-    const hitRate = await card.getByTestId("hit-rate").textContent();
+    const row = section.getByTestId("row");
+    assert.equal(await row.count(), 1);
+    const hitRate = await row.getByTestId("hit-rate").textContent();
     assert.match(hitRate, /^\d+\.\d %$/);
     assert.ok(Math.abs(parseFloat(hitRate) - cache.cache.hit_rate * 100) <= 0.05 + 1e-9, `${hitRate} vs ${cache.cache.hit_rate}`);
     if (cache.cache.ideal_hit_rate != null) {
-      const ideal = await card.getByTestId("ideal-hit-rate").textContent();
-      assert.ok(Math.abs(parseFloat(ideal.replace("ideal ", "")) - cache.cache.ideal_hit_rate * 100) <= 0.05 + 1e-9, ideal);
+      const ideal = await row.getByTestId("ideal").textContent();
+      assert.ok(Math.abs(parseFloat(ideal) - cache.cache.ideal_hit_rate * 100) <= 0.05 + 1e-9, ideal);
     }
-    const counts = await card.getByTestId("cache-counts").textContent();
-    assert.ok(counts.includes(`hits ${cache.cache.hits.toLocaleString("en-US")}`), counts);
-    assert.ok(counts.includes(`misses ${cache.cache.misses.toLocaleString("en-US")}`), counts);
-    const latency = await card.getByTestId("cache-latency").textContent();
-    assert.ok(latency.includes(`p95 ${p95Ms(cache.cache.hit_latency).toFixed(3)} ms; miss`), latency);
-    assert.equal(await card.getByTestId("cache-operation").count(), 2);
+    assert.equal(await row.getByTestId("hits").textContent(), cache.cache.hits.toLocaleString("en-US"));
+    assert.equal(await row.getByTestId("misses").textContent(), cache.cache.misses.toLocaleString("en-US"));
+    assert.equal(await row.getByTestId("hit-p95").textContent(), latencyText(p95Ms(cache.cache.hit_latency)));
+    assert.equal(await card.locator('[data-testid="part"][data-workload="cache demo"]').count(), 2);
   }
   assert.deepEqual(errors, []);
 });
@@ -153,8 +154,8 @@ test("every capacity of a sweep is charted, and the advice is perfproof compare'
   assert.equal(await checkCharts(page, ctx.sweep), 6, "three capacities per run");
   const cache = optimized.report.workloads[0].cache;
   const label = page.locator('[data-testid="label"]', { hasText: /^optimized$/ });
-  const setup = await page.getByTestId("report").filter({ has: label }).getByTestId("cache-setup").textContent();
-  assert.ok(setup.includes(`sweep of ${cache.sweep.length} capacities`), setup);
+  const points = page.getByTestId("report").filter({ has: label }).getByTestId("cache").getByTestId("row");
+  assert.equal(await points.count(), cache.sweep.length);
   const cli = JSON.parse(runnerOutput(["compare", "--json", baseline.path, optimized.path]));
   assert.ok(cli.advice.some((line) => line.startsWith("cache demo: hit rate")), `${cli.advice}`);
   const shown = await page.getByTestId("advice").locator("li").allTextContents();
@@ -171,16 +172,20 @@ test("a Redis cache is unbounded, shows its own counters and memory, and has no 
     assert.equal(cache.backend, "redis");
     const label = page.locator('[data-testid="label"]', { hasText: new RegExp(`^${report.run.label}$`) });
     const card = cards.filter({ has: label });
-    const setup = await card.getByTestId("cache-setup").textContent();
-    assert.ok(setup.includes("capacity unbounded") && setup.includes(`${cache.eviction_policy} eviction`), setup);
-    const hitRate = await card.getByTestId("hit-rate").textContent();
+    const section = card.getByTestId("cache");
+    const setup = await section.getByTestId("table-title").textContent();
+    assert.ok(setup.includes(`${cache.eviction_policy} eviction`), setup);
+    const row = section.getByTestId("row");
+    assert.equal(await row.locator("th").textContent(), "unbounded");
+    const hitRate = await row.getByTestId("hit-rate").textContent();
     assert.ok(Math.abs(parseFloat(hitRate) - cache.cache.hit_rate * 100) <= 0.05 + 1e-9, hitRate);
     const own = cache.cache.backend;
-    const counters = await card.getByTestId("cache-backend").textContent();
-    for (const [name, value] of [["hits", own.hits], ["evictions", own.evictions], ["entries", own.entries]]) {
-      assert.ok(counters.includes(`${name} ${value.toLocaleString("en-US")}`), `${name} in ${counters}`);
+    const counters = (await section.getByTestId("notes").locator("li").allTextContents()).join("\n");
+    for (const [name, value] of [["hits", own.hits], ["evictions", own.evictions]]) {
+      assert.ok(counters.includes(`${value.toLocaleString("en-US")} ${name}`), `${name} in ${counters}`);
     }
-    assert.ok(counters.includes(`memory ${own.memory_bytes.toLocaleString("en-US")} bytes`), counters);
+    assert.ok(counters.includes(`${own.entries.toLocaleString("en-US")} entries at the end`), counters);
+    assert.ok(counters.includes(`${own.memory_bytes.toLocaleString("en-US")} bytes of memory used`), counters);
   }
   assert.equal(await page.getByTestId("chart-spectrum").count(), 1, "the analysis' charts are drawn");
   assert.equal(await page.getByTestId("chart-cache-hit-rate").count(), 0);

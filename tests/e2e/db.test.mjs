@@ -3,22 +3,25 @@
 // efficiency against pool size with the reports' own numbers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useApp, openPair, makeProfiles } from "./harness.mjs";
+import { useApp, openPair, makeProfiles, percentText } from "./harness.mjs";
 
 const ctx = useApp(() => makeProfiles(["--workloads", "db"]));
 
 test("the pool of each database run is shown, and charted against pool size", async () => {
   const { page, errors } = await openPair(ctx);
   const { baseline, optimized } = ctx;
-  const pools = page.getByTestId("pool");
-  assert.equal(await pools.count(), 2);
+  assert.equal(await page.getByTestId("pool").count(), 2);
   for (const { report } of [baseline, optimized]) {
     const db = report.workloads[0].db;
-    const text = await pools.filter({ hasText: `pool of ${db.pool.size}:` }).textContent();
-    assert.match(text, new RegExp(`pool of ${db.pool.size}: efficiency ${(db.pool.efficiency * 100).toFixed(1)} %`));
-    assert.match(text, new RegExp(`utilization ${(db.pool.utilization * 100).toFixed(1)} %`));
+    const label = page.locator('[data-testid="label"]', { hasText: new RegExp(`^${report.run.label}$`) });
+    const pool = page.getByTestId("report").filter({ has: label }).getByTestId("pool").getByTestId("row");
+    assert.equal(await pool.count(), 1);
+    assert.equal(await pool.locator("th").textContent(), String(db.pool.size));
+    assert.equal(await pool.getByTestId("efficiency").textContent(), percentText(db.pool.efficiency * 100));
+    assert.equal(await pool.getByTestId("utilization").textContent(), percentText(db.pool.utilization * 100));
   }
-  assert.equal(await page.getByTestId("query").count(), 2 * baseline.report.workloads[0].db.queries.length);
+  const queries = page.locator('[data-testid="part"][data-workload="db demo"]');
+  assert.equal(await queries.count(), 2 * baseline.report.workloads[0].db.queries.length);
 
   const throughput = page.getByTestId("chart-pool-throughput");
   await throughput.waitFor();

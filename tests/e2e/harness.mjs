@@ -129,3 +129,31 @@ export async function openPair(ctx, pair = ctx) {
   await opened.page.getByTestId("analysis").waitFor();
   return opened;
 }
+
+/**
+ * The test's own statement of shared's number rules (`shared/src/format.rs`), to
+ * check the page against figures read from a report: a latency in ms from 1 ms up
+ * (`7.37 ms`), below in µs or ns with three significant digits (`121 µs`).
+ */
+export function latencyText(ms) {
+  if (ms === 0) return "0 ms";
+  const significant = (v) => Number(v.toPrecision(3));
+  if (significant(ms) >= 1) return `${grouped(ms, ms >= 100 ? 1 : 2)} ms`;
+  const [value, unit] = significant(ms * 1e3) >= 1 ? [ms * 1e3, "µs"] : [ms * 1e6, "ns"];
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(significant(value))));
+  return `${grouped(value, digits)} ${unit}`;
+}
+
+/** A percentage by shared's rule: one decimal from 1 % up (`93.5 %`), two significant digits below. */
+export function percentText(pct) {
+  if (pct === 0) return "0 %";
+  if (Math.abs(pct) >= 1) return `${grouped(pct, 1)} %`;
+  return `${pct.toPrecision(2)} %`;
+}
+
+/** `value` with `digits` decimals (rounded from its exact value, as Rust does) and its thousands grouped by commas. */
+function grouped(value, digits) {
+  const [whole, fraction] = value.toFixed(digits).split(".");
+  const withCommas = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? withCommas : `${withCommas}.${fraction}`;
+}

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use perfproof_shared::analysis::{analyze, Analysis};
 use perfproof_shared::comparison_table::headline_sentences;
-use perfproof_shared::metrics::format_value;
+use perfproof_shared::format::value as format_value;
 use perfproof_shared::targets::{rule_text, Grade, Status};
 use perfproof_shared::Report;
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
 use perfproof_shared::comparison_table::{comparison_rows, comparison_workloads, interval_text, metric_title, Column};
-use perfproof_shared::metrics::format_value;
+use perfproof_shared::format::value as format_value;
 
 /// The verdicts a filter can pick, in the order the filter lists them.
 const VERDICTS: [Verdict; 6] = [

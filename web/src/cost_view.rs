@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use perfproof_shared::analysis::{Analysis, AnalysisSettings};
 use perfproof_shared::cost::{Breakdown, CostComparison};
-use perfproof_shared::metrics::{format_count, format_value, group_thousands};
+use perfproof_shared::format::{self, count as format_count, group_thousands, value as format_value};
 
 use crate::charts::cost::cost_chart;
 
@@ -98,14 +98,14 @@ fn summary(analysis: &Analysis) -> AnyView {
                 format_count(cost.baseline.instances_day_30),
                 format_count(cost.optimized.instances_day_30)
             )}
-            <strong data-testid="cost-reduction">{format!("{} %", group_thousands(cost.reduction_pct, 1))}</strong>
+            <strong data-testid="cost-reduction">{format::percent(cost.reduction_pct)}</strong>
             {format!(", {status}.")}
         </p>
         <p data-testid="roi">
             {format!(
-                "ROI: annual saving ${}, ROI {}, payback {}.",
-                group_thousands(roi.annual_saving_usd, 0),
-                roi.roi_pct.map_or("n/a".into(), |p| format!("{} %", group_thousands(p, 0))),
+                "ROI: annual saving {}, ROI {}, payback {}.",
+                format::money(roi.annual_saving_usd),
+                roi.roi_pct.map_or("n/a".into(), format::percent),
                 roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", group_thousands(d, 0)))
             )}
         </p>

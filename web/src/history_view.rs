@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 use perfproof_shared::analysis::AnalysisSettings;
-use perfproof_shared::metrics::format_value;
+use perfproof_shared::format::value as format_value;
 use perfproof_shared::trend::{history, History, Trend, TrendSettings};
 use perfproof_shared::Report;
 

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use perfproof_shared::metrics::format_count;
+use perfproof_shared::format::count as format_count;
 use perfproof_shared::share::{bundle, encode, fits_in_link, SharePayload, MAX_LINK};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;

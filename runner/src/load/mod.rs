@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use perfproof_shared::format;
 use perfproof_shared::report::{GeneratorStats, LoadResult, OperationStats, Schedule, TimelinePoint, Window};
 use perfproof_shared::{Latency, TimeUnit};
 use tokio::sync::watch;
@@ -270,9 +271,10 @@ fn assemble(
     if busy > 0.85 {
         let whose = if generator.target_in_process { "the runner and the embedded target" } else { "the runner" };
         warnings.push(format!(
-            "{whose} used {:.0} % of {} cores on average: the load generator may have been the bottleneck; run \
+            "{whose} used {} of {} cores on average: the load generator may have been the bottleneck; run \
              perfproof on another machine, or with less load",
-            generator.cpu_percent_mean, generator.cores
+            format::percent(generator.cpu_percent_mean),
+            generator.cores
         ));
     }
     if limit_reached {
@@ -338,16 +340,17 @@ fn open_schedule(
     let achieved_rate_per_s = if duration_s > 0.0 { operations as f64 / duration_s } else { 0.0 };
     if !limit_reached && achieved_rate_per_s < 0.95 * target_rate_per_s {
         warnings.push(format!(
-            "achieved {achieved_rate_per_s:.1} {unit} of the {target_rate_per_s:.1} {unit} asked for: the target or \
-             the in-flight limit ({max_in_flight}) held the load back"
+            "achieved {} of the {} asked for: the target or the in-flight limit ({max_in_flight}) held the load back",
+            format::value(achieved_rate_per_s, unit),
+            format::value(target_rate_per_s, unit)
         ));
     }
     let late_share = if operations > 0 { collected.late as f64 / operations as f64 } else { 0.0 };
     if late_share > 0.01 {
         warnings.push(format!(
-            "{:.1} % of {} started more than {} ms after their scheduled time: the generator could not keep the \
+            "{} of {} started more than {} ms after their scheduled time: the generator could not keep the \
              schedule (latency still counts from the schedule)",
-            late_share * 100.0,
+            format::share(late_share),
             vocabulary.operations,
             LATE_THRESHOLD.as_millis()
         ));

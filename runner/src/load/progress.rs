@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use perfproof_shared::format;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
 use super::recorder::Live;
@@ -34,12 +35,12 @@ impl Progress {
         self.bar.set_position(elapsed.as_millis() as u64);
         let phase = if warming_up { "warm-up · " } else { "" };
         self.bar.set_message(format!(
-            "{phase}{} {} · {} done · {} errors · p95 {:.2} ms",
-            live.recent_per_s,
+            "{phase}{} {} · {} done · {} errors · p95 {}",
+            format::count(live.recent_per_s),
             self.unit,
-            live.operations,
-            live.errors,
-            live.recent_p95_us as f64 / 1000.0
+            format::count(live.operations),
+            format::count(live.errors),
+            format::latency_ms(live.recent_p95_us as f64 / 1000.0)
         ));
     }
 

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
 use super::{KeyDistribution, LoadResult, OperationStats};
+use crate::format;
 use crate::latency::Latency;
 use crate::merge::{add_counts, MergeKind};
 use crate::metrics::{latency_metrics, result_metrics, CatalogueError, Direction, Evidence, Metric};
+use crate::summary::{SummaryRow, SummaryTable};
 
 /// Cache-aside operations through one cache in front of one database table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -248,36 +250,42 @@ pub fn cache_advice(cache: &CacheResult) -> Option<String> {
     }
     let ideal = stats
         .ideal_hit_rate
-        .map(|ideal| format!(" (the best any policy could reach at this capacity: {:.1} %)", ideal * 100.0))
+        .map(|ideal| format!(" (the best any policy could reach at this capacity: {})", format::share(ideal)))
         .unwrap_or_default();
-    let reached = format!("cache {}: hit rate {:.1} %{ideal}", cache.name, stats.hit_rate * 100.0);
+    let reached = format!("cache {}: hit rate {}{ideal}", cache.name, format::share(stats.hit_rate));
     if !cache.sweep.is_empty() {
         return Some(match cache.recommended_capacity {
             Some(c) => format!(
-                "{reached}; {c} entries ({:.1} % of the {} keys) is the smallest capacity of the sweep that reached {:.0} %",
-                c as f64 / cache.keys.keyspace.max(1) as f64 * 100.0,
-                cache.keys.keyspace,
-                HIT_RATE_GOAL * 100.0
+                "{reached}; {} entries ({} of the {} keys) is the smallest capacity of the sweep that reached {}",
+                format::count(c),
+                format::share(c as f64 / cache.keys.keyspace.max(1) as f64),
+                format::count(cache.keys.keyspace),
+                format::share(HIT_RATE_GOAL)
             ),
             None => format!(
-                "{reached}; no capacity of the sweep reached {:.0} %: the cache needs more room, or the keys are too \
+                "{reached}; no capacity of the sweep reached {}: the cache needs more room, or the keys are too \
                  spread out for one",
-                HIT_RATE_GOAL * 100.0
+                format::share(HIT_RATE_GOAL)
             ),
         });
     }
     if stats.fallbacks > 0 {
         return Some(format!(
             "{reached}; {} reads fell back to the database because the cache failed ({})",
-            stats.fallbacks,
-            stats.cache_errors.iter().map(|(class, n)| format!("{class} {n}")).collect::<Vec<_>>().join(", ")
+            format::count(stats.fallbacks),
+            stats
+                .cache_errors
+                .iter()
+                .map(|(class, n)| format!("{class} {}", format::count(*n)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     (stats.hit_rate < HIT_RATE_GOAL).then(|| {
         format!(
-            "{reached}, below the {:.0} % goal: a miss costs {:.3} ms more than a hit",
-            HIT_RATE_GOAL * 100.0,
-            stats.load_penalty_ms
+            "{reached}, below the {} goal: a miss costs {} more than a hit",
+            format::share(HIT_RATE_GOAL),
+            format::latency_ms(stats.load_penalty_ms)
         )
     })
 }
@@ -374,7 +382,11 @@ impl WorkloadKind for CacheResult {
             ));
         }
         if a.write_percent != b.write_percent {
-            warn(format!("shares of writes differ: {} %, then {} %", a.write_percent, b.write_percent));
+            warn(format!(
+                "shares of writes differ: {}, then {}",
+                format::percent(a.write_percent),
+                format::percent(b.write_percent)
+            ));
         }
         if a.value_bytes != b.value_bytes {
             warn(format!("values differ: {} bytes, then {} bytes", a.value_bytes, b.value_bytes));
@@ -386,6 +398,107 @@ impl WorkloadKind for CacheResult {
 
     fn advice(&self) -> Option<String> {
         cache_advice(self)
+    }
+
+    /// Reads and writes apart, when the mix has writes.
+    fn parts(&self) -> Vec<(String, &OperationStats)> {
+        if self.writes.operations == 0 {
+            return Vec::new();
+        }
+        vec![("read".into(), &self.reads), ("write".into(), &self.writes)]
+    }
+
+    /// The cache: one row per capacity of a sweep (or the one run), the hit rate
+    /// beside the ideal, hit and miss latency and the load penalty; notes on cache
+    /// failures and the backend's own counters.
+    fn detail(&self) -> Option<SummaryTable> {
+        let points: Vec<(&CacheStats, &LoadResult)> = match self.sweep.is_empty() {
+            true => vec![(&self.cache, &self.result)],
+            false => self.sweep.iter().map(|p| (&p.cache, &p.result)).collect(),
+        };
+        let keyspace = self.keys.keyspace.max(1) as f64;
+        let rows = points
+            .into_iter()
+            .map(|(stats, result)| {
+                let capacity = match stats.capacity {
+                    Some(c) => format!("{} ({})", format::count(c), format::share(c as f64 / keyspace)),
+                    None => "unbounded".into(),
+                };
+                let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
+                SummaryRow::new(vec![
+                    capacity,
+                    format::value(result.throughput_per_s, Self::INFO.throughput_unit),
+                    format::share(stats.hit_rate),
+                    stats.ideal_hit_rate.map_or("-".into(), format::share),
+                    format::count(stats.hits),
+                    format::count(stats.misses),
+                    format::count(stats.fallbacks),
+                    format::count(stats.db_loads),
+                    hit.text(hit.summary.p50),
+                    hit.text(hit.summary.p95),
+                    miss.text(miss.summary.p50),
+                    miss.text(miss.summary.p95),
+                    format::latency_ms(stats.load_penalty_ms),
+                ])
+            })
+            .collect();
+        let stats = &self.cache;
+        let mut notes = Vec::new();
+        if !stats.cache_errors.is_empty() {
+            let errors: Vec<String> =
+                stats.cache_errors.iter().map(|(class, n)| format!("{class} {}", format::count(*n))).collect();
+            notes.push(format!("cache {}: cache failures: {}", self.name, errors.join(", ")));
+        }
+        if let Some(b) = &stats.backend {
+            notes.push(format!(
+                "cache {}: the cache counted {} hits, {} misses, {} evictions; {} entries at the end{}",
+                self.name,
+                format::count(b.hits),
+                format::count(b.misses),
+                format::count(b.evictions),
+                format::count(b.entries),
+                b.memory_bytes.map_or(String::new(), |m| format!(", {} bytes of memory used", format::count(m)))
+            ));
+        }
+        let keys = &self.keys;
+        let theta = keys.theta.map_or(String::new(), |t| format!(" θ={t}"));
+        Some(SummaryTable {
+            id: "cache",
+            title: format!(
+                "cache {} ({} {}, {} eviction): {} keys, {}{theta}, {} B values, TTL {}, {} writes ({}), {} start; \
+                 database {} table {}",
+                self.name,
+                self.backend,
+                self.server_version,
+                self.eviction_policy,
+                format::count(keys.keyspace),
+                keys.kind,
+                format::count(u64::from(self.value_bytes)),
+                format::value(self.ttl_s, "s"),
+                format::percent(self.write_percent),
+                self.write_policy,
+                self.start,
+                self.database.backend,
+                self.database.table,
+            ),
+            columns: vec![
+                "capacity",
+                "throughput",
+                "hit rate",
+                "ideal",
+                "hits",
+                "misses",
+                "fallbacks",
+                "database loads",
+                "hit p50",
+                "hit p95",
+                "miss p50",
+                "miss p95",
+                "load penalty",
+            ],
+            rows,
+            notes,
+        })
     }
 }
 

@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
 use super::{LoadModel, LoadResult, OperationStats};
+use crate::format;
 use crate::latency::Latency;
 use crate::merge::{add_counts, MergeKind};
 use crate::metrics::{
     batches, error_rate, key_segment, latency_metrics, percent, result_metrics, CatalogueError, Direction, Evidence,
     Metric, RateEvidence,
 };
+use crate::summary::{load_text, SummaryRow, SummaryTable};
 
 /// A query mix run through a connection pool against one database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -206,20 +208,26 @@ pub const UNDERUSED: f64 = 0.50;
 /// more connections than the load needs); `None` when the pool looks right.
 pub fn pool_advice(db: &DbResult) -> Option<String> {
     let pool = &db.pool;
-    let figures = format!("efficiency {:.1} %, utilization {:.1} %", pool.efficiency * 100.0, pool.utilization * 100.0);
+    let figures =
+        format!("efficiency {}, utilization {}", format::share(pool.efficiency), format::share(pool.utilization));
     if let Some(r) = &db.recommendation {
         return Some(format!(
-            "db {}: size the pool at {} connections: {:.1} tx/s with p90 {:.3} ms, within 5 % of the best {:.1} tx/s \
+            "db {}: size the pool at {} connections: {} with p90 {}, within 5 % of the best {} \
              (pool of {}); {figures} there",
-            db.name, r.pool_size, r.throughput_per_s, r.latency_p90_ms, r.best_throughput_per_s, r.best_pool_size
+            db.name,
+            r.pool_size,
+            format::value(r.throughput_per_s, "tx/s"),
+            format::latency_ms(r.latency_p90_ms),
+            format::value(r.best_throughput_per_s, "tx/s"),
+            r.best_pool_size
         ));
     }
     if pool.efficiency < EFFICIENT && pool.utilization >= UNDERUSED {
         Some(format!(
-            "db {}: transactions wait for connections ({figures}, acquire wait p90 {:.3} ms): a larger pool than {} may \
+            "db {}: transactions wait for connections ({figures}, acquire wait p90 {}): a larger pool than {} may \
              help; run a [db.sweep] to find the size",
             db.name,
-            pool.acquire_wait.to_ms(pool.acquire_wait.summary.p90 as f64),
+            pool.acquire_wait.text(pool.acquire_wait.summary.p90),
             pool.size
         ))
     } else if pool.efficiency >= EFFICIENT && pool.utilization < UNDERUSED {
@@ -343,6 +351,62 @@ impl WorkloadKind for DbResult {
 
     fn advice(&self) -> Option<String> {
         pool_advice(self)
+    }
+
+    /// Each query of a mix of several (`update`, or its kind and name when they differ).
+    fn parts(&self) -> Vec<(String, &OperationStats)> {
+        if self.queries.len() < 2 {
+            return Vec::new();
+        }
+        let name = |q: &DbQuery| if q.name == q.kind { q.name.clone() } else { format!("{} {}", q.kind, q.name) };
+        self.queries.iter().map(|q| (name(q), &q.stats)).collect()
+    }
+
+    /// The pool: one row per point of a sweep (or the one run), efficiency and
+    /// utilization side by side.
+    fn detail(&self) -> Option<SummaryTable> {
+        let points: Vec<(&PoolStats, &LoadResult)> = match self.sweep.is_empty() {
+            true => vec![(&self.pool, &self.result)],
+            false => self.sweep.iter().map(|p| (&p.pool, &p.result)).collect(),
+        };
+        let p90 = |l: &Latency| l.text(l.summary.p90);
+        let rows = points
+            .into_iter()
+            .map(|(pool, result)| {
+                SummaryRow::new(vec![
+                    pool.size.to_string(),
+                    load_text(&result.load, Self::INFO.throughput_unit),
+                    format::value(result.throughput_per_s, Self::INFO.throughput_unit),
+                    p90(&result.stats.latency),
+                    format::share(pool.efficiency),
+                    format::share(pool.utilization),
+                    format::share(pool.direct_ratio()),
+                    p90(&pool.acquire_wait),
+                    p90(&pool.hold),
+                    format::count(u64::from(pool.peak_waiters)),
+                    format::count(pool.acquire_timeouts),
+                ])
+            })
+            .collect();
+        Some(SummaryTable {
+            id: "pool",
+            title: format!("db {} ({} {}): connection pool", self.name, self.backend, self.server_version),
+            columns: vec![
+                "pool",
+                "load",
+                "throughput",
+                "p90",
+                "efficiency",
+                "utilization",
+                "direct",
+                "acquire wait p90",
+                "hold p90",
+                "peak waiters",
+                "timeouts",
+            ],
+            rows,
+            notes: Vec::new(),
+        })
     }
 }
 

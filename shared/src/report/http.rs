@@ -109,4 +109,12 @@ impl WorkloadKind for HttpResult {
             warn(format!("endpoints differ: {:?} then {:?}", shape(self), shape(other)));
         }
     }
+
+    /// Each endpoint of a scenario with several (`GET item-42`).
+    fn parts(&self) -> Vec<(String, &OperationStats)> {
+        if self.endpoints.len() < 2 {
+            return Vec::new();
+        }
+        self.endpoints.iter().map(|e| (format!("{} {}", e.method, e.name), &e.stats)).collect()
+    }
 }

@@ -8,10 +8,11 @@
 //! `workload_kinds!` list in `report/mod.rs`; no other file matches on the kinds.
 //! A new kind is a new file implementing this trait plus one line in that list.
 
-use super::LoadResult;
+use super::{LoadResult, OperationStats};
 use crate::latency::Latency;
 use crate::merge::MergeKind;
 use crate::metrics::{CatalogueError, Metric};
+use crate::summary::SummaryTable;
 
 /// What a workload kind is called and how its figures are named, everywhere: in
 /// metric keys, on the page, in the per-area files and in Prometheus' metric names.
@@ -108,6 +109,18 @@ pub trait WorkloadKind: Sized {
 
     /// One sentence of advice on the run, when the kind has one to give.
     fn advice(&self) -> Option<String> {
+        None
+    }
+
+    /// Its parts with their own figures, as rows under its own in a run's summary
+    /// (an HTTP scenario's endpoints, a query mix's queries, a cache's reads and
+    /// writes); none when it has only one.
+    fn parts(&self) -> Vec<(String, &OperationStats)> {
+        Vec::new()
+    }
+
+    /// Its own table in a run's summary (see [`crate::summary`]), when it has one.
+    fn detail(&self) -> Option<SummaryTable> {
         None
     }
 }

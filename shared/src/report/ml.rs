@@ -14,11 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
 use super::{LoadModel, LoadResult};
+use crate::format;
 use crate::latency::Latency;
 use crate::merge::MergeKind;
 use crate::metrics::{
     key_segment, latency_metrics, result_metrics, CatalogueError, Direction, Evidence, Metric, RateEvidence,
 };
+use crate::summary::{load_text, SummaryRow, SummaryTable};
 
 /// Inference requests against one model, at one or several batch sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -247,5 +249,55 @@ impl WorkloadKind for MlResult {
                 a.headline_batch_size, b.headline_batch_size
             ));
         }
+    }
+
+    /// The batch sizes (× load levels with a sweep): one row each, with the speedup
+    /// of batching.
+    fn detail(&self) -> Option<SummaryTable> {
+        let unit = Self::INFO.throughput_unit;
+        let level = |p: &BatchPoint| load_text(&p.result.load, unit);
+        let swept = self.points.iter().any(|p| level(p) != level(&self.points[0]));
+        let rows = self
+            .points
+            .iter()
+            .map(|point| {
+                let (l, s) = (&point.result.stats.latency, &point.sample_latency);
+                SummaryRow::new(vec![
+                    if swept {
+                        format!("{}, {}", point.batch_size, level(point))
+                    } else {
+                        point.batch_size.to_string()
+                    },
+                    format::value(point.requests_per_s, unit),
+                    format::value(point.samples_per_s, "samples/s"),
+                    l.text(l.summary.p50),
+                    l.text(l.summary.p95),
+                    s.text(s.summary.p50),
+                    point.speedup.map_or("-".into(), format::factor),
+                    point.amortization.map_or("-".into(), format::number),
+                    format::count(point.result.stats.error_count()),
+                ])
+            })
+            .collect();
+        Some(SummaryTable {
+            id: "batches",
+            title: format!(
+                "ml {} (model {} via {}, {}): per batch size; the headline above is batch size {}",
+                self.name, self.model.name, self.backend, self.target, self.headline_batch_size
+            ),
+            columns: vec![
+                if swept { "batch size, load" } else { "batch size" },
+                "requests",
+                "samples",
+                "p50",
+                "p95",
+                "per sample p50",
+                "speedup",
+                "amortization",
+                "errors",
+            ],
+            rows,
+            notes: Vec::new(),
+        })
     }
 }

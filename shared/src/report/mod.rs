@@ -223,6 +223,20 @@ macro_rules! workload_kinds {
                 }
             }
 
+            /// Its parts with their own figures (see [`WorkloadKind::parts`]).
+            pub fn parts(&self) -> Vec<(String, &OperationStats)> {
+                match self {
+                    $(Workload::$variant(part) => part.parts(),)*
+                }
+            }
+
+            /// Its own table in a run's summary (see [`WorkloadKind::detail`]).
+            pub fn detail(&self) -> Option<crate::summary::SummaryTable> {
+                match self {
+                    $(Workload::$variant(part) => part.detail(),)*
+                }
+            }
+
             fn latencies_at<'a>(&'a self, index: usize, out: &mut Vec<(String, &'a Latency)>) {
                 let base = format!("workloads[{index}].{}", self.kind());
                 match self {

@@ -20,7 +20,7 @@ pub mod timeline;
 pub mod trend;
 
 use leptos::prelude::*;
-use perfproof_shared::metrics::group_thousands;
+use perfproof_shared::format::group_thousands;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
