@@ -21,7 +21,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use perfproof_shared::report::{Workload, KINDS};
+use perfproof_shared::report::{Gauge, KINDS};
 use perfproof_shared::targets::{Evaluation, Status};
 use perfproof_shared::Report;
 
@@ -42,10 +42,8 @@ struct Series {
     throughput_per_s: f64,
     /// The last cycle's failed share of operations, 0 to 1.
     error_ratio: f64,
-    /// Cache workloads: the last cycle's hit ratio.
-    hit_ratio: Option<f64>,
-    /// Database workloads: the last cycle's pool efficiency.
-    pool_efficiency: Option<f64>,
+    /// The kind's own gauges (a cache's hit ratio, a pool's efficiency) in the last cycle.
+    gauges: Vec<Gauge>,
 }
 
 /// Everything `/metrics` shows, updated after each cycle.
@@ -103,14 +101,7 @@ impl Exposition {
             series.throughput_per_s = result.throughput_per_s;
             series.error_ratio =
                 if stats.operations == 0 { 0.0 } else { stats.error_count() as f64 / stats.operations as f64 };
-            series.hit_ratio = match workload {
-                Workload::Cache(cache) => Some(cache.cache.hit_rate),
-                _ => None,
-            };
-            series.pool_efficiency = match workload {
-                Workload::Db(db) => Some(db.pool.efficiency),
-                _ => None,
-            };
+            series.gauges = workload.gauges();
         }
         self.targets = cycle.evaluation.results.iter().map(|r| (r.name.clone(), r.metric.clone(), r.status)).collect();
         self.grade = cycle.evaluation.grade.map(|g| g.label());
@@ -191,18 +182,13 @@ impl Exposition {
             "Failed share of the last cycle's operations, 0 to 1",
             named("perfproof_error_ratio", per_workload(&|s| Some(s.error_ratio))),
         );
-        family(
-            "perfproof_cache_hit_ratio",
-            "gauge",
-            "Cache workloads: hits over reads that reached the cache in the last cycle, 0 to 1",
-            named("perfproof_cache_hit_ratio", per_workload(&|s| s.hit_ratio)),
-        );
-        family(
-            "perfproof_db_pool_efficiency_ratio",
-            "gauge",
-            "Database workloads: hold over acquire wait plus hold in the last cycle, 0 to 1",
-            named("perfproof_db_pool_efficiency_ratio", per_workload(&|s| s.pool_efficiency)),
-        );
+        // Each kind's own gauges, one family per name (in name order).
+        let gauges: BTreeMap<&str, &str> =
+            self.workloads.values().flat_map(|s| &s.gauges).map(|g| (g.name, g.help)).collect();
+        for (name, help) in gauges {
+            let value = |s: &Series| s.gauges.iter().find(|g| g.name == name).map(|g| g.value);
+            family(name, "gauge", help, named(name, per_workload(&value)));
+        }
         let mut targets = Vec::new();
         for (target, metric, status) in &self.targets {
             for s in [Status::Met, Status::Exceeded, Status::Missed, Status::NotMeasured, Status::UnitMismatch] {
@@ -337,4 +323,48 @@ async fn healthz(State(exposition): State<Arc<Mutex<Exposition>>>) -> impl IntoR
         "last_cycle_start": e.last_cycle_start,
         "alerts_firing": e.alerts_firing,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perfproof_shared::metrics::{catalogue, MetricValue};
+    use perfproof_shared::targets::{default_targets, evaluate};
+
+    /// The sample report of every kind, recorded as one cycle and rendered.
+    fn rendered() -> (Report, String) {
+        let report = perfproof_shared::parse_report(include_str!("../../../static/samples/optimized.json")).unwrap();
+        let values: Vec<MetricValue> = catalogue(&report).unwrap().iter().map(MetricValue::from).collect();
+        let evaluation = evaluate(&default_targets(), &values);
+        let mut exposition = Exposition::default();
+        exposition.record(&CycleFigures {
+            report: &report,
+            started: report.run.started_at,
+            duration_s: 1.0,
+            overhead_s: 0.1,
+            evaluation: &evaluation,
+            alerts_firing: 0,
+            alerts_fired: 0,
+            webhook_failures_total: 0,
+        });
+        (report, exposition.render())
+    }
+
+    #[test]
+    fn every_kind_has_its_families_and_its_own_gauges() {
+        let (report, text) = rendered();
+        for workload in &report.workloads {
+            let info = workload.info();
+            let (kind, name) = (info.kind, workload.name());
+            let duration = format!("perfproof_{kind}_{}_duration_seconds_count{{workload=\"{name}\"}}", info.operation);
+            assert!(text.contains(&duration), "no {duration} in\n{text}");
+            assert!(text.contains(&format!("# TYPE perfproof_{kind}_{}s_total counter", info.operation)), "{kind}");
+            for gauge in workload.gauges() {
+                let sample = format!("{}{{kind=\"{kind}\",workload=\"{name}\"}} {}", gauge.name, gauge.value);
+                assert!(text.contains(&sample), "no {sample} in\n{text}");
+                assert_eq!(text.matches(&format!("# TYPE {} gauge", gauge.name)).count(), 1, "{}", gauge.name);
+            }
+        }
+        assert!(text.contains("perfproof_cache_hit_ratio{") && text.contains("perfproof_db_pool_efficiency_ratio{"));
+    }
 }

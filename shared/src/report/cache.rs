@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
+use super::kind::{header_accessors, latency_walk, walk_result, Gauge, KindInfo, WorkloadKind};
 use super::{KeyDistribution, LoadResult, OperationStats};
 use crate::format;
 use crate::latency::Latency;
@@ -398,6 +398,14 @@ impl WorkloadKind for CacheResult {
 
     fn advice(&self) -> Option<String> {
         cache_advice(self)
+    }
+
+    fn gauges(&self) -> Vec<Gauge> {
+        vec![Gauge {
+            name: "perfproof_cache_hit_ratio",
+            help: "Cache workloads: hits over reads that reached the cache in the last cycle, 0 to 1",
+            value: self.cache.hit_rate,
+        }]
     }
 
     /// Reads and writes apart, when the mix has writes.

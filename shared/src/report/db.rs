@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
+use super::kind::{header_accessors, latency_walk, walk_result, Gauge, KindInfo, WorkloadKind};
 use super::{LoadModel, LoadResult, OperationStats};
 use crate::format;
 use crate::latency::Latency;
@@ -351,6 +351,14 @@ impl WorkloadKind for DbResult {
 
     fn advice(&self) -> Option<String> {
         pool_advice(self)
+    }
+
+    fn gauges(&self) -> Vec<Gauge> {
+        vec![Gauge {
+            name: "perfproof_db_pool_efficiency_ratio",
+            help: "Database workloads: hold over acquire wait plus hold in the last cycle, 0 to 1",
+            value: self.pool.efficiency,
+        }]
     }
 
     /// Each query of a mix of several (`update`, or its kind and name when they differ).

@@ -123,6 +123,23 @@ pub trait WorkloadKind: Sized {
     fn detail(&self) -> Option<SummaryTable> {
         None
     }
+
+    /// Its own figures that `monitor` exposes as Prometheus gauges, besides the
+    /// latency, counts, throughput and error ratio every kind has.
+    fn gauges(&self) -> Vec<Gauge> {
+        Vec::new()
+    }
+}
+
+/// A figure of a workload's run exposed as a Prometheus gauge of its own
+/// (`perfproof_cache_hit_ratio{kind="cache",workload="demo"} 0.97`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gauge {
+    /// The metric family's name.
+    pub name: &'static str,
+    /// Its `# HELP` text.
+    pub help: &'static str,
+    pub value: f64,
 }
 
 /// Writes a kind's [`WorkloadKind::latencies`] and [`WorkloadKind::latencies_mut`]

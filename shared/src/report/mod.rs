@@ -24,7 +24,7 @@ mod ml;
 pub use cache::*;
 pub use db::*;
 pub use http::*;
-pub use kind::{KindInfo, WorkloadKind};
+pub use kind::{Gauge, KindInfo, WorkloadKind};
 pub use ml::*;
 
 /// The schema identifier written into, and required of, every report this build reads.
@@ -227,6 +227,13 @@ macro_rules! workload_kinds {
             pub fn parts(&self) -> Vec<(String, &OperationStats)> {
                 match self {
                     $(Workload::$variant(part) => part.parts(),)*
+                }
+            }
+
+            /// Its own Prometheus gauges (see [`WorkloadKind::gauges`]).
+            pub fn gauges(&self) -> Vec<Gauge> {
+                match self {
+                    $(Workload::$variant(part) => part.gauges(),)*
                 }
             }
 
