@@ -86,6 +86,11 @@ fn series_name(kind: &str, name: &str) -> String {
     format!("{kind} {name}")
 }
 
+/// A kind's part's series name: `db demo`.
+fn part_name<K: crate::report::WorkloadKind>(part: &K) -> String {
+    series_name(K::INFO.kind, part.name())
+}
+
 /// The whole-run latency spectrum of every workload of `report`, in report order.
 pub fn spectrum(report: &Report) -> Result<Vec<Spectrum>, ChartError> {
     report
@@ -189,11 +194,7 @@ pub fn pool_curves(report: &Report) -> Vec<PoolCurve> {
                 }
             }
             points.sort_by_key(|p| p.pool_size);
-            PoolCurve {
-                name: series_name("db", &db.name),
-                points,
-                recommended: db.recommendation.as_ref().map(|r| r.pool_size),
-            }
+            PoolCurve { name: part_name(db), points, recommended: db.recommendation.as_ref().map(|r| r.pool_size) }
         })
         .collect()
 }
@@ -240,7 +241,7 @@ pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
                 })
                 .collect();
             points.sort_by_key(|p| p.batch_size);
-            BatchCurve { name: series_name("ml", &ml.name), points }
+            BatchCurve { name: part_name(ml), points }
         })
         .collect()
 }
@@ -302,7 +303,7 @@ pub fn cache_curves(report: &Report) -> Vec<CacheCurve> {
                 cache.sweep.iter().map(|p| point(&p.cache, &p.result)).collect()
             };
             points.sort_by_key(|p| p.capacity.unwrap_or(u64::MAX));
-            CacheCurve { name: series_name("cache", &cache.name), points, recommended: cache.recommended_capacity }
+            CacheCurve { name: part_name(cache), points, recommended: cache.recommended_capacity }
         })
         .collect()
 }

@@ -108,15 +108,13 @@ pub fn metric_title(key: &str) -> String {
     let words = |text: &str| {
         text.split('.')
             .map(|segment| {
+                let throughput = crate::report::KINDS.iter().find(|kind| kind.throughput_key == segment);
                 match segment.strip_prefix('p').filter(|d| d.bytes().all(|b| b.is_ascii_digit() || b == b'_')) {
                     Some(digits) if !digits.is_empty() => format!("p{}", digits.replace('_', ".")),
-                    _ => segment
-                        .replace("_rps", " (req/s)")
-                        .replace("_tps", " (tx/s)")
-                        .replace("_ops", " (ops/s)")
-                        .replace("_pct", " (%)")
-                        .replace("_ms", " (ms)")
-                        .replace('_', " "),
+                    _ if throughput.is_some() => {
+                        format!("throughput ({})", throughput.map_or("", |k| k.throughput_unit))
+                    }
+                    _ => segment.replace("_pct", " (%)").replace("_ms", " (ms)").replace('_', " "),
                 }
             })
             .collect::<Vec<_>>()
