@@ -2,12 +2,22 @@
 //! hands over to the library. Exit codes are [`perfproof::exit::Exit`].
 
 use clap::Parser;
+use perfproof::cli::Command;
 use perfproof::exit::Exit;
 
 fn main() -> std::process::ExitCode {
     let cli = perfproof::cli::Cli::parse();
-    if matches!(cli.command, perfproof::cli::Command::Monitor(_)) {
+    if matches!(cli.command, Command::Monitor(_)) {
         few_malloc_arenas();
+    }
+    // The commands that read files and print, and open no socket, end quietly when
+    // their output pipe closes (`perfproof compare a b | head`), as Unix filters do,
+    // instead of panicking in `println!`.
+    if matches!(
+        cli.command,
+        Command::Compare(_) | Command::Metrics(_) | Command::Summary(_) | Command::History(_) | Command::Schema
+    ) {
+        end_on_closed_pipe();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -41,3 +51,18 @@ fn few_malloc_arenas() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn few_malloc_arenas() {}
+
+/// Restores SIGPIPE's default action (Rust ignores it), so a write to a closed pipe
+/// ends the process as it ends `cat`. Only for commands without sockets: a peer
+/// closing a connection must stay an error the load generator counts.
+#[cfg(unix)]
+fn end_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to its default has no preconditions;
+    // it is done before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn end_on_closed_pipe() {}

@@ -169,3 +169,24 @@ fn example_scenario_parses() {
     let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
     assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml", "cache"]);
 }
+
+#[test]
+fn a_printing_command_ends_quietly_when_its_output_pipe_closes() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    // More than a pipe's buffer (64 KiB) of JSON, and nobody reading it, as with `| head -0`.
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/samples");
+    let mut child = perfproof()
+        .args(["compare", "--json"])
+        .arg(samples.join("baseline.json"))
+        .arg(samples.join("optimized.json"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", out.status);
+}
