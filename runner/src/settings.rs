@@ -113,11 +113,7 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
         ..Flags::default()
     };
     let settings = resolve(file, &flags)?;
-    let swept = settings.workloads.iter().find(|w| match w {
-        WorkloadPlan::Db(plan) => plan.sweep.is_some(),
-        WorkloadPlan::Cache(plan) => plan.sweep.is_some(),
-        _ => false,
-    });
+    let swept = settings.workloads.iter().find(|w| w.is_sweep());
     if let Some(w) = swept {
         bail!("{} `{}`: a sweep cannot be monitored; a cycle probes one configuration", w.kind(), w.name());
     }
@@ -418,11 +414,7 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         None => 1,
     };
     if trials > 1 || shard.is_some() {
-        let swept = workloads.iter().find(|w| match w {
-            WorkloadPlan::Db(plan) => plan.sweep.is_some(),
-            WorkloadPlan::Cache(plan) => plan.sweep.is_some(),
-            _ => false,
-        });
+        let swept = workloads.iter().find(|w| w.is_sweep());
         if let Some(w) = swept {
             bail!(
                 "{} `{}`: a sweep runs as one run; repeat it with separate runs rather than trials or shards",

@@ -151,6 +151,12 @@ macro_rules! workload_kinds {
         pub const WORKLOAD_KINDS: &[&str] = &[$(<$part as WorkloadKind>::INFO.kind),*];
 
         $(
+            impl From<$part> for Workload {
+                fn from(part: $part) -> Self {
+                    Workload::$variant(part)
+                }
+            }
+
             impl Part for $part {
                 fn of(workload: &Workload) -> Option<&Self> {
                     match workload {

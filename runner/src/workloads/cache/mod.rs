@@ -33,6 +33,7 @@ use super::db::pool::Pool;
 use super::db::sql::classify_statement;
 use super::db::{self, Database, ErrorClass, Seed};
 use super::keys::Keys;
+use super::KindPlan;
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary, MAX_COUNTERS};
 use store::{CacheFailure, InProcess, RedisStore, Store};
 
@@ -96,8 +97,26 @@ impl CachePlan {
         }
     }
 
-    /// One line for people: what will run.
-    pub fn describe(&self) -> String {
+    fn database_display(&self) -> String {
+        match &self.database {
+            db::Target::Url { display, .. } => display.clone(),
+            db::Target::Embedded(_) => "embedded SQLite (a temporary file)".into(),
+        }
+    }
+}
+
+impl KindPlan for CachePlan {
+    type Part = CacheResult;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn load_mut(&mut self) -> &mut LoadPlan {
+        &mut self.load
+    }
+
+    fn describe(&self) -> String {
         let cache = match (&self.backend, &self.sweep) {
             (CacheBackend::InProcess { .. }, Some(capacities)) => {
                 format!("an in-process cache swept over capacities {capacities:?}")
@@ -119,11 +138,16 @@ impl CachePlan {
         )
     }
 
-    fn database_display(&self) -> String {
-        match &self.database {
-            db::Target::Url { display, .. } => display.clone(),
-            db::Target::Embedded(_) => "embedded SQLite (a temporary file)".into(),
-        }
+    fn is_sweep(&self) -> bool {
+        self.sweep.is_some()
+    }
+
+    async fn check_reachable(&self) -> anyhow::Result<()> {
+        check_reachable(self).await
+    }
+
+    async fn run(&self, context: &Context) -> anyhow::Result<CacheResult> {
+        run(self, context).await
     }
 }
 

@@ -28,6 +28,7 @@ use sqlx::Connection;
 
 use super::keys::Keys;
 use super::profile::Profile;
+use super::KindPlan;
 use crate::load::{self, Context, LoadPlan, Measured, Model, Operation, Outcome, Vocabulary};
 use pool::{Connector, Pool};
 use sql::{category_of, classify_connect, classify_statement, payload, Backend};
@@ -158,6 +159,38 @@ impl DbPlan {
             }
         }
         points
+    }
+}
+
+impl KindPlan for DbPlan {
+    type Part = DbResult;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn load_mut(&mut self) -> &mut LoadPlan {
+        &mut self.load
+    }
+
+    fn describe(&self) -> String {
+        let pools = match &self.sweep {
+            Some(sweep) => format!("a sweep of pools {:?} × {} load levels", sweep.pools, sweep.levels.len()),
+            None => format!("a pool of {} and {}", self.pool_size, self.load.describe("tx/s")),
+        };
+        format!("db `{}`: {} query(ies) on {} with {pools}", self.name, self.queries.len(), self.display_target())
+    }
+
+    fn is_sweep(&self) -> bool {
+        self.sweep.is_some()
+    }
+
+    async fn check_reachable(&self) -> anyhow::Result<()> {
+        check_reachable(self).await
+    }
+
+    async fn run(&self, context: &Context) -> anyhow::Result<DbResult> {
+        run(self, context).await
     }
 }
 

@@ -27,6 +27,7 @@ use url::Url;
 use crate::config::secrets::display_url;
 use crate::load::{self, Context, LoadPlan, Model, Operation, Outcome, Vocabulary};
 use crate::workloads::profile::Profile;
+use crate::workloads::KindPlan;
 use client::{Client, Targets, Transport};
 use demo::DemoServer;
 
@@ -177,6 +178,39 @@ impl Operation for HttpOperation {
             counters: crate::load::counters(&[response.bytes]),
             spans: [None; 2],
         }
+    }
+}
+
+impl KindPlan for HttpPlan {
+    type Part = HttpResult;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn load_mut(&mut self) -> &mut LoadPlan {
+        &mut self.load
+    }
+
+    fn describe(&self) -> String {
+        let target = match &self.target {
+            Target::Url { display, .. } => display.clone(),
+            Target::Embedded(profile) => format!("the embedded demo service ({})", profile.label()),
+        };
+        format!(
+            "http `{}`: {} endpoint(s) at {target} with {}",
+            self.name,
+            self.endpoints.len(),
+            self.load.describe("req/s")
+        )
+    }
+
+    async fn check_reachable(&self) -> anyhow::Result<()> {
+        check_reachable(self).await
+    }
+
+    async fn run(&self, context: &Context) -> anyhow::Result<HttpResult> {
+        run(self, context).await
     }
 }
 

@@ -39,6 +39,7 @@ use url::Url;
 
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary};
 use crate::workloads::profile::Profile;
+use crate::workloads::KindPlan;
 use inputs::Inputs;
 use model::Model;
 use oip::{Client, Exchange, Server};
@@ -184,6 +185,37 @@ impl MlPlan {
             Target::InProcess { file: Some(path) } => format!("in-process ({})", path.display()),
             Target::InProcess { file: None } => "in-process (the embedded digits model)".into(),
         }
+    }
+}
+
+impl KindPlan for MlPlan {
+    type Part = MlResult;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn load_mut(&mut self) -> &mut LoadPlan {
+        &mut self.load
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "ml `{}`: model `{}` on {}, batch sizes {:?}, with {}",
+            self.name,
+            self.model,
+            self.display_target(),
+            self.batch_sizes,
+            self.load.describe("req/s")
+        )
+    }
+
+    async fn check_reachable(&self) -> anyhow::Result<()> {
+        check_reachable(self).await
+    }
+
+    async fn run(&self, context: &Context) -> anyhow::Result<MlResult> {
+        run(self, context).await
     }
 }
 
