@@ -21,9 +21,10 @@ use anyhow::Context as _;
 use perfproof::config::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::workloads::ml::model::DIGITS_ONNX;
-use perfproof::workloads::ml::section::{plan, MlOverrides, MlSection};
+use perfproof::workloads::ml::section::{MlOverrides, MlSection};
 use perfproof::workloads::ml::{self, samples};
 use perfproof::workloads::profile::Profile;
+use perfproof::workloads::KindSection;
 use tract_onnx::prelude::*;
 
 fn env_number(name: &str, default: f64) -> f64 {
@@ -104,7 +105,7 @@ async fn harness(batch: u32, span: Span) -> anyhow::Result<f64> {
         max_operations,
         ..LoadOverrides::default()
     };
-    let plan = plan(&section, &MlOverrides::default(), &load, Profile::Baseline, false)?;
+    let plan = section.plan(&MlOverrides::default(), &load, Profile::Baseline, false)?;
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: true };
     let result = ml::run(&plan, &context).await?;

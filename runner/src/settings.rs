@@ -23,13 +23,13 @@ use serde::Deserialize;
 
 use crate::cli::{MonitorArgs, RunArgs, ScenarioArgs};
 use crate::config::LoadOverrides;
-use crate::workloads::cache::section::{self as cache_section, CacheOverrides, CacheSection};
-use crate::workloads::db::section::{self as db_section, DbOverrides, DbSection};
-use crate::workloads::http::section::{self as http_section, HttpOverrides, HttpSection};
+use crate::workloads::cache::section::{CacheOverrides, CacheSection};
+use crate::workloads::db::section::{DbOverrides, DbSection};
+use crate::workloads::http::section::{HttpOverrides, HttpSection};
 use crate::workloads::http::HttpVersion;
-use crate::workloads::ml::section::{self as ml_section, MlOverrides, MlSection};
+use crate::workloads::ml::section::{MlOverrides, MlSection};
 use crate::workloads::profile::Profile;
-use crate::workloads::{WorkloadPlan, KINDS};
+use crate::workloads::{kind_of, KindSection, WorkloadPlan, KINDS};
 
 /// Label of a run when neither the file nor a flag names one.
 pub const DEFAULT_LABEL: &str = "baseline";
@@ -247,6 +247,48 @@ impl TryFrom<&RunArgs> for Flags {
     }
 }
 
+/// One kind's share of [`resolve`]: its name, how many sections the file has, whether
+/// a flag names its target, and how its plans are made (given whether it runs with
+/// its default section when the file has none).
+struct KindSections<'a> {
+    kind: &'static str,
+    sections: usize,
+    named: bool,
+    plans: Box<dyn FnOnce(bool) -> anyhow::Result<Vec<WorkloadPlan>> + 'a>,
+}
+
+impl<'a> KindSections<'a> {
+    fn of<S: KindSection + 'a>(
+        mut sections: Vec<S>,
+        overrides: &'a S::Overrides,
+        flags: &'a Flags,
+        repeated: bool,
+    ) -> Self {
+        let kind = kind_of::<S::Plan>();
+        let (count, named) = (sections.len(), S::names_target(overrides));
+        let plans = move |defaults: bool| {
+            if sections.is_empty() && defaults {
+                // No section: the embedded target, or the one the kind's URL flag names.
+                sections.push(S::default());
+            }
+            let count = sections.len();
+            sections
+                .iter()
+                .enumerate()
+                .map(|(i, section)| {
+                    let in_section = || match count {
+                        1 => format!("in the [{kind}] section"),
+                        _ => format!("in [[{kind}]] number {}", i + 1),
+                    };
+                    let plan = section.plan(overrides, &flags.load, flags.demo_profile, repeated);
+                    plan.map(Into::into).with_context(in_section)
+                })
+                .collect()
+        };
+        KindSections { kind, sections: count, named, plans: Box::new(plans) }
+    }
+}
+
 /// A distributed run's shard, as given: `--shard I/N`, or `--shards N` with the
 /// index from `JOB_COMPLETION_INDEX`; the run group; the agreed start.
 #[derive(Debug, Clone, PartialEq)]
@@ -299,86 +341,32 @@ pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
 /// `--cache-url`); else
 /// every workload kind, each against its embedded target.
 pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
-    let picked = |kind: &str| flags.workloads.as_ref().is_none_or(|kinds| kinds.iter().any(|k| k == kind));
     if let Some(kinds) = &flags.workloads {
         if let Some(unknown) = kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
             bail!("--workloads: no workload kind `{unknown}` (known: {})", KINDS.join(", "));
         }
     }
-    // With no --workloads, a file's sections are what runs; with no section at all,
-    // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`, `--cache-url`), or every kind when
-    // none is named. A kind picked with --workloads that the file lacks runs with
-    // its defaults.
-    let file_has_sections =
-        !file.http.0.is_empty() || !file.db.0.is_empty() || !file.ml.0.is_empty() || !file.cache.0.is_empty();
-    let named: Vec<&str> = [
-        ("http", flags.http.url.is_some()),
-        ("db", flags.db.url.is_some()),
-        ("ml", flags.ml.url.is_some()),
-        ("cache", flags.cache.url.is_some()),
-    ]
-    .iter()
-    .filter(|n| n.1)
-    .map(|n| n.0)
-    .collect();
-    let defaults = |kind: &str| {
-        picked(kind)
-            && (flags.workloads.is_some() || (!file_has_sections && (named.is_empty() || named.contains(&kind))))
-    };
-    let mut http = file.http.0;
-    if http.is_empty() && defaults("http") {
-        // No [http] section: the embedded demo service, or the --url given.
-        http.push(HttpSection::default());
-    }
-    let mut db = file.db.0;
-    if db.is_empty() && defaults("db") {
-        // No [db] section: embedded SQLite, or the --db-url given.
-        db.push(DbSection::default());
-    }
-    let mut ml = file.ml.0;
-    if ml.is_empty() && defaults("ml") {
-        // No [ml] section: the embedded inference server, or the --ml-url given.
-        ml.push(MlSection::default());
-    }
-    let mut cache = file.cache.0;
-    if cache.is_empty() && defaults("cache") {
-        // No [cache] section: the in-process cache, or the --cache-url given.
-        cache.push(CacheSection::default());
-    }
     // Trials and shards are merged, and a sweep of batch sizes is not.
     let repeated = flags.trials.or(file.trials).is_some_and(|t| t > 1) || flags.shard.is_some();
-    let section_name = |kind: &str, count: usize, i: usize| match count {
-        1 => format!("in the [{kind}] section"),
-        _ => format!("in [[{kind}]] number {}", i + 1),
-    };
+    let kinds = [
+        KindSections::of(file.http.0, &flags.http, flags, repeated),
+        KindSections::of(file.db.0, &flags.db, flags, repeated),
+        KindSections::of(file.ml.0, &flags.ml, flags, repeated),
+        KindSections::of(file.cache.0, &flags.cache, flags, repeated),
+    ];
+    // With no --workloads, a file's sections are what runs; with no section at all,
+    // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`,
+    // `--cache-url`), or every kind when none is named. A kind picked with
+    // --workloads that the file lacks runs with its defaults.
+    let file_has_sections = kinds.iter().any(|k| k.sections > 0);
+    let any_named = kinds.iter().any(|k| k.named);
     let mut workloads = Vec::new();
-    if picked("http") {
-        for (i, section) in http.iter().enumerate() {
-            let plan = http_section::plan(section, &flags.http, &flags.load, flags.demo_profile)
-                .with_context(|| section_name("http", http.len(), i))?;
-            workloads.push(WorkloadPlan::Http(plan));
+    for kind in kinds {
+        if flags.workloads.as_ref().is_some_and(|picked| !picked.iter().any(|k| k == kind.kind)) {
+            continue;
         }
-    }
-    if picked("db") {
-        for (i, section) in db.iter().enumerate() {
-            let plan = db_section::plan(section, &flags.db, &flags.load, flags.demo_profile)
-                .with_context(|| section_name("db", db.len(), i))?;
-            workloads.push(WorkloadPlan::Db(plan));
-        }
-    }
-    if picked("ml") {
-        for (i, section) in ml.iter().enumerate() {
-            let plan = ml_section::plan(section, &flags.ml, &flags.load, flags.demo_profile, repeated)
-                .with_context(|| section_name("ml", ml.len(), i))?;
-            workloads.push(WorkloadPlan::Ml(plan));
-        }
-    }
-    if picked("cache") {
-        for (i, section) in cache.iter().enumerate() {
-            let plan = cache_section::plan(section, &flags.cache, &flags.load, flags.demo_profile)
-                .with_context(|| section_name("cache", cache.len(), i))?;
-            workloads.push(WorkloadPlan::Cache(plan));
-        }
+        let defaults = flags.workloads.is_some() || (!file_has_sections && (!any_named || kind.named));
+        workloads.extend((kind.plans)(defaults)?);
     }
     if workloads.is_empty() {
         bail!("nothing to run: the scenario file has no section for the workloads picked with --workloads");
@@ -431,4 +419,45 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
         shard,
         workloads,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, flags: &Flags) -> Vec<(String, String)> {
+        let settings = resolve(parse_scenario(text).unwrap(), flags).unwrap();
+        settings.workloads.iter().map(|w| (w.kind().to_string(), w.name().to_string())).collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|&(k, n)| (k.to_string(), n.to_string())).collect()
+    }
+
+    #[test]
+    fn which_workloads_run() {
+        let none = Flags::default();
+        // No file, no flag: every kind against its embedded target, in the kinds' order.
+        let every: Vec<String> = kinds("", &none).into_iter().map(|(kind, _)| kind).collect();
+        assert_eq!(every, KINDS);
+        // A flag naming a kind's target picks that kind alone.
+        let db_url = Flags { db: DbOverrides { url: Some("sqlite::memory:".into()) }, ..Flags::default() };
+        assert_eq!(kinds("", &db_url).len(), 1);
+        assert_eq!(kinds("", &db_url)[0].0, "db");
+        // A file's sections are what runs, and --workloads picks among them or adds a kind's defaults.
+        let file = "[[http]]\nname = \"a\"\n\n[[http]]\nname = \"b\"\n\n[cache]\nname = \"c\"\n";
+        assert_eq!(kinds(file, &none), pairs(&[("http", "a"), ("http", "b"), ("cache", "c")]));
+        let picked = Flags { workloads: Some(vec!["cache".into(), "ml".into()]), ..Flags::default() };
+        let chosen = kinds(file, &picked);
+        assert_eq!(chosen.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["ml", "cache"]);
+    }
+
+    #[test]
+    fn a_bad_section_is_named_by_its_place() {
+        let one = resolve(parse_scenario("[db]\nrows = 0\n").unwrap(), &Flags::default()).unwrap_err();
+        assert!(format!("{one:#}").contains("in the [db] section: db.rows must be at least 1"), "{one:#}");
+        let second = "[[db]]\nname = \"a\"\n\n[[db]]\nname = \"b\"\nrows = 0\n";
+        let err = resolve(parse_scenario(second).unwrap(), &Flags::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("in [[db]] number 2: db.rows must be at least 1"), "{err:#}");
+    }
 }

@@ -14,7 +14,9 @@ pub mod profile;
 
 use perfproof_shared::report::{Workload, WorkloadKind};
 
+use crate::config::LoadOverrides;
 use crate::load::{Context, LoadPlan};
+use profile::Profile;
 
 /// One workload kind's plan, implemented in the kind's folder: the one place the
 /// runner asks a kind what it will do and has it done.
@@ -47,6 +49,36 @@ pub trait KindPlan {
     async fn run(&self, context: &Context) -> anyhow::Result<Self::Part>;
 }
 
+/// The kind of a plan, as reports name it (`http`).
+pub const fn kind_of<P: KindPlan>() -> &'static str {
+    <P::Part as WorkloadKind>::INFO.kind
+}
+
+/// One workload kind's scenario section (`[http]`, or each of several `[[http]]`),
+/// implemented in the kind's `section.rs`: what the section and the kind's flags
+/// resolve to. `Default` is the section a kind runs with when the file has none
+/// (its embedded target, or the URL a flag names).
+pub trait KindSection: Default {
+    /// The plan it resolves to.
+    type Plan: KindPlan + Into<WorkloadPlan>;
+    /// The kind's own flags (`--url`, `--method`, ... for HTTP; `--db-url` for the database).
+    type Overrides;
+
+    /// Whether the flags name a target of this kind (`--db-url`): with no scenario
+    /// file, the kinds whose target a flag names are the ones that run.
+    fn names_target(flags: &Self::Overrides) -> bool;
+
+    /// Combines the section, the kind's flags and the load flags (flags win) into a
+    /// checked plan; `repeated` when the run has trials or shards, which are merged.
+    fn plan(
+        &self,
+        flags: &Self::Overrides,
+        load: &LoadOverrides,
+        profile: Profile,
+        repeated: bool,
+    ) -> anyhow::Result<Self::Plan>;
+}
+
 /// Declares the workload kinds the runner drives, one line each: generates
 /// [`WorkloadPlan`], its methods (each delegating to the kind's [`KindPlan`]) and
 /// [`KINDS`].
@@ -59,13 +91,21 @@ macro_rules! workload_plans {
         }
 
         /// The workload kinds, as scenario files, `--workloads` and reports name them.
-        pub const KINDS: &[&str] = &[$(<<$plan as KindPlan>::Part as WorkloadKind>::INFO.kind),*];
+        pub const KINDS: &[&str] = &[$(kind_of::<$plan>()),*];
+
+        $(
+            impl From<$plan> for WorkloadPlan {
+                fn from(plan: $plan) -> Self {
+                    WorkloadPlan::$variant(plan)
+                }
+            }
+        )*
 
         impl WorkloadPlan {
             /// The kind, as the report names it.
             pub fn kind(&self) -> &'static str {
                 match self {
-                    $(WorkloadPlan::$variant(_) => <<$plan as KindPlan>::Part as WorkloadKind>::INFO.kind,)*
+                    $(WorkloadPlan::$variant(_) => kind_of::<$plan>(),)*
                 }
             }
 

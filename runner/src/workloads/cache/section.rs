@@ -17,6 +17,7 @@ use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFA
 use crate::workloads::db::sql::check_table_name;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
+use crate::workloads::KindSection;
 
 /// A value's time to live when the file does not say: longer than a default run,
 /// so that a hit rate measures the cache's size and policy, not its expiry.
@@ -96,7 +97,7 @@ fn demo_shape(profile: Profile, keyspace: u64) -> (u64, WritePolicy) {
 }
 
 /// Combines the `[cache]` table, the flags and the load flags (flags win) into a checked plan.
-pub fn plan(
+fn plan(
     section: &CacheSection,
     flags: &CacheOverrides,
     load: &LoadOverrides,
@@ -207,4 +208,23 @@ pub fn plan(
         sweep,
         load,
     })
+}
+
+impl KindSection for CacheSection {
+    type Plan = CachePlan;
+    type Overrides = CacheOverrides;
+
+    fn names_target(flags: &CacheOverrides) -> bool {
+        flags.url.is_some()
+    }
+
+    fn plan(
+        &self,
+        flags: &CacheOverrides,
+        load: &LoadOverrides,
+        profile: Profile,
+        _repeated: bool,
+    ) -> anyhow::Result<CachePlan> {
+        plan(self, flags, load, profile)
+    }
 }

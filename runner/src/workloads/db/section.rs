@@ -16,6 +16,7 @@ use crate::config::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::load::Model;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
+use crate::workloads::KindSection;
 
 /// Rows seeded when neither the file nor a flag says.
 pub const DEFAULT_ROWS: u64 = 10_000;
@@ -111,12 +112,7 @@ fn demo_shape(profile: Profile) -> (u32, bool) {
 }
 
 /// Combines the `[db]` table, the flags and the load flags (flags win) into a checked plan.
-pub fn plan(
-    section: &DbSection,
-    flags: &DbOverrides,
-    load: &LoadOverrides,
-    profile: Profile,
-) -> anyhow::Result<DbPlan> {
+fn plan(section: &DbSection, flags: &DbOverrides, load: &LoadOverrides, profile: Profile) -> anyhow::Result<DbPlan> {
     let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;
     let (demo_pool, demo_index) = demo_shape(profile);
     let embedded = matches!(target, Target::Embedded(_));
@@ -258,4 +254,23 @@ fn sweep(s: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<Sweep
         (Model::Open { rate, .. }, true, true) => vec![*rate],
     };
     Ok(Sweep { pools: s.pools.clone(), levels })
+}
+
+impl KindSection for DbSection {
+    type Plan = DbPlan;
+    type Overrides = DbOverrides;
+
+    fn names_target(flags: &DbOverrides) -> bool {
+        flags.url.is_some()
+    }
+
+    fn plan(
+        &self,
+        flags: &DbOverrides,
+        load: &LoadOverrides,
+        profile: Profile,
+        _repeated: bool,
+    ) -> anyhow::Result<DbPlan> {
+        plan(self, flags, load, profile)
+    }
 }

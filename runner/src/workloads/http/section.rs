@@ -17,6 +17,7 @@ use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Target};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::workloads::profile::Profile;
+use crate::workloads::KindSection;
 
 /// Per-request timeout when neither the file nor a flag says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,7 +78,7 @@ pub struct HttpOverrides {
 }
 
 /// Combines the `[http]` table, the HTTP flags and the load flags (flags win) into a checked plan.
-pub fn plan(
+fn plan(
     section: &HttpSection,
     flags: &HttpOverrides,
     load: &LoadOverrides,
@@ -195,4 +196,23 @@ fn endpoint(i: usize, e: EndpointSection, base: &Url) -> anyhow::Result<Endpoint
         }
     };
     Ok(Endpoint { name: e.name, method, path, display_path: e.path, weight: e.weight, headers, body })
+}
+
+impl KindSection for HttpSection {
+    type Plan = HttpPlan;
+    type Overrides = HttpOverrides;
+
+    fn names_target(flags: &HttpOverrides) -> bool {
+        flags.url.is_some()
+    }
+
+    fn plan(
+        &self,
+        flags: &HttpOverrides,
+        load: &LoadOverrides,
+        profile: Profile,
+        _repeated: bool,
+    ) -> anyhow::Result<HttpPlan> {
+        plan(self, flags, load, profile)
+    }
 }

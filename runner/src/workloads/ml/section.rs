@@ -18,6 +18,7 @@ use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::load::Model;
 use crate::workloads::http::parse_url;
 use crate::workloads::profile::Profile;
+use crate::workloads::KindSection;
 
 /// Batch sizes of a single run when the file does not say: the individual mode and two batches.
 pub const DEFAULT_BATCH_SIZES: [u32; 3] = [1, 8, 32];
@@ -72,7 +73,7 @@ pub struct MlOverrides {
 
 /// Combines the `[ml]` table, the flags and the load flags (flags win) into a checked
 /// plan. `repeated`: the run has trials or shards, whose merges take one batch size.
-pub fn plan(
+fn plan(
     section: &MlSection,
     flags: &MlOverrides,
     load: &LoadOverrides,
@@ -176,5 +177,24 @@ fn levels(sweep: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<
             Some(bad) => bail!("ml.sweep.rates: arrival rates must be positive numbers per second, not {bad}"),
             None => Ok(sweep.rates.clone()),
         },
+    }
+}
+
+impl KindSection for MlSection {
+    type Plan = MlPlan;
+    type Overrides = MlOverrides;
+
+    fn names_target(flags: &MlOverrides) -> bool {
+        flags.url.is_some()
+    }
+
+    fn plan(
+        &self,
+        flags: &MlOverrides,
+        load: &LoadOverrides,
+        profile: Profile,
+        repeated: bool,
+    ) -> anyhow::Result<MlPlan> {
+        plan(self, flags, load, profile, repeated)
     }
 }
