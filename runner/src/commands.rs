@@ -38,7 +38,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Summary(args) => summary(args),
         Command::Merge(args) => merge_reports(args),
         Command::History(args) => history(args),
-        Command::Monitor(args) => watch(*args).await,
+        Command::Monitor(args) => monitor(*args).await,
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&json_schema())?);
             Ok(Exit::Success)
@@ -184,7 +184,7 @@ fn summary(args: SummaryArgs) -> anyhow::Result<Exit> {
 }
 
 /// `perfproof monitor`: cycles until Ctrl-C, SIGTERM or `--cycles`.
-async fn watch(args: MonitorArgs) -> anyhow::Result<Exit> {
+async fn monitor(args: MonitorArgs) -> anyhow::Result<Exit> {
     let plan = monitor_plan(&args)?;
     if let Some(webhook) = &plan.webhook {
         eprintln!("perfproof monitor: alerts go to the webhook at {}", webhook.display());

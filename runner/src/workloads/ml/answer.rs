@@ -9,7 +9,7 @@
 //! they have a fraction or an exponent). The scanner checks the structure it walks
 //! (objects, arrays, strings, literals) and refuses what is not JSON there.
 
-use super::oip::{is_integer, TensorMetadata};
+use super::tensor::{is_integer, TensorMetadata};
 
 /// What an answer to a request of `batch` samples must hold, worked out once per
 /// batch size.

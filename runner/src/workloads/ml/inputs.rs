@@ -16,7 +16,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context as _};
 use serde_json::Value;
 
-use super::oip::{is_integer, TensorMetadata};
+use super::tensor::{is_integer, TensorMetadata};
 
 /// Samples read from a file, not yet checked against a model.
 #[derive(Debug, Clone, PartialEq)]

@@ -26,6 +26,7 @@ pub mod oip;
 pub mod samples;
 pub mod section;
 pub mod server;
+pub mod tensor;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -163,7 +164,7 @@ impl MlPlan {
     }
 
     /// The samples to send to a model whose input is `input`.
-    fn rows(&self, input: &oip::TensorMetadata) -> anyhow::Result<Vec<Vec<f32>>> {
+    fn rows(&self, input: &tensor::TensorMetadata) -> anyhow::Result<Vec<Vec<f32>>> {
         match &self.inputs {
             Some(inputs) => inputs.rows_for(input).context("ml.inputs"),
             None => Ok(samples::rows_for(input.shape.get(1).map_or(1, |&w| w.max(1) as usize), &input.datatype)),

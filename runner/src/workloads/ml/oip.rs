@@ -22,6 +22,7 @@ use perfproof_shared::report::{MlModel, MlTensor};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::tensor::{is_integer, TensorMetadata};
 use super::ErrorClass;
 use crate::workloads::http::client::{classify, tls_config};
 use crate::workloads::http::{h1, ErrorKind};
@@ -40,14 +41,6 @@ pub fn client(timeout: Duration) -> anyhow::Result<Client> {
     let mut builder = HyperClient::builder(TokioExecutor::new());
     builder.pool_max_idle_per_host(usize::MAX).pool_idle_timeout(Duration::from_secs(90));
     Ok(builder.build(https.wrap_connector(http)))
-}
-
-/// A tensor as metadata declares it (`shape` -1: variable).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TensorMetadata {
-    pub name: String,
-    pub datatype: String,
-    pub shape: Vec<i64>,
 }
 
 /// `GET /v2/models/{name}`.
@@ -121,11 +114,6 @@ impl Values {
             Values::Float(values.collect())
         }
     }
-}
-
-/// `INT8` … `INT64`, `UINT8` … `UINT64`.
-pub fn is_integer(datatype: &str) -> bool {
-    datatype.starts_with("INT") || datatype.starts_with("UINT")
 }
 
 /// The answer to an inference request.

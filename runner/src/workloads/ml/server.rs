@@ -29,7 +29,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::model::{Model, Prediction, TensorSpec};
-use super::oip::{ModelMetadata, TensorMetadata};
+use super::oip::ModelMetadata;
+use super::tensor::TensorMetadata;
 use crate::workloads::profile::Profile;
 
 /// The name the embedded server serves the digits model under.
