@@ -23,40 +23,16 @@ use serde::Deserialize;
 
 use crate::cli::{MonitorArgs, RunArgs, ScenarioArgs};
 use crate::config::LoadOverrides;
-use crate::workloads::cache::section::{CacheOverrides, CacheSection};
-use crate::workloads::db::section::{DbOverrides, DbSection};
-use crate::workloads::http::section::{HttpOverrides, HttpSection};
+use crate::workloads::cache::section::CacheOverrides;
+use crate::workloads::db::section::DbOverrides;
+use crate::workloads::http::section::HttpOverrides;
 use crate::workloads::http::HttpVersion;
-use crate::workloads::ml::section::{MlOverrides, MlSection};
+use crate::workloads::ml::section::MlOverrides;
 use crate::workloads::profile::Profile;
-use crate::workloads::{kind_of, KindSection, WorkloadPlan, KINDS};
+use crate::workloads::{for_each_kind, kind_of, KindSection, WorkloadPlan, KINDS};
 
 /// Label of a run when neither the file nor a flag names one.
 pub const DEFAULT_LABEL: &str = "baseline";
-
-/// A scenario file, as written. See `examples/scenario.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
-    /// Run label (`baseline`, `optimized`, ...).
-    pub label: Option<String>,
-    /// Trials of each workload, one after another (default 1).
-    pub trials: Option<u32>,
-    /// HTTP workloads: one `[http]` table, or several `[[http]]` tables.
-    #[serde(default)]
-    pub http: Sections<HttpSection>,
-    /// Database workloads: one `[db]` table, or several `[[db]]` tables.
-    #[serde(default)]
-    pub db: Sections<DbSection>,
-    /// ML inference workloads: one `[ml]` table, or several `[[ml]]` tables.
-    #[serde(default)]
-    pub ml: Sections<MlSection>,
-    /// Cache workloads: one `[cache]` table, or several `[[cache]]` tables.
-    #[serde(default)]
-    pub cache: Sections<CacheSection>,
-    /// `perfproof monitor`'s probe load and rhythm.
-    pub monitor: Option<MonitorSection>,
-}
 
 /// The `[monitor]` table: the probe's load and the cycles' rhythm (flags win).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -161,26 +137,58 @@ pub fn parse_scenario(text: &str) -> anyhow::Result<ScenarioFile> {
     Ok(toml::from_str(text)?)
 }
 
-/// Values given on the command line (or by `demo` and the tests); `None` leaves the file's or the default.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Flags {
-    pub label: Option<String>,
-    pub output: Option<PathBuf>,
-    pub quiet: bool,
-    /// Run only these workload kinds.
-    pub workloads: Option<Vec<String>>,
-    /// Trials of each workload (at least 1; `None`: the file's, or 1).
-    pub trials: Option<u32>,
-    /// This runner's place in a distributed run.
-    pub shard: Option<ShardFlags>,
-    pub load: LoadOverrides,
-    pub http: HttpOverrides,
-    pub db: DbOverrides,
-    pub ml: MlOverrides,
-    pub cache: CacheOverrides,
-    /// Profile of the embedded targets.
-    pub demo_profile: Profile,
+/// Generates, from [`for_each_kind!`]'s list of the kinds: [`ScenarioFile`] (a field
+/// of sections per kind), [`Flags`] (a field of its own flags per kind) and
+/// `kind_sections` (each kind's share of [`resolve`], in the kinds' order).
+macro_rules! scenario_kinds {
+    ($($(#[$doc:meta])* $variant:ident $key:ident: $section:ty,)*) => {
+        /// A scenario file, as written. See `examples/scenario.toml`.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ScenarioFile {
+            /// Run label (`baseline`, `optimized`, ...).
+            pub label: Option<String>,
+            /// Trials of each workload, one after another (default 1).
+            pub trials: Option<u32>,
+            $(
+                $(#[$doc])*
+                #[serde(default)]
+                pub $key: Sections<$section>,
+            )*
+            /// `perfproof monitor`'s probe load and rhythm.
+            pub monitor: Option<MonitorSection>,
+        }
+
+        /// Values given on the command line (or by `demo` and the tests); `None`
+        /// leaves the file's or the default.
+        #[derive(Debug, Default, Clone, PartialEq)]
+        pub struct Flags {
+            pub label: Option<String>,
+            pub output: Option<PathBuf>,
+            pub quiet: bool,
+            /// Run only these workload kinds.
+            pub workloads: Option<Vec<String>>,
+            /// Trials of each workload (at least 1; `None`: the file's, or 1).
+            pub trials: Option<u32>,
+            /// This runner's place in a distributed run.
+            pub shard: Option<ShardFlags>,
+            pub load: LoadOverrides,
+            $(
+                /// The kind's own flags.
+                pub $key: <$section as KindSection>::Overrides,
+            )*
+            /// Profile of the embedded targets.
+            pub demo_profile: Profile,
+        }
+
+        /// Each kind's share of [`resolve`], in the kinds' order, its sections taken from `file`.
+        fn kind_sections<'a>(file: &mut ScenarioFile, flags: &'a Flags, repeated: bool) -> Vec<KindSections<'a>> {
+            vec![$(KindSections::of(std::mem::take(&mut file.$key.0), &flags.$key, flags, repeated),)*]
+        }
+    };
 }
+
+for_each_kind!(scenario_kinds);
 
 impl TryFrom<&RunArgs> for Flags {
     type Error = anyhow::Error;
@@ -340,7 +348,7 @@ pub fn from_args(args: &RunArgs) -> anyhow::Result<RunSettings> {
 /// else the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`,
 /// `--cache-url`); else
 /// every workload kind, each against its embedded target.
-pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
+pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings> {
     if let Some(kinds) = &flags.workloads {
         if let Some(unknown) = kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
             bail!("--workloads: no workload kind `{unknown}` (known: {})", KINDS.join(", "));
@@ -348,12 +356,7 @@ pub fn resolve(file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSettings>
     }
     // Trials and shards are merged, and a sweep of batch sizes is not.
     let repeated = flags.trials.or(file.trials).is_some_and(|t| t > 1) || flags.shard.is_some();
-    let kinds = [
-        KindSections::of(file.http.0, &flags.http, flags, repeated),
-        KindSections::of(file.db.0, &flags.db, flags, repeated),
-        KindSections::of(file.ml.0, &flags.ml, flags, repeated),
-        KindSections::of(file.cache.0, &flags.cache, flags, repeated),
-    ];
+    let kinds = kind_sections(&mut file, flags, repeated);
     // With no --workloads, a file's sections are what runs; with no section at all,
     // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`,
     // `--cache-url`), or every kind when none is named. A kind picked with

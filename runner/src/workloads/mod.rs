@@ -79,23 +79,44 @@ pub trait KindSection: Default {
     ) -> anyhow::Result<Self::Plan>;
 }
 
-/// Declares the workload kinds the runner drives, one line each: generates
-/// [`WorkloadPlan`], its methods (each delegating to the kind's [`KindPlan`]) and
-/// [`KINDS`].
+/// The one list of the workload kinds the runner drives, in the order they run:
+/// each kind's `WorkloadPlan` variant, its key in scenario files and on
+/// `--workloads`, its section type (whose `KindSection::Plan` is its plan) and the
+/// scenario file's words for it. Hands the list to `$callback!`: `workload_plans!`
+/// (here) and `settings`' `scenario_kinds!` read it, so a new kind is its folder
+/// and one line here.
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            /// HTTP workloads: one `[http]` table, or several `[[http]]` tables.
+            Http http: $crate::workloads::http::section::HttpSection,
+            /// Database workloads: one `[db]` table, or several `[[db]]` tables.
+            Db db: $crate::workloads::db::section::DbSection,
+            /// ML inference workloads: one `[ml]` table, or several `[[ml]]` tables.
+            Ml ml: $crate::workloads::ml::section::MlSection,
+            /// Cache workloads: one `[cache]` table, or several `[[cache]]` tables.
+            Cache cache: $crate::workloads::cache::section::CacheSection,
+        }
+    };
+}
+pub(crate) use for_each_kind;
+
+/// Generates [`WorkloadPlan`], its methods (each delegating to the kind's
+/// [`KindPlan`]) and [`KINDS`] from [`for_each_kind!`]'s list.
 macro_rules! workload_plans {
-    ($($variant:ident($plan:ty),)*) => {
+    ($($(#[$doc:meta])* $variant:ident $key:ident: $section:ty,)*) => {
         /// A resolved workload, ready to run.
         #[derive(Debug, Clone)]
         pub enum WorkloadPlan {
-            $($variant($plan),)*
+            $($variant(<$section as KindSection>::Plan),)*
         }
 
         /// The workload kinds, as scenario files, `--workloads` and reports name them.
-        pub const KINDS: &[&str] = &[$(kind_of::<$plan>()),*];
+        pub const KINDS: &[&str] = &[$(kind_of::<<$section as KindSection>::Plan>()),*];
 
         $(
-            impl From<$plan> for WorkloadPlan {
-                fn from(plan: $plan) -> Self {
+            impl From<<$section as KindSection>::Plan> for WorkloadPlan {
+                fn from(plan: <$section as KindSection>::Plan) -> Self {
                     WorkloadPlan::$variant(plan)
                 }
             }
@@ -105,7 +126,7 @@ macro_rules! workload_plans {
             /// The kind, as the report names it.
             pub fn kind(&self) -> &'static str {
                 match self {
-                    $(WorkloadPlan::$variant(_) => kind_of::<$plan>(),)*
+                    $(WorkloadPlan::$variant(_) => kind_of::<<$section as KindSection>::Plan>(),)*
                 }
             }
 
@@ -151,12 +172,7 @@ macro_rules! workload_plans {
     };
 }
 
-workload_plans! {
-    Http(http::HttpPlan),
-    Db(db::DbPlan),
-    Ml(ml::MlPlan),
-    Cache(cache::CachePlan),
-}
+for_each_kind!(workload_plans);
 
 /// Part indices repeated by weight (weights reduced by their common divisor),
 /// interleaved rather than each part's share back to back.
