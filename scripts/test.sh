@@ -25,6 +25,10 @@ step "cargo clippy (wasm32: shared and web; benchmarks are native only)"
 cargo clippy --locked -p perfproof-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --locked -p perfproof-shared --target wasm32-unknown-unknown --lib --tests -- -D warnings
 
+step "rustdoc: every intra-doc link resolves (warnings are errors); the declared rust-version"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --document-private-items --workspace
+scripts/check-rust-version.sh
+
 step "native tests"
 cargo test --locked --workspace --exclude perfproof-web
 

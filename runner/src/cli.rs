@@ -1,4 +1,8 @@
 //! Command-line interface definitions. Parsing only: behaviour lives in [`crate::commands`].
+//!
+//! The doc comments here are clap's help text, written for a terminal (`[http]` is a
+//! scenario table, `<label>` a placeholder), not rustdoc's Markdown.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -218,7 +218,7 @@ impl Latency {
     }
 
     /// Decodes the stored histogram. Its header is checked before anything is
-    /// allocated for it ([`inflated_v2`]): a histogram from a file claims what it
+    /// allocated for it (`inflated_v2`): a histogram from a file claims what it
     /// likes, and a claim of billions of bytes or buckets is an error, never an
     /// allocation that stops the program.
     pub fn decode(&self) -> Result<Histogram<u64>, LatencyError> {

@@ -1,7 +1,7 @@
 //! The analysis' charts, one module each: [`spectrum`] (latency percentiles on a
 //! log "nines" axis), [`timeline`] (operations per second of both runs on one time
 //! axis, with their errors and p50/p95/p99 latency), [`pool`] (a database workload's throughput and efficiency against pool
-//! size), [`batch`] (an ML workload's samples/s and latency against batch size),
+//! size), [`batch`](mod@batch) (an ML workload's samples/s and latency against batch size),
 //! [`cache`] (a cache workload's hit rate, beside the ideal, and its hit and miss
 //! latency against capacity as a share of the keyspace), [`cost`] (the 30-day
 //! daily cost) and, for the history of three or more runs, [`trend`] (a metric's

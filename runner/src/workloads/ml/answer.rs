@@ -4,7 +4,7 @@
 //! (`bad_output`), never a success.
 //!
 //! It runs on every request, so the answer is read in one pass over its bytes
-//! without allocating ([`Scanner`]): names and datatypes are compared where they
+//! without allocating (`Scanner`): names and datatypes are compared where they
 //! lie, shapes read number by number, values counted (numbers are parsed only when
 //! they have a fraction or an exponent). The scanner checks the structure it walks
 //! (objects, arrays, strings, literals) and refuses what is not JSON there.

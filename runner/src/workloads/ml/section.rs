@@ -45,7 +45,7 @@ pub struct MlSection {
     pub inputs: Option<PathBuf>,
     /// `in_process` only: the ONNX file to run (default: the embedded digits model).
     pub model_file: Option<PathBuf>,
-    /// Samples per request, one measured run each (default [1, 8, 32]; [1] with trials or shards).
+    /// Samples per request, one measured run each (default `[1, 8, 32]`; `[1]` with trials or shards).
     pub batch_sizes: Option<Vec<u32>>,
     pub timeout: Option<String>,
     pub sweep: Option<SweepSection>,
