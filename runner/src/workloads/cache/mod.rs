@@ -68,7 +68,7 @@ pub struct CachePlan {
     pub name: String,
     pub backend: CacheBackend,
     /// The database behind the cache.
-    pub database: db::Target,
+    pub database: db::Service,
     pub table: String,
     /// Key popularity over the table's rows (the keyspace).
     pub keys: Keys,
@@ -99,8 +99,8 @@ impl CachePlan {
 
     fn database_display(&self) -> String {
         match &self.database {
-            db::Target::Url { display, .. } => display.clone(),
-            db::Target::Embedded(_) => "embedded SQLite (a temporary file)".into(),
+            db::Service::Url { display, .. } => display.clone(),
+            db::Service::Embedded(_) => "embedded SQLite (a temporary file)".into(),
         }
     }
 }
@@ -125,8 +125,8 @@ impl KindPlan for CachePlan {
             (CacheBackend::Redis { display, .. }, _) => format!("Redis at {display}"),
         };
         let database = match &self.database {
-            db::Target::Url { display, .. } => display.clone(),
-            db::Target::Embedded(profile) => format!("embedded SQLite ({} profile)", profile.label()),
+            db::Service::Url { display, .. } => display.clone(),
+            db::Service::Embedded(profile) => format!("embedded SQLite ({} profile)", profile.label()),
         };
         format!(
             "cache `{}`: {cache} in front of {database}, {} keys ({}), {} % writes, with {}",
@@ -208,7 +208,7 @@ pub async fn run(plan: &CachePlan, context: &Context) -> anyhow::Result<CacheRes
     let mut context = context.clone();
     // The in-process cache and embedded SQLite run on the runner's cores.
     context.target_in_process |=
-        matches!(plan.backend, CacheBackend::InProcess { .. }) || matches!(plan.database, db::Target::Embedded(_));
+        matches!(plan.backend, CacheBackend::InProcess { .. }) || matches!(plan.database, db::Service::Embedded(_));
     let measured = measure_points(plan, &context, &database).await;
     let mut warnings: Vec<String> = database.drop_table(&plan.table).await.into_iter().collect();
     let Points { mut points, server_version, eviction_policy, warnings: more } = measured?;

@@ -71,7 +71,7 @@ fn vocabulary(parts: usize) -> Vocabulary {
 
 /// Where the database is.
 #[derive(Debug, Clone)]
-pub enum Target {
+pub enum Service {
     /// A server (or SQLite file) the user named. `url` may hold a password;
     /// `display` is what may be shown.
     Url { url: String, display: String, backend: Backend },
@@ -120,7 +120,7 @@ pub struct Sweep {
 #[derive(Debug, Clone)]
 pub struct DbPlan {
     pub name: String,
-    pub target: Target,
+    pub target: Service,
     pub table: String,
     pub rows: u64,
     pub payload_bytes: u32,
@@ -139,8 +139,8 @@ impl DbPlan {
     /// Where it runs, as people may read it.
     pub fn display_target(&self) -> String {
         match &self.target {
-            Target::Url { display, .. } => display.clone(),
-            Target::Embedded(profile) => format!("embedded SQLite ({} profile)", profile.label()),
+            Service::Url { display, .. } => display.clone(),
+            Service::Embedded(profile) => format!("embedded SQLite ({} profile)", profile.label()),
         }
     }
 
@@ -201,8 +201,8 @@ pub async fn check_reachable(plan: &DbPlan) -> anyhow::Result<()> {
 }
 
 /// Connects once to a database the user named (the embedded one is always there).
-pub async fn check_target(target: &Target) -> anyhow::Result<()> {
-    if let Target::Url { url, display, .. } = target {
+pub async fn check_target(target: &Service) -> anyhow::Result<()> {
+    if let Service::Url { url, display, .. } = target {
         let connector = Connector::new(url, Vec::new()).map_err(|e| anyhow!("{display}: {e}"))?;
         let conn = connector.connect().await.map_err(|e| connect_error(display, &e))?;
         let _ = conn.close().await;
@@ -241,14 +241,14 @@ pub struct Seed<'a> {
 impl Database {
     /// Opens the database (the embedded one in a temporary folder) and seeds the table.
     pub async fn open(
-        target: &Target,
+        target: &Service,
         display: String,
         statement_timeout: Duration,
         seed: Seed<'_>,
     ) -> anyhow::Result<Self> {
         let (url, backend, folder) = match target {
-            Target::Url { url, backend, .. } => (url.clone(), *backend, None),
-            Target::Embedded(_) => {
+            Service::Url { url, backend, .. } => (url.clone(), *backend, None),
+            Service::Embedded(_) => {
                 let folder = tempfile::tempdir().context("creating the embedded database's folder")?;
                 let url = format!("sqlite://{}?mode=rwc", folder.path().join("perfproof.db").display());
                 (url, Backend::Sqlite, Some(folder))
@@ -299,7 +299,7 @@ pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
 
     let mut context = context.clone();
     // Embedded SQLite runs inside this process, on the runner's cores.
-    context.target_in_process |= matches!(plan.target, Target::Embedded(_));
+    context.target_in_process |= matches!(plan.target, Service::Embedded(_));
     let measured = measure_points(plan, &context, &database.connector, &statements, &next_key).await;
     let mut warnings = Vec::new();
     if !plan.keep_table {

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
 use super::sql::{check_table_name, Backend};
-use super::{DbPlan, QueryKind, QueryPlan, Sweep, Target};
+use super::{DbPlan, QueryKind, QueryPlan, Service, Sweep};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::load::Model;
@@ -115,7 +115,7 @@ fn demo_shape(profile: Profile) -> (u32, bool) {
 fn plan(section: &DbSection, flags: &DbOverrides, load: &LoadOverrides, profile: Profile) -> anyhow::Result<DbPlan> {
     let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;
     let (demo_pool, demo_index) = demo_shape(profile);
-    let embedded = matches!(target, Target::Embedded(_));
+    let embedded = matches!(target, Service::Embedded(_));
     let name = section.name.clone().unwrap_or_else(|| if embedded { "demo" } else { "db" }.into());
     let table = section.table.clone().unwrap_or_else(|| format!("perfproof_{}", name.replace(['-', '.', ' '], "_")));
     check_table_name(&table).map_err(|e| anyhow!("db.table: {e}"))?;
@@ -163,14 +163,14 @@ fn plan(section: &DbSection, flags: &DbOverrides, load: &LoadOverrides, profile:
 /// The database a URL template names (`${VAR}` expanded; only its display form
 /// without a password may be shown), or the embedded one shaped by `profile`;
 /// `field` names the setting in errors.
-pub fn database_target(template: Option<&String>, field: &str, profile: Profile) -> anyhow::Result<Target> {
-    let Some(template) = template else { return Ok(Target::Embedded(profile)) };
+pub fn database_target(template: Option<&String>, field: &str, profile: Profile) -> anyhow::Result<Service> {
+    let Some(template) = template else { return Ok(Service::Embedded(profile)) };
     let url = expand_env(template).with_context(|| field.to_string())?;
     let display = display_url(template);
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
     let backend = Backend::from_scheme(scheme)
         .ok_or_else(|| anyhow!("{field}: `{display}` is not a postgres://, mysql:// (MariaDB too) or sqlite:// URL"))?;
-    Ok(Target::Url { url, display, backend })
+    Ok(Service::Url { url, display, backend })
 }
 
 fn queries(sections: &[QuerySection]) -> anyhow::Result<Vec<QueryPlan>> {

@@ -101,7 +101,7 @@ fn vocabulary(parts: usize) -> Vocabulary {
 
 /// Where requests go.
 #[derive(Debug, Clone)]
-pub enum Target {
+pub enum Service {
     /// A server the user named. The URL may hold expanded secrets: it is used to
     /// send and never shown; `display` is what may be shown.
     Url { url: Url, display: String },
@@ -128,7 +128,7 @@ pub struct Endpoint {
 #[derive(Debug, Clone)]
 pub struct HttpPlan {
     pub name: String,
-    pub target: Target,
+    pub target: Service,
     pub http_version: HttpVersion,
     pub insecure: bool,
     pub timeout: Duration,
@@ -194,8 +194,8 @@ impl KindPlan for HttpPlan {
 
     fn describe(&self) -> String {
         let target = match &self.target {
-            Target::Url { display, .. } => display.clone(),
-            Target::Embedded(profile) => format!("the embedded demo service ({})", profile.label()),
+            Service::Url { display, .. } => display.clone(),
+            Service::Embedded(profile) => format!("the embedded demo service ({})", profile.label()),
         };
         format!(
             "http `{}`: {} endpoint(s) at {target} with {}",
@@ -218,8 +218,8 @@ impl KindPlan for HttpPlan {
 /// does not start. Once started, whatever the target does is counted.
 pub async fn check_reachable(plan: &HttpPlan) -> anyhow::Result<()> {
     match &plan.target {
-        Target::Url { url, .. } => Targets::new(plan, url)?.check_reachable().await,
-        Target::Embedded(_) => Ok(()),
+        Service::Url { url, .. } => Targets::new(plan, url)?.check_reachable().await,
+        Service::Embedded(_) => Ok(()),
     }
 }
 
@@ -228,8 +228,8 @@ pub async fn check_reachable(plan: &HttpPlan) -> anyhow::Result<()> {
 pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResult> {
     // The demo service lives until the run is over.
     let (base, display_base, demo) = match &plan.target {
-        Target::Url { url, display } => (url.clone(), display.clone(), None),
-        Target::Embedded(profile) => {
+        Service::Url { url, display } => (url.clone(), display.clone(), None),
+        Service::Embedded(profile) => {
             let demo = DemoServer::start(*profile).await.context("starting the embedded demo HTTP service")?;
             let base = Url::parse(&demo.base_url()).context("the demo service's URL")?;
             (base, demo.base_url(), Some(demo))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::demo;
-use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Target};
+use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Service};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::workloads::profile::Profile;
@@ -88,14 +88,14 @@ fn plan(
     let (target, base) = match &template {
         Some(template) => {
             let url = parse_url(&expand_env(template).context("http.base_url")?).context("http.base_url")?;
-            (Target::Url { url: url.clone(), display: display_url(template) }, url)
+            (Service::Url { url: url.clone(), display: display_url(template) }, url)
         }
         // Endpoints are checked against a stand-in for the demo service's address.
-        None => (Target::Embedded(profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
+        None => (Service::Embedded(profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
     };
     let endpoint_sections = match (section.endpoints.is_empty(), &target, &flags.method) {
         (false, _, _) => section.endpoints.clone(),
-        (true, Target::Embedded(_), None) => demo::DEFAULT_ENDPOINTS
+        (true, Service::Embedded(_), None) => demo::DEFAULT_ENDPOINTS
             .iter()
             .map(|&(name, path, weight)| EndpointSection {
                 name: name.into(),
@@ -137,7 +137,7 @@ fn plan(
         (None, Some(text)) => parse_duration(text).context("http.timeout")?,
         (None, None) => DEFAULT_TIMEOUT,
     };
-    let default_name = if matches!(target, Target::Embedded(_)) { "demo" } else { "api" };
+    let default_name = if matches!(target, Service::Embedded(_)) { "demo" } else { "api" };
     let mut load_plan = load_plan(&section.load, load, "http.load")?;
     if load.threads.or(section.load.threads).is_none() && target_is_local(&target) {
         load_plan.threads = default_threads_beside_target();
@@ -156,10 +156,10 @@ fn plan(
 
 /// The target runs on this machine (loopback, or the embedded service), so it
 /// competes with the load threads for the cores.
-fn target_is_local(target: &Target) -> bool {
+fn target_is_local(target: &Service) -> bool {
     match target {
-        Target::Embedded(_) => true,
-        Target::Url { url, .. } => match url.host() {
+        Service::Embedded(_) => true,
+        Service::Url { url, .. } => match url.host() {
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
             Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
             Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),

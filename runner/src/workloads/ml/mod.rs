@@ -109,7 +109,7 @@ impl Backend {
 
 /// Where the model is.
 #[derive(Debug, Clone)]
-pub enum Target {
+pub enum Service {
     /// A server the user named; `display` is what may be shown of the URL.
     Url { url: Url, display: String },
     /// The embedded server, started for the run in this profile.
@@ -122,7 +122,7 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct MlPlan {
     pub name: String,
-    pub target: Target,
+    pub target: Service,
     /// The model's name on the server.
     pub model: String,
     /// The model's version on the server, when one is asked for.
@@ -173,7 +173,7 @@ impl MlPlan {
 
     pub fn backend(&self) -> Backend {
         match self.target {
-            Target::InProcess { .. } => Backend::InProcess,
+            Service::InProcess { .. } => Backend::InProcess,
             _ => Backend::Oip,
         }
     }
@@ -181,10 +181,10 @@ impl MlPlan {
     /// Where it runs, as people may read it.
     pub fn display_target(&self) -> String {
         match &self.target {
-            Target::Url { display, .. } => display.clone(),
-            Target::Embedded(profile) => format!("the embedded inference server ({})", profile.label()),
-            Target::InProcess { file: Some(path) } => format!("in-process ({})", path.display()),
-            Target::InProcess { file: None } => "in-process (the embedded digits model)".into(),
+            Service::Url { display, .. } => display.clone(),
+            Service::Embedded(profile) => format!("the embedded inference server ({})", profile.label()),
+            Service::InProcess { file: Some(path) } => format!("in-process ({})", path.display()),
+            Service::InProcess { file: None } => "in-process (the embedded digits model)".into(),
         }
     }
 }
@@ -225,14 +225,14 @@ impl KindPlan for MlPlan {
 /// process), before any load.
 pub async fn check_reachable(plan: &MlPlan) -> anyhow::Result<()> {
     let metadata = match &plan.target {
-        Target::Url { url, display } => {
+        Service::Url { url, display } => {
             let server = plan.server(url.clone(), display.clone());
             let client = oip::client(plan.timeout)?;
             server.check_ready(&client, plan.timeout).await?;
             server.metadata(&client, plan.timeout).await?
         }
-        Target::Embedded(_) => server::metadata_of(&Model::digits()?),
-        Target::InProcess { file } => server::metadata_of(&in_process_model(file)?),
+        Service::Embedded(_) => server::metadata_of(&Model::digits()?),
+        Service::InProcess { file } => server::metadata_of(&in_process_model(file)?),
     };
     plan.rows(&metadata.inputs[0])?;
     Ok(())
@@ -250,7 +250,7 @@ fn in_process_model(file: &Option<PathBuf>) -> anyhow::Result<Model> {
 pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
     let mut context = context.clone();
     let (points, model, target) = match &plan.target {
-        Target::InProcess { file } => {
+        Service::InProcess { file } => {
             let model = in_process_model(file)?;
             context.target_in_process = true;
             let metadata = server::metadata_of(&model);
@@ -260,12 +260,12 @@ pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
                 |batch: u32| InProcessOperation { model: model.clone(), rows: rows.clone(), batch: batch as usize };
             (measure_points(plan, &context, make).await?, described, "in-process".to_string())
         }
-        Target::Url { url, display } => {
+        Service::Url { url, display } => {
             let server = plan.server(url.clone(), display.clone());
             let (points, model) = run_oip(plan, &context, &server).await?;
             (points, model, display.clone())
         }
-        Target::Embedded(profile) => {
+        Service::Embedded(profile) => {
             let embedded = MlDemoServer::start(*profile).await.context("starting the embedded inference server")?;
             context.target_in_process = true;
             let base = Url::parse(&embedded.base_url())?;

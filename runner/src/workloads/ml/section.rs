@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
 use super::inputs::Inputs;
-use super::{Backend, MlPlan, Target};
+use super::{Backend, MlPlan, Service};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::load::Model;
@@ -92,15 +92,15 @@ fn plan(
                 "ml.url: the in_process backend runs the model in the runner; remove the URL or use backend = \"oip\""
             )
         }
-        (Backend::InProcess, None) => Target::InProcess { file: section.model_file.clone() },
+        (Backend::InProcess, None) => Service::InProcess { file: section.model_file.clone() },
         (Backend::Oip, _) if section.model_file.is_some() => {
             bail!("ml.model_file: only the in_process backend runs a file; a server loads its own models")
         }
         (Backend::Oip, Some(template)) => {
             let url = parse_url(&expand_env(template).context("ml.url")?).context("ml.url")?;
-            Target::Url { url, display: display_url(template) }
+            Service::Url { url, display: display_url(template) }
         }
-        (Backend::Oip, None) => Target::Embedded(profile),
+        (Backend::Oip, None) => Service::Embedded(profile),
     };
     let model = section.model.clone().unwrap_or_else(|| super::server::MODEL_NAME.into());
     if model.is_empty() || model.contains(['/', '?', '#']) || model.chars().any(char::is_whitespace) {
