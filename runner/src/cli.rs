@@ -223,7 +223,9 @@ pub struct AnalysisArgs {
     /// Confidence level of the intervals, in percent.
     #[arg(long, default_value_t = 95.0)]
     pub confidence: f64,
-    /// Show per-endpoint metrics too.
+    /// Show every metric. By default the table shows each tier's headline metrics
+    /// (latency p95, p90 for a database, throughput, error rate, hit rate, pool
+    /// efficiency), then every other metric that regressed or is inconclusive.
     #[arg(long)]
     pub all: bool,
     /// Refuse to compare runs that are not comparable (different load, duration,

@@ -274,7 +274,35 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         "next: open the web app (scripts/serve-web.sh) and drop both reports, or run `perfproof compare {0}/baseline.json {0}/optimized.json`",
         args.results_dir.display()
     );
-    Ok(verdict(&analysis))
+    println!("\n{}", demo_outcome(&analysis));
+    // The demo ran: its verdicts are its output, not its exit code (`compare`'s
+    // codes 3–5 are for CI).
+    Ok(Exit::Success)
+}
+
+/// The demo's last words: what regressed and which targets were missed, plainly.
+fn demo_outcome(analysis: &Analysis) -> String {
+    let regressed = analysis.regressions();
+    let mut out = match regressed.len() {
+        0 => "demo: nothing regressed".to_string(),
+        n => {
+            let named: Vec<&str> = regressed.iter().take(6).copied().collect();
+            let more = if n > named.len() { format!(" and {} more", n - named.len()) } else { String::new() };
+            format!(
+                "demo: {n} metrics regressed ({}{more}): the optimized profile trades some figures for others, \
+                 and the verdicts say which",
+                named.join(", ")
+            )
+        }
+    };
+    let missed = analysis.targets.missed();
+    if missed > 0 {
+        out.push_str(&format!("; {missed} targets missed"));
+    }
+    out.push_str(
+        ". In CI, `perfproof compare` exits 3 to 5 on missed targets and regressions; `demo` exits 0 when it ran.",
+    );
+    out
 }
 
 fn merge_reports(args: MergeArgs) -> anyhow::Result<Exit> {

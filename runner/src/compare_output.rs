@@ -10,6 +10,7 @@ use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Table};
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
+use perfproof_shared::comparison_table::first_look;
 use perfproof_shared::cost::CostStatus;
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::format::{self, value as format_value};
@@ -21,12 +22,23 @@ use perfproof_shared::trend::History;
 /// Which metrics a table shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Detail {
-    /// Per-endpoint metrics too.
+    /// Every metric; else a first look (see [`first_look`]).
     pub all: bool,
 }
 
-fn shown(analysis: &Analysis, detail: Detail) -> impl Iterator<Item = &MetricComparison> {
-    analysis.comparison.metrics.iter().filter(move |m| detail.all || !m.key.contains(".endpoint."))
+/// The metrics a table shows: every one, or a first look (each tier's headlines,
+/// then the other metrics that regressed or are inconclusive).
+fn shown(analysis: &Analysis, detail: Detail) -> Vec<&MetricComparison> {
+    match detail.all {
+        true => analysis.comparison.metrics.iter().collect(),
+        false => first_look(&analysis.comparison.metrics),
+    }
+}
+
+/// Under a first look: how many metrics it left out, and how to see them.
+fn left_out(analysis: &Analysis, detail: Detail) -> Option<String> {
+    let hidden = analysis.comparison.metrics.len() - shown(analysis, detail).len();
+    (hidden > 0).then(|| format!("{hidden} more metrics improved, held or were not tested: --all shows every metric"))
 }
 
 /// The target results that concern one metric.
@@ -78,6 +90,9 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         column.set_cell_alignment(CellAlignment::Right);
     }
     println!("{table}");
+    if let Some(left_out) = left_out(analysis, detail) {
+        println!("{left_out}");
+    }
     if let Some(unmatched) = c.unmatched_text() {
         println!("not compared, {unmatched}");
     }
@@ -190,6 +205,9 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             evidence_cell(m),
             target_cell(target_of(analysis, &m.key))
         );
+    }
+    if let Some(left_out) = left_out(analysis, detail) {
+        let _ = writeln!(md, "\n{left_out}");
     }
     if let Some(unmatched) = c.unmatched_text() {
         let _ = writeln!(md, "\nNot compared, {unmatched}");

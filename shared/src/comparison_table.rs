@@ -146,6 +146,15 @@ fn is_headline(key: &str) -> bool {
     crate::report::kind_info(key.split('.').next().unwrap_or("")).is_some_and(|kind| kind.is_headline(rest))
 }
 
+/// The metrics a first look shows: each tier's headline metrics, then every other
+/// metric that regressed or is inconclusive (those need a look). The rest (improved,
+/// unchanged or untested parts and percentiles) wait for a view of every metric.
+pub fn first_look(metrics: &[MetricComparison]) -> Vec<&MetricComparison> {
+    let needs_look = |m: &&MetricComparison| matches!(m.verdict, Verdict::Regressed | Verdict::Inconclusive);
+    let headlines = metrics.iter().filter(|m| is_headline(&m.key));
+    headlines.chain(metrics.iter().filter(|m| !is_headline(&m.key)).filter(needs_look)).collect()
+}
+
 /// The headline verdicts in sentences a manager reads, one per headline metric:
 /// `http demo: latency p95 went from 0.464 ms to 0.193 ms: 2.41x better (improved).`
 pub fn headline_sentences(metrics: &[MetricComparison]) -> Vec<String> {
