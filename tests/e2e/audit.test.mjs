@@ -197,6 +197,7 @@ test("the empty page says how to make a report; the verdict words are explained"
   const text = await glossary.textContent();
   for (const word of ["factor", "not tested", "insufficient data", "inconclusive"]) assert.ok(text.includes(word), word);
   // Metrics read in words beside their keys.
+  await page.getByTestId("filter-shown").selectOption("every");
   const row = page.locator('[data-testid="metric"][data-key="http.demo.latency.p99_9"]');
   assert.equal(await row.locator(".metric-name").textContent(), "http demo: latency p99.9");
   assert.deepEqual(errors, []);

@@ -1,5 +1,6 @@
-//! The comparison view: every metric of the pair with before, after, change,
-//! factor, verdict, interval and evidence; filtered by workload and by verdict,
+//! The comparison view: the metrics of the pair with before, after, change,
+//! factor, verdict, interval and evidence; first the headlines and what needs a
+//! look, as `perfproof compare` shows them (every metric on request); filtered by workload and by verdict,
 //! sorted by any column (a button in its header, `aria-sort` saying how). Rows,
 //! filters, order, names and intervals are `perfproof_shared::charts`'; the
 //! verdicts line, advice and unmatched metrics are the CLI's words.
@@ -7,7 +8,9 @@
 use leptos::prelude::*;
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{MetricComparison, Verdict};
-use perfproof_shared::comparison_table::{comparison_rows, comparison_workloads, interval_text, metric_title, Column};
+use perfproof_shared::comparison_table::{
+    comparison_rows, comparison_workloads, first_look, interval_text, metric_title, Column,
+};
 use perfproof_shared::format::value as format_value;
 
 /// The verdicts a filter can pick, in the order the filter lists them.
@@ -20,9 +23,14 @@ const VERDICTS: [Verdict; 6] = [
     Verdict::NotTested,
 ];
 
-/// The metrics the table lists: per-endpoint ones are left out, as in `perfproof compare`'s table.
-fn listed(analysis: &Analysis) -> Vec<MetricComparison> {
-    analysis.comparison.metrics.iter().filter(|m| !m.key.contains(".endpoint.")).cloned().collect()
+/// The metrics the table lists, as `perfproof compare` does: a first look (each
+/// tier's headlines, then every other metric that regressed or is inconclusive), or
+/// every metric (`--all`).
+fn listed(analysis: &Analysis, every: bool) -> Vec<MetricComparison> {
+    match every {
+        true => analysis.comparison.metrics.clone(),
+        false => first_look(&analysis.comparison.metrics).into_iter().cloned().collect(),
+    }
 }
 
 #[component]
@@ -30,7 +38,11 @@ pub fn ComparisonView(analysis: Memo<Option<Analysis>>) -> impl IntoView {
     let workload = RwSignal::new(None::<String>);
     let verdict = RwSignal::new(None::<Verdict>);
     let sort = RwSignal::new(None::<(Column, bool)>);
-    let metrics = Memo::new(move |_| analysis.with(|a| a.as_ref().map(listed).unwrap_or_default()));
+    let every = RwSignal::new(false);
+    let metrics = Memo::new(move |_| {
+        let every = every.get();
+        analysis.with(|a| a.as_ref().map(|a| listed(a, every)).unwrap_or_default())
+    });
     let workloads = move || {
         metrics
             .with(|m| comparison_workloads(m))
@@ -91,6 +103,13 @@ pub fn ComparisonView(analysis: Memo<Option<Analysis>>) -> impl IntoView {
         .collect_view();
     view! {
         <div class="filters">
+            <label>
+                "show "
+                <select data-testid="filter-shown" on:change=move |ev| every.set(event_target_value(&ev) == "every")>
+                    <option value="first">"headlines and what needs a look"</option>
+                    <option value="every">"every metric"</option>
+                </select>
+            </label>
             <label>
                 "workload "
                 <select data-testid="filter-workload" on:change=move |ev| {
