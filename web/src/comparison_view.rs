@@ -132,16 +132,18 @@ pub fn ComparisonView(analysis: Memo<Option<Analysis>>) -> impl IntoView {
             </label>
             <span class="muted" role="status" data-testid="shown-count">{count}</span>
         </div>
-        <table class="comparison">
-            <thead>
-                <tr>
-                    {headers}
-                    <th class="interval">"interval (+ = worse)"</th>
-                    <th class="evidence">"evidence"</th>
-                </tr>
-            </thead>
-            <tbody>{body}</tbody>
-        </table>
+        <div class="table-scroll" data-testid="comparison-scroll">
+            <table class="comparison">
+                <thead>
+                    <tr>
+                        {headers}
+                        <th class="interval">"interval (+ = worse)"</th>
+                        <th class="evidence">"evidence"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
         {move || analysis.get().map(|a| notes(&a))}
         <Glossary />
     }

@@ -207,10 +207,12 @@ fn summary_table(table: SummaryTable) -> impl IntoView {
     view! {
         <section class="summary-table" data-testid=id>
             {title}
-            <table>
-                <thead><tr>{headers}</tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table>
+                    <thead><tr>{headers}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
             {notes}
         </section>
     }
