@@ -173,14 +173,30 @@ fn draw(chart: &LineChart) -> Result<String, String> {
         let font = |size| ("sans-serif", size).into_font().color(&INK);
         let title_style = font(16).pos(Pos::new(HPos::Center, VPos::Top));
         root.draw(&Text::new(chart.title.as_str(), (WIDTH as i32 / 2, 10), title_style)).map_err(|e| e.to_string())?;
-        let mut plot = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_top(TITLE_HEIGHT + 8)
-            .margin_right(32)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x, y)
-            .map_err(|e| e.to_string())?;
+        let build = |margin_right: u32| {
+            ChartBuilder::on(&root)
+                .margin(12)
+                .margin_top(TITLE_HEIGHT + 8)
+                .margin_right(margin_right)
+                .x_label_area_size(44)
+                .y_label_area_size(64)
+                .build_cartesian_2d(x.clone(), y.clone())
+                .map_err(|e| e.to_string())
+        };
+        // The legend goes where it covers no data; when no place in the plot is
+        // free, the plot narrows and the legend stands beside it.
+        let size = legend_size(&chart.series);
+        let plot = build(32)?;
+        let drawn: Vec<(Vec<(i32, i32)>, Stroke)> =
+            chart.series.iter().map(|s| (s.points.iter().map(|p| plot.backend_coord(p)).collect(), s.stroke)).collect();
+        let (mut plot, legend_at) = match free_place(&drawn, plot.plotting_area().get_pixel_range(), size) {
+            Some(place) => (plot, place),
+            None => {
+                let plot = build(32 + size.0 as u32 + 16)?;
+                let (columns, rows) = plot.plotting_area().get_pixel_range();
+                (plot, (columns.end + 16, rows.start))
+            }
+        };
         plot.configure_mesh()
             .x_desc(chart.x_desc)
             .y_desc(chart.y_desc.as_str())
@@ -213,8 +229,7 @@ fn draw(chart: &LineChart) -> Result<String, String> {
                     .map_err(|e| e.to_string())?;
             }
         }
-        let (columns, rows) = plot.plotting_area().get_pixel_range();
-        overlay.push_str(&legend(&chart.series, (columns.start + 8, rows.start + 8)));
+        overlay.push_str(&legend(&chart.series, legend_at));
         root.present().map_err(|e| e.to_string())?;
     }
     let end = svg.rfind("</svg>").ok_or("plotters wrote no SVG")?;
@@ -247,14 +262,63 @@ fn polyline(pixels: &[(i32, i32)], colour: RGBColor, stroke: Stroke) -> String {
     )
 }
 
+/// The legend's rows: their height, the stroke sample's width, and the padding.
+const LEGEND_LINE: i32 = 18;
+const LEGEND_SAMPLE: i32 = 20;
+const LEGEND_PAD: i32 = 8;
+
+/// The legend's width and height in pixels.
+fn legend_size(series: &[Series]) -> (i32, i32) {
+    let widest = series.iter().map(|s| s.name().chars().count() as i32).max().unwrap_or(0);
+    let width = LEGEND_PAD + LEGEND_SAMPLE + LEGEND_PAD + widest * LEGEND_CHAR_WIDTH + LEGEND_PAD;
+    (width, LEGEND_PAD + LEGEND_LINE * series.len() as i32)
+}
+
+/// A place for the legend inside the plotting area where it covers none of the
+/// drawn series (their points and the lines between them): a corner (top left, top
+/// right, bottom left, bottom right, in that order of preference), else the first
+/// free place scanning the area row by row; `None` when no place is free.
+fn free_place(
+    drawn: &[(Vec<(i32, i32)>, Stroke)],
+    (columns, rows): (std::ops::Range<i32>, std::ops::Range<i32>),
+    (width, height): (i32, i32),
+) -> Option<(i32, i32)> {
+    const INSET: i32 = 8;
+    const MARGIN: f64 = 4.0;
+    // The series as points every 2 px along their lines (rings: their points only).
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    for (points, stroke) in drawn {
+        let point = |&(x, y): &(i32, i32)| (f64::from(x), f64::from(y));
+        samples.extend(points.iter().map(point));
+        if *stroke == Stroke::Rings {
+            continue;
+        }
+        for pair in points.windows(2) {
+            let ((x0, y0), (x1, y1)) = (point(&pair[0]), point(&pair[1]));
+            let steps = ((x1 - x0).hypot(y1 - y0) / 2.0).ceil().max(1.0) as usize;
+            samples
+                .extend((1..steps).map(|i| i as f64 / steps as f64).map(|t| (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)));
+        }
+    }
+    let covered = |&(x, y): &(i32, i32)| {
+        let (left, top) = (f64::from(x) - MARGIN, f64::from(y) - MARGIN);
+        let (right, bottom) = (f64::from(x + width) + MARGIN, f64::from(y + height) + MARGIN);
+        samples.iter().filter(|&&(px, py)| px >= left && px <= right && py >= top && py <= bottom).count()
+    };
+    let (left, right) = (columns.start + INSET, columns.end - INSET - width);
+    let (top, bottom) = (rows.start + INSET, rows.end - INSET - height);
+    let corners = [(left, top), (right, top), (left, bottom), (right, bottom)];
+    let scan = (top..=bottom).step_by(12).flat_map(|y| (left..=right).step_by(24).map(move |x| (x, y)));
+    corners.into_iter().chain(scan).find(|place| covered(place) == 0)
+}
+
 /// The legend as SVG, its top left corner at `(x, y)`: one line per series, its
 /// stroke (or ring) beside its name, in a framed box.
 fn legend(series: &[Series], (x, y): (i32, i32)) -> String {
-    const LINE: i32 = 18;
-    const SAMPLE: i32 = 20;
-    const PAD: i32 = 8;
-    let widest = series.iter().map(|s| s.name().chars().count() as i32).max().unwrap_or(0);
-    let (width, height) = (PAD + SAMPLE + PAD + widest * LEGEND_CHAR_WIDTH + PAD, PAD + LINE * series.len() as i32);
+    const LINE: i32 = LEGEND_LINE;
+    const SAMPLE: i32 = LEGEND_SAMPLE;
+    const PAD: i32 = LEGEND_PAD;
+    let (width, height) = legend_size(series);
     let ink = hex(INK);
     let mut svg = format!(
         r#"<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="{ink}" fill-opacity="0.12" stroke="{ink}"/>"#
