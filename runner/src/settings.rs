@@ -74,19 +74,14 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
     let flags = Flags {
         label: Some("monitor".into()),
         quiet: true,
-        workloads: args.scenario.workloads.clone(),
         load: LoadOverrides {
             rate: Some(rate),
             duration: Some(probe),
             warmup: Some(Duration::ZERO),
             ..LoadOverrides::default()
         },
-        http: HttpOverrides { url: args.scenario.url.clone(), ..HttpOverrides::default() },
-        db: DbOverrides { url: args.scenario.db_url.clone() },
-        ml: MlOverrides { url: args.scenario.ml_url.clone() },
-        cache: CacheOverrides { url: args.scenario.cache_url.clone() },
         demo_profile: Profile::from_label(&args.demo_profile).unwrap_or_default(),
-        ..Flags::default()
+        ..Flags::of_scenario(&args.scenario)
     };
     let settings = resolve(file, &flags)?;
     let swept = settings.workloads.iter().find(|w| w.is_sweep());
@@ -221,11 +216,11 @@ impl TryFrom<&RunArgs> for Flags {
             group: args.run_group.clone(),
             start_at: args.start_at,
         });
+        let scenario = Flags::of_scenario(&args.scenario);
         Ok(Flags {
             label: args.label.clone(),
             output: args.output.clone(),
             quiet: args.quiet,
-            workloads: args.scenario.workloads.clone(),
             trials: (args.trials != 1).then_some(args.trials),
             shard,
             load: LoadOverrides {
@@ -239,19 +234,31 @@ impl TryFrom<&RunArgs> for Flags {
                 threads: args.threads.map(usize::from),
             },
             http: HttpOverrides {
-                url: args.scenario.url.clone(),
                 method: args.method.clone(),
                 name: args.name.clone(),
                 timeout: args.timeout,
                 max_body: args.max_body,
                 http_version,
                 insecure: args.insecure,
+                ..scenario.http.clone()
             },
-            db: DbOverrides { url: args.scenario.db_url.clone() },
-            ml: MlOverrides { url: args.scenario.ml_url.clone() },
-            cache: CacheOverrides { url: args.scenario.cache_url.clone() },
             demo_profile,
+            ..scenario
         })
+    }
+}
+
+impl Flags {
+    /// The flags `run` and `monitor` share: which workloads, and each kind's service URL.
+    fn of_scenario(args: &ScenarioArgs) -> Flags {
+        Flags {
+            workloads: args.workloads.clone(),
+            http: HttpOverrides { url: args.url.clone(), ..HttpOverrides::default() },
+            db: DbOverrides { url: args.db_url.clone() },
+            ml: MlOverrides { url: args.ml_url.clone() },
+            cache: CacheOverrides { url: args.cache_url.clone() },
+            ..Flags::default()
+        }
     }
 }
 
