@@ -21,10 +21,10 @@ use anyhow::Context as _;
 use perfproof::config::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::workloads::ml::model::DIGITS_ONNX;
+use perfproof::workloads::ml::samples;
 use perfproof::workloads::ml::section::{MlOverrides, MlSection};
-use perfproof::workloads::ml::{self, samples};
 use perfproof::workloads::profile::Profile;
-use perfproof::workloads::KindSection;
+use perfproof::workloads::{KindPlan, KindSection};
 use tract_onnx::prelude::*;
 
 fn env_number(name: &str, default: f64) -> f64 {
@@ -108,7 +108,7 @@ async fn harness(batch: u32, span: Span) -> anyhow::Result<f64> {
     let plan = section.plan(&MlOverrides::default(), &load, Profile::Baseline, false)?;
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: true };
-    let result = ml::run(&plan, &context).await?;
+    let result = plan.run(&context).await?;
     Ok(result.points[0].samples_per_s)
 }
 

@@ -35,9 +35,9 @@ fn shown(analysis: &Analysis, detail: Detail) -> Vec<&MetricComparison> {
     }
 }
 
-/// Under a first look: how many metrics it left out, and how to see them.
-fn left_out(analysis: &Analysis, detail: Detail) -> Option<String> {
-    let hidden = analysis.comparison.metrics.len() - shown(analysis, detail).len();
+/// Under a first look of `shown` metrics: how many it left out, and how to see them.
+fn left_out(analysis: &Analysis, shown: usize) -> Option<String> {
+    let hidden = analysis.comparison.metrics.len() - shown;
     (hidden > 0).then(|| format!("{hidden} more metrics improved, held or were not tested: --all shows every metric"))
 }
 
@@ -69,7 +69,8 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["metric", "before", "after", "change", "factor", "verdict", "evidence", "target"]);
-    for m in shown(analysis, detail) {
+    let rows = shown(analysis, detail);
+    for m in &rows {
         let colour = match m.verdict {
             Verdict::Improved => Color::Green,
             Verdict::Regressed => Color::Red,
@@ -90,7 +91,7 @@ pub fn print_table(analysis: &Analysis, detail: Detail) {
         column.set_cell_alignment(CellAlignment::Right);
     }
     println!("{table}");
-    if let Some(left_out) = left_out(analysis, detail) {
+    if let Some(left_out) = left_out(analysis, rows.len()) {
         println!("{left_out}");
     }
     if let Some(unmatched) = c.unmatched_text() {
@@ -188,7 +189,8 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
     md.push_str(
         "| metric | before | after | change | factor | verdict | evidence | target |\n|---|---:|---:|---:|---|---|---|---|\n",
     );
-    for m in shown(analysis, detail) {
+    let rows = shown(analysis, detail);
+    for m in &rows {
         let verdict = match m.verdict {
             Verdict::Improved => "✅ improved".to_string(),
             Verdict::Regressed => "❌ regressed".to_string(),
@@ -206,7 +208,7 @@ pub fn markdown(analysis: &Analysis, detail: Detail) -> String {
             target_cell(target_of(analysis, &m.key))
         );
     }
-    if let Some(left_out) = left_out(analysis, detail) {
+    if let Some(left_out) = left_out(analysis, rows.len()) {
         let _ = writeln!(md, "\n{left_out}");
     }
     if let Some(unmatched) = c.unmatched_text() {

@@ -8,13 +8,14 @@
 //! is left under it. They take `SERIAL` one at a time: Redis' hit and miss
 //! counters are server-wide, and one test kills every client connection.
 
+use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
 use perfproof::config::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::settings::{self, Flags};
 use perfproof::workloads::cache::section::CacheOverrides;
-use perfproof::workloads::cache::{self, CachePlan};
+use perfproof::workloads::cache::CachePlan;
 use perfproof::workloads::WorkloadPlan;
 use perfproof_shared::report::{harmonic, CacheResult, Report, Workload};
 use tokio::sync::watch;
@@ -56,8 +57,8 @@ fn users(users: u32, warmup: f64, seconds: f64) -> LoadOverrides {
 async fn run(plan: &CachePlan) -> CacheResult {
     let (_tx, stop) = watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: false };
-    cache::check_reachable(plan).await.unwrap();
-    cache::run(plan, &context).await.unwrap()
+    plan.check_reachable().await.unwrap();
+    plan.run(&context).await.unwrap()
 }
 
 /// The workload as a report goes through JSON and back, validated.

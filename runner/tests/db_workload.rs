@@ -8,13 +8,14 @@
 //! that kills MariaDB connections picks them by database, so no other test's may
 //! be open then.
 
+use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
 use perfproof::config::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::settings::{self, Flags};
 use perfproof::workloads::db::section::DbOverrides;
-use perfproof::workloads::db::{self, DbPlan};
+use perfproof::workloads::db::DbPlan;
 use perfproof::workloads::WorkloadPlan;
 use perfproof_shared::report::DbResult;
 use sqlx::{Connection, Executor, Row};
@@ -58,8 +59,8 @@ fn users(users: u32, seconds: f64) -> LoadOverrides {
 async fn run(plan: &DbPlan) -> DbResult {
     let (_tx, stop) = watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: false };
-    db::check_reachable(plan).await.unwrap();
-    db::run(plan, &context).await.unwrap()
+    plan.check_reachable().await.unwrap();
+    plan.run(&context).await.unwrap()
 }
 
 async fn connect(url: &str) -> sqlx::AnyConnection {
@@ -280,11 +281,11 @@ async fn killed_backends_are_counted_and_replaced() {
 async fn unreachable_databases_and_wrong_passwords_say_so_without_the_password() {
     let _serial = SERIAL.lock().await;
     let down = plan("[db]\n", Some("postgres://root:hunter2@127.0.0.1:1/test"), users(1, 0.2));
-    let error = format!("{:#}", db::check_reachable(&down).await.unwrap_err());
+    let error = format!("{:#}", down.check_reachable().await.unwrap_err());
     assert!(error.contains("cannot connect to postgres://127.0.0.1:1/test (connect)"), "{error}");
     assert!(!error.contains("hunter2"), "{error}");
     let wrong = plan("[db]\n", Some("mysql://root:hunter2@127.0.0.1:3306/test"), users(1, 0.2));
-    let error = format!("{:#}", db::check_reachable(&wrong).await.unwrap_err());
+    let error = format!("{:#}", wrong.check_reachable().await.unwrap_err());
     assert!(error.contains("(authentication)"), "{error}");
     assert!(!error.contains("hunter2"), "{error}");
 }

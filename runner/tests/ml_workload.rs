@@ -4,6 +4,7 @@
 //! the wrong shape is counted as `bad_output`, never as a success; the in-process
 //! backend runs; bad `[ml]` sections name their field; sweeps are not merged.
 
+use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -16,7 +17,7 @@ use perfproof::workloads::ml::model::Model;
 use perfproof::workloads::ml::oip::{self, Server};
 use perfproof::workloads::ml::section::MlOverrides;
 use perfproof::workloads::ml::server::{metadata_of, MlDemoServer};
-use perfproof::workloads::ml::{self, samples, MlPlan};
+use perfproof::workloads::ml::{samples, MlPlan};
 use perfproof::workloads::profile::Profile;
 use perfproof::workloads::WorkloadPlan;
 use perfproof_shared::merge::{merge_workloads, MergeKind};
@@ -52,8 +53,8 @@ fn users(users: u32, seconds: f64) -> LoadOverrides {
 async fn run(plan: &MlPlan) -> MlResult {
     let (_tx, stop) = watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: false };
-    ml::check_reachable(plan).await.unwrap();
-    ml::run(plan, &context).await.unwrap()
+    plan.check_reachable().await.unwrap();
+    plan.run(&context).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,8 +290,8 @@ async fn serve(app: Router) -> String {
 async fn start_error(plan: &MlPlan) -> String {
     let (_tx, stop) = watch::channel(false);
     let context = Context { stop, quiet: true, target_in_process: false };
-    let checked = ml::check_reachable(plan).await.map_err(|e| format!("{e:#}"));
-    let ran = ml::run(plan, &context).await.map(|_| ()).map_err(|e| format!("{e:#}"));
+    let checked = plan.check_reachable().await.map_err(|e| format!("{e:#}"));
+    let ran = plan.run(&context).await.map(|_| ()).map_err(|e| format!("{e:#}"));
     assert_eq!(checked, ran, "the check and the run refuse alike");
     checked.unwrap_err()
 }

@@ -3,6 +3,7 @@
 // Each test crate uses its own subset of these helpers.
 #![allow(dead_code)]
 
+use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
 use axum::Router;
@@ -10,7 +11,7 @@ use perfproof::config::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::settings::{self, Flags, ScenarioFile};
 use perfproof::workloads::http::section::HttpOverrides;
-use perfproof::workloads::http::{self, HttpPlan};
+use perfproof::workloads::http::HttpPlan;
 use perfproof::workloads::WorkloadPlan;
 use perfproof_shared::report::HttpResult;
 use tokio::net::TcpListener;
@@ -68,5 +69,5 @@ pub async fn run(plan: &HttpPlan) -> HttpResult {
 
 pub async fn run_with_stop(plan: &HttpPlan, stop: watch::Receiver<bool>) -> HttpResult {
     let context = Context { stop, quiet: true, target_in_process: false };
-    http::run(plan, &context).await.unwrap()
+    plan.run(&context).await.unwrap()
 }

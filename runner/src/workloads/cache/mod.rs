@@ -142,19 +142,76 @@ impl KindPlan for CachePlan {
         self.sweep.is_some()
     }
 
+    /// The database must answer before any load is offered; the cache need not (its
+    /// failures are what the workload measures).
     async fn check_reachable(&self) -> anyhow::Result<()> {
-        check_reachable(self).await
+        let plan = self;
+        db::check_target(&plan.database).await
     }
 
+    /// Runs the plan: seeds the table, measures each capacity, removes what it wrote.
     async fn run(&self, context: &Context) -> anyhow::Result<CacheResult> {
-        run(self, context).await
+        let plan = self;
+        let keyspace = plan.keys.keyspace();
+        let seed = Seed { table: &plan.table, rows: keyspace, payload_bytes: plan.value_bytes, range_index: false };
+        let database =
+            Database::open(&plan.database, plan.database_display(), db::section::DEFAULT_TIMEOUT, seed).await?;
+        let mut context = context.clone();
+        // The in-process cache and embedded SQLite run on the runner's cores.
+        context.target_in_process |=
+            matches!(plan.backend, CacheBackend::InProcess { .. }) || matches!(plan.database, db::Service::Embedded(_));
+        let measured = measure_points(plan, &context, &database).await;
+        let mut warnings: Vec<String> = database.drop_table(&plan.table).await.into_iter().collect();
+        let Points { mut points, server_version, eviction_policy, warnings: more } = measured?;
+        warnings.extend(more);
+        if points.is_empty() {
+            anyhow::bail!("stopped before the first capacity was measured");
+        }
+        let sweep: Vec<CachePoint> = match plan.sweep {
+            Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
+            None => Vec::new(),
+        };
+        let headline = report::headline_capacity(&sweep).unwrap_or(0);
+        let recommended_capacity =
+            sweep.get(headline).filter(|p| p.cache.hit_rate >= report::HIT_RATE_GOAL).and_then(|p| p.cache.capacity);
+        let (point, parts) = points.swap_remove(headline);
+        let [reads, writes]: [OperationStats; 2] =
+            parts.try_into().map_err(|p: Vec<_>| anyhow!("the engine returned {} parts, not 2", p.len()))?;
+        let mut result = point.result;
+        result.warnings.extend(warnings);
+        Ok(CacheResult {
+            name: plan.name.clone(),
+            backend: match plan.backend {
+                CacheBackend::InProcess { .. } => "in_process".into(),
+                CacheBackend::Redis { .. } => "redis".into(),
+            },
+            target: plan.display_target(),
+            server_version,
+            eviction_policy,
+            key_prefix: match &plan.backend {
+                CacheBackend::Redis { prefix, .. } => Some(prefix.clone()),
+                CacheBackend::InProcess { .. } => None,
+            },
+            database: CacheDatabase {
+                target: database.display.clone(),
+                backend: database.backend.name().into(),
+                table: plan.table.clone(),
+                rows: keyspace,
+            },
+            keys: plan.keys.describe(),
+            value_bytes: plan.value_bytes,
+            ttl_s: plan.ttl.as_secs_f64(),
+            write_percent: plan.write_percent,
+            write_policy: plan.write_policy.name().into(),
+            start: if plan.prefill { "prefilled" } else { "cold" }.into(),
+            cache: point.cache,
+            reads,
+            writes,
+            sweep,
+            recommended_capacity,
+            result,
+        })
     }
-}
-
-/// The database must answer before any load is offered; the cache need not (its
-/// failures are what the workload measures).
-pub async fn check_reachable(plan: &CachePlan) -> anyhow::Result<()> {
-    db::check_target(&plan.database).await
 }
 
 /// The operations' failure classes: the database's, and a key whose row is missing.
@@ -198,68 +255,6 @@ fn vocabulary() -> Vocabulary {
         spans: &["hit", "miss"],
         parts: 2,
     }
-}
-
-/// Runs the plan: seeds the table, measures each capacity, removes what it wrote.
-pub async fn run(plan: &CachePlan, context: &Context) -> anyhow::Result<CacheResult> {
-    let keyspace = plan.keys.keyspace();
-    let seed = Seed { table: &plan.table, rows: keyspace, payload_bytes: plan.value_bytes, range_index: false };
-    let database = Database::open(&plan.database, plan.database_display(), db::section::DEFAULT_TIMEOUT, seed).await?;
-    let mut context = context.clone();
-    // The in-process cache and embedded SQLite run on the runner's cores.
-    context.target_in_process |=
-        matches!(plan.backend, CacheBackend::InProcess { .. }) || matches!(plan.database, db::Service::Embedded(_));
-    let measured = measure_points(plan, &context, &database).await;
-    let mut warnings: Vec<String> = database.drop_table(&plan.table).await.into_iter().collect();
-    let Points { mut points, server_version, eviction_policy, warnings: more } = measured?;
-    warnings.extend(more);
-    if points.is_empty() {
-        anyhow::bail!("stopped before the first capacity was measured");
-    }
-    let sweep: Vec<CachePoint> = match plan.sweep {
-        Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
-        None => Vec::new(),
-    };
-    let headline = report::headline_capacity(&sweep).unwrap_or(0);
-    let recommended_capacity =
-        sweep.get(headline).filter(|p| p.cache.hit_rate >= report::HIT_RATE_GOAL).and_then(|p| p.cache.capacity);
-    let (point, parts) = points.swap_remove(headline);
-    let [reads, writes]: [OperationStats; 2] =
-        parts.try_into().map_err(|p: Vec<_>| anyhow!("the engine returned {} parts, not 2", p.len()))?;
-    let mut result = point.result;
-    result.warnings.extend(warnings);
-    Ok(CacheResult {
-        name: plan.name.clone(),
-        backend: match plan.backend {
-            CacheBackend::InProcess { .. } => "in_process".into(),
-            CacheBackend::Redis { .. } => "redis".into(),
-        },
-        target: plan.display_target(),
-        server_version,
-        eviction_policy,
-        key_prefix: match &plan.backend {
-            CacheBackend::Redis { prefix, .. } => Some(prefix.clone()),
-            CacheBackend::InProcess { .. } => None,
-        },
-        database: CacheDatabase {
-            target: database.display.clone(),
-            backend: database.backend.name().into(),
-            table: plan.table.clone(),
-            rows: keyspace,
-        },
-        keys: plan.keys.describe(),
-        value_bytes: plan.value_bytes,
-        ttl_s: plan.ttl.as_secs_f64(),
-        write_percent: plan.write_percent,
-        write_policy: plan.write_policy.name().into(),
-        start: if plan.prefill { "prefilled" } else { "cold" }.into(),
-        cache: point.cache,
-        reads,
-        writes,
-        sweep,
-        recommended_capacity,
-        result,
-    })
 }
 
 /// Every capacity's measurement, with what the cache said about itself.

@@ -96,120 +96,6 @@ fn demo_shape(profile: Profile, keyspace: u64) -> (u64, WritePolicy) {
     }
 }
 
-/// Combines the `[cache]` table, the flags and the load flags (flags win) into a checked plan.
-fn plan(
-    section: &CacheSection,
-    flags: &CacheOverrides,
-    load: &LoadOverrides,
-    profile: Profile,
-) -> anyhow::Result<CachePlan> {
-    let template = flags.url.clone().or(section.url.clone());
-    let name = section.name.clone().unwrap_or_else(|| if template.is_none() { "demo" } else { "cache" }.into());
-    let keyspace = section.keys.unwrap_or(DEFAULT_ROWS);
-    if keyspace == 0 {
-        bail!("cache.keys must be at least 1");
-    }
-    let load = load_plan(&section.load, load, "cache.load")?;
-    let backend = match &template {
-        Some(template) => {
-            if section.capacity.is_some() || section.sweep.is_some() {
-                bail!("cache.capacity and cache.sweep size the in-process cache; Redis is sized by its maxmemory");
-            }
-            let url = expand_env(template).context("cache.url")?;
-            let display = display_url(template);
-            if !url.starts_with("redis://") {
-                bail!("cache.url: `{display}` is not a redis:// URL");
-            }
-            redis::Client::open(url.as_str()).map_err(|e| anyhow!("cache.url: `{display}`: {e}"))?;
-            let prefix = section.key_prefix.clone().unwrap_or_else(|| format!("perfproof:{name}:"));
-            if prefix.is_empty() || prefix.contains(['*', '?', '[', ']', '\\']) {
-                bail!("cache.key_prefix: `{prefix}` must be non-empty and free of glob characters (* ? [ ] \\)");
-            }
-            let connections = match (section.connections, &load.model) {
-                (Some(0), _) => bail!("cache.connections must be at least 1"),
-                (Some(n), _) => n,
-                (None, crate::load::Model::Closed { users, .. }) => *users,
-                (None, crate::load::Model::Open { .. }) => 16,
-            };
-            CacheBackend::Redis { url, display, prefix, connections: connections as usize }
-        }
-        None => {
-            if section.key_prefix.is_some() || section.connections.is_some() {
-                bail!("cache.key_prefix and cache.connections are for Redis: set cache.url");
-            }
-            let capacity = section.capacity.unwrap_or(demo_shape(profile, keyspace).0);
-            if capacity == 0 {
-                bail!("cache.capacity must be at least 1 entry");
-            }
-            CacheBackend::InProcess { capacity }
-        }
-    };
-    let database = database_target(section.db_url.as_ref(), "cache.db_url", profile)?;
-    let table =
-        section.table.clone().unwrap_or_else(|| format!("perfproof_cache_{}", name.replace(['-', '.', ' ', ':'], "_")));
-    check_table_name(&table).map_err(|e| anyhow!("cache.table: {e}"))?;
-    let value_bytes = section.value_bytes.unwrap_or(DEFAULT_PAYLOAD_BYTES);
-    if value_bytes > 1 << 20 {
-        bail!("cache.value_bytes: at most 1 MiB per value, not {value_bytes}");
-    }
-    let popularity = Popularity::parse(section.distribution.as_deref().unwrap_or("zipfian"), section.theta, "cache")?;
-    let write_percent = section.write_percent.unwrap_or(DEFAULT_WRITE_PERCENT);
-    if !(0.0..=100.0).contains(&write_percent) {
-        bail!("cache.write_percent must be between 0 and 100, not {write_percent}");
-    }
-    let write_policy = match section.write_policy.as_deref() {
-        // The demo profile's policy goes with the in-process cache it sizes.
-        None if template.is_none() => demo_shape(profile, keyspace).1,
-        None | Some("invalidate") => WritePolicy::Invalidate,
-        Some("update") => WritePolicy::Update,
-        Some(other) => bail!("cache.write_policy: `{other}` is not one of invalidate, update"),
-    };
-    let prefill = match section.start.as_deref().unwrap_or("cold") {
-        "cold" => false,
-        "prefilled" => true,
-        other => bail!("cache.start: `{other}` is not one of cold, prefilled"),
-    };
-    let pool_size = section.pool.unwrap_or(DEFAULT_POOL);
-    if pool_size == 0 {
-        bail!("cache.pool must be at least 1");
-    }
-    let sweep = match &section.sweep {
-        None => None,
-        Some(s) => {
-            if s.capacity_percent.is_empty() {
-                bail!("cache.sweep.capacity_percent: list shares of the keyspace, like [1, 5, 10, 20, 50]");
-            }
-            if !load.stages.is_empty() {
-                bail!("cache.sweep: a sweep runs each capacity at a constant load; remove cache.load.stages");
-            }
-            let mut capacities = Vec::new();
-            for &percent in &s.capacity_percent {
-                if !(percent.is_finite() && percent > 0.0 && percent <= 100.0) {
-                    bail!("cache.sweep.capacity_percent: {percent} is not a share above 0 and at most 100");
-                }
-                capacities.push(((keyspace as f64 * percent / 100.0).round() as u64).max(1));
-            }
-            Some(capacities)
-        }
-    };
-    Ok(CachePlan {
-        name,
-        backend,
-        database,
-        table,
-        keys: Keys::new(popularity, keyspace)?,
-        value_bytes,
-        ttl: positive_duration(section.ttl.as_deref(), "cache.ttl", DEFAULT_TTL)?,
-        write_percent,
-        write_policy,
-        prefill,
-        pool_size,
-        timeout: positive_duration(section.timeout.as_deref(), "cache.timeout", DEFAULT_CACHE_TIMEOUT)?,
-        sweep,
-        load,
-    })
-}
-
 impl KindSection for CacheSection {
     type Plan = CachePlan;
     type Overrides = CacheOverrides;
@@ -218,6 +104,7 @@ impl KindSection for CacheSection {
         flags.url.is_some()
     }
 
+    /// Combines the `[cache]` table, the flags and the load flags (flags win) into a checked plan.
     fn plan(
         &self,
         flags: &CacheOverrides,
@@ -225,6 +112,114 @@ impl KindSection for CacheSection {
         profile: Profile,
         _repeated: bool,
     ) -> anyhow::Result<CachePlan> {
-        plan(self, flags, load, profile)
+        let section = self;
+        let template = flags.url.clone().or(section.url.clone());
+        let name = section.name.clone().unwrap_or_else(|| if template.is_none() { "demo" } else { "cache" }.into());
+        let keyspace = section.keys.unwrap_or(DEFAULT_ROWS);
+        if keyspace == 0 {
+            bail!("cache.keys must be at least 1");
+        }
+        let load = load_plan(&section.load, load, "cache.load")?;
+        let backend = match &template {
+            Some(template) => {
+                if section.capacity.is_some() || section.sweep.is_some() {
+                    bail!("cache.capacity and cache.sweep size the in-process cache; Redis is sized by its maxmemory");
+                }
+                let url = expand_env(template).context("cache.url")?;
+                let display = display_url(template);
+                if !url.starts_with("redis://") {
+                    bail!("cache.url: `{display}` is not a redis:// URL");
+                }
+                redis::Client::open(url.as_str()).map_err(|e| anyhow!("cache.url: `{display}`: {e}"))?;
+                let prefix = section.key_prefix.clone().unwrap_or_else(|| format!("perfproof:{name}:"));
+                if prefix.is_empty() || prefix.contains(['*', '?', '[', ']', '\\']) {
+                    bail!("cache.key_prefix: `{prefix}` must be non-empty and free of glob characters (* ? [ ] \\)");
+                }
+                let connections = match (section.connections, &load.model) {
+                    (Some(0), _) => bail!("cache.connections must be at least 1"),
+                    (Some(n), _) => n,
+                    (None, crate::load::Model::Closed { users, .. }) => *users,
+                    (None, crate::load::Model::Open { .. }) => 16,
+                };
+                CacheBackend::Redis { url, display, prefix, connections: connections as usize }
+            }
+            None => {
+                if section.key_prefix.is_some() || section.connections.is_some() {
+                    bail!("cache.key_prefix and cache.connections are for Redis: set cache.url");
+                }
+                let capacity = section.capacity.unwrap_or(demo_shape(profile, keyspace).0);
+                if capacity == 0 {
+                    bail!("cache.capacity must be at least 1 entry");
+                }
+                CacheBackend::InProcess { capacity }
+            }
+        };
+        let database = database_target(section.db_url.as_ref(), "cache.db_url", profile)?;
+        let table = section
+            .table
+            .clone()
+            .unwrap_or_else(|| format!("perfproof_cache_{}", name.replace(['-', '.', ' ', ':'], "_")));
+        check_table_name(&table).map_err(|e| anyhow!("cache.table: {e}"))?;
+        let value_bytes = section.value_bytes.unwrap_or(DEFAULT_PAYLOAD_BYTES);
+        if value_bytes > 1 << 20 {
+            bail!("cache.value_bytes: at most 1 MiB per value, not {value_bytes}");
+        }
+        let popularity =
+            Popularity::parse(section.distribution.as_deref().unwrap_or("zipfian"), section.theta, "cache")?;
+        let write_percent = section.write_percent.unwrap_or(DEFAULT_WRITE_PERCENT);
+        if !(0.0..=100.0).contains(&write_percent) {
+            bail!("cache.write_percent must be between 0 and 100, not {write_percent}");
+        }
+        let write_policy = match section.write_policy.as_deref() {
+            // The demo profile's policy goes with the in-process cache it sizes.
+            None if template.is_none() => demo_shape(profile, keyspace).1,
+            None | Some("invalidate") => WritePolicy::Invalidate,
+            Some("update") => WritePolicy::Update,
+            Some(other) => bail!("cache.write_policy: `{other}` is not one of invalidate, update"),
+        };
+        let prefill = match section.start.as_deref().unwrap_or("cold") {
+            "cold" => false,
+            "prefilled" => true,
+            other => bail!("cache.start: `{other}` is not one of cold, prefilled"),
+        };
+        let pool_size = section.pool.unwrap_or(DEFAULT_POOL);
+        if pool_size == 0 {
+            bail!("cache.pool must be at least 1");
+        }
+        let sweep = match &section.sweep {
+            None => None,
+            Some(s) => {
+                if s.capacity_percent.is_empty() {
+                    bail!("cache.sweep.capacity_percent: list shares of the keyspace, like [1, 5, 10, 20, 50]");
+                }
+                if !load.stages.is_empty() {
+                    bail!("cache.sweep: a sweep runs each capacity at a constant load; remove cache.load.stages");
+                }
+                let mut capacities = Vec::new();
+                for &percent in &s.capacity_percent {
+                    if !(percent.is_finite() && percent > 0.0 && percent <= 100.0) {
+                        bail!("cache.sweep.capacity_percent: {percent} is not a share above 0 and at most 100");
+                    }
+                    capacities.push(((keyspace as f64 * percent / 100.0).round() as u64).max(1));
+                }
+                Some(capacities)
+            }
+        };
+        Ok(CachePlan {
+            name,
+            backend,
+            database,
+            table,
+            keys: Keys::new(popularity, keyspace)?,
+            value_bytes,
+            ttl: positive_duration(section.ttl.as_deref(), "cache.ttl", DEFAULT_TTL)?,
+            write_percent,
+            write_policy,
+            prefill,
+            pool_size,
+            timeout: positive_duration(section.timeout.as_deref(), "cache.timeout", DEFAULT_CACHE_TIMEOUT)?,
+            sweep,
+            load,
+        })
     }
 }

@@ -185,19 +185,78 @@ impl KindPlan for DbPlan {
         self.sweep.is_some()
     }
 
+    /// Connects once: a database that cannot be reached (or refuses the credentials)
+    /// fails the workload before any load is offered.
     async fn check_reachable(&self) -> anyhow::Result<()> {
-        check_reachable(self).await
+        let plan = self;
+        check_target(&plan.target).await
     }
 
+    /// Runs the plan: seeds the table, measures each point, drops the table.
     async fn run(&self, context: &Context) -> anyhow::Result<DbResult> {
-        run(self, context).await
-    }
-}
+        let plan = self;
+        let seed = Seed {
+            table: &plan.table,
+            rows: plan.rows,
+            payload_bytes: plan.payload_bytes,
+            range_index: plan.range_index,
+        };
+        let database = Database::open(&plan.target, plan.display_target(), plan.statement_timeout, seed).await?;
+        let backend = database.backend;
+        let statements = Arc::new(Statements::new(plan, backend));
+        let next_key = Arc::new(AtomicU64::new(database.next_key));
 
-/// Connects once: a database that cannot be reached (or refuses the credentials)
-/// fails the workload before any load is offered.
-pub async fn check_reachable(plan: &DbPlan) -> anyhow::Result<()> {
-    check_target(&plan.target).await
+        let mut context = context.clone();
+        // Embedded SQLite runs inside this process, on the runner's cores.
+        context.target_in_process |= matches!(plan.target, Service::Embedded(_));
+        let measured = measure_points(plan, &context, &database.connector, &statements, &next_key).await;
+        let mut warnings = Vec::new();
+        if !plan.keep_table {
+            warnings.extend(database.drop_table(&plan.table).await);
+        }
+        let mut points = measured?;
+        if points.is_empty() {
+            anyhow::bail!("stopped before the first point was measured");
+        }
+        let sweep: Vec<SweepPoint> = match plan.sweep {
+            Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
+            None => Vec::new(),
+        };
+        let recommendation = report::recommend(&sweep);
+        let (point, query_stats) = points.swap_remove(recommendation.as_ref().map_or(0, |r| r.point));
+        let mut result = point.result;
+        result.warnings.extend(warnings);
+        Ok(DbResult {
+            name: plan.name.clone(),
+            target: database.display.clone(),
+            backend: backend.name().into(),
+            server_version: database.server_version.clone(),
+            table: DbTable {
+                name: plan.table.clone(),
+                rows: plan.rows,
+                payload_bytes: plan.payload_bytes,
+                range_index: plan.range_index,
+                kept: plan.keep_table,
+            },
+            keys: plan.keys.describe(),
+            queries: statements
+                .queries
+                .iter()
+                .zip(query_stats)
+                .map(|((q, sql), stats)| DbQuery {
+                    name: q.name.clone(),
+                    kind: q.kind.name().into(),
+                    weight: q.weight,
+                    sql: sql.clone(),
+                    stats,
+                })
+                .collect(),
+            pool: point.pool,
+            sweep,
+            recommendation,
+            result,
+        })
+    }
 }
 
 /// Connects once to a database the user named (the embedded one is always there).
@@ -286,67 +345,6 @@ impl Database {
         };
         dropped.err().map(|e| format!("could not drop table {table}: {e}"))
     }
-}
-
-/// Runs the plan: seeds the table, measures each point, drops the table.
-pub async fn run(plan: &DbPlan, context: &Context) -> anyhow::Result<DbResult> {
-    let seed =
-        Seed { table: &plan.table, rows: plan.rows, payload_bytes: plan.payload_bytes, range_index: plan.range_index };
-    let database = Database::open(&plan.target, plan.display_target(), plan.statement_timeout, seed).await?;
-    let backend = database.backend;
-    let statements = Arc::new(Statements::new(plan, backend));
-    let next_key = Arc::new(AtomicU64::new(database.next_key));
-
-    let mut context = context.clone();
-    // Embedded SQLite runs inside this process, on the runner's cores.
-    context.target_in_process |= matches!(plan.target, Service::Embedded(_));
-    let measured = measure_points(plan, &context, &database.connector, &statements, &next_key).await;
-    let mut warnings = Vec::new();
-    if !plan.keep_table {
-        warnings.extend(database.drop_table(&plan.table).await);
-    }
-    let mut points = measured?;
-    if points.is_empty() {
-        anyhow::bail!("stopped before the first point was measured");
-    }
-    let sweep: Vec<SweepPoint> = match plan.sweep {
-        Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
-        None => Vec::new(),
-    };
-    let recommendation = report::recommend(&sweep);
-    let (point, query_stats) = points.swap_remove(recommendation.as_ref().map_or(0, |r| r.point));
-    let mut result = point.result;
-    result.warnings.extend(warnings);
-    Ok(DbResult {
-        name: plan.name.clone(),
-        target: database.display.clone(),
-        backend: backend.name().into(),
-        server_version: database.server_version.clone(),
-        table: DbTable {
-            name: plan.table.clone(),
-            rows: plan.rows,
-            payload_bytes: plan.payload_bytes,
-            range_index: plan.range_index,
-            kept: plan.keep_table,
-        },
-        keys: plan.keys.describe(),
-        queries: statements
-            .queries
-            .iter()
-            .zip(query_stats)
-            .map(|((q, sql), stats)| DbQuery {
-                name: q.name.clone(),
-                kind: q.kind.name().into(),
-                weight: q.weight,
-                sql: sql.clone(),
-                stats,
-            })
-            .collect(),
-        pool: point.pool,
-        sweep,
-        recommendation,
-        result,
-    })
 }
 
 /// Runs every point; a stop ends the sweep after the point it interrupted, and a

@@ -111,55 +111,6 @@ fn demo_shape(profile: Profile) -> (u32, bool) {
     }
 }
 
-/// Combines the `[db]` table, the flags and the load flags (flags win) into a checked plan.
-fn plan(section: &DbSection, flags: &DbOverrides, load: &LoadOverrides, profile: Profile) -> anyhow::Result<DbPlan> {
-    let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;
-    let (demo_pool, demo_index) = demo_shape(profile);
-    let embedded = matches!(target, Service::Embedded(_));
-    let name = section.name.clone().unwrap_or_else(|| if embedded { "demo" } else { "db" }.into());
-    let table = section.table.clone().unwrap_or_else(|| format!("perfproof_{}", name.replace(['-', '.', ' '], "_")));
-    check_table_name(&table).map_err(|e| anyhow!("db.table: {e}"))?;
-    let rows = section.rows.unwrap_or(DEFAULT_ROWS);
-    if rows == 0 {
-        bail!("db.rows must be at least 1");
-    }
-    let payload_bytes = section.payload_bytes.unwrap_or(DEFAULT_PAYLOAD_BYTES);
-    if payload_bytes > 1 << 20 {
-        bail!("db.payload_bytes: at most 1 MiB per row, not {payload_bytes}");
-    }
-    let popularity = Popularity::parse(section.distribution.as_deref().unwrap_or("zipfian"), section.theta, "db")?;
-    let queries = queries(&section.queries)?;
-    let pool_size = section.pool.unwrap_or(if embedded { demo_pool } else { DEFAULT_POOL });
-    if pool_size == 0 {
-        bail!("db.pool must be at least 1");
-    }
-    let load = load_plan(&section.load, load, "db.load")?;
-    let sweep = match &section.sweep {
-        None => None,
-        Some(s) => Some(sweep(s, &load)?),
-    };
-    Ok(DbPlan {
-        name,
-        target,
-        table,
-        rows,
-        payload_bytes,
-        range_index: section.range_index.unwrap_or(if embedded { demo_index } else { true }),
-        keep_table: section.keep_table.unwrap_or(false),
-        keys: Keys::new(popularity, rows)?,
-        queries,
-        pool_size,
-        sweep,
-        statement_timeout: positive_duration(
-            section.statement_timeout.as_deref(),
-            "db.statement_timeout",
-            DEFAULT_TIMEOUT,
-        )?,
-        acquire_timeout: positive_duration(section.acquire_timeout.as_deref(), "db.acquire_timeout", DEFAULT_TIMEOUT)?,
-        load,
-    })
-}
-
 /// The database a URL template names (`${VAR}` expanded; only its display form
 /// without a password may be shown), or the embedded one shaped by `profile`;
 /// `field` names the setting in errors.
@@ -264,6 +215,7 @@ impl KindSection for DbSection {
         flags.url.is_some()
     }
 
+    /// Combines the `[db]` table, the flags and the load flags (flags win) into a checked plan.
     fn plan(
         &self,
         flags: &DbOverrides,
@@ -271,6 +223,56 @@ impl KindSection for DbSection {
         profile: Profile,
         _repeated: bool,
     ) -> anyhow::Result<DbPlan> {
-        plan(self, flags, load, profile)
+        let section = self;
+        let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;
+        let (demo_pool, demo_index) = demo_shape(profile);
+        let embedded = matches!(target, Service::Embedded(_));
+        let name = section.name.clone().unwrap_or_else(|| if embedded { "demo" } else { "db" }.into());
+        let table =
+            section.table.clone().unwrap_or_else(|| format!("perfproof_{}", name.replace(['-', '.', ' '], "_")));
+        check_table_name(&table).map_err(|e| anyhow!("db.table: {e}"))?;
+        let rows = section.rows.unwrap_or(DEFAULT_ROWS);
+        if rows == 0 {
+            bail!("db.rows must be at least 1");
+        }
+        let payload_bytes = section.payload_bytes.unwrap_or(DEFAULT_PAYLOAD_BYTES);
+        if payload_bytes > 1 << 20 {
+            bail!("db.payload_bytes: at most 1 MiB per row, not {payload_bytes}");
+        }
+        let popularity = Popularity::parse(section.distribution.as_deref().unwrap_or("zipfian"), section.theta, "db")?;
+        let queries = queries(&section.queries)?;
+        let pool_size = section.pool.unwrap_or(if embedded { demo_pool } else { DEFAULT_POOL });
+        if pool_size == 0 {
+            bail!("db.pool must be at least 1");
+        }
+        let load = load_plan(&section.load, load, "db.load")?;
+        let sweep = match &section.sweep {
+            None => None,
+            Some(s) => Some(sweep(s, &load)?),
+        };
+        Ok(DbPlan {
+            name,
+            target,
+            table,
+            rows,
+            payload_bytes,
+            range_index: section.range_index.unwrap_or(if embedded { demo_index } else { true }),
+            keep_table: section.keep_table.unwrap_or(false),
+            keys: Keys::new(popularity, rows)?,
+            queries,
+            pool_size,
+            sweep,
+            statement_timeout: positive_duration(
+                section.statement_timeout.as_deref(),
+                "db.statement_timeout",
+                DEFAULT_TIMEOUT,
+            )?,
+            acquire_timeout: positive_duration(
+                section.acquire_timeout.as_deref(),
+                "db.acquire_timeout",
+                DEFAULT_TIMEOUT,
+            )?,
+            load,
+        })
     }
 }

@@ -205,66 +205,60 @@ impl KindPlan for HttpPlan {
         )
     }
 
+    /// Fails when a target the user named accepts no connection: the workload then
+    /// does not start. Once started, whatever the target does is counted.
     async fn check_reachable(&self) -> anyhow::Result<()> {
-        check_reachable(self).await
-    }
-
-    async fn run(&self, context: &Context) -> anyhow::Result<HttpResult> {
-        run(self, context).await
-    }
-}
-
-/// Fails when a target the user named accepts no connection: the workload then
-/// does not start. Once started, whatever the target does is counted.
-pub async fn check_reachable(plan: &HttpPlan) -> anyhow::Result<()> {
-    match &plan.target {
-        Service::Url { url, .. } => Targets::new(plan, url)?.check_reachable().await,
-        Service::Embedded(_) => Ok(()),
-    }
-}
-
-/// Runs the plan: starts the embedded target if the plan asks for it, offers the
-/// load, and returns the workload's report entry.
-pub async fn run(plan: &HttpPlan, context: &Context) -> anyhow::Result<HttpResult> {
-    // The demo service lives until the run is over.
-    let (base, display_base, demo) = match &plan.target {
-        Service::Url { url, display } => (url.clone(), display.clone(), None),
-        Service::Embedded(profile) => {
-            let demo = DemoServer::start(*profile).await.context("starting the embedded demo HTTP service")?;
-            let base = Url::parse(&demo.base_url()).context("the demo service's URL")?;
-            (base, demo.base_url(), Some(demo))
+        let plan = self;
+        match &plan.target {
+            Service::Url { url, .. } => Targets::new(plan, url)?.check_reachable().await,
+            Service::Embedded(_) => Ok(()),
         }
-    };
-    let targets = Targets::new(plan, &base)?;
-    // Users on dedicated connections never touch the pooled client: one is enough.
-    let pooled_clients = if targets.dedicated() { 1 } else { plan.load.threads.max(1) };
-    let operation = HttpOperation {
-        pooled: (0..pooled_clients).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
-        cycle: crate::workloads::weighted_cycle(&plan.endpoints.iter().map(|e| e.weight).collect::<Vec<_>>()),
-        targets,
-    };
-    let mut context = context.clone();
-    context.target_in_process |= demo.is_some();
-    let measured = load::run(operation, &vocabulary(plan.endpoints.len()), &plan.load, &context).await?;
-    let endpoints = plan
-        .endpoints
-        .iter()
-        .zip(measured.parts)
-        .map(|(endpoint, stats)| EndpointResult {
-            name: endpoint.name.clone(),
-            method: endpoint.method.to_string(),
-            url: display_url(&join_template(&display_base, &endpoint.display_path)),
-            weight: endpoint.weight,
-            stats,
+    }
+
+    /// Runs the plan: starts the embedded target if the plan asks for it, offers the
+    /// load, and returns the workload's report entry.
+    async fn run(&self, context: &Context) -> anyhow::Result<HttpResult> {
+        let plan = self;
+        // The demo service lives until the run is over.
+        let (base, display_base, demo) = match &plan.target {
+            Service::Url { url, display } => (url.clone(), display.clone(), None),
+            Service::Embedded(profile) => {
+                let demo = DemoServer::start(*profile).await.context("starting the embedded demo HTTP service")?;
+                let base = Url::parse(&demo.base_url()).context("the demo service's URL")?;
+                (base, demo.base_url(), Some(demo))
+            }
+        };
+        let targets = Targets::new(plan, &base)?;
+        // Users on dedicated connections never touch the pooled client: one is enough.
+        let pooled_clients = if targets.dedicated() { 1 } else { plan.load.threads.max(1) };
+        let operation = HttpOperation {
+            pooled: (0..pooled_clients).map(|_| client::build(plan).map(Arc::new)).collect::<Result<_, _>>()?,
+            cycle: crate::workloads::weighted_cycle(&plan.endpoints.iter().map(|e| e.weight).collect::<Vec<_>>()),
+            targets,
+        };
+        let mut context = context.clone();
+        context.target_in_process |= demo.is_some();
+        let measured = load::run(operation, &vocabulary(plan.endpoints.len()), &plan.load, &context).await?;
+        let endpoints = plan
+            .endpoints
+            .iter()
+            .zip(measured.parts)
+            .map(|(endpoint, stats)| EndpointResult {
+                name: endpoint.name.clone(),
+                method: endpoint.method.to_string(),
+                url: display_url(&join_template(&display_base, &endpoint.display_path)),
+                weight: endpoint.weight,
+                stats,
+            })
+            .collect();
+        Ok(HttpResult {
+            name: plan.name.clone(),
+            target: display_url(&display_base),
+            http_version: plan.http_version.name().into(),
+            endpoints,
+            result: measured.result,
         })
-        .collect();
-    Ok(HttpResult {
-        name: plan.name.clone(),
-        target: display_url(&display_base),
-        http_version: plan.http_version.name().into(),
-        endpoints,
-        result: measured.result,
-    })
+    }
 }
 
 /// A target URL, checked: http or https.

@@ -77,83 +77,6 @@ pub struct HttpOverrides {
     pub insecure: bool,
 }
 
-/// Combines the `[http]` table, the HTTP flags and the load flags (flags win) into a checked plan.
-fn plan(
-    section: &HttpSection,
-    flags: &HttpOverrides,
-    load: &LoadOverrides,
-    profile: Profile,
-) -> anyhow::Result<HttpPlan> {
-    let template = flags.url.clone().or(section.base_url.clone());
-    let (target, base) = match &template {
-        Some(template) => {
-            let url = parse_url(&expand_env(template).context("http.base_url")?).context("http.base_url")?;
-            (Service::Url { url: url.clone(), display: display_url(template) }, url)
-        }
-        // Endpoints are checked against a stand-in for the demo service's address.
-        None => (Service::Embedded(profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
-    };
-    let endpoint_sections = match (section.endpoints.is_empty(), &target, &flags.method) {
-        (false, _, _) => section.endpoints.clone(),
-        (true, Service::Embedded(_), None) => demo::DEFAULT_ENDPOINTS
-            .iter()
-            .map(|&(name, path, weight)| EndpointSection {
-                name: name.into(),
-                method: default_method(),
-                path: path.into(),
-                weight,
-                headers: BTreeMap::new(),
-                body: None,
-            })
-            .collect(),
-        (true, _, method) => vec![EndpointSection {
-            name: "default".into(),
-            method: method.clone().unwrap_or_else(default_method),
-            path: String::new(),
-            weight: 1,
-            headers: BTreeMap::new(),
-            body: None,
-        }],
-    };
-    if endpoint_sections.len() > usize::from(u16::MAX) {
-        bail!("http.endpoints: at most {} endpoints, not {}", u16::MAX, endpoint_sections.len());
-    }
-    let endpoints = endpoint_sections
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| endpoint(i, e, &base))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if endpoints.iter().all(|e| e.weight == 0) {
-        bail!("http.endpoints: at least one endpoint needs a weight above 0");
-    }
-    let http_version = match (flags.http_version, &section.http_version) {
-        (Some(version), _) => version,
-        (None, Some(name)) => HttpVersion::from_name(name)
-            .ok_or_else(|| anyhow!("http.http_version: `{name}` is not one of auto, http1, http2"))?,
-        (None, None) => HttpVersion::Auto,
-    };
-    let timeout = match (flags.timeout, &section.timeout) {
-        (Some(timeout), _) => timeout,
-        (None, Some(text)) => parse_duration(text).context("http.timeout")?,
-        (None, None) => DEFAULT_TIMEOUT,
-    };
-    let default_name = if matches!(target, Service::Embedded(_)) { "demo" } else { "api" };
-    let mut load_plan = load_plan(&section.load, load, "http.load")?;
-    if load.threads.or(section.load.threads).is_none() && target_is_local(&target) {
-        load_plan.threads = default_threads_beside_target();
-    }
-    Ok(HttpPlan {
-        name: flags.name.clone().or(section.name.clone()).unwrap_or_else(|| default_name.into()),
-        target,
-        http_version,
-        insecure: flags.insecure || section.insecure.unwrap_or(false),
-        timeout,
-        max_body: flags.max_body.or(section.max_body).unwrap_or(DEFAULT_MAX_BODY),
-        endpoints,
-        load: load_plan,
-    })
-}
-
 /// The target runs on this machine (loopback, or the embedded service), so it
 /// competes with the load threads for the cores.
 fn target_is_local(target: &Service) -> bool {
@@ -206,6 +129,7 @@ impl KindSection for HttpSection {
         flags.url.is_some()
     }
 
+    /// Combines the `[http]` table, the HTTP flags and the load flags (flags win) into a checked plan.
     fn plan(
         &self,
         flags: &HttpOverrides,
@@ -213,6 +137,74 @@ impl KindSection for HttpSection {
         profile: Profile,
         _repeated: bool,
     ) -> anyhow::Result<HttpPlan> {
-        plan(self, flags, load, profile)
+        let section = self;
+        let template = flags.url.clone().or(section.base_url.clone());
+        let (target, base) = match &template {
+            Some(template) => {
+                let url = parse_url(&expand_env(template).context("http.base_url")?).context("http.base_url")?;
+                (Service::Url { url: url.clone(), display: display_url(template) }, url)
+            }
+            // Endpoints are checked against a stand-in for the demo service's address.
+            None => (Service::Embedded(profile), Url::parse("http://127.0.0.1/").expect("a valid URL")),
+        };
+        let endpoint_sections = match (section.endpoints.is_empty(), &target, &flags.method) {
+            (false, _, _) => section.endpoints.clone(),
+            (true, Service::Embedded(_), None) => demo::DEFAULT_ENDPOINTS
+                .iter()
+                .map(|&(name, path, weight)| EndpointSection {
+                    name: name.into(),
+                    method: default_method(),
+                    path: path.into(),
+                    weight,
+                    headers: BTreeMap::new(),
+                    body: None,
+                })
+                .collect(),
+            (true, _, method) => vec![EndpointSection {
+                name: "default".into(),
+                method: method.clone().unwrap_or_else(default_method),
+                path: String::new(),
+                weight: 1,
+                headers: BTreeMap::new(),
+                body: None,
+            }],
+        };
+        if endpoint_sections.len() > usize::from(u16::MAX) {
+            bail!("http.endpoints: at most {} endpoints, not {}", u16::MAX, endpoint_sections.len());
+        }
+        let endpoints = endpoint_sections
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| endpoint(i, e, &base))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if endpoints.iter().all(|e| e.weight == 0) {
+            bail!("http.endpoints: at least one endpoint needs a weight above 0");
+        }
+        let http_version = match (flags.http_version, &section.http_version) {
+            (Some(version), _) => version,
+            (None, Some(name)) => HttpVersion::from_name(name)
+                .ok_or_else(|| anyhow!("http.http_version: `{name}` is not one of auto, http1, http2"))?,
+            (None, None) => HttpVersion::Auto,
+        };
+        let timeout = match (flags.timeout, &section.timeout) {
+            (Some(timeout), _) => timeout,
+            (None, Some(text)) => parse_duration(text).context("http.timeout")?,
+            (None, None) => DEFAULT_TIMEOUT,
+        };
+        let default_name = if matches!(target, Service::Embedded(_)) { "demo" } else { "api" };
+        let mut load_plan = load_plan(&section.load, load, "http.load")?;
+        if load.threads.or(section.load.threads).is_none() && target_is_local(&target) {
+            load_plan.threads = default_threads_beside_target();
+        }
+        Ok(HttpPlan {
+            name: flags.name.clone().or(section.name.clone()).unwrap_or_else(|| default_name.into()),
+            target,
+            http_version,
+            insecure: flags.insecure || section.insecure.unwrap_or(false),
+            timeout,
+            max_body: flags.max_body.or(section.max_body).unwrap_or(DEFAULT_MAX_BODY),
+            endpoints,
+            load: load_plan,
+        })
     }
 }

@@ -211,31 +211,57 @@ impl KindPlan for MlPlan {
         )
     }
 
+    /// Checks that a named server is ready and serves the model, and that the inputs
+    /// suit the model (a named server's, the embedded digits model, or the file run in
+    /// process), before any load.
     async fn check_reachable(&self) -> anyhow::Result<()> {
-        check_reachable(self).await
+        let plan = self;
+        let metadata = match &plan.target {
+            Service::Url { url, display } => {
+                let server = plan.server(url.clone(), display.clone());
+                let client = oip::client(plan.timeout)?;
+                server.check_ready(&client, plan.timeout).await?;
+                server.metadata(&client, plan.timeout).await?
+            }
+            Service::Embedded(_) => server::metadata_of(&Model::digits()?),
+            Service::InProcess { file } => server::metadata_of(&in_process_model(file)?),
+        };
+        plan.rows(&metadata.inputs[0])?;
+        Ok(())
     }
 
+    /// Runs every batch size of the plan into the report's entry.
     async fn run(&self, context: &Context) -> anyhow::Result<MlResult> {
-        run(self, context).await
+        let plan = self;
+        let mut context = context.clone();
+        let (points, model, target) = match &plan.target {
+            Service::InProcess { file } => {
+                let model = in_process_model(file)?;
+                context.target_in_process = true;
+                let metadata = server::metadata_of(&model);
+                let rows = Arc::new(plan.rows(&metadata.inputs[0])?);
+                let described = MlModel { name: plan.model.clone(), version: None, ..metadata.describe() };
+                let make =
+                    |batch: u32| InProcessOperation { model: model.clone(), rows: rows.clone(), batch: batch as usize };
+                (measure_points(plan, &context, make).await?, described, "in-process".to_string())
+            }
+            Service::Url { url, display } => {
+                let server = plan.server(url.clone(), display.clone());
+                let (points, model) = run_oip(plan, &context, &server).await?;
+                (points, model, display.clone())
+            }
+            Service::Embedded(profile) => {
+                let embedded = MlDemoServer::start(*profile).await.context("starting the embedded inference server")?;
+                context.target_in_process = true;
+                let base = Url::parse(&embedded.base_url())?;
+                let server = plan.server(base, embedded.base_url());
+                let (points, model) = run_oip(plan, &context, &server).await?;
+                drop(embedded);
+                (points, model, format!("embedded ({} profile)", profile.label()))
+            }
+        };
+        finish(plan, points, model, target)
     }
-}
-
-/// Checks that a named server is ready and serves the model, and that the inputs
-/// suit the model (a named server's, the embedded digits model, or the file run in
-/// process), before any load.
-pub async fn check_reachable(plan: &MlPlan) -> anyhow::Result<()> {
-    let metadata = match &plan.target {
-        Service::Url { url, display } => {
-            let server = plan.server(url.clone(), display.clone());
-            let client = oip::client(plan.timeout)?;
-            server.check_ready(&client, plan.timeout).await?;
-            server.metadata(&client, plan.timeout).await?
-        }
-        Service::Embedded(_) => server::metadata_of(&Model::digits()?),
-        Service::InProcess { file } => server::metadata_of(&in_process_model(file)?),
-    };
-    plan.rows(&metadata.inputs[0])?;
-    Ok(())
 }
 
 /// The ONNX file, or the embedded digits model.
@@ -244,38 +270,6 @@ fn in_process_model(file: &Option<PathBuf>) -> anyhow::Result<Model> {
         Some(path) => Model::from_path(path)?,
         None => Model::digits()?,
     })
-}
-
-/// Runs every batch size of the plan into the report's entry.
-pub async fn run(plan: &MlPlan, context: &Context) -> anyhow::Result<MlResult> {
-    let mut context = context.clone();
-    let (points, model, target) = match &plan.target {
-        Service::InProcess { file } => {
-            let model = in_process_model(file)?;
-            context.target_in_process = true;
-            let metadata = server::metadata_of(&model);
-            let rows = Arc::new(plan.rows(&metadata.inputs[0])?);
-            let described = MlModel { name: plan.model.clone(), version: None, ..metadata.describe() };
-            let make =
-                |batch: u32| InProcessOperation { model: model.clone(), rows: rows.clone(), batch: batch as usize };
-            (measure_points(plan, &context, make).await?, described, "in-process".to_string())
-        }
-        Service::Url { url, display } => {
-            let server = plan.server(url.clone(), display.clone());
-            let (points, model) = run_oip(plan, &context, &server).await?;
-            (points, model, display.clone())
-        }
-        Service::Embedded(profile) => {
-            let embedded = MlDemoServer::start(*profile).await.context("starting the embedded inference server")?;
-            context.target_in_process = true;
-            let base = Url::parse(&embedded.base_url())?;
-            let server = plan.server(base, embedded.base_url());
-            let (points, model) = run_oip(plan, &context, &server).await?;
-            drop(embedded);
-            (points, model, format!("embedded ({} profile)", profile.label()))
-        }
-    };
-    finish(plan, points, model, target)
 }
 
 /// Puts the points together: rates, speedups, the headline.

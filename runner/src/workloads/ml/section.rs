@@ -71,95 +71,6 @@ pub struct MlOverrides {
     pub url: Option<String>,
 }
 
-/// Combines the `[ml]` table, the flags and the load flags (flags win) into a checked
-/// plan. `repeated`: the run has trials or shards, whose merges take one batch size.
-fn plan(
-    section: &MlSection,
-    flags: &MlOverrides,
-    load: &LoadOverrides,
-    profile: Profile,
-    repeated: bool,
-) -> anyhow::Result<MlPlan> {
-    let backend = match section.backend.as_deref() {
-        None | Some("oip") => Backend::Oip,
-        Some("in_process") => Backend::InProcess,
-        Some(other) => bail!("ml.backend: `{other}` is not one of {}", Backend::NAMES.join(", ")),
-    };
-    let template = flags.url.clone().or(section.url.clone());
-    let target = match (backend, &template) {
-        (Backend::InProcess, Some(_)) => {
-            bail!(
-                "ml.url: the in_process backend runs the model in the runner; remove the URL or use backend = \"oip\""
-            )
-        }
-        (Backend::InProcess, None) => Service::InProcess { file: section.model_file.clone() },
-        (Backend::Oip, _) if section.model_file.is_some() => {
-            bail!("ml.model_file: only the in_process backend runs a file; a server loads its own models")
-        }
-        (Backend::Oip, Some(template)) => {
-            let url = parse_url(&expand_env(template).context("ml.url")?).context("ml.url")?;
-            Service::Url { url, display: display_url(template) }
-        }
-        (Backend::Oip, None) => Service::Embedded(profile),
-    };
-    let model = section.model.clone().unwrap_or_else(|| super::server::MODEL_NAME.into());
-    if model.is_empty() || model.contains(['/', '?', '#']) || model.chars().any(char::is_whitespace) {
-        bail!("ml.model: `{model}` is not a model name (no slashes, spaces, `?` or `#`)");
-    }
-    let version = match (&section.version, backend) {
-        (None, _) => None,
-        (Some(_), Backend::InProcess) => {
-            bail!("ml.version: a version is asked of a server; the in_process backend runs one file")
-        }
-        (Some(v), Backend::Oip) => {
-            if v.is_empty() || v.contains(['/', '?', '#']) || v.chars().any(char::is_whitespace) {
-                bail!("ml.version: `{v}` is not a version (no slashes, spaces, `?` or `#`)");
-            }
-            Some(v.clone())
-        }
-    };
-    let inputs = section.inputs.as_deref().map(Inputs::read).transpose().context("ml.inputs")?;
-    let name = section.name.clone().unwrap_or_else(|| model.clone());
-    let batch_sizes = match &section.batch_sizes {
-        Some(sizes) => {
-            if sizes.is_empty() {
-                bail!("ml.batch_sizes: list at least one batch size, like [1, 8, 32]");
-            }
-            if let Some(bad) = sizes.iter().find(|&&b| b == 0 || b > MAX_BATCH_SIZE) {
-                bail!("ml.batch_sizes: {bad} is not a batch size from 1 to {MAX_BATCH_SIZE}");
-            }
-            if let Some((i, b)) = sizes.iter().enumerate().find(|(i, b)| sizes[..*i].contains(b)) {
-                bail!("ml.batch_sizes: {b} is listed twice (at {i})");
-            }
-            if repeated && sizes.len() > 1 {
-                bail!(
-                    "ml.batch_sizes: a sweep of batch sizes runs as one run; repeat it with separate runs rather \
-                     than trials or shards, or give one batch size"
-                );
-            }
-            sizes.clone()
-        }
-        None if repeated => vec![1],
-        None => DEFAULT_BATCH_SIZES.to_vec(),
-    };
-    let timeout = positive_duration(section.timeout.as_deref(), "ml.timeout", DEFAULT_TIMEOUT)?;
-    let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
-    let levels = match &section.sweep {
-        None => Vec::new(),
-        Some(_) if repeated => {
-            bail!("ml.sweep: a sweep runs as one run; repeat it with separate runs rather than trials or shards")
-        }
-        Some(sweep) => {
-            let levels = levels(sweep, &load)?;
-            if let Some((i, l)) = levels.iter().enumerate().find(|(i, l)| levels[..*i].contains(l)) {
-                bail!("ml.sweep: the level {l} is listed twice (at {i})");
-            }
-            levels
-        }
-    };
-    Ok(MlPlan { name, target, model, version, inputs, batch_sizes, levels, timeout, load })
-}
-
 /// The sweep's users or rates, checked against the load model.
 fn levels(sweep: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<Vec<f64>> {
     if !load.stages.is_empty() {
@@ -188,6 +99,8 @@ impl KindSection for MlSection {
         flags.url.is_some()
     }
 
+    /// Combines the `[ml]` table, the flags and the load flags (flags win) into a checked
+    /// plan. `repeated`: the run has trials or shards, whose merges take one batch size.
     fn plan(
         &self,
         flags: &MlOverrides,
@@ -195,6 +108,84 @@ impl KindSection for MlSection {
         profile: Profile,
         repeated: bool,
     ) -> anyhow::Result<MlPlan> {
-        plan(self, flags, load, profile, repeated)
+        let section = self;
+        let backend = match section.backend.as_deref() {
+            None | Some("oip") => Backend::Oip,
+            Some("in_process") => Backend::InProcess,
+            Some(other) => bail!("ml.backend: `{other}` is not one of {}", Backend::NAMES.join(", ")),
+        };
+        let template = flags.url.clone().or(section.url.clone());
+        let target = match (backend, &template) {
+            (Backend::InProcess, Some(_)) => {
+                bail!(
+                    "ml.url: the in_process backend runs the model in the runner; remove the URL or use backend = \"oip\""
+                )
+            }
+            (Backend::InProcess, None) => Service::InProcess { file: section.model_file.clone() },
+            (Backend::Oip, _) if section.model_file.is_some() => {
+                bail!("ml.model_file: only the in_process backend runs a file; a server loads its own models")
+            }
+            (Backend::Oip, Some(template)) => {
+                let url = parse_url(&expand_env(template).context("ml.url")?).context("ml.url")?;
+                Service::Url { url, display: display_url(template) }
+            }
+            (Backend::Oip, None) => Service::Embedded(profile),
+        };
+        let model = section.model.clone().unwrap_or_else(|| super::server::MODEL_NAME.into());
+        if model.is_empty() || model.contains(['/', '?', '#']) || model.chars().any(char::is_whitespace) {
+            bail!("ml.model: `{model}` is not a model name (no slashes, spaces, `?` or `#`)");
+        }
+        let version = match (&section.version, backend) {
+            (None, _) => None,
+            (Some(_), Backend::InProcess) => {
+                bail!("ml.version: a version is asked of a server; the in_process backend runs one file")
+            }
+            (Some(v), Backend::Oip) => {
+                if v.is_empty() || v.contains(['/', '?', '#']) || v.chars().any(char::is_whitespace) {
+                    bail!("ml.version: `{v}` is not a version (no slashes, spaces, `?` or `#`)");
+                }
+                Some(v.clone())
+            }
+        };
+        let inputs = section.inputs.as_deref().map(Inputs::read).transpose().context("ml.inputs")?;
+        let name = section.name.clone().unwrap_or_else(|| model.clone());
+        let batch_sizes = match &section.batch_sizes {
+            Some(sizes) => {
+                if sizes.is_empty() {
+                    bail!("ml.batch_sizes: list at least one batch size, like [1, 8, 32]");
+                }
+                if let Some(bad) = sizes.iter().find(|&&b| b == 0 || b > MAX_BATCH_SIZE) {
+                    bail!("ml.batch_sizes: {bad} is not a batch size from 1 to {MAX_BATCH_SIZE}");
+                }
+                if let Some((i, b)) = sizes.iter().enumerate().find(|(i, b)| sizes[..*i].contains(b)) {
+                    bail!("ml.batch_sizes: {b} is listed twice (at {i})");
+                }
+                if repeated && sizes.len() > 1 {
+                    bail!(
+                        "ml.batch_sizes: a sweep of batch sizes runs as one run; repeat it with separate runs rather \
+                         than trials or shards, or give one batch size"
+                    );
+                }
+                sizes.clone()
+            }
+            None if repeated => vec![1],
+            None => DEFAULT_BATCH_SIZES.to_vec(),
+        };
+        let timeout = positive_duration(section.timeout.as_deref(), "ml.timeout", DEFAULT_TIMEOUT)?;
+        let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
+        let levels = match &section.sweep {
+            None => Vec::new(),
+            Some(_) if repeated => {
+                bail!("ml.sweep: a sweep runs as one run; repeat it with separate runs rather than trials or shards")
+            }
+            Some(sweep) => {
+                let levels = levels(sweep, &load)?;
+                if let Some((i, l)) = levels.iter().enumerate().find(|(i, l)| levels[..*i].contains(l)) {
+                    bail!("ml.sweep: the level {l} is listed twice (at {i})");
+                }
+                levels
+            }
+        };
+        Ok(MlPlan { name, target, model, version, inputs, batch_sizes, levels, timeout, load })
     }
 }
