@@ -1,15 +1,17 @@
 //! Chart data prepared from reports, the same for the web page and the CLI: a
 //! workload's latency spectrum (HDR-style percentiles on a log "nines" axis), its
-//! per-second timeline, a database workload's throughput and pool efficiency
-//! against pool size, an ML workload's samples/s and latency against batch size,
-//! a cache workload's hit rate and hit and miss latency against capacity, and the
-//! 30-day daily cost of baseline and optimized.
+//! per-second timeline, each kind's own curve (a database's throughput and pool
+//! efficiency against pool size, an ML workload's samples/s and latency against
+//! batch size, a cache's hit rate and hit and miss latency against capacity: the
+//! kinds' files prepare them, [`curves`] collects them), and the 30-day daily
+//! cost of baseline and optimized.
 //!
 //! Values only: no drawing, no I/O. Latencies are in milliseconds, read from the
 //! report's histograms (the source of truth), never from interpolated summaries.
 
 use crate::cost::CostComparison;
 use crate::latency::LatencyError;
+use crate::report::Part;
 use crate::Report;
 
 /// The quantiles of a spectrum: every summary percentile (p50, p90, p95, p99,
@@ -86,9 +88,14 @@ fn series_name(kind: &str, name: &str) -> String {
     format!("{kind} {name}")
 }
 
-/// A kind's part's series name: `db demo`.
-fn part_name<K: crate::report::WorkloadKind>(part: &K) -> String {
-    series_name(K::INFO.kind, part.name())
+/// The curve of every `K` workload of `report`, in report order: each kind's
+/// chart values against the setting it sweeps, prepared by its
+/// [`WorkloadKind::curve`](crate::report::WorkloadKind::curve) (a database's
+/// [`PoolCurve`](crate::report::PoolCurve), an ML workload's
+/// [`BatchCurve`](crate::report::BatchCurve), a cache's
+/// [`CacheCurve`](crate::report::CacheCurve)).
+pub fn curves<K: Part + 'static>(report: &Report) -> Vec<K::Curve> {
+    report.parts::<K>().filter_map(K::curve).collect()
 }
 
 /// The whole-run latency spectrum of every workload of `report`, in report order.
@@ -135,175 +142,6 @@ pub fn timeline(report: &Report) -> Vec<TimelineSeries> {
                     p99_ms: ms(p.p99_us),
                 })
                 .collect(),
-        })
-        .collect()
-}
-
-/// A database workload at one pool size: its best point over the load levels run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolPoint {
-    pub pool_size: u32,
-    /// Users (closed model) or arrivals per second (open model) of that point.
-    pub load_level: f64,
-    /// Transactions per second.
-    pub throughput_per_s: f64,
-    /// Σ hold / Σ (acquire wait + hold), in percent.
-    pub efficiency_pct: f64,
-    /// Σ hold / (size × duration), in percent.
-    pub utilization_pct: f64,
-    pub p90_ms: f64,
-}
-
-/// A database workload's points by pool size, smallest first: every size of a
-/// sweep, or the one size of a single run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolCurve {
-    /// The workload, as `db <name>`.
-    pub name: String,
-    pub points: Vec<PoolPoint>,
-    /// The pool size the sweep recommends.
-    pub recommended: Option<u32>,
-}
-
-/// The pool curve of every database workload of `report`, in report order.
-pub fn pool_curves(report: &Report) -> Vec<PoolCurve> {
-    report
-        .parts::<crate::report::DbResult>()
-        .map(|db| {
-            let point = |pool: &crate::report::PoolStats, result: &crate::report::LoadResult, level: f64| {
-                let latency = &result.stats.latency;
-                PoolPoint {
-                    pool_size: pool.size,
-                    load_level: level,
-                    throughput_per_s: result.throughput_per_s,
-                    efficiency_pct: pool.efficiency * 100.0,
-                    utilization_pct: pool.utilization * 100.0,
-                    p90_ms: latency.to_ms(latency.summary.p90 as f64),
-                }
-            };
-            let mut points: Vec<PoolPoint> = Vec::new();
-            if db.sweep.is_empty() {
-                points.push(point(&db.pool, &db.result, db.result.load.level()));
-            }
-            for sweep_point in &db.sweep {
-                let candidate = point(&sweep_point.pool, &sweep_point.result, sweep_point.result.load.level());
-                match points.iter_mut().find(|p| p.pool_size == candidate.pool_size) {
-                    Some(best) if best.throughput_per_s >= candidate.throughput_per_s => {}
-                    Some(best) => *best = candidate,
-                    None => points.push(candidate),
-                }
-            }
-            points.sort_by_key(|p| p.pool_size);
-            PoolCurve { name: part_name(db), points, recommended: db.recommendation.as_ref().map(|r| r.pool_size) }
-        })
-        .collect()
-}
-
-/// An ML workload at one batch size.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchSizePoint {
-    pub batch_size: u32,
-    /// Samples inferred per second (requests × batch size).
-    pub samples_per_s: f64,
-    pub requests_per_s: f64,
-    /// Per-request latency p95, in milliseconds.
-    pub p95_ms: f64,
-}
-
-/// An ML workload's points by batch size, smallest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchCurve {
-    /// The workload, as `ml <name>`.
-    pub name: String,
-    pub points: Vec<BatchSizePoint>,
-}
-
-/// The batch-size curve of every ML workload of `report`, in report order.
-pub fn batch_curves(report: &Report) -> Vec<BatchCurve> {
-    report
-        .parts::<crate::report::MlResult>()
-        .map(|ml| {
-            // A sweep of loads measures every batch size at several levels: the
-            // chart draws the headline's level.
-            let level = crate::report::headline_point(&ml.points).map(|i| ml.points[i].result.load.level());
-            let mut points: Vec<BatchSizePoint> = ml
-                .points
-                .iter()
-                .filter(|p| level.is_none_or(|l| p.result.load.level() == l))
-                .map(|p| {
-                    let latency = &p.result.stats.latency;
-                    BatchSizePoint {
-                        batch_size: p.batch_size,
-                        samples_per_s: p.samples_per_s,
-                        requests_per_s: p.requests_per_s,
-                        p95_ms: latency.to_ms(latency.summary.p95 as f64),
-                    }
-                })
-                .collect();
-            points.sort_by_key(|p| p.batch_size);
-            BatchCurve { name: part_name(ml), points }
-        })
-        .collect()
-}
-
-/// A cache workload at one capacity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CapacityPoint {
-    /// Most entries the cache holds; absent for Redis.
-    pub capacity: Option<u64>,
-    /// The capacity as a share of the keyspace, in percent.
-    pub capacity_pct: Option<f64>,
-    pub hit_rate_pct: f64,
-    /// The best hit rate any policy could reach at this capacity, in percent.
-    pub ideal_hit_rate_pct: Option<f64>,
-    /// Hit and miss latency p50 and p95, in milliseconds.
-    pub hit_p50_ms: f64,
-    pub hit_p95_ms: f64,
-    pub miss_p50_ms: f64,
-    pub miss_p95_ms: f64,
-    /// Operations per second.
-    pub throughput_per_s: f64,
-}
-
-/// A cache workload's points by capacity, smallest first: every capacity of a
-/// sweep, or the one cache of a single run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CacheCurve {
-    /// The workload, as `cache <name>`.
-    pub name: String,
-    pub points: Vec<CapacityPoint>,
-    /// The capacity the sweep recommends.
-    pub recommended: Option<u64>,
-}
-
-/// The capacity curve of every cache workload of `report`, in report order.
-pub fn cache_curves(report: &Report) -> Vec<CacheCurve> {
-    report
-        .parts::<crate::report::CacheResult>()
-        .map(|cache| {
-            let keyspace = cache.keys.keyspace.max(1) as f64;
-            let point = |stats: &crate::report::CacheStats, result: &crate::report::LoadResult| {
-                let ms = |l: &crate::Latency, q: u64| l.to_ms(q as f64);
-                let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
-                CapacityPoint {
-                    capacity: stats.capacity,
-                    capacity_pct: stats.capacity.map(|c| c as f64 / keyspace * 100.0),
-                    hit_rate_pct: stats.hit_rate * 100.0,
-                    ideal_hit_rate_pct: stats.ideal_hit_rate.map(|r| r * 100.0),
-                    hit_p50_ms: ms(hit, hit.summary.p50),
-                    hit_p95_ms: ms(hit, hit.summary.p95),
-                    miss_p50_ms: ms(miss, miss.summary.p50),
-                    miss_p95_ms: ms(miss, miss.summary.p95),
-                    throughput_per_s: result.throughput_per_s,
-                }
-            };
-            let mut points: Vec<CapacityPoint> = if cache.sweep.is_empty() {
-                vec![point(&cache.cache, &cache.result)]
-            } else {
-                cache.sweep.iter().map(|p| point(&p.cache, &p.result)).collect()
-            };
-            points.sort_by_key(|p| p.capacity.unwrap_or(u64::MAX));
-            CacheCurve { name: part_name(cache), points, recommended: cache.recommended_capacity }
         })
         .collect()
 }
@@ -380,6 +218,23 @@ mod tests {
             assert_eq!(point.p95_ms, second.p95_us as f64 / 1_000.0);
             assert_eq!(point.p99_ms, second.p99_us as f64 / 1_000.0);
         }
+    }
+
+    #[test]
+    fn curves_are_each_kinds_own_sorted_by_its_setting() {
+        use crate::report::{CacheResult, DbResult, HttpResult, MlResult};
+        let report = crate::parse_report(include_str!("../../static/samples/baseline.json")).unwrap();
+        assert!(curves::<HttpResult>(&report).is_empty(), "HTTP has no curve of its own");
+        let pools = curves::<DbResult>(&report);
+        assert_eq!(pools.len(), report.parts::<DbResult>().count());
+        assert!(pools.iter().all(|c| c.name.starts_with("db ") && c.points.is_sorted_by_key(|p| p.pool_size)));
+        let batches = curves::<MlResult>(&report);
+        assert_eq!(batches.len(), report.parts::<MlResult>().count());
+        assert!(batches.iter().all(|c| c.name.starts_with("ml ") && c.points.is_sorted_by_key(|p| p.batch_size)));
+        let caches = curves::<CacheResult>(&report);
+        assert_eq!(caches.len(), report.parts::<CacheResult>().count());
+        assert!(caches.iter().all(|c| c.name.starts_with("cache ") && !c.points.is_empty()));
+        assert!(pools.len() + batches.len() + caches.len() >= 3, "the sample has every kind");
     }
 
     #[test]

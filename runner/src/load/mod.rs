@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use perfproof_shared::format;
-use perfproof_shared::report::{GeneratorStats, LoadResult, OperationStats, Schedule, TimelinePoint, Window};
+use perfproof_shared::report::{GeneratorStats, KindInfo, LoadResult, OperationStats, Schedule, TimelinePoint, Window};
 use perfproof_shared::{Latency, TimeUnit};
 use tokio::sync::watch;
 
@@ -58,7 +58,7 @@ pub fn window_seconds(plan: &LoadPlan) -> u32 {
 pub struct Outcome {
     /// The part of the workload it went to (HTTP: the endpoint's index).
     pub part: u16,
-    /// `None` for a success, else an index into [`Vocabulary::error_classes`].
+    /// `None` for a success, else an index into the kind's [`KindInfo::error_classes`].
     pub error: Option<u8>,
     /// A code the target answered with, counted by value (HTTP: the status).
     pub code: Option<u16>,
@@ -72,14 +72,9 @@ pub struct Outcome {
 /// What a workload's outcomes are called.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
-    /// One operation, for messages (`request`).
-    pub operation: &'static str,
-    /// Several (`requests`).
-    pub operations: &'static str,
-    /// Unit of throughput (`req/s`).
-    pub rate_unit: &'static str,
-    /// Names of the failure classes, as the report writes them.
-    pub error_classes: &'static [&'static str],
+    /// The kind's words: its operations, throughput unit and failure classes
+    /// ([`Outcome::error`] indexes [`KindInfo::error_classes`]).
+    pub kind: &'static KindInfo,
     /// Names of the counters (at most [`MAX_COUNTERS`]).
     pub counters: &'static [&'static str],
     /// Names of the spans (at most [`MAX_SPANS`]): phases of an operation whose
@@ -162,10 +157,10 @@ pub async fn run<O: Operation>(
         (0..recorder_count).map(|_| Mutex::new(Recorder::new(measure_start, vocabulary, scheduled))).collect(),
     );
     let (done_tx, mut done_rx) = watch::channel(false);
-    let progress = Progress::new(plan.warmup + plan.duration, context.quiet, vocabulary.rate_unit);
+    let progress = Progress::new(plan.warmup + plan.duration, context.quiet, vocabulary.kind.throughput_unit);
     let ticking = {
         let recorders = recorders.clone();
-        let classes = vocabulary.error_classes.len();
+        let classes = vocabulary.kind.error_classes.len();
         let window_s = window_seconds(plan);
         tokio::spawn(async move {
             let mut timeline = Timeline::new(classes, window_s);
@@ -278,12 +273,16 @@ fn assemble(
         ));
     }
     if limit_reached {
-        warnings.push(format!("stopped at the {} limit ({})", vocabulary.operation, plan.max_operations.unwrap_or(0)));
+        warnings.push(format!(
+            "stopped at the limit of {} {}",
+            format::count(plan.max_operations.unwrap_or(0)),
+            vocabulary.kind.operations_text
+        ));
     }
     if stats.successes < 100 {
         warnings.push(format!(
             "only {} successful {}: p99 and above are not meaningful",
-            stats.successes, vocabulary.operations
+            stats.successes, vocabulary.kind.operations_text
         ));
     }
     let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
@@ -335,7 +334,7 @@ fn open_schedule(
     limit_reached: bool,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Schedule> {
-    let unit = vocabulary.rate_unit;
+    let unit = vocabulary.kind.throughput_unit;
     let target_rate_per_s = plan.mean_level(duration_s);
     let achieved_rate_per_s = if duration_s > 0.0 { operations as f64 / duration_s } else { 0.0 };
     if !limit_reached && achieved_rate_per_s < 0.95 * target_rate_per_s {
@@ -351,7 +350,7 @@ fn open_schedule(
             "{} of {} started more than {} ms after their scheduled time: the generator could not keep the \
              schedule (latency still counts from the schedule)",
             format::share(late_share),
-            vocabulary.operations,
+            vocabulary.kind.operations_text,
             LATE_THRESHOLD.as_millis()
         ));
     }

@@ -134,7 +134,7 @@ impl Tally {
         Ok(OperationStats {
             operations: self.operations(),
             successes: self.successes,
-            errors: named(vocabulary.error_classes, &self.errors),
+            errors: named(vocabulary.kind.error_classes, &self.errors),
             codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             counters: vocabulary.counters.iter().zip(self.counters).map(|(name, n)| (name.to_string(), n)).collect(),
             latency: Latency::from_histogram(&self.latency_us, TimeUnit::Microseconds)?,
@@ -208,7 +208,7 @@ impl Spans {
 impl Recorder {
     /// `scheduled`: the open model, whose uncorrected latency and schedule lag are kept too.
     pub fn new(measure_start: Instant, vocabulary: &Vocabulary, scheduled: bool) -> Self {
-        let classes = vocabulary.error_classes.len();
+        let classes = vocabulary.kind.error_classes.len();
         Recorder {
             measure_start,
             error_classes: classes,
@@ -439,7 +439,7 @@ pub struct Collected {
 
 impl Collected {
     pub fn new(vocabulary: &Vocabulary) -> Self {
-        let classes = vocabulary.error_classes.len();
+        let classes = vocabulary.kind.error_classes.len();
         Collected {
             total: Tally::new(classes),
             parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),

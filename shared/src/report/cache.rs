@@ -298,6 +298,16 @@ impl WorkloadKind for CacheResult {
         count_key: "operations",
         throughput_key: "throughput_ops",
         throughput_unit: "ops/s",
+        // The database's, read on a miss, and a key whose row is missing.
+        error_classes: &[
+            "connect",
+            "authentication",
+            "pool_timeout",
+            "statement_timeout",
+            "statement_error",
+            "connection_lost",
+            "row_missing",
+        ],
         headline_percentile: "p95",
         headline_extras: &["hit_rate"],
         watched_extras: &["hit_rate"],
@@ -508,6 +518,64 @@ impl WorkloadKind for CacheResult {
             notes,
         })
     }
+
+    type Curve = CacheCurve;
+
+    fn curve(&self) -> Option<CacheCurve> {
+        let keyspace = self.keys.keyspace.max(1) as f64;
+        let point = |stats: &CacheStats, result: &LoadResult| {
+            let ms = |l: &Latency, q: u64| l.to_ms(q as f64);
+            let (hit, miss) = (&stats.hit_latency, &stats.miss_latency);
+            CapacityPoint {
+                capacity: stats.capacity,
+                capacity_pct: stats.capacity.map(|c| c as f64 / keyspace * 100.0),
+                hit_rate_pct: stats.hit_rate * 100.0,
+                ideal_hit_rate_pct: stats.ideal_hit_rate.map(|r| r * 100.0),
+                hit_p50_ms: ms(hit, hit.summary.p50),
+                hit_p95_ms: ms(hit, hit.summary.p95),
+                miss_p50_ms: ms(miss, miss.summary.p50),
+                miss_p95_ms: ms(miss, miss.summary.p95),
+                throughput_per_s: result.throughput_per_s,
+            }
+        };
+        let mut points: Vec<CapacityPoint> = if self.sweep.is_empty() {
+            vec![point(&self.cache, &self.result)]
+        } else {
+            self.sweep.iter().map(|p| point(&p.cache, &p.result)).collect()
+        };
+        points.sort_by_key(|p| p.capacity.unwrap_or(u64::MAX));
+        Some(CacheCurve { name: self.series_name(), points, recommended: self.recommended_capacity })
+    }
+}
+
+/// A cache workload at one capacity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityPoint {
+    /// Most entries the cache holds; absent for Redis.
+    pub capacity: Option<u64>,
+    /// The capacity as a share of the keyspace, in percent.
+    pub capacity_pct: Option<f64>,
+    pub hit_rate_pct: f64,
+    /// The best hit rate any policy could reach at this capacity, in percent.
+    pub ideal_hit_rate_pct: Option<f64>,
+    /// Hit and miss latency p50 and p95, in milliseconds.
+    pub hit_p50_ms: f64,
+    pub hit_p95_ms: f64,
+    pub miss_p50_ms: f64,
+    pub miss_p95_ms: f64,
+    /// Operations per second.
+    pub throughput_per_s: f64,
+}
+
+/// A cache workload's points by capacity, smallest first: every capacity of a
+/// sweep, or the one cache of a single run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheCurve {
+    /// The workload, as `cache <name>`.
+    pub name: String,
+    pub points: Vec<CapacityPoint>,
+    /// The capacity the sweep recommends.
+    pub recommended: Option<u64>,
 }
 
 /// Hit rate in percent: a proportion of the reads that reached the cache.

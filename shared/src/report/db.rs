@@ -248,6 +248,14 @@ impl WorkloadKind for DbResult {
         count_key: "transactions",
         throughput_key: "throughput_tps",
         throughput_unit: "tx/s",
+        error_classes: &[
+            "connect",
+            "authentication",
+            "pool_timeout",
+            "statement_timeout",
+            "statement_error",
+            "connection_lost",
+        ],
         headline_percentile: "p90",
         headline_extras: &["pool.efficiency"],
         watched_extras: &["pool.efficiency"],
@@ -416,6 +424,66 @@ impl WorkloadKind for DbResult {
             notes: Vec::new(),
         })
     }
+
+    type Curve = PoolCurve;
+
+    fn curve(&self) -> Option<PoolCurve> {
+        let point = |pool: &PoolStats, result: &LoadResult, level: f64| {
+            let latency = &result.stats.latency;
+            PoolPoint {
+                pool_size: pool.size,
+                load_level: level,
+                throughput_per_s: result.throughput_per_s,
+                efficiency_pct: pool.efficiency * 100.0,
+                utilization_pct: pool.utilization * 100.0,
+                p90_ms: latency.to_ms(latency.summary.p90 as f64),
+            }
+        };
+        let mut points: Vec<PoolPoint> = Vec::new();
+        if self.sweep.is_empty() {
+            points.push(point(&self.pool, &self.result, self.result.load.level()));
+        }
+        for sweep_point in &self.sweep {
+            let candidate = point(&sweep_point.pool, &sweep_point.result, sweep_point.result.load.level());
+            match points.iter_mut().find(|p| p.pool_size == candidate.pool_size) {
+                Some(best) if best.throughput_per_s >= candidate.throughput_per_s => {}
+                Some(best) => *best = candidate,
+                None => points.push(candidate),
+            }
+        }
+        points.sort_by_key(|p| p.pool_size);
+        Some(PoolCurve {
+            name: self.series_name(),
+            points,
+            recommended: self.recommendation.as_ref().map(|r| r.pool_size),
+        })
+    }
+}
+
+/// A database workload at one pool size: its best point over the load levels run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolPoint {
+    pub pool_size: u32,
+    /// Users (closed model) or arrivals per second (open model) of that point.
+    pub load_level: f64,
+    /// Transactions per second.
+    pub throughput_per_s: f64,
+    /// Σ hold / Σ (acquire wait + hold), in percent.
+    pub efficiency_pct: f64,
+    /// Σ hold / (size × duration), in percent.
+    pub utilization_pct: f64,
+    pub p90_ms: f64,
+}
+
+/// A database workload's points by pool size, smallest first: every size of a
+/// sweep, or the one size of a single run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolCurve {
+    /// The workload, as `db <name>`.
+    pub name: String,
+    pub points: Vec<PoolPoint>,
+    /// The pool size the sweep recommends.
+    pub recommended: Option<u32>,
 }
 
 impl PoolStats {

@@ -51,6 +51,7 @@ impl WorkloadKind for HttpResult {
         count_key: "requests",
         throughput_key: "throughput_rps",
         throughput_unit: "req/s",
+        error_classes: &["connect", "timeout", "tls", "http4xx", "http5xx", "body", "protocol"],
         headline_percentile: "p95",
         headline_extras: &[],
         watched_extras: &[],
@@ -116,5 +117,12 @@ impl WorkloadKind for HttpResult {
             return Vec::new();
         }
         self.endpoints.iter().map(|e| (format!("{} {}", e.method, e.name), &e.stats)).collect()
+    }
+
+    /// None yet: an HTTP run measures one load, which the spectrum and timeline draw.
+    type Curve = std::convert::Infallible;
+
+    fn curve(&self) -> Option<Self::Curve> {
+        None
     }
 }

@@ -2,7 +2,7 @@
 //! kind's file (`http.rs`, `db.rs`, `ml.rs`, `cache.rs`) answers everything the rest
 //! of shared asks of a kind: its words and headline keys ([`KindInfo`]), its metrics,
 //! its latency distributions, how its parts merge, what must match for two runs to
-//! compare, and its advice.
+//! compare, its advice, its summary table, its gauges and its chart.
 //!
 //! [`Workload`](super::Workload) delegates to the trait through the one
 //! `workload_kinds!` list in `report/mod.rs`; no other file matches on the kinds.
@@ -32,6 +32,9 @@ pub struct KindInfo {
     pub throughput_key: &'static str,
     /// Unit of its throughput (`req/s`).
     pub throughput_unit: &'static str,
+    /// Its failure classes, as a report's `errors` names them (`connect`,
+    /// `timeout`, ...), in the order the runner numbers them.
+    pub error_classes: &'static [&'static str],
     /// The latency percentile its tier is judged by (`p95`; `p90` for a database).
     pub headline_percentile: &'static str,
     /// Its own headline metrics besides latency, throughput and error rate, by the
@@ -128,6 +131,18 @@ pub trait WorkloadKind: Sized {
     /// latency, counts, throughput and error ratio every kind has.
     fn gauges(&self) -> Vec<Gauge> {
         Vec::new()
+    }
+
+    /// The values of its own chart (see [`crate::charts`]): its figures against
+    /// the setting it sweeps (a pool size, a batch size, a cache's capacity).
+    type Curve;
+
+    /// Its chart's values, when the kind has a chart of its own.
+    fn curve(&self) -> Option<Self::Curve>;
+
+    /// How charts name it: `<kind> <name>` (`db demo`).
+    fn series_name(&self) -> String {
+        format!("{} {}", Self::INFO.kind, self.name())
     }
 }
 

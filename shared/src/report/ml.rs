@@ -123,6 +123,7 @@ impl WorkloadKind for MlResult {
         count_key: "requests",
         throughput_key: "throughput_rps",
         throughput_unit: "req/s",
+        error_classes: &["connect", "timeout", "http4xx", "http5xx", "protocol", "bad_output", "inference"],
         headline_percentile: "p95",
         headline_extras: &["samples_per_s"],
         watched_extras: &[],
@@ -300,4 +301,47 @@ impl WorkloadKind for MlResult {
             notes: Vec::new(),
         })
     }
+
+    type Curve = BatchCurve;
+
+    fn curve(&self) -> Option<BatchCurve> {
+        // A sweep of loads measures every batch size at several levels: the
+        // chart draws the headline's level.
+        let level = headline_point(&self.points).map(|i| self.points[i].result.load.level());
+        let mut points: Vec<BatchSizePoint> = self
+            .points
+            .iter()
+            .filter(|p| level.is_none_or(|l| p.result.load.level() == l))
+            .map(|p| {
+                let latency = &p.result.stats.latency;
+                BatchSizePoint {
+                    batch_size: p.batch_size,
+                    samples_per_s: p.samples_per_s,
+                    requests_per_s: p.requests_per_s,
+                    p95_ms: latency.to_ms(latency.summary.p95 as f64),
+                }
+            })
+            .collect();
+        points.sort_by_key(|p| p.batch_size);
+        Some(BatchCurve { name: self.series_name(), points })
+    }
+}
+
+/// An ML workload at one batch size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSizePoint {
+    pub batch_size: u32,
+    /// Samples inferred per second (requests × batch size).
+    pub samples_per_s: f64,
+    pub requests_per_s: f64,
+    /// Per-request latency p95, in milliseconds.
+    pub p95_ms: f64,
+}
+
+/// An ML workload's points by batch size, smallest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchCurve {
+    /// The workload, as `ml <name>`.
+    pub name: String,
+    pub points: Vec<BatchSizePoint>,
 }

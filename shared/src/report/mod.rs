@@ -395,8 +395,8 @@ pub struct OperationStats {
     /// Operations that succeeded.
     pub successes: u64,
     /// Failed operations by outcome class; classes with no failures are omitted.
-    /// Each workload kind names its classes (HTTP: `connect`, `timeout`, `tls`,
-    /// `http4xx`, `http5xx`, `body`, `protocol`).
+    /// Each workload kind names its classes (`KindInfo::error_classes`; HTTP:
+    /// `connect`, `timeout`, `tls`, `http4xx`, `http5xx`, `body`, `protocol`).
     pub errors: BTreeMap<String, u64>,
     /// Operations by the code the target answered with (HTTP: the status code).
     pub codes: BTreeMap<String, u64>,

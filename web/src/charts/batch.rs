@@ -2,7 +2,8 @@
 //! latency against batch size, baseline and optimized.
 
 use leptos::prelude::*;
-use perfproof_shared::charts::{batch_curves, BatchCurve, BatchSizePoint};
+use perfproof_shared::charts::curves;
+use perfproof_shared::report::{BatchCurve, BatchSizePoint, MlResult};
 use perfproof_shared::Report;
 
 use super::{runs, size_chart, whole_tick, SizeChart};
@@ -13,8 +14,8 @@ fn line(curve: Option<&BatchCurve>, value: fn(&BatchSizePoint) -> f64) -> Vec<(f
 
 /// Throughput and latency against batch size, per ML workload of the baseline.
 pub fn batch_charts(baseline: &Report, optimized: &Report) -> AnyView {
-    let after = batch_curves(optimized);
-    batch_curves(baseline)
+    let after = curves::<MlResult>(optimized);
+    curves::<MlResult>(baseline)
         .iter()
         .map(|b| {
             let a = after.iter().find(|a| a.name == b.name);

@@ -8,7 +8,8 @@
 //! bounded by memory) has no such charts.
 
 use leptos::prelude::*;
-use perfproof_shared::charts::{cache_curves, CacheCurve, CapacityPoint};
+use perfproof_shared::charts::curves;
+use perfproof_shared::report::{CacheCurve, CacheResult, CapacityPoint};
 use perfproof_shared::Report;
 
 use super::{size_chart, tick, Series, SizeChart, Stroke, INK};
@@ -40,8 +41,8 @@ fn ideal(runs: &[Vec<&CapacityPoint>; 2]) -> Vec<(f64, f64)> {
 /// Hit rate (with the ideal) and hit and miss latency against capacity, per
 /// cache workload of the baseline that either run measured with a capacity.
 pub fn cache_charts(baseline: &Report, optimized: &Report) -> AnyView {
-    let after = cache_curves(optimized);
-    cache_curves(baseline)
+    let after = curves::<CacheResult>(optimized);
+    curves::<CacheResult>(baseline)
         .iter()
         .filter_map(|b| {
             let runs = [sized(Some(b)), sized(after.iter().find(|a| a.name == b.name))];

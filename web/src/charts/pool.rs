@@ -3,7 +3,8 @@
 //! point over the load levels a sweep ran; a single run is one point).
 
 use leptos::prelude::*;
-use perfproof_shared::charts::{pool_curves, PoolCurve, PoolPoint};
+use perfproof_shared::charts::curves;
+use perfproof_shared::report::{DbResult, PoolCurve, PoolPoint};
 use perfproof_shared::Report;
 
 use super::{runs, size_chart, whole_tick, SizeChart};
@@ -14,8 +15,8 @@ fn line(curve: Option<&PoolCurve>, value: fn(&PoolPoint) -> f64) -> Vec<(f64, f6
 
 /// Throughput and efficiency against pool size, per database workload of the baseline.
 pub fn pool_charts(baseline: &Report, optimized: &Report) -> AnyView {
-    let after = pool_curves(optimized);
-    pool_curves(baseline)
+    let after = curves::<DbResult>(optimized);
+    curves::<DbResult>(baseline)
         .iter()
         .map(|b| {
             let a = after.iter().find(|a| a.name == b.name);

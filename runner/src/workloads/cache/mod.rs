@@ -26,6 +26,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use perfproof_shared::report::{
     self, BackendCounters, CacheDatabase, CachePoint, CacheResult, CacheSecond, CacheStats, OperationStats,
+    WorkloadKind,
 };
 use sqlx::{AnyConnection, Row};
 
@@ -214,16 +215,8 @@ impl KindPlan for CachePlan {
     }
 }
 
-/// The operations' failure classes: the database's, and a key whose row is missing.
-const ERROR_CLASSES: [&str; 7] = [
-    "connect",
-    "authentication",
-    "pool_timeout",
-    "statement_timeout",
-    "statement_error",
-    "connection_lost",
-    "row_missing",
-];
+/// The failure class of a key whose row is missing, after the database's
+/// ([`CacheResult::INFO`]'s error classes).
 const ROW_MISSING: u8 = 6;
 
 /// The counters: hits, misses, fallbacks, then cache failures by class.
@@ -246,15 +239,7 @@ const READ: u16 = 0;
 const WRITE: u16 = 1;
 
 fn vocabulary() -> Vocabulary {
-    Vocabulary {
-        operation: "operation",
-        operations: "operations",
-        rate_unit: "ops/s",
-        error_classes: &ERROR_CLASSES,
-        counters: &COUNTERS,
-        spans: &["hit", "miss"],
-        parts: 2,
-    }
+    Vocabulary { kind: &CacheResult::INFO, counters: &COUNTERS, spans: &["hit", "miss"], parts: 2 }
 }
 
 /// Every capacity's measurement, with what the cache said about itself.
@@ -516,7 +501,9 @@ impl CacheOperation {
         let row =
             self.with_connection(async |conn| sqlx::query(select).bind(key as i64).fetch_optional(conn).await).await?;
         let Some(row) = row else {
-            self.note(ERROR_CLASSES[usize::from(ROW_MISSING)], || format!("row_missing: no row for key {key}"));
+            self.note(CacheResult::INFO.error_classes[usize::from(ROW_MISSING)], || {
+                format!("row_missing: no row for key {key}")
+            });
             return Err(ROW_MISSING);
         };
         let value = (|| -> Result<Bytes, sqlx::Error> {
@@ -604,8 +591,10 @@ mod tests {
 
     #[test]
     fn error_classes_begin_with_the_databases() {
-        assert_eq!(&ERROR_CLASSES[..ErrorClass::NAMES.len()], ErrorClass::NAMES);
-        assert_eq!(ERROR_CLASSES[usize::from(ROW_MISSING)], "row_missing");
+        let (cache, db) = (CacheResult::INFO.error_classes, report::DbResult::INFO.error_classes);
+        assert_eq!(&cache[..db.len()], db);
+        assert_eq!(cache[usize::from(ROW_MISSING)], "row_missing");
+        assert_eq!(cache.len(), usize::from(ROW_MISSING) + 1);
         for (i, failure) in CacheFailure::NAMES.iter().enumerate() {
             assert_eq!(COUNTERS[FIRST_FAILURE + i], format!("cache_{failure}"));
         }

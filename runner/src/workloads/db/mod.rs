@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
 use futures_util::TryStreamExt;
-use perfproof_shared::report::{self, DbQuery, DbResult, DbTable, PoolStats, PoolWindow, SweepPoint};
+use perfproof_shared::report::{self, DbQuery, DbResult, DbTable, PoolStats, PoolWindow, SweepPoint, WorkloadKind};
 use perfproof_shared::{Latency, TimeUnit};
 use sqlx::AnyConnection;
 use sqlx::Connection;
@@ -45,28 +45,19 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
-    /// As the report names them, in the enum's order.
-    pub const NAMES: &'static [&'static str] =
-        &["connect", "authentication", "pool_timeout", "statement_timeout", "statement_error", "connection_lost"];
-
+    /// As the report names it ([`DbResult::INFO`]'s error classes, in the enum's order).
     pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+        DbResult::INFO.error_classes[self as usize]
     }
 }
+
+const _: () = assert!(ErrorClass::ConnectionLost as usize + 1 == DbResult::INFO.error_classes.len());
 
 /// Counter of checkouts that did not wait.
 const DIRECT_CHECKOUTS: &str = "direct_checkouts";
 
 fn vocabulary(parts: usize) -> Vocabulary {
-    Vocabulary {
-        operation: "transaction",
-        operations: "transactions",
-        rate_unit: "tx/s",
-        error_classes: ErrorClass::NAMES,
-        counters: &[DIRECT_CHECKOUTS],
-        spans: &["acquire_wait", "hold"],
-        parts,
-    }
+    Vocabulary { kind: &DbResult::INFO, counters: &[DIRECT_CHECKOUTS], spans: &["acquire_wait", "hold"], parts }
 }
 
 /// Where the database is.
@@ -367,7 +358,7 @@ async fn measure_points(
             eprintln!("  point {}/{}: pool {size}, {}", i + 1, points.len(), load.describe("tx/s"));
         }
         let pool = Arc::new(Pool::new(*size, connector.clone(), plan.acquire_timeout));
-        let first_errors = Arc::new(Mutex::new(vec![None; ErrorClass::NAMES.len()]));
+        let first_errors = Arc::new(Mutex::new(vec![None; DbResult::INFO.error_classes.len()]));
         if let Err((class, e)) = pool.fill().await {
             let error = anyhow!("opening the pool of {size} ({}): {e}", class.name());
             match measured.last_mut() {

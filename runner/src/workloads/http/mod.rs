@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context as _};
 use http::header::HeaderMap;
 use http::Method;
-use perfproof_shared::report::{EndpointResult, HttpResult, HTTP_BYTES_RECEIVED};
+use perfproof_shared::report::{EndpointResult, HttpResult, WorkloadKind, HTTP_BYTES_RECEIVED};
 use url::Url;
 
 use crate::config::secrets::display_url;
@@ -56,7 +56,7 @@ impl HttpVersion {
     }
 }
 
-/// How a request failed, in the report's words ([`ErrorKind::NAMES`]).
+/// How a request failed: an index into [`HttpResult::INFO`]'s error classes, the report's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ErrorKind {
@@ -78,25 +78,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The classes' names in the report, in discriminant order.
-    pub const NAMES: &'static [&'static str] = &["connect", "timeout", "tls", "http4xx", "http5xx", "body", "protocol"];
-
     pub fn name(self) -> &'static str {
-        ErrorKind::NAMES[self as usize]
+        HttpResult::INFO.error_classes[self as usize]
     }
 }
 
+const _: () = assert!(ErrorKind::Protocol as usize + 1 == HttpResult::INFO.error_classes.len());
+
 /// What the engine calls HTTP's operations, outcomes and counters.
 fn vocabulary(parts: usize) -> Vocabulary {
-    Vocabulary {
-        operation: "request",
-        operations: "requests",
-        rate_unit: "req/s",
-        error_classes: ErrorKind::NAMES,
-        counters: &[HTTP_BYTES_RECEIVED],
-        spans: &[],
-        parts,
-    }
+    Vocabulary { kind: &HttpResult::INFO, counters: &[HTTP_BYTES_RECEIVED], spans: &[], parts }
 }
 
 /// Where requests go.

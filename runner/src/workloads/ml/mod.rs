@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use hyper::Uri;
-use perfproof_shared::report::{self, BatchPoint, MlModel, MlResult};
+use perfproof_shared::report::{self, BatchPoint, MlModel, MlResult, WorkloadKind};
 use url::Url;
 
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary};
@@ -66,25 +66,16 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
-    /// As the report names them, in the enum's order.
-    pub const NAMES: &'static [&'static str] =
-        &["connect", "timeout", "http4xx", "http5xx", "protocol", "bad_output", "inference"];
-
+    /// As the report names it ([`MlResult::INFO`]'s error classes, in the enum's order).
     pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+        MlResult::INFO.error_classes[self as usize]
     }
 }
 
+const _: () = assert!(ErrorClass::Inference as usize + 1 == MlResult::INFO.error_classes.len());
+
 fn vocabulary() -> Vocabulary {
-    Vocabulary {
-        operation: "inference request",
-        operations: "inference requests",
-        rate_unit: "req/s",
-        error_classes: ErrorClass::NAMES,
-        counters: &[],
-        spans: &["per_sample"],
-        parts: 1,
-    }
+    Vocabulary { kind: &MlResult::INFO, counters: &[], spans: &["per_sample"], parts: 1 }
 }
 
 /// Which way the model is reached.
@@ -298,7 +289,8 @@ async fn run_oip(plan: &MlPlan, context: &Context, server: &Server) -> anyhow::R
     let rows = plan.rows(&metadata.inputs[0])?;
     let uri = server.infer_uri()?;
     let threads = plan.load.threads.max(1);
-    let first_errors: Arc<Mutex<Vec<Option<String>>>> = Arc::new(Mutex::new(vec![None; ErrorClass::NAMES.len()]));
+    let first_errors: Arc<Mutex<Vec<Option<String>>>> =
+        Arc::new(Mutex::new(vec![None; MlResult::INFO.error_classes.len()]));
     let make = |batch: u32| {
         let batch = batch as usize;
         // Request i carries samples i·B … i·B + B − 1 (mod the samples): one body per start.
