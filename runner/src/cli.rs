@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::workloads::{for_each_kind, KindSection};
+
 /// Measure a service before and after an optimization, and prove the difference.
 ///
 /// Exit codes: 0 success; 1 error (the message says what and where; for `run`,
@@ -69,33 +71,36 @@ pub enum Command {
     Schema,
 }
 
-/// The scenario a command measures: the file, which of its workloads, and the
-/// services they measure, named on the command line or in the environment (each
-/// overrides its section's URL in the file). `run` and `monitor` take the same flags.
-#[derive(Debug, Args)]
-pub struct ScenarioArgs {
-    /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table; `monitor` also reads an optional [monitor] table (rate, probe, every).
-    #[arg(long, short = 'f')]
-    pub config: Option<PathBuf>,
-    /// Only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
-    #[arg(long, value_delimiter = ',')]
-    pub workloads: Option<Vec<String>>,
-    /// Target URL (base URL of the scenario's endpoints). Default: the scenario's, else the embedded demo service.
-    #[arg(long, env = "PERFPROOF_URL")]
-    pub url: Option<String>,
-    /// Database URL for the db workload (postgres://, mysql:// for MySQL and MariaDB, sqlite://); its password
-    /// never reaches a report or a log. Default: SQLite in a temporary file.
-    #[arg(long, env = "PERFPROOF_DB_URL", hide_env_values = true)]
-    pub db_url: Option<String>,
-    /// Open Inference Protocol (KServe v2) server for the ml workload (its base URL). Default: the embedded
-    /// inference server (the digits model run by tract).
-    #[arg(long, env = "PERFPROOF_ML_URL", hide_env_values = true)]
-    pub ml_url: Option<String>,
-    /// Redis for the cache workload (redis://[:password@]host:port[/db]); its password never reaches a report
-    /// or a log. Default: an in-process cache (S3-FIFO) sized by the demo profile.
-    #[arg(long, env = "PERFPROOF_CACHE_URL", hide_env_values = true)]
-    pub cache_url: Option<String>,
+/// Generates [`ScenarioArgs`] from the kinds' list (`for_each_kind!`): each kind's
+/// service flag, as its `KindSection::URL_FLAG` names it, in a field named as the kind.
+macro_rules! scenario_args {
+    ($($(#[$doc:meta])* $variant:ident $key:ident: $section:ty,)*) => {
+        /// The scenario a command measures: the file, which of its workloads, and the
+        /// services they measure, named on the command line or in the environment (each
+        /// overrides its section's URL in the file). `run` and `monitor` take the same flags.
+        #[derive(Debug, Args)]
+        pub struct ScenarioArgs {
+            /// Scenario file (TOML): one section per workload ([http], [[http]], [db], [[db]]), each with its [<workload>.load] table; `monitor` also reads an optional [monitor] table (rate, probe, every).
+            #[arg(long, short = 'f')]
+            pub config: Option<PathBuf>,
+            /// Only these workload kinds (comma-separated: http, db, ml, cache). [default: every one the file names]
+            #[arg(long, value_delimiter = ',')]
+            pub workloads: Option<Vec<String>>,
+            $(
+                #[arg(
+                    long = <$section as KindSection>::URL_FLAG.long,
+                    env = <$section as KindSection>::URL_FLAG.env,
+                    help = <$section as KindSection>::URL_FLAG.help,
+                    value_name = "URL",
+                    hide_env_values = true
+                )]
+                pub $key: Option<String>,
+            )*
+        }
+    };
 }
+
+for_each_kind!(scenario_args);
 
 #[derive(Debug, Args)]
 pub struct RunArgs {

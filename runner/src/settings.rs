@@ -23,11 +23,8 @@ use serde::Deserialize;
 
 use crate::cli::{MonitorArgs, RunArgs, ScenarioArgs};
 use crate::config::LoadOverrides;
-use crate::workloads::cache::section::CacheOverrides;
-use crate::workloads::db::section::DbOverrides;
 use crate::workloads::http::section::HttpOverrides;
 use crate::workloads::http::HttpVersion;
-use crate::workloads::ml::section::MlOverrides;
 use crate::workloads::profile::Profile;
 use crate::workloads::{for_each_kind, kind_of, KindSection, WorkloadPlan, KINDS};
 
@@ -176,6 +173,17 @@ macro_rules! scenario_kinds {
             pub demo_profile: Profile,
         }
 
+        impl Flags {
+            /// The flags `run` and `monitor` share: which workloads, and each kind's service URL.
+            fn of_scenario(args: &ScenarioArgs) -> Flags {
+                Flags {
+                    workloads: args.workloads.clone(),
+                    $($key: <$section as KindSection>::url_overrides(args.$key.clone()),)*
+                    ..Flags::default()
+                }
+            }
+        }
+
         /// Each kind's share of [`resolve`], in the kinds' order, its sections taken from `file`.
         fn kind_sections<'a>(file: &mut ScenarioFile, flags: &'a Flags, repeated: bool) -> Vec<KindSections<'a>> {
             vec![$(KindSections::of(std::mem::take(&mut file.$key.0), &flags.$key, flags, repeated),)*]
@@ -245,20 +253,6 @@ impl TryFrom<&RunArgs> for Flags {
             demo_profile,
             ..scenario
         })
-    }
-}
-
-impl Flags {
-    /// The flags `run` and `monitor` share: which workloads, and each kind's service URL.
-    fn of_scenario(args: &ScenarioArgs) -> Flags {
-        Flags {
-            workloads: args.workloads.clone(),
-            http: HttpOverrides { url: args.url.clone(), ..HttpOverrides::default() },
-            db: DbOverrides { url: args.db_url.clone() },
-            ml: MlOverrides { url: args.ml_url.clone() },
-            cache: CacheOverrides { url: args.cache_url.clone() },
-            ..Flags::default()
-        }
     }
 }
 
@@ -434,6 +428,7 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workloads::db::section::DbSection;
 
     fn kinds(text: &str, flags: &Flags) -> Vec<(String, String)> {
         let settings = resolve(parse_scenario(text).unwrap(), flags).unwrap();
@@ -451,7 +446,7 @@ mod tests {
         let every: Vec<String> = kinds("", &none).into_iter().map(|(kind, _)| kind).collect();
         assert_eq!(every, KINDS);
         // A flag naming a kind's target picks that kind alone.
-        let db_url = Flags { db: DbOverrides { url: Some("sqlite::memory:".into()) }, ..Flags::default() };
+        let db_url = Flags { db: DbSection::url_overrides(Some("sqlite::memory:".into())), ..Flags::default() };
         assert_eq!(kinds("", &db_url).len(), 1);
         assert_eq!(kinds("", &db_url)[0].0, "db");
         // A file's sections are what runs, and --workloads picks among them or adds a kind's defaults.

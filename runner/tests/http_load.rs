@@ -97,7 +97,11 @@ async fn percentiles_match_injected_delays() {
             "{name}: reported {reported} us, injected {injected} us, bound {bound} us"
         );
     }
-    assert!(result.result.warnings.iter().any(|w| w.contains("stopped at the limit of") && w.contains("HTTP requests")));
+    assert!(result
+        .result
+        .warnings
+        .iter()
+        .any(|w| w.contains("stopped at the limit of") && w.contains("HTTP requests")));
 }
 
 /// Open model against a target that stalls completely for one second, with two

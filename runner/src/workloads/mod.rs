@@ -54,6 +54,16 @@ pub const fn kind_of<P: KindPlan>() -> &'static str {
     <P::Part as WorkloadKind>::INFO.kind
 }
 
+/// A kind's flag naming its service (the system under test), overriding the
+/// section's URL: `--<long>`, or the environment variable `env`. Its value is never
+/// shown in `--help`, since it may hold a password.
+pub struct UrlFlag {
+    pub long: &'static str,
+    pub env: &'static str,
+    /// clap's help text.
+    pub help: &'static str,
+}
+
 /// One workload kind's scenario section (`[http]`, or each of several `[[http]]`),
 /// implemented in the kind's `section.rs`: what the section and the kind's flags
 /// resolve to. `Default` is the section a kind runs with when the file has none
@@ -63,6 +73,12 @@ pub trait KindSection: Default {
     type Plan: KindPlan + Into<WorkloadPlan>;
     /// The kind's own flags (`--url`, `--method`, ... for HTTP; `--db-url` for the database).
     type Overrides;
+
+    /// The flag naming the kind's service, which `run` and `monitor` share.
+    const URL_FLAG: UrlFlag;
+
+    /// The kind's flags with only its service's URL (from [`Self::URL_FLAG`]) set.
+    fn url_overrides(url: Option<String>) -> Self::Overrides;
 
     /// Whether the flags name a target of this kind (`--db-url`): with no scenario
     /// file, the kinds whose target a flag names are the ones that run.
@@ -83,8 +99,9 @@ pub trait KindSection: Default {
 /// each kind's `WorkloadPlan` variant, its key in scenario files and on
 /// `--workloads`, its section type (whose `KindSection::Plan` is its plan) and the
 /// scenario file's words for it. Hands the list to `$callback!`: `workload_plans!`
-/// (here) and `settings`' `scenario_kinds!` read it, so a new kind is its folder
-/// and one line here.
+/// (here), `settings`' `scenario_kinds!` (the scenario file, the flags) and `cli`'s
+/// `scenario_args!` (each kind's `--<kind>-url`) read it, so a new kind is its
+/// folder and one line here.
 macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {

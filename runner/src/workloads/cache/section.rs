@@ -17,7 +17,7 @@ use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFA
 use crate::workloads::db::sql::check_table_name;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
-use crate::workloads::KindSection;
+use crate::workloads::{KindSection, UrlFlag};
 
 /// A value's time to live when the file does not say: longer than a default run,
 /// so that a hit rate measures the cache's size and policy, not its expiry.
@@ -99,6 +99,16 @@ fn demo_shape(profile: Profile, keyspace: u64) -> (u64, WritePolicy) {
 impl KindSection for CacheSection {
     type Plan = CachePlan;
     type Overrides = CacheOverrides;
+
+    const URL_FLAG: UrlFlag = UrlFlag {
+        long: "cache-url",
+        env: "PERFPROOF_CACHE_URL",
+        help: "Redis for the cache workload (redis://[:password@]host:port[/db]); its password never reaches a report or a log. Default: an in-process cache (S3-FIFO) sized by the demo profile.",
+    };
+
+    fn url_overrides(url: Option<String>) -> CacheOverrides {
+        CacheOverrides { url }
+    }
 
     fn names_target(flags: &CacheOverrides) -> bool {
         flags.url.is_some()

@@ -16,7 +16,7 @@ use crate::config::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::load::Model;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
-use crate::workloads::KindSection;
+use crate::workloads::{KindSection, UrlFlag};
 
 /// Rows seeded when neither the file nor a flag says.
 pub const DEFAULT_ROWS: u64 = 10_000;
@@ -210,6 +210,16 @@ fn sweep(s: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<Sweep
 impl KindSection for DbSection {
     type Plan = DbPlan;
     type Overrides = DbOverrides;
+
+    const URL_FLAG: UrlFlag = UrlFlag {
+        long: "db-url",
+        env: "PERFPROOF_DB_URL",
+        help: "Database URL for the db workload (postgres://, mysql:// for MySQL and MariaDB, sqlite://); its password never reaches a report or a log. Default: SQLite in a temporary file.",
+    };
+
+    fn url_overrides(url: Option<String>) -> DbOverrides {
+        DbOverrides { url }
+    }
 
     fn names_target(flags: &DbOverrides) -> bool {
         flags.url.is_some()

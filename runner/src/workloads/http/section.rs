@@ -17,7 +17,7 @@ use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Service};
 use crate::config::secrets::{display_url, expand_env};
 use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::workloads::profile::Profile;
-use crate::workloads::KindSection;
+use crate::workloads::{KindSection, UrlFlag};
 
 /// Per-request timeout when neither the file nor a flag says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -124,6 +124,16 @@ fn endpoint(i: usize, e: EndpointSection, base: &Url) -> anyhow::Result<Endpoint
 impl KindSection for HttpSection {
     type Plan = HttpPlan;
     type Overrides = HttpOverrides;
+
+    const URL_FLAG: UrlFlag = UrlFlag {
+        long: "url",
+        env: "PERFPROOF_URL",
+        help: "Target URL (base URL of the scenario's endpoints). Default: the scenario's, else the embedded demo service.",
+    };
+
+    fn url_overrides(url: Option<String>) -> HttpOverrides {
+        HttpOverrides { url, ..HttpOverrides::default() }
+    }
 
     fn names_target(flags: &HttpOverrides) -> bool {
         flags.url.is_some()

@@ -18,7 +18,7 @@ use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::load::Model;
 use crate::workloads::http::parse_url;
 use crate::workloads::profile::Profile;
-use crate::workloads::KindSection;
+use crate::workloads::{KindSection, UrlFlag};
 
 /// Batch sizes of a single run when the file does not say: the individual mode and two batches.
 pub const DEFAULT_BATCH_SIZES: [u32; 3] = [1, 8, 32];
@@ -94,6 +94,16 @@ fn levels(sweep: &SweepSection, load: &crate::load::LoadPlan) -> anyhow::Result<
 impl KindSection for MlSection {
     type Plan = MlPlan;
     type Overrides = MlOverrides;
+
+    const URL_FLAG: UrlFlag = UrlFlag {
+        long: "ml-url",
+        env: "PERFPROOF_ML_URL",
+        help: "Open Inference Protocol (KServe v2) server for the ml workload (its base URL). Default: the embedded inference server (the digits model run by tract).",
+    };
+
+    fn url_overrides(url: Option<String>) -> MlOverrides {
+        MlOverrides { url }
+    }
 
     fn names_target(flags: &MlOverrides) -> bool {
         flags.url.is_some()
