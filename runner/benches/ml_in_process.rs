@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
 use perfproof::load::Context;
 use perfproof::workloads::ml::model::DIGITS_ONNX;
 use perfproof::workloads::ml::samples;

@@ -206,7 +206,7 @@ fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::config::parse_duration(s).map_err(|e| e.to_string())
+    crate::config::load::parse_duration(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

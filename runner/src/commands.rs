@@ -1,5 +1,5 @@
 //! What each subcommand does, from parsed arguments to an [`Exit`]: each reads its
-//! inputs, calls the layer that does the work (`settings` + `runs` for load,
+//! inputs, calls the layer that does the work (`config` + `runs` for load,
 //! shared's analysis for reports) and hands the result to the output modules.
 
 use std::path::{Path, PathBuf};
@@ -18,10 +18,10 @@ use crate::cli::{
     SummaryArgs,
 };
 use crate::compare_output::{self, Detail};
-use crate::config::LoadOverrides;
+use crate::config::load::LoadOverrides;
+use crate::config::{self, Flags, ScenarioFile};
 use crate::exit::Exit;
 use crate::monitor::{self, webhook::Webhook, Baseline, History, MonitorPlan};
-use crate::settings::{self, Flags, ScenarioFile};
 use crate::signals::stop_on_signals;
 use crate::workloads::http::demo::DemoServer;
 use crate::workloads::profile::Profile;
@@ -30,7 +30,7 @@ use crate::{output, runs};
 /// Runs one parsed command line.
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Run(args) => run(settings::from_args(&args)?).await,
+        Command::Run(args) => run(config::from_args(&args)?).await,
         Command::Serve(args) => serve(args).await,
         Command::Demo(args) => demo(args).await,
         Command::Compare(args) => compare(args),
@@ -46,7 +46,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
-async fn run(settings: settings::RunSettings) -> anyhow::Result<Exit> {
+async fn run(settings: config::RunSettings) -> anyhow::Result<Exit> {
     let report = runs::measure(&settings, &stop_on_signals()).await?;
     Ok(if !report.run.complete {
         Exit::Interrupted
@@ -208,7 +208,7 @@ async fn monitor(args: MonitorArgs) -> anyhow::Result<Exit> {
 /// The monitor `args` ask for: the cycle's run, the baseline, the targets (without
 /// the cost ones: a cycle has no cost reduction to grade), history, webhook.
 pub fn monitor_plan(args: &MonitorArgs) -> anyhow::Result<MonitorPlan> {
-    let (run, every) = settings::monitor_run(args)?;
+    let (run, every) = config::monitor_run(args)?;
     let mut analysis = AnalysisSettings::default();
     analysis.compare.threshold = args.threshold / 100.0;
     if args.targets.is_some() {
@@ -258,7 +258,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             demo_profile: profile,
             ..Flags::default()
         };
-        let report = runs::measure(&settings::resolve(ScenarioFile::default(), &flags)?, &stop).await?;
+        let report = runs::measure(&config::resolve(ScenarioFile::default(), &flags)?, &stop).await?;
         if !report.run.complete {
             return Ok(Exit::Interrupted);
         }

@@ -3,8 +3,8 @@
 //!
 //! - [`cli`]: the command line (clap definitions), nothing else.
 //! - [`commands`]: what each subcommand does, from parsed arguments to an exit.
-//! - [`settings`]: flags + scenario file + defaults → the plans of a run (the one configuration layer).
-//! - [`config`]: what every workload's configuration shares: the load table, durations, secrets.
+//! - [`config`]: flags + scenario file + defaults → the plans of a run (the one configuration
+//!   layer), with the load table every workload shares and the secrets.
 //! - [`load`]: the load engine, generic over the operation: models, stages, warm-up,
 //!   schedule, recording, timeline, progress, stop.
 //! - [`workloads`]: one folder per workload (`http`): its section, plan, embedded target, report part.
@@ -25,6 +25,5 @@ pub mod load;
 pub mod monitor;
 pub mod output;
 pub mod runs;
-pub mod settings;
 pub mod signals;
 pub mod workloads;

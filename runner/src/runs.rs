@@ -13,8 +13,8 @@ use perfproof_shared::report::{RunMeta, ShardMeta, Workload, WorkloadFailure};
 use perfproof_shared::{Report, SCHEMA_ID};
 use tokio::sync::watch;
 
+use crate::config::RunSettings;
 use crate::load::Context;
-use crate::settings::RunSettings;
 use crate::workloads::WorkloadPlan;
 use crate::{host, output};
 

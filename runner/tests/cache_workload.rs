@@ -11,9 +11,9 @@
 use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
+use perfproof::config::{self, Flags};
 use perfproof::load::Context;
-use perfproof::settings::{self, Flags};
 use perfproof::workloads::cache::section::CacheOverrides;
 use perfproof::workloads::cache::CachePlan;
 use perfproof::workloads::WorkloadPlan;
@@ -31,7 +31,7 @@ fn prefix(tag: &str) -> String {
 
 /// The plan of a `[cache]` section (TOML), against Redis at `url` when given.
 fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> CachePlan {
-    let file = settings::parse_scenario(section).unwrap();
+    let file = config::parse_scenario(section).unwrap();
     let flags = Flags {
         quiet: true,
         cache: CacheOverrides { url: url.map(String::from) },
@@ -39,7 +39,7 @@ fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> CachePlan {
         load,
         ..Flags::default()
     };
-    match settings::resolve(file, &flags).unwrap().workloads.remove(0) {
+    match config::resolve(file, &flags).unwrap().workloads.remove(0) {
         WorkloadPlan::Cache(plan) => plan,
         other => panic!("expected a cache workload, not {}", other.kind()),
     }

@@ -152,7 +152,7 @@ fn scenario_file_errors_name_the_field() {
 #[test]
 fn example_scenario_parses() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenario.toml");
-    let file = perfproof::settings::read_scenario(std::path::Path::new(path)).unwrap();
+    let file = perfproof::config::read_scenario(std::path::Path::new(path)).unwrap();
     let http = &file.http.0[0];
     assert_eq!(http.endpoints.len(), 2);
     assert_eq!(http.load.users, Some(32));
@@ -166,7 +166,7 @@ fn example_scenario_parses() {
     assert_eq!((monitor.rate, monitor.every.as_deref()), (Some(5.0), Some("1m")));
     std::env::set_var("DB_PASSWORD", "unused");
     std::env::set_var("API_TOKEN", "unused");
-    let settings = perfproof::settings::resolve(file, &perfproof::settings::Flags::default()).unwrap();
+    let settings = perfproof::config::resolve(file, &perfproof::config::Flags::default()).unwrap();
     assert_eq!(settings.workloads.iter().map(|w| w.kind()).collect::<Vec<_>>(), ["http", "db", "ml", "cache"]);
 }
 

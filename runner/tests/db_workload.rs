@@ -11,9 +11,9 @@
 use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
+use perfproof::config::{self, Flags};
 use perfproof::load::Context;
-use perfproof::settings::{self, Flags};
 use perfproof::workloads::db::section::DbOverrides;
 use perfproof::workloads::db::DbPlan;
 use perfproof::workloads::WorkloadPlan;
@@ -33,7 +33,7 @@ fn table(tag: &str) -> String {
 
 /// The plan of a `[db]` section (TOML) against `url`.
 fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> DbPlan {
-    let file = settings::parse_scenario(section).unwrap();
+    let file = config::parse_scenario(section).unwrap();
     let flags = Flags {
         quiet: true,
         db: DbOverrides { url: url.map(String::from) },
@@ -41,7 +41,7 @@ fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> DbPlan {
         load,
         ..Flags::default()
     };
-    match settings::resolve(file, &flags).unwrap().workloads.remove(0) {
+    match config::resolve(file, &flags).unwrap().workloads.remove(0) {
         WorkloadPlan::Db(plan) => plan,
         other => panic!("expected a db workload, not {}", other.kind()),
     }
@@ -294,7 +294,7 @@ async fn unreachable_databases_and_wrong_passwords_say_so_without_the_password()
 fn bad_sections_name_the_field() {
     let file = |text: &str| {
         let flags = Flags { workloads: Some(vec!["db".into()]), ..Flags::default() };
-        settings::resolve(settings::parse_scenario(text).unwrap(), &flags).map(|_| ()).unwrap_err()
+        config::resolve(config::parse_scenario(text).unwrap(), &flags).map(|_| ()).unwrap_err()
     };
     let cases = [
         ("[db]\nurl = \"redis://x\"\n", "db.url"),

@@ -10,9 +10,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
+use perfproof::config::{self, Flags};
 use perfproof::load::Context;
-use perfproof::settings::{self, Flags};
 use perfproof::workloads::ml::model::Model;
 use perfproof::workloads::ml::oip::{self, Server};
 use perfproof::workloads::ml::section::MlOverrides;
@@ -27,7 +27,7 @@ use tokio::sync::watch;
 
 /// The plan of an `[ml]` section (TOML).
 fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> anyhow::Result<MlPlan> {
-    let file = settings::parse_scenario(section)?;
+    let file = config::parse_scenario(section)?;
     let flags = Flags {
         quiet: true,
         ml: MlOverrides { url: url.map(String::from) },
@@ -35,7 +35,7 @@ fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> anyhow::Result
         load,
         ..Flags::default()
     };
-    match settings::resolve(file, &flags)?.workloads.remove(0) {
+    match config::resolve(file, &flags)?.workloads.remove(0) {
         WorkloadPlan::Ml(plan) => Ok(plan),
         other => panic!("expected an ml workload, not {}", other.kind()),
     }
@@ -266,9 +266,9 @@ fn bad_ml_sections_name_the_field() {
     }
     // Trials or shards take one batch size: the default becomes [1], a list of several is refused.
     let repeated = |section: &str| {
-        let file = settings::parse_scenario(section).unwrap();
+        let file = config::parse_scenario(section).unwrap();
         let flags = Flags { trials: Some(3), workloads: Some(vec!["ml".into()]), ..Flags::default() };
-        settings::resolve(file, &flags)
+        config::resolve(file, &flags)
     };
     match &repeated("").unwrap().workloads[0] {
         WorkloadPlan::Ml(plan) => assert_eq!(plan.batch_sizes, vec![1]),
@@ -644,9 +644,9 @@ fn bad_sweeps_and_versions_name_the_field() {
         let error = format!("{:#}", plan(section, None, LoadOverrides::default()).unwrap_err());
         assert!(error.contains(field), "{section:?}: {error}");
     }
-    let file = settings::parse_scenario("[ml.sweep]\nusers = [1, 2]\n").unwrap();
+    let file = config::parse_scenario("[ml.sweep]\nusers = [1, 2]\n").unwrap();
     let flags = Flags { trials: Some(3), workloads: Some(vec!["ml".into()]), ..Flags::default() };
-    let error = format!("{:#}", settings::resolve(file, &flags).unwrap_err());
+    let error = format!("{:#}", config::resolve(file, &flags).unwrap_err());
     assert!(error.contains("ml.sweep") && error.contains("trials"), "{error}");
 }
 

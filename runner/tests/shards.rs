@@ -128,12 +128,12 @@ fn the_kubernetes_scenario_resolves_into_ten_shards() {
         .skip(1)
         .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
         .collect();
-    let file = perfproof::settings::parse_scenario(&scenario).unwrap();
-    let flags = perfproof::settings::Flags {
-        shard: Some(perfproof::settings::ShardFlags { index: 3, count: 10, group: Some("g".into()), start_at: None }),
-        ..perfproof::settings::Flags::default()
+    let file = perfproof::config::parse_scenario(&scenario).unwrap();
+    let flags = perfproof::config::Flags {
+        shard: Some(perfproof::config::ShardFlags { index: 3, count: 10, group: Some("g".into()), start_at: None }),
+        ..perfproof::config::Flags::default()
     };
-    let settings = perfproof::settings::resolve(file, &flags).unwrap();
+    let settings = perfproof::config::resolve(file, &flags).unwrap();
     let load = match &settings.workloads[0] {
         perfproof::workloads::WorkloadPlan::Http(plan) => &plan.load,
         other => panic!("expected an http workload, not {}", other.kind()),

@@ -13,9 +13,9 @@
 
 use std::time::Duration;
 
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
+use perfproof::config::{self, Flags, ScenarioFile};
 use perfproof::runs;
-use perfproof::settings::{self, Flags, ScenarioFile};
 use perfproof::workloads::http::demo::DemoServer;
 use perfproof::workloads::http::section::HttpOverrides;
 use perfproof::workloads::profile::Profile;
@@ -44,7 +44,7 @@ async fn identical_real_runs_are_rarely_called_changed() {
             http: HttpOverrides { url: Some(format!("{}/api/items/42", demo.base_url())), ..HttpOverrides::default() },
             ..Flags::default()
         };
-        let settings = settings::resolve(ScenarioFile::default(), &flags).unwrap();
+        let settings = config::resolve(ScenarioFile::default(), &flags).unwrap();
         reports.push(runs::measure(&settings, &stop).await.unwrap());
     }
     let watched = ["latency.p50", "latency.p90", "latency.p95", "latency.p99", "throughput_rps"];

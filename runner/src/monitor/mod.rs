@@ -38,9 +38,9 @@ use perfproof_shared::targets::evaluate;
 use perfproof_shared::Report;
 use tokio::sync::watch;
 
+use crate::config::RunSettings;
 use crate::output::write_atomically;
 use crate::runs;
-use crate::settings::RunSettings;
 use exposition::{CycleFigures, Exposition};
 use webhook::Webhook;
 

@@ -14,7 +14,7 @@ pub mod profile;
 
 use perfproof_shared::report::{Workload, WorkloadKind};
 
-use crate::config::LoadOverrides;
+use crate::config::load::LoadOverrides;
 use crate::load::{Context, LoadPlan};
 use profile::Profile;
 
@@ -99,7 +99,7 @@ pub trait KindSection: Default {
 /// each kind's `WorkloadPlan` variant, its key in scenario files and on
 /// `--workloads`, its section type (whose `KindSection::Plan` is its plan) and the
 /// scenario file's words for it. Hands the list to `$callback!`: `workload_plans!`
-/// (here), `settings`' `scenario_kinds!` (the scenario file, the flags) and `cli`'s
+/// (here), `config`'s `scenario_kinds!` (the scenario file, the flags) and `cli`'s
 /// `scenario_args!` (each kind's `--<kind>-url`) read it, so a new kind is its
 /// folder and one line here.
 macro_rules! for_each_kind {

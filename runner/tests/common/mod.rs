@@ -7,9 +7,9 @@ use perfproof::workloads::KindPlan;
 use std::time::Duration;
 
 use axum::Router;
-use perfproof::config::LoadOverrides;
+use perfproof::config::load::LoadOverrides;
+use perfproof::config::{self, Flags, ScenarioFile};
 use perfproof::load::Context;
-use perfproof::settings::{self, Flags, ScenarioFile};
 use perfproof::workloads::http::section::HttpOverrides;
 use perfproof::workloads::http::HttpPlan;
 use perfproof::workloads::WorkloadPlan;
@@ -45,7 +45,7 @@ pub fn open(url: &str, rate: f64, duration: Duration) -> Flags {
 
 /// The HTTP plan of a scenario file's text and flags.
 fn http_plan(file: ScenarioFile, flags: &Flags) -> HttpPlan {
-    let mut settings = settings::resolve(file, flags).unwrap();
+    let mut settings = config::resolve(file, flags).unwrap();
     match settings.workloads.remove(0) {
         WorkloadPlan::Http(plan) => plan,
         other => panic!("expected an http workload first, not {}", other.kind()),
@@ -54,7 +54,7 @@ fn http_plan(file: ScenarioFile, flags: &Flags) -> HttpPlan {
 
 /// The plan of a scenario file's text, with no flags.
 pub fn plan_from_toml(text: &str) -> HttpPlan {
-    http_plan(settings::parse_scenario(text).unwrap(), &Flags::default())
+    http_plan(config::parse_scenario(text).unwrap(), &Flags::default())
 }
 
 pub fn plan(flags: &Flags) -> HttpPlan {

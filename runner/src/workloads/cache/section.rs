@@ -11,8 +11,8 @@ use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
 use super::{CacheBackend, CachePlan, WritePolicy};
+use crate::config::load::{load_plan, positive_duration, LoadOverrides};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFAULT_ROWS};
 use crate::workloads::db::sql::check_table_name;
 use crate::workloads::keys::{Keys, Popularity};
@@ -66,7 +66,7 @@ pub struct CacheSection {
     pub timeout: Option<String>,
     pub sweep: Option<SweepSection>,
     #[serde(default)]
-    pub load: crate::config::LoadSection,
+    pub load: crate::config::load::LoadSection,
 }
 
 /// `[cache.sweep]`: in-process capacities as percentages of the keyspace.

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::sql::{check_table_name, Backend};
 use super::{DbPlan, QueryKind, QueryPlan, Service, Sweep};
+use crate::config::load::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::load::Model;
 use crate::workloads::keys::{Keys, Popularity};
 use crate::workloads::profile::Profile;
@@ -52,7 +52,7 @@ pub struct DbSection {
     pub queries: Vec<QuerySection>,
     pub sweep: Option<SweepSection>,
     #[serde(default)]
-    pub load: crate::config::LoadSection,
+    pub load: crate::config::load::LoadSection,
 }
 
 /// One `[[db.queries]]` entry: a built-in `kind`, or custom `sql`.

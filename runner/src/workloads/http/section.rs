@@ -14,8 +14,8 @@ use url::Url;
 
 use super::demo;
 use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Service};
+use crate::config::load::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::workloads::profile::Profile;
 use crate::workloads::{KindSection, UrlFlag};
 

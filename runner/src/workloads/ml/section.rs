@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::inputs::Inputs;
 use super::{Backend, MlPlan, Service};
+use crate::config::load::{load_plan, positive_duration, LoadOverrides};
 use crate::config::secrets::{display_url, expand_env};
-use crate::config::{load_plan, positive_duration, LoadOverrides};
 use crate::load::Model;
 use crate::workloads::http::parse_url;
 use crate::workloads::profile::Profile;
@@ -50,7 +50,7 @@ pub struct MlSection {
     pub timeout: Option<String>,
     pub sweep: Option<SweepSection>,
     #[serde(default)]
-    pub load: crate::config::LoadSection,
+    pub load: crate::config::load::LoadSection,
 }
 
 /// `[ml.sweep]`: load levels run at every batch size: users (closed model) or
