@@ -29,8 +29,8 @@ step "rustdoc: every intra-doc link resolves (warnings are errors); the declared
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --document-private-items --workspace
 scripts/check-rust-version.sh
 
-step "native tests"
-cargo test --locked --workspace --exclude perfproof-web
+step "native tests (the web app's model too)"
+cargo test --locked --workspace
 
 step "wasm tests (shared, under wasm-bindgen-test-runner)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

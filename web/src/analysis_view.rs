@@ -6,7 +6,7 @@
 //! the same code as `perfproof compare`.
 
 use leptos::prelude::*;
-use perfproof_shared::analysis::{analyze, Analysis};
+use perfproof_shared::analysis::Analysis;
 use perfproof_shared::comparison_table::headline_sentences;
 use perfproof_shared::format::value as format_value;
 use perfproof_shared::targets::{rule_text, Grade, Status};
@@ -17,9 +17,8 @@ use crate::charts::{
 };
 use crate::comparison_view::ComparisonView;
 use crate::cost_view::CostView;
-use crate::report_view::LoadedFile;
 use crate::share_view::ShareBox;
-use crate::state::AppState;
+use crate::state::{use_app_state, Selection};
 use crate::targets_view::TargetsEditor;
 
 /// The views of an analysis, as the nav lists them: anchor id and title. The
@@ -33,149 +32,116 @@ pub const VIEWS: [(&str, &str); 6] = [
     ("view-reports", "Reports"),
 ];
 
-/// Which loaded files are compared, by file id.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Selection {
-    pub baseline: Option<usize>,
-    pub optimized: Option<usize>,
-}
-
-impl Selection {
-    /// Keeps valid choices; otherwise picks a report labelled `baseline` (or the
-    /// oldest) as baseline and the newest other one as optimized.
-    pub fn settle(self, files: &[LoadedFile]) -> Selection {
-        let valid: Vec<&LoadedFile> = files.iter().filter(|f| f.parsed.is_ok()).collect();
-        let exists = |id: Option<usize>| id.filter(|id| valid.iter().any(|f| f.id == *id));
-        let oldest_first = || valid.iter().rev();
-        let baseline = exists(self.baseline).or_else(|| {
-            oldest_first()
-                .find(|f| f.parsed.as_ref().is_ok_and(|r| r.run.label == "baseline"))
-                .or_else(|| oldest_first().next())
-                .map(|f| f.id)
-        });
-        let optimized = exists(self.optimized)
-            .filter(|id| Some(*id) != baseline)
-            .or_else(|| valid.iter().find(|f| Some(f.id) != baseline).map(|f| f.id));
-        Selection { baseline, optimized }
-    }
-
-    /// `id` as baseline; picking the optimized report swaps the two, so the
-    /// pickers never show one report on both sides.
-    pub fn pick_baseline(self, id: usize) -> Selection {
-        let optimized = if self.optimized == Some(id) { self.baseline } else { self.optimized };
-        Selection { baseline: Some(id), optimized }
-    }
-
-    /// `id` as optimized; picking the baseline report swaps the two.
-    pub fn pick_optimized(self, id: usize) -> Selection {
-        let baseline = if self.baseline == Some(id) { self.optimized } else { self.baseline };
-        Selection { baseline, optimized: Some(id) }
-    }
-}
-
-fn report_of(files: &[LoadedFile], id: Option<usize>) -> Option<Report> {
-    files.iter().find(|f| Some(f.id) == id).and_then(|f| f.parsed.clone().ok())
-}
-
-/// The analysis panel; shows nothing until two valid reports are loaded.
+/// The analysis panel; shows a hint until two valid reports are loaded. Its tree
+/// is built once: the pickers, the pair's names, the share box, the targets
+/// editor and each view follow the state through their own reactive leaves.
 #[component]
-pub fn AnalysisPanel(state: AppState) -> impl IntoView {
-    let (files, selection, settings) = (state.files, state.selection, state.settings);
-    let chosen = Memo::new(move |_| {
-        let files = files.get();
-        let s = selection.get().settle(&files);
-        report_of(&files, s.baseline).zip(report_of(&files, s.optimized))
-    });
-    let result =
-        Memo::new(move |_| chosen.get().map(|(a, b)| analyze(&a, &b, &settings.get()).map_err(|e| e.to_string())));
-    let analysis = Memo::new(move |_| result.get().and_then(Result::ok));
-    move || {
-        let files_now = files.get();
-        if files_now.iter().filter(|f| f.parsed.is_ok()).count() < 2 {
-            return view! {
-                <p class="hint">"Drop a baseline and an optimized report to compare them."</p>
+pub fn AnalysisPanel() -> impl IntoView {
+    let state = use_app_state();
+    let comparable = move || state.files.with(|files| files.iter().filter(|f| f.parsed.is_ok()).count() >= 2);
+    // Printed pages have no pickers: which two reports are compared, in words.
+    let pair = move || {
+        let Selection { baseline, optimized } = state.current.get();
+        state.files.with(|files| {
+            let name_of = |id: Option<usize>| {
+                files
+                    .iter()
+                    .find(|f| Some(f.id) == id)
+                    .and_then(|f| f.parsed.as_ref().ok().map(|r| picker_text(&r.run.label, &f.name)))
+                    .unwrap_or_default()
+            };
+            format!("baseline {} → optimized {}", name_of(baseline), name_of(optimized))
+        })
+    };
+    let nav = VIEWS
+        .iter()
+        .map(|(id, title)| view! { <a href=format!("#{id}") data-testid=format!("nav-{id}")>{*title}</a> })
+        .collect_view();
+    let message = move || {
+        state.result.with(|result| match result {
+            Some(Err(message)) => {
+                Some(view! { <p class="message error" data-testid="analysis-error">{message.clone()}</p> }.into_any())
             }
-            .into_any();
-        }
-        let current = selection.get().settle(&files_now);
-        // Printed pages have no pickers: which two reports are compared, in words.
-        let name_of = |id: Option<usize>| {
-            files_now
-                .iter()
-                .find(|f| Some(f.id) == id)
-                .and_then(|f| f.parsed.as_ref().ok().map(|r| format!("{} ({})", r.run.label, f.name)))
-                .unwrap_or_default()
-        };
-        let pair = format!("baseline {} → optimized {}", name_of(current.baseline), name_of(current.optimized));
-        let nav = VIEWS
-            .iter()
-            .map(|(id, title)| view! { <a href=format!("#{id}") data-testid=format!("nav-{id}")>{*title}</a> })
-            .collect_view();
-        view! {
+            None => Some(view! { <p class="hint">"Pick two different reports."</p> }.into_any()),
+            Some(Ok(_)) => None,
+        })
+    };
+    let analysis = state.analysis;
+    view! {
+        <Show
+            when=comparable
+            fallback=|| view! { <p class="hint">"Drop a baseline and an optimized report to compare them."</p> }
+        >
             <section class="card analysis" data-testid="analysis">
                 <h2>"Before and after"</h2>
                 <div class="pickers">
-                    <ReportPicker label="baseline" files=files_now.clone() chosen=current.baseline
-                        on_pick=move |id| selection.set(current.pick_baseline(id)) />
-                    <ReportPicker label="optimized" files=files_now chosen=current.optimized
-                        on_pick=move |id| selection.set(current.pick_optimized(id)) />
+                    <ReportPicker label="baseline" side=|s| s.baseline pick=Selection::pick_baseline />
+                    <ReportPicker label="optimized" side=|s| s.optimized pick=Selection::pick_optimized />
                 </div>
                 <p class="print-only" data-testid="print-pair">{pair}</p>
-                <ShareBox state=state />
-                <nav class="views" aria-label="Views of the analysis" data-testid="views">{nav}</nav>
-                {move || match result.get() {
-                    Some(Err(message)) => Some(view! { <p class="message error" data-testid="analysis-error">{message}</p> }.into_any()),
-                    None => Some(view! { <p class="hint">"Pick two different reports."</p> }.into_any()),
-                    Some(Ok(_)) => None,
-                }}
+                <ShareBox />
+                <nav class="views" aria-label="Views of the analysis" data-testid="views">{nav.clone()}</nav>
+                {message}
                 <Show when=move || analysis.with(Option::is_some)>
                     <section id="view-overview" class="view" data-testid="view-overview" aria-labelledby="h-overview">
                         <h3 id="h-overview">"Overview"</h3>
-                        {move || analysis.get().map(|a| overview(&a))}
-                        <TargetsEditor state=state />
+                        {move || analysis.with(|a| a.as_ref().map(overview))}
+                        <TargetsEditor />
                     </section>
                     <section id="view-comparison" class="view" data-testid="view-comparison" aria-labelledby="h-comparison">
                         <h3 id="h-comparison">"Comparison"</h3>
-                        <ComparisonView analysis=analysis />
+                        <ComparisonView />
                     </section>
                     <section id="view-charts" class="view" data-testid="view-charts" aria-labelledby="h-charts">
                         <h3 id="h-charts">"Charts"</h3>
-                        <div class="charts">{move || chosen.get().map(|(a, b)| charts(&a, &b))}</div>
+                        <div class="charts">{move || state.chosen.with(|c| c.as_ref().map(|(a, b)| charts(a, b)))}</div>
                     </section>
                     <section id="view-cost" class="view" data-testid="view-cost" aria-labelledby="h-cost">
                         <h3 id="h-cost">"Cost and ROI"</h3>
-                        <CostView analysis=analysis settings=settings />
+                        <CostView />
                     </section>
                 </Show>
             </section>
-        }
-        .into_any()
+        </Show>
     }
 }
 
+/// How a picker and the printed pair name a report: `baseline (baseline.json)`.
+fn picker_text(label: &str, file: &str) -> String {
+    format!("{label} ({file})")
+}
+
+/// One side's picker: every valid report, the side's choice selected; picking
+/// the other side's report swaps the two ([`Selection::pick_baseline`]).
 #[component]
 fn ReportPicker(
     label: &'static str,
-    files: Vec<LoadedFile>,
-    chosen: Option<usize>,
-    on_pick: impl Fn(usize) + 'static,
+    side: fn(&Selection) -> Option<usize>,
+    pick: fn(Selection, usize) -> Selection,
 ) -> impl IntoView {
-    let options = files
-        .into_iter()
-        .filter_map(|f| f.parsed.as_ref().ok().map(|r| (f.id, format!("{} ({})", r.run.label, f.name))))
-        .map(|(id, text)| view! { <option value=id.to_string() selected=Some(id) == chosen>{text}</option> })
-        .collect_view();
+    let state = use_app_state();
+    let chosen = move || side(&state.current.get());
+    let options = move || {
+        state.files.with(|files| {
+            files
+                .iter()
+                .filter_map(|f| f.parsed.as_ref().ok().map(|r| (f.id, picker_text(&r.run.label, &f.name))))
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <label>
             {label} " "
             <select data-testid=format!("pick-{label}")
-                prop:value=chosen.map(|id| id.to_string()).unwrap_or_default()
+                prop:value=move || chosen().map(|id| id.to_string()).unwrap_or_default()
                 on:change=move |ev| {
                     if let Ok(id) = event_target_value(&ev).parse() {
-                        on_pick(id);
+                        state.selection.set(pick(state.current.get_untracked(), id));
                     }
                 }>
-                {options}
+                <For each=options key=|(id, _)| *id let:((id, text))>
+                    <option value=id.to_string() selected=move || chosen() == Some(id)>{text}</option>
+                </For>
             </select>
         </label>
     }

@@ -13,6 +13,8 @@ use perfproof_shared::comparison_table::{
 };
 use perfproof_shared::format::value as format_value;
 
+use crate::state::use_app_state;
+
 /// The verdicts a filter can pick, in the order the filter lists them.
 const VERDICTS: [Verdict; 6] = [
     Verdict::Improved,
@@ -34,7 +36,8 @@ fn listed(analysis: &Analysis, every: bool) -> Vec<MetricComparison> {
 }
 
 #[component]
-pub fn ComparisonView(analysis: Memo<Option<Analysis>>) -> impl IntoView {
+pub fn ComparisonView() -> impl IntoView {
+    let analysis = use_app_state().analysis;
     let workload = RwSignal::new(None::<String>);
     let verdict = RwSignal::new(None::<Verdict>);
     let sort = RwSignal::new(None::<(Column, bool)>);

@@ -11,9 +11,11 @@ use perfproof_shared::cost::{Breakdown, CostComparison};
 use perfproof_shared::format::{self, count as format_count, group_thousands, value as format_value};
 
 use crate::charts::cost::cost_chart;
+use crate::state::{use_app_state, AppState};
 
 #[component]
-pub fn CostView(analysis: Memo<Option<Analysis>>, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+pub fn CostView() -> impl IntoView {
+    let AppState { analysis, settings, .. } = use_app_state();
     view! {
         {move || analysis.get().map(|a| summary(&a))}
         <div class="cost-inputs">

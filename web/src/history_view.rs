@@ -7,20 +7,20 @@
 //! settings, the same code and settings as `perfproof history`.
 
 use leptos::prelude::*;
-use perfproof_shared::analysis::AnalysisSettings;
 use perfproof_shared::format::value as format_value;
 use perfproof_shared::trend::{history, History, Trend, TrendSettings};
 use perfproof_shared::Report;
 
 use crate::charts::trend::{slope_text, trend_chart};
-use crate::report_view::LoadedFile;
+use crate::state::{use_app_state, AppState};
 
 /// How many reports make a history: a slope and its interval need three.
 const MIN_RUNS: usize = 3;
 
 /// The history panel; shows nothing with fewer than [`MIN_RUNS`] valid reports.
 #[component]
-pub fn HistoryPanel(files: ReadSignal<Vec<LoadedFile>>, settings: RwSignal<AnalysisSettings>) -> impl IntoView {
+pub fn HistoryPanel() -> impl IntoView {
+    let AppState { files, settings, .. } = use_app_state();
     let computed = Memo::new(move |_| {
         let reports: Vec<Report> =
             files.with(|files| files.iter().filter_map(|f| f.parsed.as_ref().ok().cloned()).collect());

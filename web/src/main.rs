@@ -39,8 +39,8 @@ use perfproof_shared::share::{decode, decode_bundle, is_bundle, is_share_fragmen
 
 use analysis_view::AnalysisPanel;
 use history_view::HistoryPanel;
-use report_view::{LoadedFile, LoadedList, ReportCard};
-use state::AppState;
+use report_view::{LoadedList, ReportCard};
+use state::{AppState, LoadedFile};
 use upload::DropZone;
 
 fn main() {
@@ -129,6 +129,7 @@ const SAMPLES: [&str; 2] = ["samples/baseline.json", "samples/optimized.json"];
 #[component]
 fn App() -> impl IntoView {
     let state = AppState::new();
+    state.provide();
     let set_files = state.set_files;
     let shared_error = load_share_link(state);
     let on_file = move |name: String, text: String| {
@@ -167,10 +168,10 @@ fn App() -> impl IntoView {
             })}
             {move || progress.get().map(|text| view! { <p class="progress" role="status" data-testid="src-progress">{text}</p> })}
             {shared_error.map(|message| view! { <p class="card error message" role="alert" data-testid="share-error">{message}</p> })}
-            <LoadedList files=files on_remove=move |id| set_files.update(|files| files.retain(|f| f.id != id)) />
-            <AnalysisPanel state=state />
+            <LoadedList />
+            <AnalysisPanel />
             <section id="view-history" aria-label="History">
-                <HistoryPanel files=files settings=state.settings />
+                <HistoryPanel />
             </section>
             <section id="view-reports" aria-label="Reports">
                 <For

@@ -8,7 +8,7 @@
 use gloo_net::http::Request;
 use leptos::prelude::*;
 
-use crate::report_view::LoadedFile;
+use crate::state::LoadedFile;
 
 /// The `src` parameters of the page's address, in order (empty ones skipped).
 pub fn src_urls() -> Vec<String> {

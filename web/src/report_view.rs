@@ -4,58 +4,21 @@
 //! tables and lines `perfproof run` prints (shared's `summary`): every workload
 //! with its parts, then each kind's own table (the pool, the batch sizes, the cache).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use leptos::prelude::*;
 use perfproof_shared::report::{Host, RunMeta};
 use perfproof_shared::summary::{summary, RunSummary, SummaryRow, SummaryTable};
-use perfproof_shared::{parse_report, Report};
+use perfproof_shared::Report;
 
-/// A file the user dropped, parsed (or not).
-#[derive(Clone)]
-pub struct LoadedFile {
-    /// Unique per drop, so the same file dropped twice shows twice.
-    pub id: usize,
-    pub name: String,
-    pub parsed: Result<Report, String>,
-    /// The URL it was fetched from (`?src=`), when it was: a share link too large
-    /// for a link can then offer a `?src=` link instead.
-    pub source: Option<String>,
-}
-
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
-
-impl LoadedFile {
-    pub fn parse(name: String, text: &str) -> Self {
-        let parsed = if text.is_empty() {
-            Err("the file is empty or could not be read as text".to_string())
-        } else {
-            parse_report(text).map_err(|e| e.to_string())
-        };
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed, source: None }
-    }
-
-    /// A file that could not be had at all (a hosted report that did not download).
-    pub fn failed(name: String, message: String) -> Self {
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Err(message), source: None }
-    }
-
-    /// A report that arrived already parsed (from a share link or bundle), with
-    /// the URL it was first fetched from, if it was.
-    pub fn from_report(name: String, report: Report, source: Option<String>) -> Self {
-        LoadedFile { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), name, parsed: Ok(report), source }
-    }
-}
+use crate::state::{use_app_state, AppState, LoadedFile};
 
 /// The list of loaded files at the top of the page: each report's label, file,
 /// start time, host and workloads, or the file's name and why it is not a report
 /// (the parse error with the field's path and line), each with a button that
 /// removes it (and its card, and its place in the analysis).
 #[component]
-pub fn LoadedList(
-    files: ReadSignal<Vec<LoadedFile>>,
-    on_remove: impl Fn(usize) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+pub fn LoadedList() -> impl IntoView {
+    let AppState { files, set_files, .. } = use_app_state();
+    let on_remove = move |id| set_files.update(|files| files.retain(|f: &LoadedFile| f.id != id));
     move || {
         (!files.with(Vec::is_empty)).then(|| {
             view! {

@@ -14,7 +14,7 @@ use perfproof_shared::share::{bundle, encode, fits_in_link, SharePayload, MAX_LI
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::state::AppState;
+use crate::state::use_app_state;
 
 /// The page's address without query or fragment: where links point.
 fn page_address() -> String {
@@ -32,7 +32,8 @@ enum Offer {
 /// The share box: the link and its Copy button, or why there is no link and what
 /// to use instead.
 #[component]
-pub fn ShareBox(state: AppState) -> impl IntoView {
+pub fn ShareBox() -> impl IntoView {
+    let state = use_app_state();
     let offer = RwSignal::new(None::<Offer>);
     Effect::new(move |_| {
         let payload = state.payload();

@@ -8,13 +8,14 @@
 use leptos::prelude::*;
 use perfproof_shared::targets::default_targets_toml;
 
-use crate::state::AppState;
+use crate::state::use_app_state;
 
 /// How long the editor waits after the last keystroke before reading the file.
 const SETTLE_MS: u64 = 250;
 
 #[component]
-pub fn TargetsEditor(state: AppState) -> impl IntoView {
+pub fn TargetsEditor() -> impl IntoView {
+    let state = use_app_state();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
