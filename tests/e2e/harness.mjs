@@ -1,9 +1,12 @@
 // Shared helpers for the browser tests: serve the release build of the web app,
 // launch Debian's headless Chromium through playwright-core, and make real reports
-// with the release build of the runner.
+// with the runner (target/debug/perfproof, which `cargo test` or `cargo build` makes,
+// unless PERFPROOF_BIN names another: the tests check what the page shows of a
+// report, not how fast it ran).
 import { createServer } from "node:http";
-import { readFile, mkdtemp } from "node:fs/promises";
+import { readFile, mkdtemp, mkdir, copyFile, access } from "node:fs/promises";
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { extname, join, resolve, normalize } from "node:path";
 import { tmpdir } from "node:os";
 import { before, after } from "node:test";
@@ -11,7 +14,7 @@ import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
 export const distDir = process.env.PERFPROOF_DIST ?? join(root, "dist");
-export const runnerBin = process.env.PERFPROOF_BIN ?? join(root, "target", "release", "perfproof");
+export const runnerBin = process.env.PERFPROOF_BIN ?? join(root, "target", "debug", "perfproof");
 
 const mimeTypes = {
   ".html": "text/html; charset=utf-8",
@@ -94,10 +97,31 @@ export async function makeReport({ label = "e2e", args = [] } = {}) {
   return { path, dir, report: JSON.parse(await readFile(path, "utf8")) };
 }
 
-/** Both demo profiles, each made by `makeReport` and labelled after its profile. */
+/**
+ * Both demo profiles, each made by `makeReport` and labelled after its profile.
+ * Within one `npm test` (which sets PERFPROOF_E2E_REPORTS), a pair made with the
+ * same `args` is made once and each later test file gets copies in directories of
+ * its own, so what one file writes beside its reports never reaches another.
+ */
 export async function makeProfiles(args = []) {
   const make = (profile) => makeReport({ label: profile, args: [...args, "--demo-profile", profile] });
-  return { baseline: await make("baseline"), optimized: await make("optimized") };
+  const cacheRoot = process.env.PERFPROOF_E2E_REPORTS;
+  if (!cacheRoot) return { baseline: await make("baseline"), optimized: await make("optimized") };
+  const cached = join(cacheRoot, createHash("sha256").update(JSON.stringify(args)).digest("hex").slice(0, 16));
+  const made = await access(join(cached, "optimized.json")).then(() => true, () => false);
+  if (!made) {
+    const pair = { baseline: await make("baseline"), optimized: await make("optimized") };
+    await mkdir(cached, { recursive: true });
+    for (const side of ["baseline", "optimized"]) await copyFile(pair[side].path, join(cached, `${side}.json`));
+    return pair;
+  }
+  const copy = async (side) => {
+    const dir = await mkdtemp(join(tmpdir(), "perfproof-e2e-"));
+    const path = join(dir, "report.json");
+    await copyFile(join(cached, `${side}.json`), path);
+    return { path, dir, report: JSON.parse(await readFile(path, "utf8")) };
+  };
+  return { baseline: await copy("baseline"), optimized: await copy("optimized") };
 }
 
 /**
