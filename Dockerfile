@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # perfproof as a small container image, for distributed runs (deploy/kubernetes/):
-# a static binary (musl) on distroless, running as a non-root user.
+# a static binary (musl) on distroless, running as a non-root user. The binary carries
+# the web page (runner/page/), so the image serves it too:
 #   docker build -t perfproof:latest .
+#   docker run --rm -p 8080:8080 -v "$PWD/results:/reports:ro" perfproof:latest view /reports --addr 0.0.0.0:8080
 FROM rust:1.95-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \

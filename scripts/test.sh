@@ -39,8 +39,13 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 step "Kubernetes manifests (deploy/kubernetes) against the Kubernetes API schemas"
 target/tools-venv/bin/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
 
-step "release build of the web app"
+step "release build of the web app, and the page in the binary (runner/page/) is that build"
 scripts/build-web.sh
+if ! diff -r dist runner/page >/dev/null; then
+    diff -rq dist runner/page >&2 || true
+    echo "runner/page/ is not the page this tree builds: run scripts/build-page.sh and commit runner/page/" >&2
+    exit 1
+fi
 
 # The browser tests make their reports with the runner the native tests built
 # (target/debug/perfproof): they check what the page shows of a report, not how fast

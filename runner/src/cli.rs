@@ -65,6 +65,13 @@ pub enum Command {
     /// its parts, the lines on each, then each kind's own table (the pool, the batch
     /// sizes, the cache). The page's report card shows the same.
     Summary(SummaryArgs),
+    /// Open reports in the web page, served from this binary on a loopback port.
+    ///
+    /// Serves the page (built into perfproof) and the reports named (files, or
+    /// folders of reports such as demo's results/demo) until Ctrl-C; prints the
+    /// address, which opens with the reports loaded, and opens a browser when one is
+    /// at hand and stdout is a terminal.
+    View(ViewArgs),
     /// Serve the embedded demo HTTP service on a loopback port until Ctrl-C.
     Serve(ServeArgs),
     /// Print the JSON Schema of the report format.
@@ -179,6 +186,19 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Reports, or folders of reports (their other JSON files are skipped), in the order the page lists them.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Address to serve on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Print the address only; do not open a browser.
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 #[derive(Debug, Args)]

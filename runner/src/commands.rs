@@ -15,7 +15,7 @@ use perfproof_shared::{parse_report, Report};
 
 use crate::cli::{
     AnalysisArgs, Cli, Command, CompareArgs, DemoArgs, HistoryArgs, MergeArgs, MetricsArgs, MonitorArgs, ServeArgs,
-    SummaryArgs,
+    SummaryArgs, ViewArgs,
 };
 use crate::compare_output::{self, Detail};
 use crate::config::load::LoadOverrides;
@@ -25,12 +25,13 @@ use crate::monitor::{self, webhook::Webhook, Baseline, History, MonitorPlan};
 use crate::signals::stop_on_signals;
 use crate::workloads::http::demo::DemoServer;
 use crate::workloads::profile::Profile;
-use crate::{output, runs};
+use crate::{output, runs, view};
 
 /// Runs one parsed command line.
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Run(args) => run(config::from_args(&args)?).await,
+        Command::View(args) => view(args).await,
         Command::Serve(args) => serve(args).await,
         Command::Demo(args) => demo(args).await,
         Command::Compare(args) => compare(args),
@@ -64,6 +65,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("starting the demo service on 127.0.0.1:{}", args.port))?;
     println!("perfproof demo service on {} (Ctrl-C to stop)", server.base_url());
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    Ok(Exit::Success)
+}
+
+/// Serves the page and the reports until Ctrl-C; the page's address on stdout.
+async fn view(args: ViewArgs) -> anyhow::Result<Exit> {
+    let reports = view::reports(&args.reports)?;
+    let (addr, server) = view::bind(args.addr, &reports).await?;
+    let url = view::page_url(addr, &reports);
+    println!("{url}");
+    let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+    eprintln!("perfproof view: the page with {} on http://{addr}/ (Ctrl-C stops)", names.join(", "));
+    if !args.no_open {
+        view::open_browser(&url);
+    }
+    tokio::select! {
+        served = server => served.context("serving the page")?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
     Ok(Exit::Success)
 }
 
@@ -271,7 +290,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     let written = compare_output::write_results_dir(&analysis, &args.results_dir)?;
     eprintln!("\nwrote baseline.json, optimized.json, {} into {}", written.join(", "), args.results_dir.display());
     eprintln!(
-        "next: open the web app (scripts/serve-web.sh) and drop both reports, or run `perfproof compare {0}/baseline.json {0}/optimized.json`",
+        "next: read it in the page, `perfproof view {0}`, or compare again with `perfproof compare {0}/baseline.json {0}/optimized.json`",
         args.results_dir.display()
     );
     println!("\n{}", demo_outcome(&analysis));

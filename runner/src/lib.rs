@@ -10,6 +10,7 @@
 //! - [`workloads`]: one folder per workload (`http`): its section, plan, embedded target, report part.
 //! - [`runs`]: every workload of a run, one after another, into one report.
 //! - [`monitor`]: `perfproof monitor`: cycles of light probes, alerts, `/metrics`.
+//! - [`view`]: `perfproof view`: the web page, embedded, served with reports.
 //! - [`signals`], [`exit`]: stop signals, and the exit codes.
 //! - [`host`]: facts about the machine the runner runs on.
 //! - [`output`]: writing reports atomically and printing summary tables.
@@ -26,4 +27,5 @@ pub mod monitor;
 pub mod output;
 pub mod runs;
 pub mod signals;
+pub mod view;
 pub mod workloads;
