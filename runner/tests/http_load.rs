@@ -84,11 +84,13 @@ async fn percentiles_match_injected_delays() {
     let mut args = closed(&format!("{base}/"), 20, Duration::from_secs(60));
     args.load.max_operations = Some(200);
     let result = run(&plan(&args)).await;
-    let s = &result.result.stats.latency.summary;
+    let latency = &result.result.stats.latency;
+    let s = &latency.summary;
     assert_eq!(s.count, 200);
+    let us = |value: u64| (latency.to_ms(value as f64) * 1000.0).round() as u64;
     // Rank ceil(q × 200) of the sorted injected delays.
     for (name, reported, injected_ms) in
-        [("p50", s.p50, 250), ("p90", s.p90, 450), ("p99", s.p99, 500), ("min", s.min, 50)]
+        [("p50", us(s.p50), 250), ("p90", us(s.p90), 450), ("p99", us(s.p99), 500), ("min", us(s.min), 50)]
     {
         let injected = injected_ms * 1000;
         let bound = injected + injected / 1000 + 40_000;
@@ -133,12 +135,13 @@ async fn open_model_corrected_p99_shows_a_stall_the_uncorrected_one_hides() {
     args.load.max_in_flight = Some(2);
     let result = run(&plan(&args)).await;
     let schedule = result.result.schedule.as_ref().expect("open model reports its schedule");
-    let corrected = result.result.stats.latency.summary.p99;
-    let uncorrected = schedule.uncorrected_latency.summary.p99;
+    let ms = |latency: &perfproof_shared::Latency, value: u64| latency.to_ms(value as f64);
+    let corrected = ms(&result.result.stats.latency, result.result.stats.latency.summary.p99);
+    let uncorrected = ms(&schedule.uncorrected_latency, schedule.uncorrected_latency.summary.p99);
     assert!(result.result.stats.operations > 400, "{} requests", result.result.stats.operations);
-    assert!(corrected >= 500_000, "corrected p99 {corrected} us should show the 1 s stall");
-    assert!(uncorrected < 200_000, "uncorrected p99 {uncorrected} us should hide it");
-    assert!(schedule.lag.summary.max >= 500_000);
+    assert!(corrected >= 500.0, "corrected p99 {corrected} ms should show the 1 s stall");
+    assert!(uncorrected < 200.0, "uncorrected p99 {uncorrected} ms should hide it");
+    assert!(ms(&schedule.lag, schedule.lag.summary.max) >= 500.0);
     assert!(schedule.late_operations > 50);
     assert!(result.result.warnings.iter().any(|w| w.contains("scheduled time")), "{:?}", result.result.warnings);
 }

@@ -20,7 +20,8 @@ test("samples per second and latency are charted against batch size", async () =
       const cell = throughput.locator(`td[data-run="${run}"][data-x="${point.batch_size}"]`);
       assert.equal(Number(await cell.getAttribute("data-y")), point.samples_per_s, `${run} B=${point.batch_size}`);
       const p95 = latency.locator(`td[data-run="${run}"][data-x="${point.batch_size}"]`);
-      const expected = point.result.stats.latency.summary.p95 / 1000;
+      const perMs = { ns: 1e6, us: 1e3, ms: 1 }[point.result.stats.latency.unit];
+      const expected = point.result.stats.latency.summary.p95 / perMs;
       assert.ok(Math.abs(Number(await p95.getAttribute("data-y")) - expected) < 1e-9, `${run} B=${point.batch_size} p95`);
     }
   }

@@ -359,7 +359,7 @@ fn open_schedule(
         achieved_rate_per_s,
         late_operations: collected.late,
         late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
-        uncorrected_latency: Latency::from_histogram(&collected.uncorrected_us, TimeUnit::Microseconds)?,
-        lag: Latency::from_histogram(&collected.lag_us, TimeUnit::Microseconds)?,
+        uncorrected_latency: Latency::from_histogram(&collected.uncorrected_ns, TimeUnit::Nanoseconds)?,
+        lag: Latency::from_histogram(&collected.lag_ns, TimeUnit::Nanoseconds)?,
     })
 }

@@ -41,7 +41,7 @@ pub struct Sample {
 /// Counts and latency of a set of operations.
 #[derive(Debug, Clone)]
 pub struct Tally {
-    latency_us: Histogram<u64>,
+    latency_ns: Histogram<u64>,
     successes: u64,
     /// Failures by the vocabulary's error class index.
     errors: Vec<u64>,
@@ -55,7 +55,7 @@ pub struct Tally {
 impl Tally {
     pub fn new(error_classes: usize) -> Self {
         Tally {
-            latency_us: new_histogram(),
+            latency_ns: new_histogram(),
             successes: 0,
             errors: vec![0; error_classes],
             codes: Vec::new(),
@@ -64,7 +64,7 @@ impl Tally {
         }
     }
 
-    fn record(&mut self, outcome: &Outcome, latency_us: u64) {
+    fn record(&mut self, outcome: &Outcome, latency_ns: u64) {
         if let Some(code) = outcome.code {
             self.count_code(code, 1);
         }
@@ -82,7 +82,7 @@ impl Tally {
             }
             None => {
                 self.successes += 1;
-                record(&mut self.latency_us, latency_us);
+                record(&mut self.latency_ns, latency_ns);
             }
         }
     }
@@ -90,7 +90,7 @@ impl Tally {
     /// Adds `other`'s operations to these.
     fn add(&mut self, other: &Tally) {
         // Both histograms auto-resize, so adding cannot fail for lack of range.
-        let _ = self.latency_us.add(&other.latency_us);
+        let _ = self.latency_ns.add(&other.latency_ns);
         self.successes += other.successes;
         for (a, b) in self.errors.iter_mut().zip(&other.errors) {
             *a += b;
@@ -137,7 +137,7 @@ impl Tally {
             errors: named(vocabulary.kind.error_classes, &self.errors),
             codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             counters: vocabulary.counters.iter().zip(self.counters).map(|(name, n)| (name.to_string(), n)).collect(),
-            latency: Latency::from_histogram(&self.latency_us, TimeUnit::Microseconds)?,
+            latency: Latency::from_histogram(&self.latency_ns, TimeUnit::Nanoseconds)?,
         })
     }
 }
@@ -150,12 +150,9 @@ fn record(histogram: &mut Histogram<u64>, value: u64) {
     }
 }
 
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// Spans are kept in nanoseconds: some phases (an in-process cache hit) take less
-/// than a microsecond.
+/// Latencies and spans are kept in nanoseconds: some operations (an in-process
+/// cache read) and phases (its hit) take less than a microsecond, which a
+/// histogram of microseconds would record as 0.
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -173,8 +170,8 @@ pub struct Recorder {
     finished: Vec<(u32, Tally)>,
     /// Open model only: operations have a schedule to keep (or miss).
     scheduled: bool,
-    uncorrected_us: Histogram<u64>,
-    lag_us: Histogram<u64>,
+    uncorrected_ns: Histogram<u64>,
+    lag_ns: Histogram<u64>,
     late: u64,
     spans: Spans,
 }
@@ -217,8 +214,8 @@ impl Recorder {
             current: None,
             finished: Vec::new(),
             scheduled,
-            uncorrected_us: new_histogram(),
-            lag_us: new_histogram(),
+            uncorrected_ns: new_histogram(),
+            lag_ns: new_histogram(),
             late: 0,
             spans: Spans::new(vocabulary.spans.len()),
         }
@@ -229,7 +226,7 @@ impl Recorder {
         if sample.due < self.measure_start {
             return;
         }
-        let corrected = micros(sample.done.saturating_duration_since(sample.due));
+        let corrected = nanos(sample.done.saturating_duration_since(sample.due));
         self.total.record(&sample.outcome, corrected);
         self.spans.record(&sample.outcome);
         // With one part, the part's figures are the total's (see `drain_into`).
@@ -240,10 +237,10 @@ impl Recorder {
         }
         if self.scheduled {
             if sample.outcome.error.is_none() {
-                record(&mut self.uncorrected_us, micros(sample.done.saturating_duration_since(sample.sent)));
+                record(&mut self.uncorrected_ns, nanos(sample.done.saturating_duration_since(sample.sent)));
             }
             let lag = sample.sent.saturating_duration_since(sample.due);
-            record(&mut self.lag_us, micros(lag));
+            record(&mut self.lag_ns, nanos(lag));
             if lag > LATE_THRESHOLD {
                 self.late += 1;
             }
@@ -285,8 +282,8 @@ impl Recorder {
         } else if let Some(part) = into.parts.first_mut() {
             part.add(&self.total);
         }
-        let _ = into.uncorrected_us.add(&self.uncorrected_us);
-        let _ = into.lag_us.add(&self.lag_us);
+        let _ = into.uncorrected_ns.add(&self.uncorrected_ns);
+        let _ = into.lag_ns.add(&self.lag_ns);
         into.late += self.late;
         into.spans.add(&self.spans);
     }
@@ -297,8 +294,8 @@ impl Recorder {
 pub struct Live {
     pub operations: u64,
     pub errors: u64,
-    /// p95 of the last complete second, in microseconds.
-    pub recent_p95_us: u64,
+    /// p95 of the last complete second, in nanoseconds.
+    pub recent_p95_ns: u64,
     /// Operations completed in the last complete second.
     pub recent_per_s: u64,
 }
@@ -350,19 +347,21 @@ impl Timeline {
     pub fn close_before(&mut self, second: u32) {
         while self.next < second {
             let tally = self.open.remove(&self.next).unwrap_or_else(|| Tally::new(self.error_classes));
-            let h = &tally.latency_us;
+            let h = &tally.latency_ns;
+            // The timeline's points are in whole microseconds, as the report names them.
+            let us = |q: f64| h.value_at_quantile(q) / 1_000;
             let point = TimelinePoint {
                 second: self.next,
                 operations: tally.operations(),
                 errors: tally.failures(),
-                p50_us: h.value_at_quantile(0.50),
-                p95_us: h.value_at_quantile(0.95),
-                p99_us: h.value_at_quantile(0.99),
+                p50_us: us(0.50),
+                p95_us: us(0.95),
+                p99_us: us(0.99),
             };
             self.live = Live {
                 operations: self.live.operations + point.operations,
                 errors: self.live.errors + point.errors,
-                recent_p95_us: point.p95_us,
+                recent_p95_ns: h.value_at_quantile(0.95),
                 recent_per_s: point.operations,
             };
             self.points.push(point);
@@ -385,8 +384,8 @@ impl Timeline {
     fn close_window(&mut self, duration_s: f64) {
         if let Some((index, tally)) = self.window.take() {
             // Encoding an auto-resizing histogram cannot fail; an empty one stands in if it did.
-            let latency = Latency::from_histogram(&tally.latency_us, TimeUnit::Microseconds)
-                .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Microseconds));
+            let latency = Latency::from_histogram(&tally.latency_ns, TimeUnit::Nanoseconds)
+                .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Nanoseconds));
             if let Ok(latency) = latency {
                 self.window_spans.push(tally.span_totals_s());
                 self.windows.push(Window {
@@ -431,8 +430,8 @@ pub type Finished = (Vec<TimelinePoint>, Vec<[u64; MAX_COUNTERS]>, Vec<Window>, 
 pub struct Collected {
     pub total: Tally,
     pub parts: Vec<Tally>,
-    pub uncorrected_us: Histogram<u64>,
-    pub lag_us: Histogram<u64>,
+    pub uncorrected_ns: Histogram<u64>,
+    pub lag_ns: Histogram<u64>,
     pub late: u64,
     pub spans: Spans,
 }
@@ -443,8 +442,8 @@ impl Collected {
         Collected {
             total: Tally::new(classes),
             parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
-            uncorrected_us: new_histogram(),
-            lag_us: new_histogram(),
+            uncorrected_ns: new_histogram(),
+            lag_ns: new_histogram(),
             late: 0,
             spans: Spans::new(vocabulary.spans.len()),
         }
