@@ -166,6 +166,11 @@ async fn in_process_counts_match_the_caches_own() {
     let timeline_hits: u64 = stats.timeline.iter().map(|s| s.hits).sum();
     assert_eq!(timeline_hits, stats.hits);
     assert!(stats.load_penalty_ms > 0.0, "a miss costs more than a hit");
+    // An in-process hit takes less than a microsecond: reads are recorded in
+    // nanoseconds, where microseconds would have made the fastest (and the median) 0.
+    let reads = &result.reads.latency;
+    assert_eq!(reads.unit, perfproof_shared::TimeUnit::Nanoseconds);
+    assert!(reads.summary.min > 0 && reads.summary.min < 1_000_000, "{:?}", reads.summary);
 }
 
 /// Against Redis the client's hits and misses are Redis' own `keyspace_hits` and

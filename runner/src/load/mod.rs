@@ -75,6 +75,11 @@ pub struct Vocabulary {
     /// The kind's words: its operations, throughput unit and failure classes
     /// ([`Outcome::error`] indexes [`KindInfo::error_classes`]).
     pub kind: &'static KindInfo,
+    /// The unit operations' latencies are recorded in: nanoseconds for a kind whose
+    /// operations can take less than a microsecond (an in-process cache read, which
+    /// microseconds would record as 0), else microseconds, whose histograms are
+    /// less than half the size in a report (3 significant digits either way).
+    pub resolution: TimeUnit,
     /// Names of the counters (at most [`MAX_COUNTERS`]).
     pub counters: &'static [&'static str],
     /// Names of the spans (at most [`MAX_SPANS`]): phases of an operation whose
@@ -161,9 +166,10 @@ pub async fn run<O: Operation>(
     let ticking = {
         let recorders = recorders.clone();
         let classes = vocabulary.kind.error_classes.len();
+        let unit = vocabulary.resolution;
         let window_s = window_seconds(plan);
         tokio::spawn(async move {
-            let mut timeline = Timeline::new(classes, window_s);
+            let mut timeline = Timeline::new(classes, unit, window_s);
             let mut cpu = CpuSampler::new();
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -359,7 +365,7 @@ fn open_schedule(
         achieved_rate_per_s,
         late_operations: collected.late,
         late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
-        uncorrected_latency: Latency::from_histogram(&collected.uncorrected_ns, TimeUnit::Nanoseconds)?,
-        lag: Latency::from_histogram(&collected.lag_ns, TimeUnit::Nanoseconds)?,
+        uncorrected_latency: Latency::from_histogram(&collected.uncorrected, vocabulary.resolution)?,
+        lag: Latency::from_histogram(&collected.lag, vocabulary.resolution)?,
     })
 }

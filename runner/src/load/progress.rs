@@ -40,7 +40,7 @@ impl Progress {
             self.unit,
             format::count(live.operations),
             format::count(live.errors),
-            format::latency_ms(live.recent_p95_ns as f64 / 1e6)
+            format::latency_ms(live.recent_p95_ms)
         ));
     }
 

@@ -41,7 +41,8 @@ pub struct Sample {
 /// Counts and latency of a set of operations.
 #[derive(Debug, Clone)]
 pub struct Tally {
-    latency_ns: Histogram<u64>,
+    /// In the vocabulary's resolution.
+    latency: Histogram<u64>,
     successes: u64,
     /// Failures by the vocabulary's error class index.
     errors: Vec<u64>,
@@ -55,7 +56,7 @@ pub struct Tally {
 impl Tally {
     pub fn new(error_classes: usize) -> Self {
         Tally {
-            latency_ns: new_histogram(),
+            latency: new_histogram(),
             successes: 0,
             errors: vec![0; error_classes],
             codes: Vec::new(),
@@ -64,7 +65,7 @@ impl Tally {
         }
     }
 
-    fn record(&mut self, outcome: &Outcome, latency_ns: u64) {
+    fn record(&mut self, outcome: &Outcome, latency: u64) {
         if let Some(code) = outcome.code {
             self.count_code(code, 1);
         }
@@ -82,7 +83,7 @@ impl Tally {
             }
             None => {
                 self.successes += 1;
-                record(&mut self.latency_ns, latency_ns);
+                record(&mut self.latency, latency);
             }
         }
     }
@@ -90,7 +91,7 @@ impl Tally {
     /// Adds `other`'s operations to these.
     fn add(&mut self, other: &Tally) {
         // Both histograms auto-resize, so adding cannot fail for lack of range.
-        let _ = self.latency_ns.add(&other.latency_ns);
+        let _ = self.latency.add(&other.latency);
         self.successes += other.successes;
         for (a, b) in self.errors.iter_mut().zip(&other.errors) {
             *a += b;
@@ -137,7 +138,7 @@ impl Tally {
             errors: named(vocabulary.kind.error_classes, &self.errors),
             codes: self.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             counters: vocabulary.counters.iter().zip(self.counters).map(|(name, n)| (name.to_string(), n)).collect(),
-            latency: Latency::from_histogram(&self.latency_ns, TimeUnit::Nanoseconds)?,
+            latency: Latency::from_histogram(&self.latency, vocabulary.resolution)?,
         })
     }
 }
@@ -150,9 +151,18 @@ fn record(histogram: &mut Histogram<u64>, value: u64) {
     }
 }
 
-/// Latencies and spans are kept in nanoseconds: some operations (an in-process
-/// cache read) and phases (its hit) take less than a microsecond, which a
-/// histogram of microseconds would record as 0.
+/// `d` in `unit`, rounded down.
+fn in_unit(d: Duration, unit: TimeUnit) -> u64 {
+    let per_ns: u128 = match unit {
+        TimeUnit::Nanoseconds => 1,
+        TimeUnit::Microseconds => 1_000,
+        TimeUnit::Milliseconds => 1_000_000,
+    };
+    u64::try_from(d.as_nanos() / per_ns).unwrap_or(u64::MAX)
+}
+
+/// Spans are kept in nanoseconds: some phases (an in-process cache hit) take less
+/// than a microsecond.
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -161,6 +171,8 @@ fn nanos(d: Duration) -> u64 {
 #[derive(Debug)]
 pub struct Recorder {
     measure_start: Instant,
+    /// The unit latencies are recorded in (the vocabulary's resolution).
+    unit: TimeUnit,
     error_classes: usize,
     total: Tally,
     parts: Vec<Tally>,
@@ -170,8 +182,8 @@ pub struct Recorder {
     finished: Vec<(u32, Tally)>,
     /// Open model only: operations have a schedule to keep (or miss).
     scheduled: bool,
-    uncorrected_ns: Histogram<u64>,
-    lag_ns: Histogram<u64>,
+    uncorrected: Histogram<u64>,
+    lag: Histogram<u64>,
     late: u64,
     spans: Spans,
 }
@@ -208,14 +220,15 @@ impl Recorder {
         let classes = vocabulary.kind.error_classes.len();
         Recorder {
             measure_start,
+            unit: vocabulary.resolution,
             error_classes: classes,
             total: Tally::new(classes),
             parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
             current: None,
             finished: Vec::new(),
             scheduled,
-            uncorrected_ns: new_histogram(),
-            lag_ns: new_histogram(),
+            uncorrected: new_histogram(),
+            lag: new_histogram(),
             late: 0,
             spans: Spans::new(vocabulary.spans.len()),
         }
@@ -226,7 +239,7 @@ impl Recorder {
         if sample.due < self.measure_start {
             return;
         }
-        let corrected = nanos(sample.done.saturating_duration_since(sample.due));
+        let corrected = in_unit(sample.done.saturating_duration_since(sample.due), self.unit);
         self.total.record(&sample.outcome, corrected);
         self.spans.record(&sample.outcome);
         // With one part, the part's figures are the total's (see `drain_into`).
@@ -237,10 +250,10 @@ impl Recorder {
         }
         if self.scheduled {
             if sample.outcome.error.is_none() {
-                record(&mut self.uncorrected_ns, nanos(sample.done.saturating_duration_since(sample.sent)));
+                record(&mut self.uncorrected, in_unit(sample.done.saturating_duration_since(sample.sent), self.unit));
             }
             let lag = sample.sent.saturating_duration_since(sample.due);
-            record(&mut self.lag_ns, nanos(lag));
+            record(&mut self.lag, in_unit(lag, self.unit));
             if lag > LATE_THRESHOLD {
                 self.late += 1;
             }
@@ -282,8 +295,8 @@ impl Recorder {
         } else if let Some(part) = into.parts.first_mut() {
             part.add(&self.total);
         }
-        let _ = into.uncorrected_ns.add(&self.uncorrected_ns);
-        let _ = into.lag_ns.add(&self.lag_ns);
+        let _ = into.uncorrected.add(&self.uncorrected);
+        let _ = into.lag.add(&self.lag);
         into.late += self.late;
         into.spans.add(&self.spans);
     }
@@ -294,8 +307,8 @@ impl Recorder {
 pub struct Live {
     pub operations: u64,
     pub errors: u64,
-    /// p95 of the last complete second, in nanoseconds.
-    pub recent_p95_ns: u64,
+    /// p95 of the last complete second, in milliseconds.
+    pub recent_p95_ms: f64,
     /// Operations completed in the last complete second.
     pub recent_per_s: u64,
 }
@@ -304,6 +317,8 @@ pub struct Live {
 #[derive(Debug)]
 pub struct Timeline {
     error_classes: usize,
+    /// The unit the tallies' latencies are in.
+    unit: TimeUnit,
     /// First second not yet closed.
     next: u32,
     open: BTreeMap<u32, Tally>,
@@ -321,9 +336,10 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(error_classes: usize, window_s: u32) -> Self {
+    pub fn new(error_classes: usize, unit: TimeUnit, window_s: u32) -> Self {
         Timeline {
             error_classes,
+            unit,
             next: 0,
             open: BTreeMap::new(),
             points: Vec::new(),
@@ -347,9 +363,10 @@ impl Timeline {
     pub fn close_before(&mut self, second: u32) {
         while self.next < second {
             let tally = self.open.remove(&self.next).unwrap_or_else(|| Tally::new(self.error_classes));
-            let h = &tally.latency_ns;
+            let h = &tally.latency;
+            let per_ms = self.unit.per_millisecond();
             // The timeline's points are in whole microseconds, as the report names them.
-            let us = |q: f64| h.value_at_quantile(q) / 1_000;
+            let us = |q: f64| (h.value_at_quantile(q) as f64 * 1_000.0 / per_ms) as u64;
             let point = TimelinePoint {
                 second: self.next,
                 operations: tally.operations(),
@@ -361,7 +378,7 @@ impl Timeline {
             self.live = Live {
                 operations: self.live.operations + point.operations,
                 errors: self.live.errors + point.errors,
-                recent_p95_ns: h.value_at_quantile(0.95),
+                recent_p95_ms: h.value_at_quantile(0.95) as f64 / per_ms,
                 recent_per_s: point.operations,
             };
             self.points.push(point);
@@ -384,8 +401,8 @@ impl Timeline {
     fn close_window(&mut self, duration_s: f64) {
         if let Some((index, tally)) = self.window.take() {
             // Encoding an auto-resizing histogram cannot fail; an empty one stands in if it did.
-            let latency = Latency::from_histogram(&tally.latency_ns, TimeUnit::Nanoseconds)
-                .or_else(|_| Latency::from_histogram(&new_histogram(), TimeUnit::Nanoseconds));
+            let latency = Latency::from_histogram(&tally.latency, self.unit)
+                .or_else(|_| Latency::from_histogram(&new_histogram(), self.unit));
             if let Ok(latency) = latency {
                 self.window_spans.push(tally.span_totals_s());
                 self.windows.push(Window {
@@ -430,8 +447,8 @@ pub type Finished = (Vec<TimelinePoint>, Vec<[u64; MAX_COUNTERS]>, Vec<Window>, 
 pub struct Collected {
     pub total: Tally,
     pub parts: Vec<Tally>,
-    pub uncorrected_ns: Histogram<u64>,
-    pub lag_ns: Histogram<u64>,
+    pub uncorrected: Histogram<u64>,
+    pub lag: Histogram<u64>,
     pub late: u64,
     pub spans: Spans,
 }
@@ -442,8 +459,8 @@ impl Collected {
         Collected {
             total: Tally::new(classes),
             parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
-            uncorrected_ns: new_histogram(),
-            lag_ns: new_histogram(),
+            uncorrected: new_histogram(),
+            lag: new_histogram(),
             late: 0,
             spans: Spans::new(vocabulary.spans.len()),
         }

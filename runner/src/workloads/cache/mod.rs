@@ -28,6 +28,7 @@ use perfproof_shared::report::{
     self, BackendCounters, CacheDatabase, CachePoint, CacheResult, CacheSecond, CacheStats, OperationStats,
     WorkloadKind,
 };
+use perfproof_shared::TimeUnit;
 use sqlx::{AnyConnection, Row};
 
 use super::db::pool::Pool;
@@ -239,7 +240,13 @@ const READ: u16 = 0;
 const WRITE: u16 = 1;
 
 fn vocabulary() -> Vocabulary {
-    Vocabulary { kind: &CacheResult::INFO, counters: &COUNTERS, spans: &["hit", "miss"], parts: 2 }
+    Vocabulary {
+        kind: &CacheResult::INFO,
+        resolution: TimeUnit::Nanoseconds,
+        counters: &COUNTERS,
+        spans: &["hit", "miss"],
+        parts: 2,
+    }
 }
 
 /// Every capacity's measurement, with what the cache said about itself.

@@ -57,7 +57,13 @@ const _: () = assert!(ErrorClass::ConnectionLost as usize + 1 == DbResult::INFO.
 const DIRECT_CHECKOUTS: &str = "direct_checkouts";
 
 fn vocabulary(parts: usize) -> Vocabulary {
-    Vocabulary { kind: &DbResult::INFO, counters: &[DIRECT_CHECKOUTS], spans: &["acquire_wait", "hold"], parts }
+    Vocabulary {
+        kind: &DbResult::INFO,
+        resolution: TimeUnit::Microseconds,
+        counters: &[DIRECT_CHECKOUTS],
+        spans: &["acquire_wait", "hold"],
+        parts,
+    }
 }
 
 /// Where the database is.

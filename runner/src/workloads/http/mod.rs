@@ -22,6 +22,7 @@ use anyhow::{anyhow, bail, Context as _};
 use http::header::HeaderMap;
 use http::Method;
 use perfproof_shared::report::{EndpointResult, HttpResult, WorkloadKind, HTTP_BYTES_RECEIVED};
+use perfproof_shared::TimeUnit;
 use url::Url;
 
 use crate::config::secrets::display_url;
@@ -87,7 +88,13 @@ const _: () = assert!(ErrorKind::Protocol as usize + 1 == HttpResult::INFO.error
 
 /// What the engine calls HTTP's operations, outcomes and counters.
 fn vocabulary(parts: usize) -> Vocabulary {
-    Vocabulary { kind: &HttpResult::INFO, counters: &[HTTP_BYTES_RECEIVED], spans: &[], parts }
+    Vocabulary {
+        kind: &HttpResult::INFO,
+        resolution: TimeUnit::Microseconds,
+        counters: &[HTTP_BYTES_RECEIVED],
+        spans: &[],
+        parts,
+    }
 }
 
 /// Where requests go.

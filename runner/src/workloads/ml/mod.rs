@@ -36,6 +36,7 @@ use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use hyper::Uri;
 use perfproof_shared::report::{self, BatchPoint, MlModel, MlResult, WorkloadKind};
+use perfproof_shared::TimeUnit;
 use url::Url;
 
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary};
@@ -75,7 +76,13 @@ impl ErrorClass {
 const _: () = assert!(ErrorClass::Inference as usize + 1 == MlResult::INFO.error_classes.len());
 
 fn vocabulary() -> Vocabulary {
-    Vocabulary { kind: &MlResult::INFO, counters: &[], spans: &["per_sample"], parts: 1 }
+    Vocabulary {
+        kind: &MlResult::INFO,
+        resolution: TimeUnit::Microseconds,
+        counters: &[],
+        spans: &["per_sample"],
+        parts: 1,
+    }
 }
 
 /// Which way the model is reached.
