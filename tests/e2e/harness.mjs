@@ -168,6 +168,22 @@ export function latencyText(ms) {
   return `${grouped(value, digits)} ${unit}`;
 }
 
+/**
+ * `value` with `digits` decimals as Rust's `format!("{:.digits$}")` writes it: the
+ * nearest, and on an exact tie (3.125 to two decimals: a nanosecond latency such as
+ * 3,125 ns in µs) the even one, where JavaScript's `toFixed` rounds up.
+ */
+function fixed(value, digits) {
+  // toFixed writes the double's exact decimal expansion: a tie is a 5 then zeros.
+  const exact = Math.abs(value).toFixed(digits + 30);
+  const cut = exact.length - 30;
+  if (!/^50*$/.test(exact.slice(cut))) return value.toFixed(digits);
+  const kept = exact.slice(0, cut).replace(/\.$/, "");
+  const last = Number(kept.replace(".", "").slice(-1));
+  const rounded = last % 2 === 0 ? kept : (Number(kept) + 10 ** -digits).toFixed(digits);
+  return `${value < 0 ? "-" : ""}${Number(rounded).toFixed(digits)}`;
+}
+
 /** A percentage by shared's rule: one decimal from 1 % up (`93.5 %`), two significant digits below. */
 export function percentText(pct) {
   if (pct === 0) return "0 %";
@@ -177,7 +193,7 @@ export function percentText(pct) {
 
 /** `value` with `digits` decimals (rounded from its exact value, as Rust does) and its thousands grouped by commas. */
 function grouped(value, digits) {
-  const [whole, fraction] = value.toFixed(digits).split(".");
+  const [whole, fraction] = fixed(value, digits).split(".");
   const withCommas = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return fraction === undefined ? withCommas : `${withCommas}.${fraction}`;
 }
