@@ -357,12 +357,7 @@ fn report_paths(named: &[PathBuf], output: &Path) -> anyhow::Result<Vec<PathBuf>
     let mut paths = Vec::new();
     for path in named {
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("reading the folder {}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json") && !same_file(p, output))
-                .collect();
-            found.sort();
+            let found: Vec<PathBuf> = output::json_files(path)?.into_iter().filter(|p| !same_file(p, output)).collect();
             if found.is_empty() {
                 anyhow::bail!("{} holds no .json reports", path.display());
             }

@@ -1,12 +1,25 @@
-//! Writing reports (atomically) and printing them as tables a person reads at a glance.
+//! Writing reports (atomically), finding the report files a folder holds, and
+//! printing reports as tables a person reads at a glance.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 use perfproof_shared::summary::{summary, RunSummary, SummaryTable};
 use perfproof_shared::Report;
+
+/// The `*.json` files of the folder `dir`, sorted by name: what a folder named on
+/// the command line stands for (`merge`, `view`).
+pub fn json_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading the folder {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    found.sort();
+    Ok(found)
+}
 
 /// Writes the report to `path` atomically.
 pub fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {

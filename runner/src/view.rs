@@ -18,6 +18,7 @@ use anyhow::{bail, Context};
 use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use perfproof_shared::parse_report;
 
 mod embedded {
@@ -46,14 +47,8 @@ pub fn reports(paths: &[PathBuf]) -> anyhow::Result<Vec<Served>> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("reading the folder {}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            found.sort();
             let before = out.len();
-            for file in found {
+            for file in crate::output::json_files(path)? {
                 let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
                 if is_report(&bytes) {
                     out.push(served(&file, bytes, &out));
@@ -97,7 +92,7 @@ fn served(path: &Path, bytes: Vec<u8>, taken: &[Served]) -> Served {
 
 /// Everything the server answers with, by path: the page's files and the reports.
 struct Site {
-    files: BTreeMap<String, (&'static str, Arc<[u8]>)>,
+    files: BTreeMap<String, (&'static str, Bytes)>,
 }
 
 impl Site {
@@ -105,14 +100,15 @@ impl Site {
         if page.is_empty() {
             bail!("{NO_PAGE}");
         }
-        let mut files: BTreeMap<String, (&'static str, Arc<[u8]>)> =
-            page.iter().map(|(path, bytes)| (path.to_string(), (content_type(path), Arc::from(*bytes)))).collect();
+        let mut files: BTreeMap<String, (&'static str, Bytes)> = page
+            .iter()
+            .map(|(path, bytes)| (path.to_string(), (content_type(path), Bytes::from_static(bytes))))
+            .collect();
         if !files.contains_key("index.html") {
             bail!("the page embedded in this perfproof has no index.html: {NO_PAGE}");
         }
         for report in reports {
-            files
-                .insert(format!("{REPORTS}/{}", report.name), ("application/json", Arc::from(report.bytes.as_slice())));
+            files.insert(format!("{REPORTS}/{}", report.name), ("application/json", Bytes::from(report.bytes.clone())));
         }
         Ok(Site { files })
     }
@@ -135,7 +131,7 @@ async fn answer(State(site): State<Arc<Site>>, uri: Uri) -> Response {
     let path = if path.is_empty() { "index.html" } else { path };
     match site.files.get(path) {
         Some((kind, bytes)) => {
-            ([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "no-cache")], bytes.to_vec()).into_response()
+            ([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "no-cache")], bytes.clone()).into_response()
         }
         None => (StatusCode::NOT_FOUND, format!("perfproof view: no {path} here")).into_response(),
     }

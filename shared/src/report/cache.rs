@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::{header_accessors, latency_walk, walk_result, Gauge, KindInfo, WorkloadKind};
+use super::kind::{header_accessors, latency_walk, walk_result, Curve, Gauge, KindInfo, WorkloadKind};
 use super::{KeyDistribution, LoadResult, OperationStats};
 use crate::format;
 use crate::latency::Latency;
@@ -567,16 +567,8 @@ pub struct CapacityPoint {
     pub throughput_per_s: f64,
 }
 
-/// A cache workload's points by capacity, smallest first: every capacity of a
-/// sweep, or the one cache of a single run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CacheCurve {
-    /// The workload, as `cache <name>`.
-    pub name: String,
-    pub points: Vec<CapacityPoint>,
-    /// The capacity the sweep recommends.
-    pub recommended: Option<u64>,
-}
+/// A cache workload's points by capacity, and the capacity its sweep recommends.
+pub type CacheCurve = Curve<CapacityPoint, u64>;
 
 /// Hit rate in percent: a proportion of the reads that reached the cache.
 fn hit_rate(prefix: &str, stats: &CacheStats) -> Metric {

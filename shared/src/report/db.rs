@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::{header_accessors, latency_walk, walk_result, Gauge, KindInfo, WorkloadKind};
+use super::kind::{header_accessors, latency_walk, walk_result, Curve, Gauge, KindInfo, WorkloadKind};
 use super::{LoadModel, LoadResult, OperationStats};
 use crate::format;
 use crate::latency::Latency;
@@ -475,16 +475,8 @@ pub struct PoolPoint {
     pub p90_ms: f64,
 }
 
-/// A database workload's points by pool size, smallest first: every size of a
-/// sweep, or the one size of a single run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolCurve {
-    /// The workload, as `db <name>`.
-    pub name: String,
-    pub points: Vec<PoolPoint>,
-    /// The pool size the sweep recommends.
-    pub recommended: Option<u32>,
-}
+/// A database workload's points by pool size, and the pool size its sweep recommends.
+pub type PoolCurve = Curve<PoolPoint, u32>;
 
 impl PoolStats {
     /// Adds a pool's counts and totals (its histograms are merged with the others).

@@ -146,6 +146,18 @@ pub trait WorkloadKind: Sized {
     }
 }
 
+/// A kind's chart values ([`WorkloadKind::curve`]): its points by the setting it
+/// sweeps (a pool size, a batch size, a capacity), smallest first: every point of
+/// a sweep, or the one of a single run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve<P, R> {
+    /// The workload, as `<kind> <name>` (`db demo`).
+    pub name: String,
+    pub points: Vec<P>,
+    /// The setting the sweep recommends, for a kind that recommends one.
+    pub recommended: Option<R>,
+}
+
 /// A figure of a workload's run exposed as a Prometheus gauge of its own
 /// (`perfproof_cache_hit_ratio{kind="cache",workload="demo"} 0.97`).
 #[derive(Debug, Clone, Copy, PartialEq)]

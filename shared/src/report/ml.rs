@@ -12,7 +12,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::{header_accessors, latency_walk, walk_result, KindInfo, WorkloadKind};
+use super::kind::{header_accessors, latency_walk, walk_result, Curve, KindInfo, WorkloadKind};
 use super::{LoadModel, LoadResult};
 use crate::format;
 use crate::latency::Latency;
@@ -323,7 +323,7 @@ impl WorkloadKind for MlResult {
             })
             .collect();
         points.sort_by_key(|p| p.batch_size);
-        Some(BatchCurve { name: self.series_name(), points })
+        Some(BatchCurve { name: self.series_name(), points, recommended: None })
     }
 }
 
@@ -338,10 +338,5 @@ pub struct BatchSizePoint {
     pub p95_ms: f64,
 }
 
-/// An ML workload's points by batch size, smallest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchCurve {
-    /// The workload, as `ml <name>`.
-    pub name: String,
-    pub points: Vec<BatchSizePoint>,
-}
+/// An ML workload's points by batch size (a sweep of batch sizes recommends none).
+pub type BatchCurve = Curve<BatchSizePoint, u32>;

@@ -24,7 +24,7 @@ mod ml;
 pub use cache::*;
 pub use db::*;
 pub use http::*;
-pub use kind::{Gauge, KindInfo, WorkloadKind};
+pub use kind::{Curve, Gauge, KindInfo, WorkloadKind};
 pub use ml::*;
 
 /// The schema identifier written into, and required of, every report this build reads.
