@@ -20,9 +20,14 @@
 //!
 //! Each run's percentile interval is combined into one of the ratio with MOVER
 //! on the log scale; rates as a ratio (Fieller, which holds the zero-rate windows
-//! of a stall). Proportions: Newcombe's interval of
-//! the difference in percentage points, against τ × the baseline rate with an
-//! absolute floor.
+//! of a stall). Proportions: the difference in percentage points, against τ × the
+//! baseline rate with an absolute floor; its interval from the spread of the
+//! trials' proportions when both runs have trials, else Newcombe's from the counts
+//! (which assumes independent operations; the evidence says so).
+//!
+//! A part of a workload (an endpoint, a query, a cache's hits, a pool's ratios)
+//! rests on the same evidence as the workload: trials keep their parts' figures
+//! ([`crate::metrics::trial_parts`]).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -32,10 +37,11 @@ use std::borrow::Cow;
 use hdrhistogram::Histogram;
 
 use crate::metrics::{
-    catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, RateEvidence,
+    catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, ProportionEvidence,
+    RateEvidence,
 };
 use crate::stats::{
-    fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate, Interval,
+    difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate, Interval,
 };
 use crate::Report;
 
@@ -154,7 +160,8 @@ pub enum EvidenceKind {
     /// Per-second rates of the timeline (reports without enough windows): assumes
     /// independent seconds.
     Seconds,
-    /// Counts of a proportion (Newcombe).
+    /// Counts of a proportion (Newcombe), for runs without trials: assumes
+    /// independent operations.
     Proportion,
 }
 
@@ -182,7 +189,7 @@ impl VerdictEvidence {
             EvidenceKind::Trials => format!("{n} trials"),
             EvidenceKind::Histogram => format!("histograms of {n} (too few windows: independence assumed)"),
             EvidenceKind::Seconds => format!("{n} seconds (too few windows: independence assumed)"),
-            EvidenceKind::Proportion => format!("{n} operations"),
+            EvidenceKind::Proportion => format!("{n} operations (no trials: independence assumed)"),
         }
     }
 }
@@ -225,8 +232,11 @@ pub struct MetricComparison {
     pub category: Option<Category>,
     pub verdict: Verdict,
     /// Interval of the oriented relative change (positive = worse), as a fraction;
-    /// for proportions, of the difference in percentage points.
+    /// for proportions (`interval_in_points`), of the difference in percentage points.
     pub interval: Option<Interval>,
+    /// True when `interval` is a difference in percentage points (a proportion).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interval_in_points: bool,
     /// What the verdict rests on; `None` when no test applies.
     pub evidence: Option<VerdictEvidence>,
 }
@@ -402,6 +412,7 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
     }
     .filter(|f| f.is_finite());
     let Judgement { verdict, interval, evidence } = judge(a, b, settings);
+    let interval_in_points = matches!(a.evidence, Evidence::Proportion(_));
     let category = match verdict {
         Verdict::Improved | Verdict::Regressed | Verdict::NotTested => factor.map(Category::of),
         _ => None,
@@ -418,6 +429,7 @@ fn compare_metric(a: &Metric, b: &Metric, settings: &CompareSettings) -> MetricC
         category,
         verdict,
         interval,
+        interval_in_points,
         evidence,
     }
 }
@@ -481,9 +493,9 @@ fn judge(a: &Metric, b: &Metric, settings: &CompareSettings) -> Judgement {
             let (ratio, used) = rate_ratio((a.value, ra), (b.value, rb), settings.confidence);
             Judgement::of_ratio(ratio, a.direction, settings.threshold, used)
         }
-        (Evidence::Proportion { hits: xa, trials: na }, Evidence::Proportion { hits: xb, trials: nb }) => {
-            let used = evidence(EvidenceKind::Proportion, *na as usize, *nb as usize);
-            let pp = newcombe_difference(*xa, *na, *xb, *nb, settings.confidence).map(|d| match a.direction {
+        (Evidence::Proportion(pa), Evidence::Proportion(pb)) => {
+            let (difference, used) = proportion_difference(pa, pb, settings.confidence);
+            let pp = difference.map(|d| match a.direction {
                 Direction::LowerIsBetter => Interval { low: d.low * 100.0, high: d.high * 100.0 },
                 Direction::HigherIsBetter => Interval { low: -d.high * 100.0, high: -d.low * 100.0 },
             });
@@ -502,7 +514,7 @@ fn judge(a: &Metric, b: &Metric, settings: &CompareSettings) -> Judgement {
 /// below the histogram's resolution (a p50 of 0 µs) is read as that resolution,
 /// so ratios and logs exist.
 fn resolved(value_ms: f64, latency: &LatencyEvidence) -> f64 {
-    value_ms.max(1.0 / latency.unit_per_ms)
+    value_ms.max(1.0 / latency.unit.per_millisecond())
 }
 
 /// Values beyond a percentile each batch of windows should hold in expectation.
@@ -550,8 +562,8 @@ fn quantile_ratio(
         (used, quantile_interval(&la.histogram, q, confidence).zip(quantile_interval(&lb.histogram, q, confidence)))
     };
     let in_ms = |ci: Interval, l: &LatencyEvidence| Interval {
-        low: resolved(ci.low / l.unit_per_ms, l),
-        high: resolved(ci.high / l.unit_per_ms, l),
+        low: resolved(ci.low / l.unit.per_millisecond(), l),
+        high: resolved(ci.high / l.unit.per_millisecond(), l),
     };
     let ratio =
         intervals.and_then(|(ca, cb)| mover_ratio(resolved(a, la), in_ms(ca, la), resolved(b, lb), in_ms(cb, lb)));
@@ -575,4 +587,26 @@ fn rate_ratio(
         .zip(Estimate::sectioned(b, sb))
         .and_then(|(ea, eb)| fieller_ratio(ea, eb, confidence));
     (ratio, evidence(kind, sa.len(), sb.len()))
+}
+
+/// The interval of the difference optimized − baseline of a proportion (as a
+/// fraction), and the evidence used: the spread between trials when both runs have
+/// them (operations of one run are correlated, so their counts are not binomial),
+/// else Newcombe's interval of the counts.
+fn proportion_difference(
+    a: &ProportionEvidence,
+    b: &ProportionEvidence,
+    confidence: f64,
+) -> (Option<Interval>, VerdictEvidence) {
+    let sections = |p: &ProportionEvidence| Estimate::fraction(p.trials.iter().map(|&[x, n]| (x as f64, n as f64)));
+    match (sections(a), sections(b)) {
+        (Some(ea), Some(eb)) => {
+            let used = evidence(EvidenceKind::Trials, a.trials.len(), b.trials.len());
+            (Some(difference(ea, eb, confidence)), used)
+        }
+        _ => {
+            let used = evidence(EvidenceKind::Proportion, a.total as usize, b.total as usize);
+            (newcombe_difference(a.hits, a.total, b.hits, b.total, confidence), used)
+        }
+    }
 }

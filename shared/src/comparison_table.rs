@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 
-use crate::compare::{EvidenceKind, MetricComparison, Verdict};
+use crate::compare::{MetricComparison, Verdict};
 use crate::format;
 
 /// The workload a metric key belongs to: its first two segments (`http.demo`).
@@ -130,10 +130,10 @@ pub fn metric_title(key: &str) -> String {
 /// A metric's interval of change, oriented so that positive is worse, in words:
 /// `-62.1 % to -55.0 %`, or in percentage points for a proportion; `—` without one.
 pub fn interval_text(m: &MetricComparison) -> String {
-    match (m.interval, m.evidence.map(|e| e.kind)) {
-        (None, _) => "—".into(),
-        (Some(i), Some(EvidenceKind::Proportion)) => format!("{:+.2} pp to {:+.2} pp", i.low, i.high),
-        (Some(i), _) => format!("{:+.1} % to {:+.1} %", i.low * 100.0, i.high * 100.0),
+    match m.interval {
+        None => "—".into(),
+        Some(i) if m.interval_in_points => format!("{:+.2} pp to {:+.2} pp", i.low, i.high),
+        Some(i) => format!("{:+.1} % to {:+.1} %", i.low * 100.0, i.high * 100.0),
     }
 }
 
@@ -202,6 +202,7 @@ mod tests {
             category: None,
             verdict,
             interval: Some(crate::stats::Interval { low: -0.6, high: -0.5 }),
+            interval_in_points: false,
             evidence: None,
         }
     }

@@ -306,13 +306,18 @@ impl WorkloadMerger {
             MergeKind::Shards => 0,
             MergeKind::Trials => {
                 if self.merged.result().trials.is_empty() {
-                    let first = trial_of(self.merged.result());
+                    let first = trial_with_parts(&self.merged, 0)?;
                     self.merged.result_mut().trials = vec![first];
                 }
                 self.merged.result().trials.len() as u32
             }
         };
         merge_workload(&mut self.merged, from, self.kind, index)?;
+        if self.kind == MergeKind::Trials && from.result().trials.is_empty() {
+            let trials = &mut self.merged.result_mut().trials;
+            trials.pop();
+            trials.push(trial_with_parts(from, index)?);
+        }
         self.histograms.add(index, from)?;
         self.windows.add(index, from.result(), trial_offset)
     }
@@ -334,7 +339,17 @@ fn trial_of(result: &LoadResult) -> Trial {
         throughput_per_s: result.throughput_per_s,
         latency: result.stats.latency.clone(),
         complete: result.complete,
+        parts: BTreeMap::new(),
+        proportions: BTreeMap::new(),
     }
+}
+
+/// A single run of a workload (report `index`) as one trial, with its parts'
+/// figures (see [`crate::metrics::TrialParts`]).
+fn trial_with_parts(workload: &Workload, index: usize) -> Result<Trial, MergeError> {
+    let (parts, proportions) = crate::metrics::trial_parts(workload)
+        .map_err(|e| MergeError::Latency { index, path: e.key, source: e.source })?;
+    Ok(Trial { parts, proportions, ..trial_of(workload.result()) })
 }
 
 /// Whole-run histograms are matched by position; windows and trials have merges of their own.
@@ -575,16 +590,35 @@ fn merge_result(
 
 /// Adds a shard's trial to the same trial of the others (measured at once).
 fn add_trial(into: &mut Trial, from: &Trial) -> Result<(), MergeError> {
-    let latency = |e| MergeError::Latency { index: 0, path: String::new(), source: e };
-    let mut h = into.latency.decode().map_err(latency)?;
-    h.add(from.latency.decode().map_err(latency)?)
-        .map_err(|e| MergeError::Mismatch { index: 0, what: format!("a trial's latency: {e:?}") })?;
-    into.latency = Latency::from_histogram(&h, into.latency.unit).map_err(latency)?;
+    add_latency(&mut into.latency, &from.latency)?;
+    for (name, latency) in &from.parts {
+        match into.parts.get_mut(name) {
+            Some(sum) => add_latency(sum, latency)?,
+            None => {
+                into.parts.insert(name.clone(), latency.clone());
+            }
+        }
+    }
+    for (name, [hits, total]) in &from.proportions {
+        let sum = into.proportions.entry(name.clone()).or_default();
+        sum[0] += hits;
+        sum[1] += total;
+    }
     into.operations += from.operations;
     into.successes += from.successes;
     into.throughput_per_s += from.throughput_per_s;
     into.duration_s = into.duration_s.max(from.duration_s);
     into.complete &= from.complete;
+    Ok(())
+}
+
+/// Adds one latency distribution to another, in the unit of the first.
+fn add_latency(into: &mut Latency, from: &Latency) -> Result<(), MergeError> {
+    let latency = |e| MergeError::Latency { index: 0, path: String::new(), source: e };
+    let mut h = into.decode().map_err(latency)?;
+    h.add(from.decode().map_err(latency)?)
+        .map_err(|e| MergeError::Mismatch { index: 0, what: format!("a trial's latency: {e:?}") })?;
+    *into = Latency::from_histogram(&h, into.unit).map_err(latency)?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 //! `cache.<name>.miss.latency.p95`, `cache.<name>.load_penalty_ms`,
 //! `cache.<name>.throughput_ops`, `cache.<name>.c1000.hit_rate` (a sweep point), ...
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hdrhistogram::Histogram;
@@ -21,8 +22,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::{Latency, LatencyError};
-use crate::report::{KindInfo, LoadResult, OperationStats, Window};
-use crate::Report;
+use crate::report::{KindInfo, LoadResult, OperationStats, Window, Workload};
+use crate::{Report, TimeUnit};
 
 /// The key of the cost reduction between two runs, in percent: computed by
 /// [`crate::cost`], graded by the default targets of [`crate::targets`].
@@ -41,8 +42,8 @@ pub enum Direction {
 pub enum Evidence {
     /// A quantile of a latency distribution.
     Quantile { latency: Arc<LatencyEvidence>, quantile: f64 },
-    /// A proportion `hits / trials` (error rate, hit rate).
-    Proportion { hits: u64, trials: u64 },
+    /// A proportion (error rate, hit rate).
+    Proportion(ProportionEvidence),
     /// A rate of successful operations per second (throughput).
     Rate(RateEvidence),
     /// No statistical test applies (means, maxima, counts).
@@ -54,13 +55,30 @@ pub enum Evidence {
 #[derive(Debug, Clone)]
 pub struct LatencyEvidence {
     pub histogram: Histogram<u64>,
-    /// Units of the histogram's values per millisecond.
-    pub unit_per_ms: f64,
+    /// The unit of the histogram's values.
+    pub unit: TimeUnit,
     /// One histogram per batch of time windows, in time order (see [`batches`]);
     /// empty when the report has no windows.
     pub windows: Vec<Histogram<u64>>,
     /// One histogram per repeated trial; empty for a single run.
     pub trials: Vec<Histogram<u64>>,
+}
+
+/// A proportion `hits / total`, and its counts in each repeated trial.
+#[derive(Debug, Clone, Default)]
+pub struct ProportionEvidence {
+    pub hits: u64,
+    pub total: u64,
+    /// `[hits, total]` of each repeated trial; empty for a single run, and in
+    /// reports from before trials kept their parts' counts.
+    pub trials: Vec<[u64; 2]>,
+}
+
+impl Evidence {
+    /// A proportion `hits / total` with no sections (yet: see [`attach_trials`]).
+    pub fn proportion(hits: u64, total: u64) -> Self {
+        Evidence::Proportion(ProportionEvidence { hits, total, trials: Vec::new() })
+    }
 }
 
 /// Sections of a rate: successful operations per second of each part.
@@ -201,7 +219,7 @@ pub(crate) fn latency_metrics(
         }
     }
     let per_ms = latency.unit.per_millisecond();
-    let evidence = Arc::new(LatencyEvidence { histogram, unit_per_ms: per_ms, windows, trials });
+    let evidence = Arc::new(LatencyEvidence { histogram, unit: latency.unit, windows, trials });
     for (name, q) in PERCENTILES {
         out.push(Metric {
             key: format!("{prefix}.latency.{name}"),
@@ -223,6 +241,83 @@ pub(crate) fn latency_metrics(
     Ok(())
 }
 
+/// What a part's metrics need of one trial of a workload, beside the trial's own
+/// figures: the latency of each part read without sections (an endpoint, a query,
+/// a cache's hits), keyed by its name under the workload (`endpoint.search`,
+/// `hit`), and every proportion as `[hits, total]`, keyed by its metric under the
+/// workload (`error_rate`, `hit_rate`). Merging trials keeps them in each
+/// [`crate::report::Trial`], so that [`attach_trials`] can give every metric the
+/// spread between trials.
+pub type TrialParts = (BTreeMap<String, Latency>, BTreeMap<String, [u64; 2]>);
+
+/// The [`TrialParts`] of one run of a workload, read from its catalogue.
+pub fn trial_parts(workload: &Workload) -> Result<TrialParts, CatalogueError> {
+    let mut metrics = Vec::new();
+    workload.metrics(&mut metrics)?;
+    let prefix = workload.metric_prefix();
+    let (mut latencies, mut proportions) = (BTreeMap::new(), BTreeMap::new());
+    for metric in &metrics {
+        let Some(name) = metric.key.strip_prefix(&prefix).and_then(|k| k.strip_prefix('.')) else { continue };
+        match &metric.evidence {
+            Evidence::Quantile { latency, .. } if latency.windows.is_empty() && latency.trials.is_empty() => {
+                if let Some((part, _)) = name.rsplit_once(".latency.") {
+                    if !latencies.contains_key(part) {
+                        let encoded = Latency::from_histogram(&latency.histogram, latency.unit)
+                            .map_err(|source| CatalogueError { key: metric.key.clone(), source })?;
+                        latencies.insert(part.to_string(), encoded);
+                    }
+                }
+            }
+            Evidence::Proportion(p) => {
+                proportions.insert(name.to_string(), [p.hits, p.total]);
+            }
+            _ => {}
+        }
+    }
+    Ok((latencies, proportions))
+}
+
+/// Gives the metrics of a workload measured in repeated trials (under `prefix`)
+/// the trials' figures of its parts, kept by [`trial_parts`]: a part's latency and
+/// a proportion then rest on the spread between trials, as the workload's own do.
+/// Metrics whose trials lack them (older reports) keep what they had.
+pub(crate) fn attach_trials(prefix: &str, result: &LoadResult, metrics: &mut [Metric]) -> Result<(), CatalogueError> {
+    if result.trials.len() < 2 {
+        return Ok(());
+    }
+    let mut decoded: BTreeMap<String, Arc<LatencyEvidence>> = BTreeMap::new();
+    for metric in metrics {
+        let Some(name) = metric.key.strip_prefix(prefix).and_then(|k| k.strip_prefix('.')) else { continue };
+        match &mut metric.evidence {
+            Evidence::Quantile { latency, .. } if latency.trials.is_empty() => {
+                let Some((part, _)) = name.rsplit_once(".latency.") else { continue };
+                if let Some(evidence) = decoded.get(part) {
+                    *latency = evidence.clone();
+                    continue;
+                }
+                let Some(kept) = result.trials.iter().map(|t| t.parts.get(part)).collect::<Option<Vec<_>>>() else {
+                    continue;
+                };
+                let trials = kept
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| decode(l, || format!("{prefix}.trials[{i}].parts.{part}")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let evidence = Arc::new(LatencyEvidence { trials, ..LatencyEvidence::clone(latency) });
+                decoded.insert(part.to_string(), evidence.clone());
+                *latency = evidence;
+            }
+            Evidence::Proportion(p) if p.trials.is_empty() => {
+                if let Some(trials) = result.trials.iter().map(|t| t.proportions.get(name).copied()).collect() {
+                    p.trials = trials;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// `<prefix>.error_rate`: failed operations, in percent of all.
 pub(crate) fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
     let errors = stats.error_count().min(stats.operations);
@@ -231,7 +326,7 @@ pub(crate) fn error_rate(prefix: &str, stats: &OperationStats) -> Metric {
         value: if stats.operations == 0 { 0.0 } else { errors as f64 / stats.operations as f64 * 100.0 },
         unit: "%",
         direction: Direction::LowerIsBetter,
-        evidence: Evidence::Proportion { hits: errors, trials: stats.operations },
+        evidence: Evidence::proportion(errors, stats.operations),
     }
 }
 

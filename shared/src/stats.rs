@@ -181,6 +181,32 @@ impl Estimate {
         let variance = sections.iter().map(|x| (x - value).powi(2)).sum::<f64>() / (k - 1.0);
         Some(Estimate { value, se: (variance / k).sqrt(), df: k - 1.0 })
     }
+
+    /// A fraction Σcᵢ / Σnᵢ from sections that counted `(cᵢ, nᵢ)` (values at or
+    /// below a percentile, hits among reads), as a ratio estimator: its standard
+    /// error from the sections' spread about the whole fraction,
+    /// √(k/(k − 1) · Σ(cᵢ − p·nᵢ)²) / Σnᵢ, which weighs sections by their size, with
+    /// k − 1 degrees of freedom. Sections with nᵢ = 0 are left out; `None` with
+    /// fewer than two left.
+    pub fn fraction(counts: impl IntoIterator<Item = (f64, f64)>) -> Option<Estimate> {
+        let counts: Vec<(f64, f64)> = counts.into_iter().filter(|c| c.1 > 0.0).collect();
+        let k = counts.len() as f64;
+        if counts.len() < 2 {
+            return None;
+        }
+        let total: f64 = counts.iter().map(|c| c.1).sum();
+        let value = counts.iter().map(|c| c.0).sum::<f64>() / total;
+        let variance = k / (k - 1.0) * counts.iter().map(|(c, n)| (c - value * n).powi(2)).sum::<f64>() / total.powi(2);
+        Some(Estimate { value, se: variance.sqrt(), df: k - 1.0 })
+    }
+}
+
+/// The interval of the difference b − a of two independent estimates: t with the
+/// smaller side's degrees of freedom (Hsu's conservative choice, as [`fieller_ratio`]).
+pub fn difference(a: Estimate, b: Estimate, confidence: f64) -> Interval {
+    let t = t_quantile(1.0 - (1.0 - confidence) / 2.0, a.df.min(b.df));
+    let (d, half) = (b.value - a.value, t * (a.se * a.se + b.se * b.se).sqrt());
+    Interval { low: d - half, high: d + half }
 }
 
 /// Fieller's interval of the ratio b/a of two independent estimates: every θ with
@@ -279,16 +305,8 @@ pub fn sectioned_quantile_interval<'h>(
         return None;
     }
     let estimate = whole.value_at_quantile(q);
-    let counts: Vec<(f64, f64)> =
-        sections.filter(|s| !s.is_empty()).map(|s| (s.count_between(0, estimate) as f64, s.len() as f64)).collect();
-    let k = counts.len() as f64;
-    if counts.len() < 2 {
-        return None;
-    }
-    let total: f64 = counts.iter().map(|c| c.1).sum();
-    let fraction = counts.iter().map(|c| c.0).sum::<f64>() / total;
-    let variance = k / (k - 1.0) * counts.iter().map(|(c, n)| (c - fraction * n).powi(2)).sum::<f64>() / total.powi(2);
-    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, k - 1.0) * variance.sqrt();
+    let fraction = Estimate::fraction(sections.map(|s| (s.count_between(0, estimate) as f64, s.len() as f64)))?;
+    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, fraction.df) * fraction.se;
     let at = |p: f64| whole.value_at_quantile(p.clamp(0.0, 1.0)) as f64;
     Some(Interval { low: at(q - half), high: at(q + half) })
 }

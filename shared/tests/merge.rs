@@ -77,3 +77,38 @@ fn windows_add_up_by_trial_and_index() {
     // The merged report is itself a valid report.
     perfproof_shared::parse_report(&trials.to_json()).unwrap();
 }
+
+/// Trials keep their parts' figures (endpoints, queries, a cache's hits and
+/// reads, proportions), so every tested metric of every kind rests on the spread
+/// between trials, and the report still validates and reads back.
+#[test]
+fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
+    use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
+    let sample = |name: &str| {
+        let path = format!("{}/../static/samples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let mut report = perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap();
+        // The samples' inference is a sweep of batch sizes, which does not merge.
+        report.workloads.retain(|w| w.kind() != "ml");
+        report
+    };
+    let (base, opt) = (sample("baseline"), sample("optimized"));
+    let a = merge(&[base.clone(), opt.clone(), base.clone()], MergeKind::Trials).unwrap();
+    let b = merge(&[opt.clone(), base, opt], MergeKind::Trials).unwrap();
+    let a = perfproof_shared::parse_report(&a.to_json()).unwrap();
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for m in &c.metrics {
+        if matches!(m.verdict, Verdict::NotTested | Verdict::InsufficientData) {
+            continue;
+        }
+        assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{}", m.key);
+        assert_eq!(m.evidence.unwrap().text(), "3 trials", "{}", m.key);
+        kinds.insert(m.key.split('.').next().unwrap().to_string());
+    }
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    // Sub-metrics and proportions are among them.
+    for key in ["cache.demo.hit.latency.p50", "cache.demo.hit_rate", "db.demo.error_rate", "http.demo.endpoint.item-42.latency.p90"] {
+        let m = c.get(key).unwrap_or_else(|| panic!("{key} missing"));
+        assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{key}");
+    }
+}

@@ -577,7 +577,7 @@ fn hit_rate(prefix: &str, stats: &CacheStats) -> Metric {
         value: stats.hit_rate * 100.0,
         unit: "%",
         direction: Direction::HigherIsBetter,
-        evidence: Evidence::Proportion { hits: stats.hits, trials: stats.hits + stats.misses },
+        evidence: Evidence::proportion(stats.hits, stats.hits + stats.misses),
     }
 }
 
@@ -602,7 +602,7 @@ fn hit_miss_metrics(prefix: &str, stats: &CacheStats, out: &mut Vec<Metric>) -> 
         value: if reads == 0 { 0.0 } else { stats.fallbacks as f64 / reads as f64 * 100.0 },
         unit: "%",
         direction: Direction::LowerIsBetter,
-        evidence: Evidence::Proportion { hits: stats.fallbacks, trials: reads },
+        evidence: Evidence::proportion(stats.fallbacks, reads),
     });
     Ok(())
 }

@@ -516,16 +516,26 @@ impl PoolStats {
 /// Efficiency and utilization with their sections: each batch of time windows'
 /// own ratio of sums (Σ hold / Σ (wait + hold), Σ hold / (size × batch length)),
 /// in percent, so that their intervals come from batch means like throughput's.
+/// With repeated trials, each trial's windows give the trial's ratios the same way.
 fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut Vec<Metric>) {
-    let (mut efficiency, mut utilization) = (Vec::new(), Vec::new());
+    let (mut efficiency, mut utilization) = (RateEvidence::default(), RateEvidence::default());
     if pool.windows.len() == result.windows.len() {
-        for group in batches(&result.windows, result.window_s) {
+        let ratios = |group: &[usize], into: (&mut Vec<f64>, &mut Vec<f64>)| {
             let (wait, hold, length) = group.iter().fold((0.0, 0.0, 0.0), |(w, h, l), &i| {
                 (w + pool.windows[i].acquire_wait_s, h + pool.windows[i].hold_s, l + result.windows[i].duration_s)
             });
             if wait + hold > 0.0 && length > 0.0 {
-                efficiency.push(hold / (wait + hold) * 100.0);
-                utilization.push(hold / (f64::from(pool.size) * length) * 100.0);
+                into.0.push(hold / (wait + hold) * 100.0);
+                into.1.push(hold / (f64::from(pool.size) * length) * 100.0);
+            }
+        };
+        for group in batches(&result.windows, result.window_s) {
+            ratios(&group, (&mut efficiency.windows, &mut utilization.windows));
+        }
+        if result.trials.len() >= 2 {
+            for trial in 0..result.trials.len() as u32 {
+                let group: Vec<usize> = (0..result.windows.len()).filter(|&i| result.windows[i].trial == trial).collect();
+                ratios(&group, (&mut efficiency.trials, &mut utilization.trials));
             }
         }
     }
@@ -533,7 +543,7 @@ fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: 
         [("efficiency", pool.efficiency, efficiency), ("utilization", pool.utilization, utilization)]
     {
         let mut metric = percent(format!("{prefix}.{name}"), share);
-        metric.evidence = Evidence::Rate(RateEvidence { windows: sections, trials: Vec::new(), seconds: Vec::new() });
+        metric.evidence = Evidence::Rate(sections);
         out.push(metric);
     }
 }
@@ -546,7 +556,7 @@ fn pool_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: &mut V
         value: pool.direct_ratio() * 100.0,
         unit: "%",
         direction: Direction::HigherIsBetter,
-        evidence: Evidence::Proportion { hits: pool.direct_checkouts, trials: pool.checkouts },
+        evidence: Evidence::proportion(pool.direct_checkouts, pool.checkouts),
     });
     let wait = &pool.acquire_wait;
     out.push(Metric {

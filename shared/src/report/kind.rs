@@ -210,8 +210,11 @@ macro_rules! walk_result {
         for (i, $crate::report::Window { latency, .. }) in windows.into_iter().enumerate() {
             $out.push((format!("{base}.windows[{i}].latency"), latency));
         }
-        for (i, $crate::report::Trial { latency, .. }) in trials.into_iter().enumerate() {
+        for (i, $crate::report::Trial { latency, parts, .. }) in trials.into_iter().enumerate() {
             $out.push((format!("{base}.trials[{i}].latency"), latency));
+            for (name, latency) in parts {
+                $out.push((format!("{base}.trials[{i}].parts.{name}"), latency));
+            }
         }
     }};
 }

@@ -209,10 +209,11 @@ macro_rules! workload_kinds {
                 &self,
                 out: &mut Vec<crate::metrics::Metric>,
             ) -> Result<(), crate::metrics::CatalogueError> {
-                let prefix = self.metric_prefix();
+                let (prefix, start) = (self.metric_prefix(), out.len());
                 match self {
-                    $(Workload::$variant(part) => part.metrics(&prefix, out),)*
+                    $(Workload::$variant(part) => part.metrics(&prefix, out)?,)*
                 }
+                crate::metrics::attach_trials(&prefix, self.result(), &mut out[start..])
             }
 
             /// What derives from merged figures (see [`WorkloadKind::after_merge`]).
@@ -544,6 +545,16 @@ pub struct Trial {
     pub latency: Latency,
     /// False when a stop signal ended the trial before its planned end.
     pub complete: bool,
+    /// The latency of each part of the workload in this trial (an endpoint, a
+    /// query, a cache's hits), keyed by its metric name under the workload
+    /// (`endpoint.search`, `hit`): the evidence of the parts' verdicts. Absent in
+    /// older reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, Latency>,
+    /// Each proportion of the workload in this trial as `[hits, total]`, keyed by its
+    /// metric name under the workload (`error_rate`, `hit_rate`). Absent in older reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub proportions: BTreeMap<String, [u64; 2]>,
 }
 
 /// Why a report could not be read.
