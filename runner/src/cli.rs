@@ -151,10 +151,13 @@ pub struct RunArgs {
     /// Start the load at this time (RFC 3339, e.g. 2026-11-29T15:30:00Z), so that shards start together.
     #[arg(long, value_parser = parse_time)]
     pub start_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Run each workload this many times, one after another, into one report (trials
-    /// kept apart in it): `compare` then judges by the variance between trials.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub trials: u32,
+    /// Split each workload's measured time into this many trials, one after another,
+    /// each with its own warm-up and connections, into one report (trials kept apart
+    /// in it): `compare` then judges by the variance between trials, which sees the
+    /// drift between runs. 1 measures one stretch. [default: 5 trials of at least
+    /// 1 s each, fewer in a shorter run; 1 for a ramp or a sweep of pool sizes or capacities]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub trials: Option<u32>,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users).
     /// [default: one per core; half of them when the target runs on this machine]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -364,15 +367,16 @@ pub struct SummaryArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Measured time of each trial of each profile.
-    #[arg(long, short = 'd', default_value = "3s", value_parser = parse_duration)]
+    /// Measured time of each workload of each profile, split into trials.
+    #[arg(long, short = 'd', default_value = "9s", value_parser = parse_duration)]
     pub duration: Duration,
     /// Warm-up of each trial.
-    #[arg(long, short = 'w', default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, short = 'w', default_value = "500ms", value_parser = parse_duration)]
     pub warmup: Duration,
-    /// Trials of each profile: verdicts then rest on the variance between trials.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub trials: u32,
+    /// Trials the measured time is split into: verdicts rest on the variance
+    /// between trials. [default: as `run`, 5 of at least 1 s]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub trials: Option<u32>,
     /// Virtual users.
     #[arg(long, short = 'c', default_value_t = 16)]
     pub users: u32,

@@ -267,7 +267,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         let flags = Flags {
             label: Some(label.into()),
             output: Some(args.results_dir.join(format!("{label}.json"))),
-            trials: Some(args.trials),
+            trials: args.trials,
             load: LoadOverrides {
                 users: Some(args.users),
                 duration: Some(args.duration),

@@ -32,8 +32,9 @@ async fn wait_until(at: chrono::DateTime<Utc>, stop: &watch::Receiver<bool>) -> 
     (Utc::now() - at).num_microseconds().map_or(0.0, |us| us as f64 / 1000.0)
 }
 
-/// Runs the workload `trials` times in a row (fewer when stopped) into one entry.
-async fn run_trials(plan: &WorkloadPlan, trials: u32, context: &Context) -> anyhow::Result<Workload> {
+/// Runs the workload's trials in a row (fewer when stopped) into one entry.
+async fn run_trials(plan: &WorkloadPlan, context: &Context) -> anyhow::Result<Workload> {
+    let trials = plan.load().trials;
     let mut done = Vec::new();
     for trial in 1..=trials {
         if trial > 1 && *context.stop.borrow() {
@@ -87,7 +88,7 @@ pub async fn collect(settings: &RunSettings, stop: &watch::Receiver<bool>) -> Re
             failures.push(failure("not started: the run was interrupted".into()));
             continue;
         }
-        match run_trials(plan, settings.trials, &context).await {
+        match run_trials(plan, &context).await {
             Ok(workload) => workloads.push(workload),
             Err(e) => {
                 eprintln!("error: {} `{}` could not start: {e:#}", plan.kind(), plan.name());

@@ -39,6 +39,8 @@ fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> DbPlan {
         db: DbOverrides { url: url.map(String::from) },
         workloads: Some(vec!["db".into()]),
         load,
+        // One stretch: these tests drive one plan, not trials.
+        trials: Some(1),
         ..Flags::default()
     };
     match config::resolve(file, &flags).unwrap().workloads.remove(0) {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use perfproof::config::load::LoadOverrides;
-use perfproof::config::{self, Flags};
+use perfproof::config::{self, Flags, ShardFlags};
 use perfproof::load::Context;
 use perfproof::workloads::ml::model::Model;
 use perfproof::workloads::ml::oip::{self, Server};
@@ -33,6 +33,8 @@ fn plan(section: &str, url: Option<&str>, load: LoadOverrides) -> anyhow::Result
         ml: MlOverrides { url: url.map(String::from) },
         workloads: Some(vec!["ml".into()]),
         load,
+        // One stretch: these tests drive one plan, not trials.
+        trials: Some(1),
         ..Flags::default()
     };
     match config::resolve(file, &flags)?.workloads.remove(0) {
@@ -138,10 +140,15 @@ async fn batches_of_eight_answer_more_samples_per_second_than_one() {
         assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
     }
 
-    // A sweep is not merged; one batch size is.
+    // A sweep's trials merge point by point; its shards are refused.
     let sweep = Workload::Ml(ml.clone());
-    let refused = merge_workloads(&[&sweep, &sweep], MergeKind::Trials).unwrap_err().to_string();
+    let refused = merge_workloads(&[&sweep, &sweep], MergeKind::Shards).unwrap_err().to_string();
     assert!(refused.contains("is a sweep (of batch sizes or loads)"), "{refused}");
+    let Workload::Ml(trials) = merge_workloads(&[&sweep, &sweep], MergeKind::Trials).unwrap() else { panic!() };
+    assert_eq!(trials.points[1].result.stats.successes, 2 * eight.result.stats.successes);
+    assert_eq!(trials.points[1].result.trials.len(), 2);
+    assert_eq!(trials.points[1].sample_latency.summary.count, 2 * eight.sample_latency.summary.count);
+    assert_eq!((trials.points[1].speedup, trials.points[0].speedup), (eight.speedup, Some(1.0)));
     let mut single = ml.clone();
     single.points.truncate(1);
     let single = Workload::Ml(single);
@@ -264,18 +271,24 @@ fn bad_ml_sections_name_the_field() {
         let error = format!("{:#}", plan(section, None, load()).unwrap_err());
         assert!(error.contains(field), "{section:?}: {error}");
     }
-    // Trials or shards take one batch size: the default becomes [1], a list of several is refused.
-    let repeated = |section: &str| {
+    // Shards take one batch size: the default becomes [1], a list of several is
+    // refused. Trials repeat the whole sweep (merged point by point).
+    let resolve = |section: &str, trials: Option<u32>, shard: Option<ShardFlags>| {
         let file = config::parse_scenario(section).unwrap();
-        let flags = Flags { trials: Some(3), workloads: Some(vec!["ml".into()]), ..Flags::default() };
+        let flags = Flags { trials, shard, workloads: Some(vec!["ml".into()]), ..Flags::default() };
         config::resolve(file, &flags)
     };
-    match &repeated("").unwrap().workloads[0] {
+    let shard = || Some(ShardFlags { index: 0, count: 2, group: Some("g".into()), start_at: None });
+    match &resolve("", None, shard()).unwrap().workloads[0] {
         WorkloadPlan::Ml(plan) => assert_eq!(plan.batch_sizes, vec![1]),
         other => panic!("{}", other.kind()),
     }
-    let error = format!("{:#}", repeated("[ml]\nbatch_sizes = [1, 8]\n").unwrap_err());
-    assert!(error.contains("ml.batch_sizes") && error.contains("trials"), "{error}");
+    let error = format!("{:#}", resolve("[ml]\nbatch_sizes = [1, 8]\n", None, shard()).unwrap_err());
+    assert!(error.contains("ml.batch_sizes") && error.contains("shards"), "{error}");
+    match &resolve("[ml]\nbatch_sizes = [1, 8]\n", Some(3), None).unwrap().workloads[0] {
+        WorkloadPlan::Ml(plan) => assert_eq!((plan.batch_sizes.clone(), plan.load.trials), (vec![1, 8], 3)),
+        other => panic!("{}", other.kind()),
+    }
 }
 
 /// Serves `app` on a loopback port; its base URL.
@@ -645,9 +658,10 @@ fn bad_sweeps_and_versions_name_the_field() {
         assert!(error.contains(field), "{section:?}: {error}");
     }
     let file = config::parse_scenario("[ml.sweep]\nusers = [1, 2]\n").unwrap();
-    let flags = Flags { trials: Some(3), workloads: Some(vec!["ml".into()]), ..Flags::default() };
+    let shard = Some(ShardFlags { index: 0, count: 2, group: Some("g".into()), start_at: None });
+    let flags = Flags { shard, workloads: Some(vec!["ml".into()]), ..Flags::default() };
     let error = format!("{:#}", config::resolve(file, &flags).unwrap_err());
-    assert!(error.contains("ml.sweep") && error.contains("trials"), "{error}");
+    assert!(error.contains("ml.sweep") && error.contains("shards"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -330,6 +330,26 @@ impl WorkloadMerger {
     }
 }
 
+/// Merges one of a workload's own load results from a trial or a shard (a sweep
+/// point's, from [`WorkloadKind::merge_part`](crate::report::WorkloadKind::merge_part)):
+/// its counts, timeline, windows and trials as the workload's own block; its
+/// whole-run histograms are added by [`merge_workloads`] with the workload's.
+pub(crate) fn merge_point(into: &mut LoadResult, from: &LoadResult, kind: MergeKind, label: &str) -> Result<(), String> {
+    let trial_offset = match kind {
+        MergeKind::Shards => 0,
+        MergeKind::Trials => {
+            if into.trials.is_empty() {
+                into.trials = vec![trial_of(into)];
+            }
+            into.trials.len() as u32
+        }
+    };
+    let mut windows = Windows::new(into).map_err(|e| e.to_string())?;
+    windows.add(1, from, trial_offset).map_err(|e| e.to_string())?;
+    merge_result(into, from, kind, 1, label).map_err(|e| e.to_string())?;
+    windows.encode_into(into).map_err(|e| e.to_string())
+}
+
 /// A single run as one trial.
 fn trial_of(result: &LoadResult) -> Trial {
     Trial {

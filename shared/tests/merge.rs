@@ -79,17 +79,14 @@ fn windows_add_up_by_trial_and_index() {
 }
 
 /// Trials keep their parts' figures (endpoints, queries, a cache's hits and
-/// reads, proportions), so every tested metric of every kind rests on the spread
+/// reads, proportions; an inference sweep's batch sizes merge point by point), so every tested metric of every kind rests on the spread
 /// between trials, and the report still validates and reads back.
 #[test]
 fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
     use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
     let sample = |name: &str| {
         let path = format!("{}/../static/samples/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        let mut report = perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap();
-        // The samples' inference is a sweep of batch sizes, which does not merge.
-        report.workloads.retain(|w| w.kind() != "ml");
-        report
+        perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap()
     };
     let (base, opt) = (sample("baseline"), sample("optimized"));
     let a = merge(&[base.clone(), opt.clone(), base.clone()], MergeKind::Trials).unwrap();
@@ -105,9 +102,19 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
         assert_eq!(m.evidence.unwrap().text(), "3 trials", "{}", m.key);
         kinds.insert(m.key.split('.').next().unwrap().to_string());
     }
-    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    // A sweep point's figures add up over its trials.
+    let point = |r: &perfproof_shared::Report| match &r.workloads[2] {
+        Workload::Ml(ml) => ml.points[1].result.clone(),
+        _ => panic!("expected the inference workload third"),
+    };
+    let (base, opt) = (sample("baseline"), sample("optimized"));
+    let merged = point(&a);
+    assert_eq!(merged.stats.operations, 2 * point(&base).stats.operations + point(&opt).stats.operations);
+    assert_eq!(merged.trials.len(), 3);
+    assert_eq!(merged.windows.len(), 2 * point(&base).windows.len() + point(&opt).windows.len());
     // Sub-metrics and proportions are among them.
-    for key in ["cache.demo.hit.latency.p50", "cache.demo.hit_rate", "db.demo.error_rate", "http.demo.endpoint.item-42.latency.p90"] {
+    for key in ["cache.demo.hit.latency.p50", "cache.demo.hit_rate", "db.demo.error_rate", "http.demo.endpoint.item-42.latency.p90", "ml.digits.b8.latency.p95"] {
         let m = c.get(key).unwrap_or_else(|| panic!("{key} missing"));
         assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{key}");
     }

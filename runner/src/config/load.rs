@@ -120,6 +120,7 @@ pub fn load_plan(section: &LoadSection, flags: &LoadOverrides, at: &str) -> anyh
         warmup: duration_of("warmup", flags.warmup, section.warmup.as_ref())?.unwrap_or_default(),
         duration,
         max_operations: flags.max_operations.or(section.max_operations),
+        trials: 1,
         threads,
         phase: Duration::ZERO,
     })

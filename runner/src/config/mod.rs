@@ -82,6 +82,8 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
     let flags = Flags {
         label: Some("monitor".into()),
         quiet: true,
+        // A probe is one short stretch; the cycles are the monitor's repetitions.
+        trials: Some(1),
         load: LoadOverrides {
             rate: Some(rate),
             duration: Some(probe),
@@ -151,7 +153,8 @@ macro_rules! scenario_kinds {
         pub struct ScenarioFile {
             /// Run label (`baseline`, `optimized`, ...).
             pub label: Option<String>,
-            /// Trials of each workload, one after another (default 1).
+            /// Trials each workload's measured time is split into, one after
+            /// another (default: up to 5 of at least a second each).
             pub trials: Option<u32>,
             $(
                 $(#[$doc])*
@@ -171,7 +174,8 @@ macro_rules! scenario_kinds {
             pub quiet: bool,
             /// Run only these workload kinds.
             pub workloads: Option<Vec<String>>,
-            /// Trials of each workload (at least 1; `None`: the file's, or 1).
+            /// Trials each workload's measured time is split into (at least 1;
+            /// `None`: the file's, or [`default_trials`]).
             pub trials: Option<u32>,
             /// This runner's place in a distributed run.
             pub shard: Option<ShardFlags>,
@@ -196,8 +200,8 @@ macro_rules! scenario_kinds {
         }
 
         /// Each kind's share of [`resolve`], in the kinds' order, its sections taken from `file`.
-        fn kind_sections<'a>(file: &mut ScenarioFile, flags: &'a Flags, repeated: bool) -> Vec<KindSections<'a>> {
-            vec![$(KindSections::of(std::mem::take(&mut file.$key.0), &flags.$key, flags, repeated),)*]
+        fn kind_sections<'a>(file: &mut ScenarioFile, flags: &'a Flags, sharded: bool) -> Vec<KindSections<'a>> {
+            vec![$(KindSections::of(std::mem::take(&mut file.$key.0), &flags.$key, flags, sharded),)*]
         }
     };
 }
@@ -240,7 +244,7 @@ impl TryFrom<&RunArgs> for Flags {
             label: args.label.clone(),
             output: args.output.clone(),
             quiet: args.quiet,
-            trials: (args.trials != 1).then_some(args.trials),
+            trials: args.trials,
             shard,
             load: LoadOverrides {
                 users: args.users,
@@ -282,7 +286,7 @@ impl<'a> KindSections<'a> {
         mut sections: Vec<S>,
         overrides: &'a S::Overrides,
         flags: &'a Flags,
-        repeated: bool,
+        sharded: bool,
     ) -> Self {
         let kind = kind_of::<S::Plan>();
         let (count, named) = (sections.len(), S::names_target(overrides));
@@ -300,7 +304,7 @@ impl<'a> KindSections<'a> {
                         1 => format!("in the [{kind}] section"),
                         _ => format!("in [[{kind}]] number {}", i + 1),
                     };
-                    let plan = section.plan(overrides, &flags.load, flags.demo_profile, repeated);
+                    let plan = section.plan(overrides, &flags.load, flags.demo_profile, sharded);
                     plan.map(Into::into).with_context(in_section)
                 })
                 .collect()
@@ -328,14 +332,32 @@ pub struct Shard {
     pub start_at: Option<DateTime<Utc>>,
 }
 
+/// Trials a workload's measured time is split into when neither the file nor a flag says.
+pub const DEFAULT_TRIALS: u32 = 5;
+
+/// The shortest trial the default split makes: shorter runs get fewer trials.
+pub const DEFAULT_TRIAL_LEAST: Duration = Duration::from_secs(1);
+
+/// The trials of a workload when neither the file nor a flag says: its measured
+/// time in [`DEFAULT_TRIALS`] trials of at least [`DEFAULT_TRIAL_LEAST`] (fewer in a
+/// shorter run), so that verdicts rest on the spread between trials, which sees the
+/// drift between runs that the windows of one run cannot (ARCHITECTURE.md, "One
+/// run, several trials"). A sweep of pool sizes or capacities and a ramp run as one.
+fn default_trials(plan: &WorkloadPlan) -> u32 {
+    let load = plan.load();
+    if plan.is_sweep() || !load.stages.is_empty() {
+        return 1;
+    }
+    let fit = load.duration.as_secs_f64() / DEFAULT_TRIAL_LEAST.as_secs_f64();
+    (fit.floor() as u32).clamp(1, DEFAULT_TRIALS)
+}
+
 /// Everything a `run` needs, resolved and checked before any load is offered.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     pub label: String,
     pub output: PathBuf,
     pub quiet: bool,
-    /// Trials of each workload, one after another (at least 1).
-    pub trials: u32,
     /// This runner's shard of a distributed run; its plans are already its share.
     pub shard: Option<Shard>,
     /// Run one after another, in this order.
@@ -366,9 +388,8 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
             bail!("--workloads: no workload kind `{unknown}` (known: {})", KINDS.join(", "));
         }
     }
-    // Trials and shards are merged, and a sweep of batch sizes is not.
-    let repeated = flags.trials.or(file.trials).is_some_and(|t| t > 1) || flags.shard.is_some();
-    let kinds = kind_sections(&mut file, flags, repeated);
+    // Shards are merged, and a sweep of batch sizes is not measured at once.
+    let kinds = kind_sections(&mut file, flags, flags.shard.is_some());
     // With no --workloads, a file's sections are what runs; with no section at all,
     // the kinds whose target a flag names (`--url`, `--db-url`, `--ml-url`,
     // `--cache-url`), or every kind when none is named. A kind picked with
@@ -411,26 +432,26 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
             Some(Shard { index: s.index, count: s.count, group, start_at: s.start_at })
         }
     };
-    let trials = match flags.trials.or(file.trials) {
+    let asked = match flags.trials.or(file.trials) {
         Some(0) => bail!("trials must be at least 1"),
-        Some(trials) => trials,
-        None => 1,
+        asked => asked,
     };
-    if trials > 1 || shard.is_some() {
-        let swept = workloads.iter().find(|w| w.is_sweep());
-        if let Some(w) = swept {
+    for plan in &mut workloads {
+        if plan.is_sweep() && (asked.is_some_and(|t| t > 1) || shard.is_some()) {
             bail!(
                 "{} `{}`: a sweep runs as one run; repeat it with separate runs rather than trials or shards",
-                w.kind(),
-                w.name()
+                plan.kind(),
+                plan.name()
             );
         }
+        let trials = asked.unwrap_or_else(|| default_trials(plan));
+        let (kind, name) = (plan.kind(), plan.name().to_string());
+        plan.load_mut().split_into_trials(trials).map_err(|e| anyhow!("{kind} `{name}`: {e}"))?;
     }
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),
         label,
         quiet: flags.quiet,
-        trials,
         shard,
         workloads,
     })

@@ -15,6 +15,9 @@ pub enum Model {
     Open { rate: f64, max_in_flight: u32 },
 }
 
+/// The shortest trial a plan is split into.
+pub const MIN_TRIAL: Duration = Duration::from_millis(100);
+
 /// A ramp stage: over `duration`, move linearly to `target` users or operations/s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
@@ -31,10 +34,13 @@ pub struct LoadPlan {
     pub stages: Vec<Stage>,
     /// Load offered before measuring; its operations are left out of every figure.
     pub warmup: Duration,
-    /// Measured time.
+    /// Measured time of each trial.
     pub duration: Duration,
-    /// Stop after this many measured operations.
+    /// Stop each trial after this many measured operations.
     pub max_operations: Option<u64>,
+    /// Trials the measured period is split into, one after another, each with its
+    /// own warm-up, connections and target (see [`LoadPlan::split_into_trials`]).
+    pub trials: u32,
     /// Closed model: load threads, each a single-threaded runtime with its share of the users.
     pub threads: usize,
     /// Open model: the schedule starts this much after the run (a shard's place
@@ -123,6 +129,29 @@ impl LoadPlan {
         Ok(())
     }
 
+    /// Splits the measured period into `trials` trials: each measures `duration /
+    /// trials` (its stages scaled alike) and stops at its share of the operation
+    /// limit. Fails when a trial would measure less than [`MIN_TRIAL`].
+    pub fn split_into_trials(&mut self, trials: u32) -> Result<(), String> {
+        let k = trials.max(1);
+        let each = self.duration / k;
+        if k > 1 && each < MIN_TRIAL {
+            return Err(format!(
+                "{} in {k} trials would measure {} each, less than {}: give a longer duration or fewer trials",
+                humantime::format_duration(self.duration),
+                humantime::format_duration(each),
+                humantime::format_duration(MIN_TRIAL)
+            ));
+        }
+        self.duration = each;
+        for stage in &mut self.stages {
+            stage.duration /= k;
+        }
+        self.max_operations = self.max_operations.map(|n| n.div_ceil(u64::from(k)));
+        self.trials = k;
+        Ok(())
+    }
+
     /// One line for people: the load, its length and the warm-up.
     pub fn describe(&self, unit: &str) -> String {
         let load = match (&self.model, self.stages.len()) {
@@ -133,12 +162,21 @@ impl LoadPlan {
             (Model::Open { rate, .. }, 0) => format!("{rate} {unit} (open model)"),
             (Model::Open { rate, .. }, n) => format!("up to {rate} {unit} in {n} stages (open model)"),
         };
+        let each = if self.trials > 1 { " each" } else { "" };
         let warmup = if self.warmup.is_zero() {
             String::new()
         } else {
-            format!(" after {} warm-up", humantime::format_duration(self.warmup))
+            format!(" after {} warm-up{each}", humantime::format_duration(self.warmup))
         };
-        format!("{load} for {}{warmup}", humantime::format_duration(self.duration))
+        let length = match self.trials {
+            0 | 1 => humantime::format_duration(self.duration).to_string(),
+            k => format!(
+                "{} in {k} trials of {}",
+                humantime::format_duration(self.duration * k),
+                humantime::format_duration(self.duration)
+            ),
+        };
+        format!("{load} for {length}{warmup}")
     }
 }
 
@@ -156,6 +194,7 @@ mod tests {
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(4),
             max_operations: None,
+            trials: 1,
             threads: 1,
             phase: Duration::ZERO,
         }
@@ -204,5 +243,20 @@ mod tests {
         assert_eq!(open.model, Model::Open { rate: 100.0, max_in_flight: 4 });
         assert_eq!(open.phase, Duration::from_secs_f64(2.0 / 300.0));
         assert_eq!(open.stages[0].target, 8.0 / 3.0);
+    }
+
+    #[test]
+    fn trials_split_the_measured_period_and_the_operation_limit() {
+        let mut plan = ramp(Model::Closed { users: 8, think_time: Duration::ZERO });
+        plan.max_operations = Some(1_001);
+        plan.split_into_trials(4).unwrap();
+        assert_eq!((plan.duration, plan.trials, plan.max_operations), (Duration::from_secs(1), 4, Some(251)));
+        assert_eq!(plan.stages[1].duration, Duration::from_millis(500));
+        assert_eq!(
+            plan.describe("req/s"),
+            "up to 8 users in 2 stages (closed model) for 4s in 4 trials of 1s after 1s warm-up each"
+        );
+        let err = plan.split_into_trials(20).unwrap_err();
+        assert!(err.starts_with("1s in 20 trials would measure 50ms each, less than 100ms"), "{err}");
     }
 }

@@ -30,14 +30,18 @@ pub trait KindPlan {
     /// The workload's name in the report.
     fn name(&self) -> &str;
 
-    /// Its load plan, to change (a shard's share).
+    /// Its load plan.
+    fn load(&self) -> &LoadPlan;
+
+    /// Its load plan, to change (a shard's share, its trials).
     fn load_mut(&mut self) -> &mut LoadPlan;
 
     /// One line for people: what will run, against what, with which load.
     fn describe(&self) -> String;
 
     /// Whether it sweeps configurations (pool sizes, capacities), which run as one
-    /// run: never as trials, shards or monitor cycles.
+    /// run: never as trials, shards or monitor cycles. (An inference sweep of batch
+    /// sizes or loads repeats as trials, merged point by point.)
     fn is_sweep(&self) -> bool {
         false
     }
@@ -85,13 +89,13 @@ pub trait KindSection: Default {
     fn names_target(flags: &Self::Overrides) -> bool;
 
     /// Combines the section, the kind's flags and the load flags (flags win) into a
-    /// checked plan; `repeated` when the run has trials or shards, which are merged.
+    /// checked plan; `sharded` when the run is one shard of several, whose reports are merged.
     fn plan(
         &self,
         flags: &Self::Overrides,
         load: &LoadOverrides,
         profile: Profile,
-        repeated: bool,
+        sharded: bool,
     ) -> anyhow::Result<Self::Plan>;
 }
 
@@ -154,7 +158,14 @@ macro_rules! workload_plans {
                 }
             }
 
-            /// The workload's load plan, to change (a shard's share).
+            /// The workload's load plan.
+            pub fn load(&self) -> &LoadPlan {
+                match self {
+                    $(WorkloadPlan::$variant(plan) => plan.load(),)*
+                }
+            }
+
+            /// The workload's load plan, to change (a shard's share, its trials).
             pub fn load_mut(&mut self) -> &mut LoadPlan {
                 match self {
                     $(WorkloadPlan::$variant(plan) => plan.load_mut(),)*

@@ -25,20 +25,23 @@ pub async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
-/// Flags of a closed-model run: `users` users for `duration` against `url`.
+/// Flags of a closed-model run: `users` users for `duration` against `url`, as
+/// one stretch (these tests drive the engine, not trials).
 pub fn closed(url: &str, users: u32, duration: Duration) -> Flags {
     Flags {
         load: LoadOverrides { users: Some(users), duration: Some(duration), ..LoadOverrides::default() },
         http: HttpOverrides { url: Some(url.into()), ..HttpOverrides::default() },
+        trials: Some(1),
         ..Flags::default()
     }
 }
 
-/// Flags of an open-model run: `rate` requests/s for `duration` against `url`.
+/// Flags of an open-model run: `rate` requests/s for `duration` against `url`, as one stretch.
 pub fn open(url: &str, rate: f64, duration: Duration) -> Flags {
     Flags {
         load: LoadOverrides { rate: Some(rate), duration: Some(duration), ..LoadOverrides::default() },
         http: HttpOverrides { url: Some(url.into()), ..HttpOverrides::default() },
+        trials: Some(1),
         ..Flags::default()
     }
 }
@@ -54,7 +57,7 @@ fn http_plan(file: ScenarioFile, flags: &Flags) -> HttpPlan {
 
 /// The plan of a scenario file's text, with no flags.
 pub fn plan_from_toml(text: &str) -> HttpPlan {
-    http_plan(config::parse_scenario(text).unwrap(), &Flags::default())
+    http_plan(config::parse_scenario(text).unwrap(), &Flags { trials: Some(1), ..Flags::default() })
 }
 
 pub fn plan(flags: &Flags) -> HttpPlan {

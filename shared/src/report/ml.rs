@@ -206,24 +206,42 @@ impl WorkloadKind for MlResult {
         }
     });
 
-    fn merge_part(&mut self, from: &Self, _: MergeKind, label: &str) -> Result<(), String> {
-        if self.points.len() > 1 || from.points.len() > 1 {
+    /// One point (a batch size at one load) is the headline, which the common
+    /// block merges; a sweep's trials merge point by point. Shards of a sweep are
+    /// refused: its points would not be measured at once.
+    fn merge_part(&mut self, from: &Self, kind: MergeKind, label: &str) -> Result<(), String> {
+        let swept = self.points.len() > 1 || from.points.len() > 1;
+        if swept && kind == MergeKind::Shards {
             return Err(format!(
-                "{label} is a sweep (of batch sizes or loads): sweeps are not merged (run shards or trials at one \
-                 batch size and load)"
+                "{label} is a sweep (of batch sizes or loads): its shards are not merged (run shards at one batch \
+                 size and load, or the sweep on one machine)"
             ));
         }
-        let sizes = |w: &MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
-        if sizes(self) != sizes(from) {
-            return Err(format!("{label} has batch sizes {:?}, not {:?}", sizes(from), sizes(self)));
+        let shape = |w: &MlResult| w.points.iter().map(|p| (p.batch_size, p.result.load.level())).collect::<Vec<_>>();
+        if shape(self) != shape(from) {
+            let sizes = |w: &MlResult| w.points.iter().map(|p| p.batch_size).collect::<Vec<_>>();
+            return Err(format!(
+                "{label} has batch sizes {:?} at loads {:?}, not {:?} at {:?}",
+                sizes(from),
+                from.points.iter().map(|p| p.result.load.level()).collect::<Vec<_>>(),
+                sizes(self),
+                self.points.iter().map(|p| p.result.load.level()).collect::<Vec<_>>()
+            ));
+        }
+        if swept {
+            for (a, b) in self.points.iter_mut().zip(&from.points) {
+                crate::merge::merge_point(&mut a.result, &b.result, kind, label)?;
+            }
         }
         Ok(())
     }
 
     fn after_merge(&mut self) {
-        // One point (sweeps are refused): it is the headline, merged above.
+        // One point: it is the headline, merged as the common block.
         if let [point] = &mut self.points[..] {
             point.result = self.result.clone();
+        }
+        for point in &mut self.points {
             point.derive_rates();
         }
         derive_speedups(&mut self.points);

@@ -114,6 +114,10 @@ impl KindPlan for CachePlan {
         &self.name
     }
 
+    fn load(&self) -> &LoadPlan {
+        &self.load
+    }
+
     fn load_mut(&mut self) -> &mut LoadPlan {
         &mut self.load
     }

@@ -120,7 +120,7 @@ impl KindSection for CacheSection {
         flags: &CacheOverrides,
         load: &LoadOverrides,
         profile: Profile,
-        _repeated: bool,
+        _sharded: bool,
     ) -> anyhow::Result<CachePlan> {
         let section = self;
         let template = flags.url.clone().or(section.url.clone());

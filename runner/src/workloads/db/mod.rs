@@ -166,6 +166,10 @@ impl KindPlan for DbPlan {
         &self.name
     }
 
+    fn load(&self) -> &LoadPlan {
+        &self.load
+    }
+
     fn load_mut(&mut self) -> &mut LoadPlan {
         &mut self.load
     }

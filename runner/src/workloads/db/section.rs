@@ -231,7 +231,7 @@ impl KindSection for DbSection {
         flags: &DbOverrides,
         load: &LoadOverrides,
         profile: Profile,
-        _repeated: bool,
+        _sharded: bool,
     ) -> anyhow::Result<DbPlan> {
         let section = self;
         let target = database_target(flags.url.as_ref().or(section.url.as_ref()), "db.url", profile)?;

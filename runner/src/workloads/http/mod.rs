@@ -186,6 +186,10 @@ impl KindPlan for HttpPlan {
         &self.name
     }
 
+    fn load(&self) -> &LoadPlan {
+        &self.load
+    }
+
     fn load_mut(&mut self) -> &mut LoadPlan {
         &mut self.load
     }

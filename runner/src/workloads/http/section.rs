@@ -145,7 +145,7 @@ impl KindSection for HttpSection {
         flags: &HttpOverrides,
         load: &LoadOverrides,
         profile: Profile,
-        _repeated: bool,
+        _sharded: bool,
     ) -> anyhow::Result<HttpPlan> {
         let section = self;
         let template = flags.url.clone().or(section.base_url.clone());

@@ -194,6 +194,10 @@ impl KindPlan for MlPlan {
         &self.name
     }
 
+    fn load(&self) -> &LoadPlan {
+        &self.load
+    }
+
     fn load_mut(&mut self) -> &mut LoadPlan {
         &mut self.load
     }

@@ -110,13 +110,13 @@ impl KindSection for MlSection {
     }
 
     /// Combines the `[ml]` table, the flags and the load flags (flags win) into a checked
-    /// plan. `repeated`: the run has trials or shards, whose merges take one batch size.
+    /// plan. `sharded`: the run is one shard of several, whose merges take one batch size and load.
     fn plan(
         &self,
         flags: &MlOverrides,
         load: &LoadOverrides,
         profile: Profile,
-        repeated: bool,
+        sharded: bool,
     ) -> anyhow::Result<MlPlan> {
         let section = self;
         let backend = match section.backend.as_deref() {
@@ -170,24 +170,21 @@ impl KindSection for MlSection {
                 if let Some((i, b)) = sizes.iter().enumerate().find(|(i, b)| sizes[..*i].contains(b)) {
                     bail!("ml.batch_sizes: {b} is listed twice (at {i})");
                 }
-                if repeated && sizes.len() > 1 {
+                if sharded && sizes.len() > 1 {
                     bail!(
-                        "ml.batch_sizes: a sweep of batch sizes runs as one run; repeat it with separate runs rather \
-                         than trials or shards, or give one batch size"
+                        "ml.batch_sizes: a sweep of batch sizes runs on one machine; give shards one batch size"
                     );
                 }
                 sizes.clone()
             }
-            None if repeated => vec![1],
+            None if sharded => vec![1],
             None => DEFAULT_BATCH_SIZES.to_vec(),
         };
         let timeout = positive_duration(section.timeout.as_deref(), "ml.timeout", DEFAULT_TIMEOUT)?;
         let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
         let levels = match &section.sweep {
             None => Vec::new(),
-            Some(_) if repeated => {
-                bail!("ml.sweep: a sweep runs as one run; repeat it with separate runs rather than trials or shards")
-            }
+            Some(_) if sharded => bail!("ml.sweep: a sweep of loads runs on one machine; give shards one load"),
             Some(sweep) => {
                 let levels = levels(sweep, &load)?;
                 if let Some((i, l)) = levels.iter().enumerate().find(|(i, l)| levels[..*i].contains(l)) {
