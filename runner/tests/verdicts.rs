@@ -20,6 +20,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
 use perfproof_shared::Report;
@@ -33,30 +34,27 @@ const MOST_FALSE_SHARE: f64 = 0.10;
 /// One tier at a time: runs beside each other would each be the other's noise.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Runs `perfproof run` with default flags and `args`, `RUNS` times, each into
-/// its own report.
-fn runs(dir: &Path, args: &[&str]) -> Vec<Report> {
-    (0..RUNS)
-        .map(|i| {
-            let output: PathBuf = dir.join(format!("run-{i}.json"));
-            let status = Command::new(env!("CARGO_BIN_EXE_perfproof"))
-                .args(["run", "-q", "-d", "3s", "--label", &format!("run-{i}"), "-o"])
-                .arg(&output)
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success(), "perfproof run {args:?} failed: {status}");
-            perfproof_shared::parse_report(&std::fs::read_to_string(&output).unwrap()).unwrap()
-        })
-        .collect()
+/// One `perfproof run` process with default flags and `args`, into its own report.
+fn run(dir: &Path, label: &str, args: &[&str]) -> Report {
+    let output: PathBuf = dir.join(format!("{label}.json"));
+    let status = Command::new(env!("CARGO_BIN_EXE_perfproof"))
+        .args(["run", "-q", "--label", label, "-o"])
+        .arg(&output)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "perfproof run {args:?} failed: {status}");
+    perfproof_shared::parse_report(&std::fs::read_to_string(&output).unwrap()).unwrap()
 }
 
 /// Measures a tier A/A and checks the pass criteria.
 fn a_a(tier: &str, args: &[&str]) {
     let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let reports = runs(dir.path(), args);
+    let args = [&["-d", "3s"], args].concat();
+    let reports: Vec<Report> = (0..RUNS).map(|i| run(dir.path(), &format!("run-{i}"), &args)).collect();
     let (mut judged, mut called, mut weak) = (0usize, Vec::new(), Vec::new());
     for pair in reports.chunks_exact(2) {
         let c = compare(&pair[0], &pair[1], CompareSettings::default()).unwrap();
@@ -108,4 +106,56 @@ fn postgres_a_a() {
 #[test]
 fn redis_a_a() {
     a_a("Redis", &["--cache-url", "redis://127.0.0.1:6379"]);
+}
+
+/// A/B on a real HTTP service whose handler is made 20 % slower (it waits 10 ms,
+/// then 12 ms), run as users run it: default flags (10 s in 5 trials of 2 s),
+/// baseline and candidate alternating, 4 pairs. The slowdown is found (regressed)
+/// at p50, p90, p95 and in throughput in at least 3 of the 4 pairs each: were the
+/// true rate the goal's 90 %, fewer than 3 of 4 would happen with probability 5.2 %.
+#[test]
+fn a_20_percent_slower_http_handler_is_found() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let delay_us = Arc::new(AtomicU64::new(10_000));
+    let handler_delay = delay_us.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let delay = Duration::from_micros(handler_delay.load(Ordering::Relaxed));
+            async move {
+                tokio::time::sleep(delay).await;
+                "ok"
+            }
+        }),
+    );
+    let url = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_rps"];
+    let mut found = [0; 4];
+    let mut seen = Vec::new();
+    for pair in 0..4 {
+        delay_us.store(10_000, Ordering::Relaxed);
+        let a = run(dir.path(), &format!("a-{pair}"), &["--url", &url]);
+        delay_us.store(12_000, Ordering::Relaxed);
+        let b = run(dir.path(), &format!("b-{pair}"), &["--url", &url]);
+        let c = compare(&a, &b, CompareSettings::default()).unwrap();
+        for (i, key) in watched.iter().enumerate() {
+            let m = c.get(&format!("{}.{key}", a.workloads[0].metric_prefix())).unwrap();
+            assert_eq!(m.evidence.unwrap().text(), "5 trials", "{key}");
+            found[i] += usize::from(m.verdict == Verdict::Regressed);
+            seen.push(format!("pair {pair} {key}: {} {}", m.verdict.label(), m.change_text()));
+        }
+    }
+    eprintln!("A/B 20 % slower handler: found {found:?} of 4 at {watched:?}: {seen:#?}");
+    for (i, key) in watched.iter().enumerate() {
+        assert!(found[i] >= 3, "{key}: found in {} of 4 pairs: {seen:#?}", found[i]);
+    }
 }
