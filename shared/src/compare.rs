@@ -591,22 +591,26 @@ fn rate_ratio(
 
 /// The interval of the difference optimized − baseline of a proportion (as a
 /// fraction), and the evidence used: the spread between trials when both runs have
-/// them (operations of one run are correlated, so their counts are not binomial),
-/// else Newcombe's interval of the counts.
+/// them, else between batches of windows when both have enough (operations of one
+/// run are correlated, so their counts are not binomial), else Newcombe's interval
+/// of the counts.
 fn proportion_difference(
     a: &ProportionEvidence,
     b: &ProportionEvidence,
     confidence: f64,
 ) -> (Option<Interval>, VerdictEvidence) {
-    let sections = |p: &ProportionEvidence| Estimate::fraction(p.trials.iter().map(|&[x, n]| (x as f64, n as f64)));
-    match (sections(a), sections(b)) {
-        (Some(ea), Some(eb)) => {
-            let used = evidence(EvidenceKind::Trials, a.trials.len(), b.trials.len());
-            (Some(difference(ea, eb, confidence)), used)
-        }
-        _ => {
-            let used = evidence(EvidenceKind::Proportion, a.total as usize, b.total as usize);
-            (newcombe_difference(a.hits, a.total, b.hits, b.total, confidence), used)
+    let sections = |counts: &[[u64; 2]]| Estimate::fraction(counts.iter().map(|&[x, n]| (x as f64, n as f64)));
+    let counted = |counts: &[[u64; 2]]| counts.iter().filter(|c| c[1] > 0).count();
+    if let (Some(ea), Some(eb)) = (sections(&a.trials), sections(&b.trials)) {
+        let used = evidence(EvidenceKind::Trials, counted(&a.trials), counted(&b.trials));
+        return (Some(difference(ea, eb, confidence)), used);
+    }
+    if counted(&a.windows) >= MIN_SECTIONS && counted(&b.windows) >= MIN_SECTIONS {
+        if let (Some(ea), Some(eb)) = (sections(&a.windows), sections(&b.windows)) {
+            let used = evidence(EvidenceKind::Windows, counted(&a.windows), counted(&b.windows));
+            return (Some(difference(ea, eb, confidence)), used);
         }
     }
+    let used = evidence(EvidenceKind::Proportion, a.total as usize, b.total as usize);
+    (newcombe_difference(a.hits, a.total, b.hits, b.total, confidence), used)
 }

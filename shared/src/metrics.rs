@@ -72,12 +72,15 @@ pub struct ProportionEvidence {
     /// `[hits, total]` of each repeated trial; empty for a single run, and in
     /// reports from before trials kept their parts' counts.
     pub trials: Vec<[u64; 2]>,
+    /// `[hits, total]` of each batch of time windows (see [`batches`]), for the
+    /// proportions the windows count (a workload's error rate); else empty.
+    pub windows: Vec<[u64; 2]>,
 }
 
 impl Evidence {
     /// A proportion `hits / total` with no sections (yet: see [`attach_trials`]).
     pub fn proportion(hits: u64, total: u64) -> Self {
-        Evidence::Proportion(ProportionEvidence { hits, total, trials: Vec::new() })
+        Evidence::Proportion(ProportionEvidence { hits, total, ..ProportionEvidence::default() })
     }
 }
 
@@ -363,7 +366,17 @@ pub(crate) fn result_metrics(
         direction: Direction::HigherIsBetter,
         evidence: Evidence::Rate(RateEvidence { windows, trials, seconds }),
     });
-    out.push(error_rate(prefix, &result.stats));
+    let mut errors = error_rate(prefix, &result.stats);
+    if let Evidence::Proportion(p) = &mut errors.evidence {
+        p.windows = batches(&result.windows, result.window_s)
+            .iter()
+            .map(|group| {
+                let windows = group.iter().map(|&i| &result.windows[i]);
+                [windows.clone().map(|w| w.errors.min(w.operations)).sum(), windows.map(|w| w.operations).sum()]
+            })
+            .collect();
+    }
+    out.push(errors);
     out.push(Metric {
         key: format!("{prefix}.{}", words.count_key),
         value: result.stats.operations as f64,

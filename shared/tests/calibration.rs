@@ -3,13 +3,16 @@
 //! recorded into time windows by completion time, 50 000 requests per side.
 //! A/A: no metric is called improved or regressed in more than 5 % of 200 seeded
 //! trials and the interval covers zero in at least 93 %; A/B: 20 % shorter service
-//! is found at p50, p90 and p95 in at least 90 %.
+//! is found at p50, p90 and p95 in at least 90 %. Proportions under
+//! autocorrelation: errors that come in bursts, judged from trials.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
-use common::synth::{Queue, Rng, Service};
+use common::synth::{latencies, windowed_report, Queue, Rng, Service, WindowSpec};
 use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
+use perfproof_shared::merge::{merge, MergeKind};
+use perfproof_shared::Report;
 
 const KEYS: [&str; 5] = [
     "http.api.latency.p50",
@@ -78,5 +81,70 @@ fn a_b_on_queued_data_finds_a_20_percent_shorter_service() {
             eprintln!("A/B ρ={rho} {key}: improved in {} of {TRIALS}", found[k]);
             assert!(found[k] >= 180, "ρ={rho} {key}: improved in only {} of {TRIALS}", found[k]);
         }
+    }
+}
+
+/// A Poisson count with mean `mean` (Knuth's method; small means only).
+fn poisson(rng: &mut Rng, mean: f64) -> u64 {
+    let (limit, mut product, mut k) = ((-mean).exp(), rng.uniform(), 0);
+    while product > limit {
+        product *= rng.uniform();
+        k += 1;
+    }
+    k
+}
+
+/// One run of `windows` one-second windows of 2 000 requests, whose errors come in bursts
+/// (a timeout storm): per window a Poisson number of bursts (mean 5), each of
+/// 1 + a geometric number of requests (mean 10 more), about 2.7 % errors in all.
+/// Neighbouring requests fail together, so the counts are far from binomial.
+fn bursty_run(label: &str, windows: usize, rng: &mut Rng) -> Report {
+    let windows: Vec<WindowSpec> = (0..windows)
+        .map(|_| {
+            let errors: u64 = (0..poisson(rng, 5.0)).map(|_| 1 + (rng.uniform().ln() / (10.0f64 / 11.0).ln()) as u64).sum();
+            let errors = errors.min(2_000);
+            WindowSpec { duration_s: 1.0, samples: latencies(rng, 2_000 - errors as usize, 20_000.0, 1.0), errors }
+        })
+        .collect();
+    windowed_report(label, &windows, 1.0, rng)
+}
+
+/// Error rates of runs whose errors come in bursts: from 5 trials of 4 s a side,
+/// and from one run of 20 s a side (its windows' batches), A/A calls a change in at
+/// most 5 % of 200 seeded pairs and the interval covers zero in at least 93 %.
+/// Newcombe's interval of the counts, which treats requests as independent (one run
+/// of 4 s a side, too few windows), is printed beside them for contrast.
+#[test]
+fn a_a_on_bursty_errors_holds_its_error_rates_from_trials_and_windows() {
+    let key = "http.api.error_rate";
+    let (mut false_calls, mut covered, mut counted) = ([0u32; 2], [0u32; 2], 0u32);
+    for seed in 0..TRIALS {
+        let mut rng = Rng::new(7_000 + seed);
+        let mut trials = |label: &str| {
+            let runs: Vec<Report> = (0..5).map(|_| bursty_run(label, 4, &mut rng)).collect();
+            merge(&runs, MergeKind::Trials).unwrap()
+        };
+        let pairs = [(trials("a"), trials("b"), EvidenceKind::Trials)];
+        let windows = [(bursty_run("a", 20, &mut rng), bursty_run("b", 20, &mut rng), EvidenceKind::Windows)];
+        for (k, (a, b, kind)) in pairs.into_iter().chain(windows).enumerate() {
+            let m = compare(&a, &b, CompareSettings::default()).unwrap().get(key).unwrap().clone();
+            assert_eq!(m.evidence.unwrap().kind, kind);
+            assert!(m.interval_in_points);
+            false_calls[k] += u32::from(matches!(m.verdict, Verdict::Improved | Verdict::Regressed));
+            covered[k] += u32::from(m.interval.is_some_and(|i| i.low <= 0.0 && 0.0 <= i.high));
+        }
+        let (a, b) = (bursty_run("a", 4, &mut rng), bursty_run("b", 4, &mut rng));
+        let m = compare(&a, &b, CompareSettings::default()).unwrap().get(key).unwrap().clone();
+        assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Proportion);
+        counted += u32::from(matches!(m.verdict, Verdict::Improved | Verdict::Regressed));
+    }
+    eprintln!(
+        "A/A bursty errors of {TRIALS}: from trials {} false calls, zero covered {}; from windows {} and {}; \
+         from counts assumed independent {counted} false calls",
+        false_calls[0], covered[0], false_calls[1], covered[1]
+    );
+    for k in 0..2 {
+        assert!(false_calls[k] <= MOST_FALSE_CALLS, "{k}: {} false calls of {TRIALS}", false_calls[k]);
+        assert!(covered[k] >= LEAST_COVERED, "{k}: zero covered in {} of {TRIALS}", covered[k]);
     }
 }
