@@ -1,6 +1,7 @@
 //! Runs of several workloads from one scenario file, end to end through the binary:
 //! one report that compare, merge and metrics read; a workload that cannot start
-//! leaves the others' results; a stop during the second workload keeps the first.
+//! leaves the others' results; a stop during the second workload keeps the first;
+//! a stop in the middle of a trial keeps the trials measured.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -108,6 +109,46 @@ fn a_workload_that_cannot_start_leaves_the_others_results() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("http down: did not run"));
 }
 
+/// Runs `scenario` and sends SIGTERM `after` once a line of its stderr contains
+/// `marker`; the exit code, stderr and the report written.
+#[cfg(unix)]
+fn stop_after(
+    dir: &Path,
+    scenario: &Path,
+    marker: &'static str,
+    after: std::time::Duration,
+) -> (Option<i32>, String, perfproof_shared::Report) {
+    let path = dir.join("r.json");
+    let mut child = perfproof()
+        .args(["run", "-q", "-f"])
+        .arg(scenario)
+        .arg("-o")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (seen, marker_seen) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
+            if line.contains(marker) {
+                let _ = seen.send(());
+            }
+            lines.push(line);
+        }
+        lines.join("\n")
+    });
+    marker_seen.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|_| panic!("never saw {marker}"));
+    std::thread::sleep(after);
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = reader.join().unwrap();
+    (out.status.code(), stderr, parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap())
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_during_the_second_workload_keeps_the_first_complete() {
@@ -118,37 +159,10 @@ fn sigterm_during_the_second_workload_keeps_the_first_complete() {
          [[http]]\nname = \"second\"\n[http.load]\nusers = 2\nduration = \"60s\"\n\n\
          [[http]]\nname = \"third\"\n",
     );
-    let path = dir.path().join("r.json");
-    let mut child = perfproof()
-        .args(["run", "-q", "-f"])
-        .arg(&scenario)
-        .arg("-o")
-        .arg(&path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Wait until the second workload has started (it would run for a minute), then stop.
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let (started, second_started) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
-            if line.contains("http `second`") {
-                let _ = started.send(());
-            }
-            lines.push(line);
-        }
-        lines.join("\n")
-    });
-    second_started.recv_timeout(std::time::Duration::from_secs(60)).expect("the second workload started");
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = reader.join().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    let report = parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let (code, stderr, report) =
+        stop_after(dir.path(), &scenario, "http `second`", std::time::Duration::from_millis(700));
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(!report.run.complete);
     assert_eq!(names(&report), ["first", "second"]);
     let (first, second) = (report.workloads[0].result(), report.workloads[1].result());
@@ -159,4 +173,29 @@ fn sigterm_during_the_second_workload_keeps_the_first_complete() {
     assert!(report.failures[0].error.contains("interrupted"));
     let Workload::Http(http) = &report.workloads[1] else { panic!("expected an http workload") };
     assert_eq!(http.name, "second");
+}
+
+/// A stop in the middle of the second of three trials keeps the first whole and
+/// the second as far as it got; the verdicts on the report say they rest on two trials.
+#[cfg(unix)]
+#[test]
+fn sigterm_in_the_middle_of_a_trial_keeps_the_trials_measured() {
+    use perfproof_shared::compare::{compare, CompareSettings};
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(
+        dir.path(),
+        "trials = 3\n[[http]]\nname = \"shop\"\n[http.load]\nusers = 2\nduration = \"30s\"\n",
+    );
+    let (code, stderr, report) =
+        stop_after(dir.path(), &scenario, "(trial 2 of 3)", std::time::Duration::from_millis(700));
+    assert_eq!(code, Some(130), "{stderr}");
+    let result = report.workloads[0].result();
+    assert!(!report.run.complete && !result.complete);
+    assert_eq!(result.trials.len(), 2, "{stderr}");
+    assert!(result.trials[0].complete && !result.trials[1].complete);
+    assert!(result.trials.iter().all(|t| t.successes > 0));
+    let c = compare(&report, &report, CompareSettings::default()).unwrap();
+    for key in ["http.shop.latency.p50", "http.shop.throughput_rps", "http.shop.error_rate"] {
+        assert_eq!(c.get(key).unwrap().evidence.unwrap().text(), "2 trials", "{key}");
+    }
 }

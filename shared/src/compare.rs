@@ -41,7 +41,8 @@ use crate::metrics::{
     RateEvidence,
 };
 use crate::stats::{
-    difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval, Estimate, Interval,
+    difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval,
+    Estimate, Interval,
 };
 use crate::Report;
 

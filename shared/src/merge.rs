@@ -334,7 +334,12 @@ impl WorkloadMerger {
 /// point's, from [`WorkloadKind::merge_part`](crate::report::WorkloadKind::merge_part)):
 /// its counts, timeline, windows and trials as the workload's own block; its
 /// whole-run histograms are added by [`merge_workloads`] with the workload's.
-pub(crate) fn merge_point(into: &mut LoadResult, from: &LoadResult, kind: MergeKind, label: &str) -> Result<(), String> {
+pub(crate) fn merge_point(
+    into: &mut LoadResult,
+    from: &LoadResult,
+    kind: MergeKind,
+    label: &str,
+) -> Result<(), String> {
     let trial_offset = match kind {
         MergeKind::Shards => 0,
         MergeKind::Trials => {
@@ -367,8 +372,11 @@ fn trial_of(result: &LoadResult) -> Trial {
 /// A single run of a workload (report `index`) as one trial, with its parts'
 /// figures (see [`crate::metrics::TrialParts`]).
 fn trial_with_parts(workload: &Workload, index: usize) -> Result<Trial, MergeError> {
-    let (parts, proportions) = crate::metrics::trial_parts(workload)
-        .map_err(|e| MergeError::Latency { index, path: e.key, source: e.source })?;
+    let (parts, proportions) = crate::metrics::trial_parts(workload).map_err(|e| MergeError::Latency {
+        index,
+        path: e.key,
+        source: e.source,
+    })?;
     Ok(Trial { parts, proportions, ..trial_of(workload.result()) })
 }
 

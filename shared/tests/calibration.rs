@@ -101,7 +101,8 @@ fn poisson(rng: &mut Rng, mean: f64) -> u64 {
 fn bursty_run(label: &str, windows: usize, rng: &mut Rng) -> Report {
     let windows: Vec<WindowSpec> = (0..windows)
         .map(|_| {
-            let errors: u64 = (0..poisson(rng, 5.0)).map(|_| 1 + (rng.uniform().ln() / (10.0f64 / 11.0).ln()) as u64).sum();
+            let errors: u64 =
+                (0..poisson(rng, 5.0)).map(|_| 1 + (rng.uniform().ln() / (10.0f64 / 11.0).ln()) as u64).sum();
             let errors = errors.min(2_000);
             WindowSpec { duration_s: 1.0, samples: latencies(rng, 2_000 - errors as usize, 20_000.0, 1.0), errors }
         })

@@ -114,7 +114,13 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
     assert_eq!(merged.trials.len(), 3);
     assert_eq!(merged.windows.len(), 2 * point(&base).windows.len() + point(&opt).windows.len());
     // Sub-metrics and proportions are among them.
-    for key in ["cache.demo.hit.latency.p50", "cache.demo.hit_rate", "db.demo.error_rate", "http.demo.endpoint.item-42.latency.p90", "ml.digits.b8.latency.p95"] {
+    for key in [
+        "cache.demo.hit.latency.p50",
+        "cache.demo.hit_rate",
+        "db.demo.error_rate",
+        "http.demo.endpoint.item-42.latency.p90",
+        "ml.digits.b8.latency.p95",
+    ] {
         let m = c.get(key).unwrap_or_else(|| panic!("{key} missing"));
         assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{key}");
     }

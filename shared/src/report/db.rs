@@ -534,7 +534,8 @@ fn pool_ratio_metrics(prefix: &str, pool: &PoolStats, result: &LoadResult, out: 
         }
         if result.trials.len() >= 2 {
             for trial in 0..result.trials.len() as u32 {
-                let group: Vec<usize> = (0..result.windows.len()).filter(|&i| result.windows[i].trial == trial).collect();
+                let group: Vec<usize> =
+                    (0..result.windows.len()).filter(|&i| result.windows[i].trial == trial).collect();
                 ratios(&group, (&mut efficiency.trials, &mut utilization.trials));
             }
         }

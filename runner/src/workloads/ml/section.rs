@@ -171,9 +171,7 @@ impl KindSection for MlSection {
                     bail!("ml.batch_sizes: {b} is listed twice (at {i})");
                 }
                 if sharded && sizes.len() > 1 {
-                    bail!(
-                        "ml.batch_sizes: a sweep of batch sizes runs on one machine; give shards one batch size"
-                    );
+                    bail!("ml.batch_sizes: a sweep of batch sizes runs on one machine; give shards one batch size");
                 }
                 sizes.clone()
             }
