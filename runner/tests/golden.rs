@@ -5,6 +5,10 @@
 //! Refactors keep these files identical. A deliberate change of output updates them
 //! in the same commit: run `PERFPROOF_BLESS=1 cargo test -p perfproof --test golden`,
 //! read the diff, and say in the commit message what changed and why.
+//!
+//! The samples are the demo profiles measured by a release build:
+//! `perfproof run --demo-profile P -l P -c 4 -d 3s -w 500ms -q -o static/samples/P.json`
+//! for P in baseline, optimized.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

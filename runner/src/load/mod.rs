@@ -43,14 +43,16 @@ pub fn counters(first: &[u64]) -> [u64; MAX_COUNTERS] {
 /// Most spans an operation can report.
 pub const MAX_SPANS: usize = 2;
 
-/// Windows a run's measured period is cut into. Batch means work with 10 to 30
-/// batches (Schmeiser 1982); 20 keeps the report small: a 10-minute run's 20
-/// windows of 30 s take some 75 KB (30 windows would take 110 KB).
+/// Windows a run's measured period (all its trials) is cut into. Batch means work
+/// with 10 to 30 batches (Schmeiser 1982); 20 keeps the report small: a 10-minute
+/// run's 20 windows of 30 s take some 75 KB (30 windows would take 110 KB).
 pub const WINDOWS: u32 = 20;
 
-/// Whole seconds per window for a plan: the planned duration over [`WINDOWS`], at least 1.
+/// Whole seconds per window for a plan: the planned measured period, every trial
+/// of it, over [`WINDOWS`], at least 1 (a trial of 2 s has two windows of 1 s).
 pub fn window_seconds(plan: &LoadPlan) -> u32 {
-    (plan.duration.as_secs_f64() / f64::from(WINDOWS)).ceil().max(1.0) as u32
+    let period = plan.duration.as_secs_f64() * f64::from(plan.trials.max(1));
+    (period / f64::from(WINDOWS)).ceil().max(1.0) as u32
 }
 
 /// How one operation ended.
