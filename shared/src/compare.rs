@@ -42,7 +42,7 @@ use crate::metrics::{
 };
 use crate::stats::{
     difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval,
-    Estimate, Interval,
+    trials_quantile_interval, Estimate, Interval,
 };
 use crate::Report;
 
@@ -548,7 +548,7 @@ fn quantile_ratio(
 ) -> (Option<Interval>, VerdictEvidence) {
     let nonempty = |sections: &[Histogram<u64>]| sections.iter().filter(|s| !s.is_empty()).count();
     let (kind, intervals) = if nonempty(&la.trials) >= 2 && nonempty(&lb.trials) >= 2 {
-        let interval = |l: &LatencyEvidence| sectioned_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
+        let interval = |l: &LatencyEvidence| trials_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
         let used = evidence(EvidenceKind::Trials, nonempty(&la.trials), nonempty(&lb.trials));
         (used, interval(la).zip(interval(lb)))
     } else if nonempty(&la.windows) >= MIN_SECTIONS && nonempty(&lb.windows) >= MIN_SECTIONS {

@@ -311,6 +311,28 @@ pub fn sectioned_quantile_interval<'h>(
     Some(Interval { low: at(q - half), high: at(q + half) })
 }
 
+/// The interval of quantile `q` from repeated trials: the union of
+/// [`sectioned_quantile_interval`] and the spread of the trials' own quantiles on
+/// the log scale (centred on the whole run's, t with k − 1 degrees of freedom, from
+/// every non-empty trial: a short trial's tail percentile is its maximum or near it,
+/// and widens the interval as it should). When a neighbour slows some
+/// trials, the share of values below the whole run's quantile saturates near 1 in
+/// the quiet trials and hides how far apart the trials are; their quantiles do not.
+pub fn trials_quantile_interval<'h>(
+    whole: &Histogram<u64>,
+    trials: impl Iterator<Item = &'h Histogram<u64>> + Clone,
+    q: f64,
+    confidence: f64,
+) -> Option<Interval> {
+    let shares = sectioned_quantile_interval(whole, trials.clone(), q, confidence)?;
+    let logs: Vec<f64> =
+        trials.filter(|t| !t.is_empty()).map(|t| (t.value_at_quantile(q).max(1) as f64).ln()).collect();
+    let centre = (whole.value_at_quantile(q).max(1) as f64).ln();
+    let Some(spread) = Estimate::sectioned(centre, &logs) else { return Some(shares) };
+    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, spread.df) * spread.se;
+    Some(Interval { low: shares.low.min((centre - half).exp()), high: shares.high.max((centre + half).exp()) })
+}
+
 /// MOVER (Donner & Zou) interval of the ratio b/a from each estimate's own
 /// interval, on the log scale. All values must be positive.
 pub fn mover_ratio(a: f64, a_ci: Interval, b: f64, b_ci: Interval) -> Option<Interval> {

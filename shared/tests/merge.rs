@@ -99,7 +99,7 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
             continue;
         }
         assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{}", m.key);
-        assert_eq!(m.evidence.unwrap().text(), "3 trials", "{}", m.key);
+        assert_eq!(m.evidence.unwrap().text(), "9 trials", "{}", m.key);
         kinds.insert(m.key.split('.').next().unwrap().to_string());
     }
     assert_eq!(kinds.len(), 4, "{kinds:?}");
@@ -111,7 +111,7 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
     let (base, opt) = (sample("baseline"), sample("optimized"));
     let merged = point(&a);
     assert_eq!(merged.stats.operations, 2 * point(&base).stats.operations + point(&opt).stats.operations);
-    assert_eq!(merged.trials.len(), 3);
+    assert_eq!(merged.trials.len(), 9);
     assert_eq!(merged.windows.len(), 2 * point(&base).windows.len() + point(&opt).windows.len());
     // Sub-metrics and proportions are among them.
     for key in [
