@@ -373,7 +373,7 @@ pub fn recommendations(analysis: &Analysis) -> Vec<String> {
         && evidence.iter().any(|k| matches!(k, EvidenceKind::Windows | EvidenceKind::Histogram | EvidenceKind::Seconds))
     {
         out.push(
-            "each side is a single run: repeat the run (--trials 5) so verdicts rest on the variance between runs, not only within one".into(),
+            "each side is one stretch (--trials 1, or an older runner): measure with the default trials so verdicts rest on the variance between trials, which sees the drift between runs, not only the noise within one".into(),
         );
     }
     out

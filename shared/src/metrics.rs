@@ -78,7 +78,7 @@ pub struct ProportionEvidence {
 }
 
 impl Evidence {
-    /// A proportion `hits / total` with no sections (yet: see [`attach_trials`]).
+    /// A proportion `hits / total` with no sections (yet: see `attach_trials`).
     pub fn proportion(hits: u64, total: u64) -> Self {
         Evidence::Proportion(ProportionEvidence { hits, total, ..ProportionEvidence::default() })
     }
@@ -249,7 +249,7 @@ pub(crate) fn latency_metrics(
 /// a cache's hits), keyed by its name under the workload (`endpoint.search`,
 /// `hit`), and every proportion as `[hits, total]`, keyed by its metric under the
 /// workload (`error_rate`, `hit_rate`). Merging trials keeps them in each
-/// [`crate::report::Trial`], so that [`attach_trials`] can give every metric the
+/// [`crate::report::Trial`], so that `attach_trials` can give every metric the
 /// spread between trials.
 pub type TrialParts = (BTreeMap<String, Latency>, BTreeMap<String, [u64; 2]>);
 

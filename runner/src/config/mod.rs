@@ -343,7 +343,7 @@ pub const DEFAULT_TRIAL_LEAST: Duration = Duration::from_secs(1);
 /// shorter run), so that verdicts rest on the spread between trials, which sees the
 /// drift between runs that the windows of one run cannot (ARCHITECTURE.md, "One
 /// run, several trials"). A sweep of pool sizes or capacities and a ramp run as one.
-fn default_trials(plan: &WorkloadPlan) -> u32 {
+pub fn default_trials(plan: &WorkloadPlan) -> u32 {
     let load = plan.load();
     if plan.is_sweep() || !load.stages.is_empty() {
         return 1;
