@@ -18,6 +18,8 @@
 //!   verdicts per tier (issue 32's measurements), fails most pairs and this test.
 //!   The share over all pairs is printed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -150,12 +152,7 @@ fn a_20_percent_slower_http_service_is_found() {
             }
         }),
     );
-    let url = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        format!("http://{addr}/")
-    });
+    let url = format!("{}/", runtime.block_on(common::serve(app)));
     let dir = tempfile::tempdir().unwrap();
     let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_rps"];
     let mut found = [0; 4];

@@ -306,7 +306,8 @@ impl WorkloadMerger {
             MergeKind::Shards => 0,
             MergeKind::Trials => {
                 if self.merged.result().trials.is_empty() {
-                    let first = trial_with_parts(&self.merged, 0)?;
+                    let mut first = trial_of(self.merged.result());
+                    keep_parts(&mut first, &self.merged, 0)?;
                     self.merged.result_mut().trials = vec![first];
                 }
                 self.merged.result().trials.len() as u32
@@ -314,9 +315,10 @@ impl WorkloadMerger {
         };
         merge_workload(&mut self.merged, from, self.kind, index)?;
         if self.kind == MergeKind::Trials && from.result().trials.is_empty() {
-            let trials = &mut self.merged.result_mut().trials;
-            trials.pop();
-            trials.push(trial_with_parts(from, index)?);
+            // merge_workload made `from` a trial of its own: the last one.
+            if let Some(trial) = self.merged.result_mut().trials.last_mut() {
+                keep_parts(trial, from, index)?;
+            }
         }
         self.histograms.add(index, from)?;
         self.windows.add(index, from.result(), trial_offset)
@@ -369,15 +371,16 @@ fn trial_of(result: &LoadResult) -> Trial {
     }
 }
 
-/// A single run of a workload (report `index`) as one trial, with its parts'
-/// figures (see [`crate::metrics::TrialParts`]).
-fn trial_with_parts(workload: &Workload, index: usize) -> Result<Trial, MergeError> {
+/// Keeps in `trial` the parts' figures of the single run `workload` (report
+/// `index`) it was made from (see [`crate::metrics::TrialParts`]).
+fn keep_parts(trial: &mut Trial, workload: &Workload, index: usize) -> Result<(), MergeError> {
     let (parts, proportions) = crate::metrics::trial_parts(workload).map_err(|e| MergeError::Latency {
         index,
         path: e.key,
         source: e.source,
     })?;
-    Ok(Trial { parts, proportions, ..trial_of(workload.result()) })
+    (trial.parts, trial.proportions) = (parts, proportions);
+    Ok(())
 }
 
 /// Whole-run histograms are matched by position; windows and trials have merges of their own.

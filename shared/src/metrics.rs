@@ -345,19 +345,18 @@ pub(crate) fn result_metrics(
     let full_seconds = (result.duration_s.floor() as usize).min(result.timeline.len());
     let seconds =
         result.timeline.iter().take(full_seconds).map(|p| p.operations.saturating_sub(p.errors) as f64).collect();
-    let windows = batches(&result.windows, result.window_s)
-        .iter()
-        .map(|group| {
-            let windows = group.iter().map(|&i| &result.windows[i]);
-            let successes: u64 = windows.clone().map(|w| w.operations.saturating_sub(w.errors)).sum();
-            let duration: f64 = windows.map(|w| w.duration_s).sum();
-            if duration > 0.0 {
-                successes as f64 / duration
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    // Each batch of windows: its successes per second, and its [errors, operations].
+    let (mut windows, mut window_errors) = (Vec::new(), Vec::new());
+    for group in batches(&result.windows, result.window_s) {
+        let (mut failed, mut operations, mut duration) = (0, 0, 0.0);
+        for window in group.iter().map(|&i| &result.windows[i]) {
+            failed += window.errors.min(window.operations);
+            operations += window.operations;
+            duration += window.duration_s;
+        }
+        windows.push(if duration > 0.0 { (operations - failed) as f64 / duration } else { 0.0 });
+        window_errors.push([failed, operations]);
+    }
     let trials = result.trials.iter().map(|t| t.throughput_per_s).collect();
     out.push(Metric {
         key: format!("{prefix}.{}", words.throughput_key),
@@ -368,13 +367,7 @@ pub(crate) fn result_metrics(
     });
     let mut errors = error_rate(prefix, &result.stats);
     if let Evidence::Proportion(p) = &mut errors.evidence {
-        p.windows = batches(&result.windows, result.window_s)
-            .iter()
-            .map(|group| {
-                let windows = group.iter().map(|&i| &result.windows[i]);
-                [windows.clone().map(|w| w.errors.min(w.operations)).sum(), windows.map(|w| w.operations).sum()]
-            })
-            .collect();
+        p.windows = window_errors;
     }
     out.push(errors);
     out.push(Metric {
