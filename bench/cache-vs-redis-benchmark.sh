@@ -46,7 +46,7 @@ redis_benchmark_get() {
         -t set,get --csv 2>/dev/null | awk -F'"' '$2 == "GET" { print $4 }'
 }
 perfproof_get() {
-    "$PERFPROOF" run -f "$work/get.toml" -d "${DURATION}s" -q -o "$work/bench.json" >/dev/null
+    "$PERFPROOF" run --trials 1 -f "$work/get.toml" -d "${DURATION}s" -q -o "$work/bench.json" >/dev/null
     python3 - "$work/bench.json" <<'PY'
 import json, sys
 cache = json.load(open(sys.argv[1]))["workloads"][0]["cache"]

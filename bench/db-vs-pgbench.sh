@@ -50,14 +50,14 @@ users = $CLIENTS
 warmup = "1s"
 TOML
 echo "==> seeding perfproof's table (once; about a minute)" >&2
-"$PERFPROOF" run -f "$work/select-only.toml" -d 1s -q -o "$work/seed.json" >/dev/null
+"$PERFPROOF" run --trials 1 -f "$work/select-only.toml" -d 1s -q -o "$work/seed.json" >/dev/null
 
 pgbench_tps() {
     pgbench "${PG[@]}" -S -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" -n "$DB" 2>/dev/null \
         | awk '/^tps = / { print $3 }'
 }
 perfproof_tps() {
-    "$PERFPROOF" run -f "$work/select-only.toml" -d "${DURATION}s" -q -o "$work/bench.json" >/dev/null
+    "$PERFPROOF" run --trials 1 -f "$work/select-only.toml" -d "${DURATION}s" -q -o "$work/bench.json" >/dev/null
     python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['workloads'][0]['db']['result']['throughput_per_s'])" \
         "$work/bench.json"
 }
@@ -76,7 +76,7 @@ echo "perfproof / pgbench per round: ${ratios[*]} (target >= 1.0x, floor 0.8x)"
 short=$((DURATION > 1 ? DURATION : 2))
 long=$((short * 10))
 echo "==> peak RSS: ${short}s run vs ${long}s run" >&2
-rss() { /usr/bin/time -f %M "$PERFPROOF" run -f "$work/select-only.toml" -d "$1s" -q -o "$work/rss.json" 2>&1 >/dev/null | tail -n1; }
+rss() { /usr/bin/time -f %M "$PERFPROOF" run --trials 1 -f "$work/select-only.toml" -d "$1s" -q -o "$work/rss.json" 2>&1 >/dev/null | tail -n1; }
 rss_short=$(rss "$short")
 rss_long=$(rss "$long")
 printf 'peak RSS    %ss run %s KiB   %ss run %s KiB   ratio %s (target within 1.10)\n' \

@@ -27,7 +27,7 @@ url="http://127.0.0.1:$PORT/"
 
 wrk_rps() { wrk -t"$1" -c"$CONNS" -d"${DURATION}s" "$url" | awk '/^Requests\/sec:/ { print $2 }'; }
 perfproof_rps() {
-    "$PERFPROOF" run --url "$url" -c "$CONNS" -d "${DURATION}s" --threads "$1" -q -o "$work/bench.json" >/dev/null 2>&1
+    "$PERFPROOF" run --trials 1 --url "$url" -c "$CONNS" -d "${DURATION}s" --threads "$1" -q -o "$work/bench.json" >/dev/null 2>&1
     python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['workloads'][0]['http']['result']['throughput_per_s'])" \
         "$work/bench.json"
 }
@@ -46,7 +46,7 @@ echo "best perfproof / best wrk per round: ${ratios[*]} (target >= 1.0x, floor 0
 short=$((DURATION > 1 ? DURATION : 2))
 long=$((short * 10))
 echo "==> peak RSS: ${short}s run vs ${long}s run" >&2
-rss() { /usr/bin/time -f %M "$PERFPROOF" run --url "$url" -c "$CONNS" -d "$1s" -q -o "$work/rss.json" 2>&1 >/dev/null | tail -n1; }
+rss() { /usr/bin/time -f %M "$PERFPROOF" run --trials 1 --url "$url" -c "$CONNS" -d "$1s" -q -o "$work/rss.json" 2>&1 >/dev/null | tail -n1; }
 rss_short=$(rss "$short")
 rss_long=$(rss "$long")
 printf 'peak RSS    %ss run %s KiB   %ss run %s KiB   ratio %s (target within 1.10)\n' \

@@ -3,6 +3,8 @@
 # LOCATIONS` starts nginx (one worker, keep-alive, no access log: the fastest server
 # at hand, so a load generator's own cost shows) on 127.0.0.1:PORT with the given
 # `location` lines, its files in DIR, and sets `server` to its pid.
+# perfproof runs as one stretch (`--trials 1`), as the peer tools measure: trials
+# would restart its connections a few times in a run.
 
 use_perfproof() {
     if [ -z "${PERFPROOF:-}" ]; then

@@ -64,7 +64,7 @@ TOML
 rate() { # kind, then the run's flags
     local kind=$1
     shift
-    "${client[@]}" "$PERFPROOF" run "$@" -c "$CONNS" -d "${DURATION}s" -w 1s --threads "$THREADS" -q -o "$work/$kind.json" >/dev/null 2>&1
+    "${client[@]}" "$PERFPROOF" run --trials 1 "$@" -c "$CONNS" -d "${DURATION}s" -w 1s --threads "$THREADS" -q -o "$work/$kind.json" >/dev/null 2>&1
     python3 - "$work/$kind.json" "$kind" <<'PY'
 import json, sys
 workload = json.load(open(sys.argv[1]))["workloads"][0][sys.argv[2]]
