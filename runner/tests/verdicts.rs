@@ -127,53 +127,116 @@ fn redis_a_a() {
     a_a("Redis", &["--cache-url", "redis://127.0.0.1:6379"]);
 }
 
-/// A/B on a real HTTP service made about 20 % slower end to end (its handler waits
-/// 10 ms, then 12.5 ms; the request's own time dilutes the change), run as users
-/// run it: default flags (10 s in 5 trials of 2 s), baseline and candidate
-/// alternating, 4 pairs. The slowdown is found (regressed) at p50, p90, p95 and in
-/// throughput in at least 2 of the 4 pairs each: at the goal's 90 % fewer than 2 of
-/// 4 happens with probability 0.4 %, at 75 % with 5 %, so a failure means the power
-/// is well below the goal. Measured here: 15 or 16 of 16 (p95 once inconclusive).
+/// A/B with a known shift, run as users run it: default flags (10 s in 5 trials
+/// of 2 s), baseline and candidate alternating, 4 pairs. `side(dir, label,
+/// candidate)` makes one run. The shift is found (`expected`) at every `watched`
+/// metric (a key after the workload's prefix) in at least 2 of the 4 pairs: at the
+/// goal's 90 % fewer than 2 of 4 happens with probability 0.4 %, at 75 % with 5 %,
+/// so a failure means the power is well below the goal.
+fn a_b(shift: &str, watched: &[&str], expected: Verdict, mut side: impl FnMut(&Path, &str, bool) -> Report) {
+    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let mut found = vec![0; watched.len()];
+    let mut seen = Vec::new();
+    for pair in 0..4 {
+        let a = side(dir.path(), &format!("a-{pair}"), false);
+        let b = side(dir.path(), &format!("b-{pair}"), true);
+        let c = compare(&a, &b, CompareSettings::default()).unwrap();
+        for (i, key) in watched.iter().enumerate() {
+            let key = format!("{}.{key}", a.workloads[0].metric_prefix());
+            let m = c.get(&key).unwrap_or_else(|| panic!("{key} not compared"));
+            assert_eq!(m.evidence.unwrap().text(), "5 trials", "{key}");
+            found[i] += usize::from(m.verdict == expected);
+            seen.push(format!("pair {pair} {key}: {} {} {}", m.verdict.label(), m.change_text(), interval(m)));
+        }
+    }
+    eprintln!("A/B {shift}: {} found {found:?} of 4 at {watched:?}: {seen:#?}", expected.label());
+    for (i, key) in watched.iter().enumerate() {
+        assert!(found[i] >= 2, "{shift}: {key} found in {} of 4 pairs: {seen:#?}", found[i]);
+    }
+}
+
+/// A comparison's interval of the change, for messages: `[-1.0 %, +39.4 %]` (points for a proportion).
+fn interval(m: &perfproof_shared::compare::MetricComparison) -> String {
+    let unit = if m.interval_in_points { "pp" } else { "%" };
+    m.interval
+        .map_or("(no interval)".into(), |i| format!("[{:+.1} {unit}, {:+.1} {unit}]", i.low * 100.0, i.high * 100.0))
+}
+
+/// Serves `app` on a runtime of its own (one worker, beside the runs it serves),
+/// which lives as long as the returned handle.
+fn serve_aside(app: axum::Router) -> (tokio::runtime::Runtime, String) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let base = runtime.block_on(common::serve(app));
+    (runtime, base)
+}
+
+/// A delay in microseconds that the test changes between runs.
+type Delay = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+fn set(delay: &Delay, micros: u64) {
+    delay.store(micros, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn wait(delay: &Delay) -> tokio::time::Sleep {
+    tokio::time::sleep(Duration::from_micros(delay.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+/// An HTTP service about 20 % slower end to end: its handler waits 10 ms, then
+/// 12.5 ms (the request's own time dilutes the change). Measured here: 15 or 16
+/// of 16 (p95 once inconclusive).
 #[test]
 fn a_20_percent_slower_http_service_is_found() {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
-    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let delay_us = Arc::new(AtomicU64::new(10_000));
-    let handler_delay = delay_us.clone();
+    let delay = Delay::default();
+    let handler = delay.clone();
     let app = axum::Router::new().route(
         "/",
         axum::routing::get(move || {
-            let delay = Duration::from_micros(handler_delay.load(Ordering::Relaxed));
+            let waited = wait(&handler);
             async move {
-                tokio::time::sleep(delay).await;
+                waited.await;
                 "ok"
             }
         }),
     );
-    let url = format!("{}/", runtime.block_on(common::serve(app)));
-    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = serve_aside(app);
+    let url = format!("{base}/");
     let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_rps"];
-    let mut found = [0; 4];
-    let mut seen = Vec::new();
-    for pair in 0..4 {
-        delay_us.store(10_000, Ordering::Relaxed);
-        let a = run(dir.path(), &format!("a-{pair}"), &["--url", &url]);
-        delay_us.store(12_500, Ordering::Relaxed);
-        let b = run(dir.path(), &format!("b-{pair}"), &["--url", &url]);
-        let c = compare(&a, &b, CompareSettings::default()).unwrap();
-        for (i, key) in watched.iter().enumerate() {
-            let m = c.get(&format!("{}.{key}", a.workloads[0].metric_prefix())).unwrap();
-            assert_eq!(m.evidence.unwrap().text(), "5 trials", "{key}");
-            found[i] += usize::from(m.verdict == Verdict::Regressed);
-            seen.push(format!("pair {pair} {key}: {} {}", m.verdict.label(), m.change_text()));
-        }
-    }
-    eprintln!("A/B 20 % slower service: found {found:?} of 4 at {watched:?}: {seen:#?}");
-    for (i, key) in watched.iter().enumerate() {
-        assert!(found[i] >= 2, "{key}: found in {} of 4 pairs: {seen:#?}", found[i]);
-    }
+    a_b("HTTP handler 10 ms → 12.5 ms", &watched, Verdict::Regressed, |dir, label, slower| {
+        set(&delay, if slower { 12_500 } else { 10_000 });
+        run(dir, label, &["--url", &url])
+    });
+}
+
+/// A slower statement on the real PostgreSQL: `pg_sleep` of 10 ms, then 12.5 ms,
+/// through the default pool of 8 and 16 users.
+#[test]
+fn a_slower_postgres_statement_is_found() {
+    let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_tps"];
+    a_b("PostgreSQL statement 10 ms → 12.5 ms", &watched, Verdict::Regressed, |dir, label, slower| {
+        let seconds = if slower { "0.0125" } else { "0.010" };
+        let file = dir.join(format!("{label}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "[db]\nurl = \"postgres://root@127.0.0.1:5432/test\"\n\
+                 queries = [{{ name = \"work\", sql = \"SELECT pg_sleep({seconds})\" }}]\n"
+            ),
+        )
+        .unwrap();
+        run(dir, label, &["-f", file.to_str().unwrap()])
+    });
+}
+
+/// A smaller in-process cache: 2,000 entries, then 1,000, of the 10,000 keys.
+#[test]
+fn a_smaller_cache_is_found() {
+    let watched = ["hit_rate", "throughput_ops"];
+    a_b("cache of 2,000 → 1,000 entries", &watched, Verdict::Regressed, |dir, label, smaller| {
+        let file = dir.join(format!("{label}.toml"));
+        std::fs::write(&file, format!("[cache]\ncapacity = {}\n", if smaller { 1_000 } else { 2_000 })).unwrap();
+        run(dir, label, &["-f", file.to_str().unwrap()])
+    });
 }
 
 /// A noisy neighbour: threads that take every core in bursts, busy or idle for
