@@ -42,7 +42,7 @@ use crate::metrics::{
 };
 use crate::stats::{
     difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval,
-    trials_quantile_interval, Estimate, Interval,
+    trial_log_quantiles, trials_quantile_interval, welch_difference, Estimate, Interval,
 };
 use crate::Report;
 
@@ -547,7 +547,20 @@ fn quantile_ratio(
     confidence: f64,
 ) -> (Option<Interval>, VerdictEvidence) {
     let nonempty = |sections: &[Histogram<u64>]| sections.iter().filter(|s| !s.is_empty()).count();
-    let (kind, intervals) = if nonempty(&la.trials) >= 2 && nonempty(&lb.trials) >= 2 {
+    let trials = nonempty(&la.trials) >= 2 && nonempty(&lb.trials) >= 2;
+    if let (true, Some(ta), Some(tb)) =
+        (trials, trial_log_quantiles(la.trials.iter(), q), trial_log_quantiles(lb.trials.iter(), q))
+    {
+        // Every trial's own percentile stands for it: the ratio from the two sides'
+        // trials directly (Welch on the log scale), centred on the whole runs' ratio.
+        let centre = |l: &LatencyEvidence| (l.histogram.value_at_quantile(q).max(1) as f64).ln();
+        let ratio = Estimate::sectioned(centre(la), &ta).zip(Estimate::sectioned(centre(lb), &tb)).map(|(ea, eb)| {
+            let d = welch_difference(ea, eb, confidence);
+            Interval { low: d.low.exp(), high: d.high.exp() }
+        });
+        return (ratio, evidence(EvidenceKind::Trials, ta.len(), tb.len()));
+    }
+    let (kind, intervals) = if trials {
         let interval = |l: &LatencyEvidence| trials_quantile_interval(&l.histogram, l.trials.iter(), q, confidence);
         let used = evidence(EvidenceKind::Trials, nonempty(&la.trials), nonempty(&lb.trials));
         (used, interval(la).zip(interval(lb)))

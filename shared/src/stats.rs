@@ -209,6 +209,18 @@ pub fn difference(a: Estimate, b: Estimate, confidence: f64) -> Interval {
     Interval { low: d - half, high: d + half }
 }
 
+/// Welch's interval of the difference b − a of two independent estimates: t with
+/// Welch–Satterthwaite's degrees of freedom. For estimates from independent
+/// sections (trials, each with its own connections and warm-up), not from batches
+/// of windows of one run (see [`fieller_ratio`]).
+pub fn welch_difference(a: Estimate, b: Estimate, confidence: f64) -> Interval {
+    let (va, vb) = (a.se * a.se, b.se * b.se);
+    let df = if va + vb > 0.0 { (va + vb).powi(2) / (va * va / a.df + vb * vb / b.df) } else { a.df + b.df };
+    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, df) * (va + vb).sqrt();
+    let d = b.value - a.value;
+    Interval { low: d - half, high: d + half }
+}
+
 /// Fieller's interval of the ratio b/a of two independent estimates: every θ with
 /// (b − θa)² ≤ t²(se_b² + θ²se_a²). Zeros in b are fine (a stalled run has ratio
 /// 0); `None` when a is not clearly above 0 (the interval would be unbounded).
@@ -311,13 +323,32 @@ pub fn sectioned_quantile_interval<'h>(
     Some(Interval { low: at(q - half), high: at(q + half) })
 }
 
-/// The interval of quantile `q` from repeated trials: the union of
-/// [`sectioned_quantile_interval`] and the spread of the trials' own quantiles on
-/// the log scale (centred on the whole run's, t with k − 1 degrees of freedom, from
-/// every non-empty trial: a short trial's tail percentile is its maximum or near it,
-/// and widens the interval as it should). When a neighbour slows some
+/// Values beyond a quantile (on its thinner side) that every trial needs for its own
+/// quantile to stand for it: with fewer, a trial's tail percentile is its maximum
+/// or near it.
+pub const TRIAL_QUANTILE_BEYOND: f64 = 20.0;
+
+/// Each non-empty trial's quantile `q` on the log scale, when every one of them
+/// (at least two) holds [`TRIAL_QUANTILE_BEYOND`] values beyond `q`: then each
+/// trial's own quantile stands for it. `None` otherwise.
+pub fn trial_log_quantiles<'h>(trials: impl Iterator<Item = &'h Histogram<u64>>, q: f64) -> Option<Vec<f64>> {
+    let beyond = q.min(1.0 - q);
+    let filled: Vec<&Histogram<u64>> = trials.filter(|t| !t.is_empty()).collect();
+    let enough = filled.len() >= 2 && filled.iter().all(|t| t.len() as f64 * beyond >= TRIAL_QUANTILE_BEYOND);
+    enough.then(|| filled.iter().map(|t| (t.value_at_quantile(q).max(1) as f64).ln()).collect())
+}
+
+/// The interval of quantile `q` from repeated trials. When every non-empty trial
+/// holds [`TRIAL_QUANTILE_BEYOND`] values beyond `q`, the spread of the trials' own
+/// quantiles on the log scale (centred on the whole run's, t with k − 1 degrees of
+/// freedom): it sees every way the trials differ, in level as in shape. Otherwise
+/// (a tail percentile of short trials) the union of that spread, from every
+/// non-empty trial, and [`sectioned_quantile_interval`], whose ends are the whole
+/// run's quantiles. Neither alone serves both cases: when a neighbour slows some
 /// trials, the share of values below the whole run's quantile saturates near 1 in
-/// the quiet trials and hides how far apart the trials are; their quantiles do not.
+/// the quiet trials and hides how far apart they are; when trials merely differ in
+/// level, that share's interval reaches past q = 1 and its end becomes the run's
+/// maximum, far wider than the trials' spread.
 pub fn trials_quantile_interval<'h>(
     whole: &Histogram<u64>,
     trials: impl Iterator<Item = &'h Histogram<u64>> + Clone,
@@ -325,12 +356,19 @@ pub fn trials_quantile_interval<'h>(
     confidence: f64,
 ) -> Option<Interval> {
     let shares = sectioned_quantile_interval(whole, trials.clone(), q, confidence)?;
+    let centre = (whole.value_at_quantile(q).max(1) as f64).ln();
+    let spread = |logs: &[f64]| {
+        let spread = Estimate::sectioned(centre, logs)?;
+        let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, spread.df) * spread.se;
+        Some(Interval { low: (centre - half).exp(), high: (centre + half).exp() })
+    };
+    if let Some(own) = trial_log_quantiles(trials.clone(), q).and_then(|logs| spread(&logs)) {
+        return Some(own);
+    }
     let logs: Vec<f64> =
         trials.filter(|t| !t.is_empty()).map(|t| (t.value_at_quantile(q).max(1) as f64).ln()).collect();
-    let centre = (whole.value_at_quantile(q).max(1) as f64).ln();
-    let Some(spread) = Estimate::sectioned(centre, &logs) else { return Some(shares) };
-    let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, spread.df) * spread.se;
-    Some(Interval { low: shares.low.min((centre - half).exp()), high: shares.high.max((centre + half).exp()) })
+    let Some(all) = spread(&logs) else { return Some(shares) };
+    Some(Interval { low: shares.low.min(all.low), high: shares.high.max(all.high) })
 }
 
 /// MOVER (Donner & Zou) interval of the ratio b/a from each estimate's own
