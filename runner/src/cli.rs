@@ -158,6 +158,13 @@ pub struct RunArgs {
     /// 1 s each, fewer in a shorter run; 1 for a ramp or a sweep of pool sizes or capacities]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub trials: Option<u32>,
+    /// After measuring each workload, search its capacity: the highest open-model
+    /// arrival rate at which its SLO holds (its tier's latency target, errors under
+    /// 1 %, 95 % of the offered rate achieved), to 5 %. A `[<kind>.capacity]` table
+    /// in the scenario file asks for one workload's search and changes its SLO.
+    /// HTTP workloads today.
+    #[arg(long)]
+    pub capacity: bool,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users).
     /// [default: one per core; half of them when the target runs on this machine]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

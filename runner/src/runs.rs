@@ -8,12 +8,15 @@
 //! the rest (listed as not started); the report is written either way.
 
 use chrono::Utc;
+use perfproof_shared::capacity::CapacitySearch;
+use perfproof_shared::format;
 use perfproof_shared::merge::{merge_workloads, MergeKind};
 use perfproof_shared::report::{RunMeta, ShardMeta, Workload, WorkloadFailure};
 use perfproof_shared::{Report, SCHEMA_ID};
 use tokio::sync::watch;
 
 use crate::config::RunSettings;
+use crate::load::capacity::search;
 use crate::load::Context;
 use crate::workloads::WorkloadPlan;
 use crate::{host, output};
@@ -61,6 +64,13 @@ async fn run_trials(plan: &WorkloadPlan, context: &Context) -> anyhow::Result<Wo
     Ok(merge_workloads(&done.iter().collect::<Vec<_>>(), MergeKind::Trials)?)
 }
 
+/// A search's outcome in one line: `412 req/s [412, 428]: resolved: latency limits it`.
+fn capacity_text(search: &CapacitySearch, unit: &str) -> String {
+    let rate = |r: Option<f64>| r.map_or("none".to_string(), format::number);
+    let found = search.capacity_per_s.map_or("not found".into(), |c| format!("{} {unit}", format::number(c)));
+    format!("{found} [{}, {}]: {}", rate(search.capacity_per_s), rate(search.lowest_fail_per_s), search.end.text())
+}
+
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
     let report = collect(settings, stop).await;
@@ -89,7 +99,22 @@ pub async fn collect(settings: &RunSettings, stop: &watch::Receiver<bool>) -> Re
             continue;
         }
         match run_trials(plan, &context).await {
-            Ok(workload) => workloads.push(workload),
+            Ok(mut workload) => {
+                if let Some(capacity) = &plan.load().capacity {
+                    let name = format!("{} `{}`", plan.kind(), plan.name());
+                    let estimate = workload.result().throughput_per_s;
+                    let probe = |load| {
+                        let mut probe = plan.clone();
+                        *probe.load_mut() = load;
+                        let context = &context;
+                        async move { Ok(probe.run(context).await?.result().clone()) }
+                    };
+                    let search = search(capacity, plan.load(), estimate, &name, stop, probe).await;
+                    eprintln!("perfproof: {name}: capacity {}", capacity_text(&search, plan.info().throughput_unit));
+                    workload.result_mut().capacity = Some(search);
+                }
+                workloads.push(workload)
+            }
             Err(e) => {
                 eprintln!("error: {} `{}` could not start: {e:#}", plan.kind(), plan.name());
                 failures.push(failure(format!("{e:#}")));

@@ -3,6 +3,8 @@
 //! leaves the others' results; a stop during the second workload keeps the first;
 //! a stop in the middle of a trial keeps the trials measured.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -119,34 +121,14 @@ fn stop_after(
     after: std::time::Duration,
 ) -> (Option<i32>, String, perfproof_shared::Report) {
     let path = dir.join("r.json");
-    let mut child = perfproof()
-        .args(["run", "-q", "-f"])
-        .arg(scenario)
-        .arg("-o")
-        .arg(&path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let (seen, marker_seen) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
-            if line.contains(marker) {
-                let _ = seen.send(());
-            }
-            lines.push(line);
-        }
-        lines.join("\n")
+    let mut command = perfproof();
+    command.args(["run", "-q", "-f"]).arg(scenario).arg("-o").arg(&path).stdout(std::process::Stdio::null());
+    let (status, stderr) = common::run_watching(command, marker, move |pid| {
+        std::thread::sleep(after);
+        common::terminate(pid);
     });
-    marker_seen.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|_| panic!("never saw {marker}"));
-    std::thread::sleep(after);
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = reader.join().unwrap();
-    (out.status.code(), stderr, parse_report(&std::fs::read_to_string(&path).unwrap()).unwrap())
+    let report = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no report ({e}): {stderr}"));
+    (status.code(), stderr, parse_report(&report).unwrap())
 }
 
 #[cfg(unix)]

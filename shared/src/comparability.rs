@@ -144,7 +144,7 @@ fn compare_load(a: &LoadModel, b: &LoadModel, warn: &mut impl FnMut(String)) {
 
 /// The generator's mean CPU share when it saturated (only when the target ran
 /// elsewhere: an embedded target's CPU counts in the runner's own).
-fn saturation(result: &LoadResult) -> Option<f64> {
+pub(crate) fn saturation(result: &LoadResult) -> Option<f64> {
     let g = &result.generator;
     let share = g.cpu_percent_mean / (f64::from(g.cores.max(1)) * 100.0);
     (!g.target_in_process && share > SATURATED_CPU_SHARE).then_some(share)

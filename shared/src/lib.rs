@@ -9,6 +9,7 @@
 //! - [`latency`]: latency distributions as lossless HDR histograms with derived summaries.
 //! - [`metrics`]: the metric catalogue (stable keys, units, directions, evidence).
 //! - [`stats`]: quantile, MOVER, Wilson/Newcombe, Welch and regression intervals.
+//! - [`capacity`]: capacity under an SLO: the SLO, each probe's judgement, the search's record.
 //! - [`comparability`]: whether two runs can be compared (same load, target, machine), said out loud.
 //! - [`compare`]: two reports compared with statistical verdicts and improvement factors.
 //! - [`targets`]: target rules, defaults, evaluation and grade.
@@ -24,6 +25,7 @@
 //! - [`share`]: the versioned share-link codec.
 
 pub mod analysis;
+pub mod capacity;
 pub mod charts;
 pub mod comparability;
 pub mod compare;

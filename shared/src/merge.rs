@@ -545,6 +545,11 @@ fn merge_result(
     label: &str,
 ) -> Result<(), MergeError> {
     let mismatch = |what: String| MergeError::Mismatch { index, what };
+    if into.capacity.is_some() || from.capacity.is_some() {
+        return Err(mismatch(format!(
+            "{label} holds a capacity search, which measures one machine's service on its own: compare its report as it is"
+        )));
+    }
     if into.schedule.is_some() != from.schedule.is_some() {
         return Err(mismatch(format!("{label} mixes the open and the closed load model")));
     }

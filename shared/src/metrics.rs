@@ -140,7 +140,9 @@ pub struct CatalogueError {
     pub source: LatencyError,
 }
 
-const PERCENTILES: [(&str, f64); 5] = [("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99_9", 0.999)];
+/// The percentiles every latency is judged at, by their key segment.
+pub(crate) const PERCENTILES: [(&str, f64); 5] =
+    [("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99_9", 0.999)];
 
 /// The most batches a run's windows are pooled into: fewer, longer batches are
 /// less correlated with each other (Schmeiser 1982: 10 to 30 batches).

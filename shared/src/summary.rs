@@ -6,7 +6,7 @@
 //! an HTTP scenario's endpoints, a query mix's queries, a cache's reads and writes),
 //! lines on each workload (schedule keeping, errors by class, trials, warnings,
 //! workloads that did not run), then each workload kind's own table (the pool, the
-//! batch sizes, the cache) with its notes. Every number goes through [`crate::format`].
+//! batch sizes, the cache) with its notes, and each capacity search's probes. Every number goes through [`crate::format`].
 
 use serde::Serialize;
 
@@ -75,6 +75,9 @@ pub fn summary(report: &Report) -> RunSummary {
         if let Some(mut table) = workload.detail() {
             table.notes.extend(workload.advice());
             details.push(table);
+        }
+        if let Some(search) = &result.capacity {
+            details.push(crate::capacity::summary_table(&title, search, workload.info().throughput_unit));
         }
     }
     for failure in &report.failures {

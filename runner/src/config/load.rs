@@ -123,6 +123,7 @@ pub fn load_plan(section: &LoadSection, flags: &LoadOverrides, at: &str) -> anyh
         trials: 1,
         threads,
         phase: Duration::ZERO,
+        capacity: None,
     })
 }
 

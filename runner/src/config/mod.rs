@@ -20,6 +20,7 @@
 //! to every ML inference workload, and
 //! `--demo-profile` to every embedded target.
 
+pub mod capacity;
 pub mod load;
 pub mod secrets;
 
@@ -93,10 +94,20 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
         demo_profile: Profile::from_label(&args.demo_profile).unwrap_or_default(),
         ..Flags::of_scenario(&args.scenario)
     };
-    let settings = resolve(file, &flags)?;
+    let mut settings = resolve(file, &flags)?;
     let swept = settings.workloads.iter().find(|w| w.is_sweep());
     if let Some(w) = swept {
         bail!("{} `{}`: a sweep cannot be monitored; a cycle probes one configuration", w.kind(), w.name());
+    }
+    for w in &mut settings.workloads {
+        if w.load_mut().capacity.take().is_some() {
+            eprintln!(
+                "perfproof monitor: {} `{}`: its [{}.capacity] search is not run: each cycle probes one rate",
+                w.kind(),
+                w.name(),
+                w.kind()
+            );
+        }
     }
     Ok((settings, every))
 }
@@ -179,6 +190,8 @@ macro_rules! scenario_kinds {
             pub trials: Option<u32>,
             /// This runner's place in a distributed run.
             pub shard: Option<ShardFlags>,
+            /// Search every workload's capacity after measuring it (`--capacity`).
+            pub capacity: bool,
             pub load: LoadOverrides,
             $(
                 /// The kind's own flags.
@@ -245,6 +258,7 @@ impl TryFrom<&RunArgs> for Flags {
             output: args.output.clone(),
             quiet: args.quiet,
             trials: args.trials,
+            capacity: args.capacity,
             shard,
             load: LoadOverrides {
                 users: args.users,
@@ -352,6 +366,22 @@ pub fn default_trials(plan: &WorkloadPlan) -> u32 {
     (fit.floor() as u32).clamp(1, DEFAULT_TRIALS)
 }
 
+/// The workload's capacity search: its section's `capacity` table, or with
+/// `--capacity` the kind's defaults. A sweep has no one load to search from, and a
+/// shard only part of it: both are refused when a table asks, and skipped by the flag.
+fn plan_capacity(plan: &mut WorkloadPlan, flag: bool, sharded: bool) -> anyhow::Result<()> {
+    let (kind, name) = (plan.kind(), plan.name().to_string());
+    if plan.load().capacity.is_some() && (plan.is_sweep() || sharded) {
+        let why = if sharded { "a shard offers only part of the load" } else { "a sweep has no one load" };
+        bail!("{kind} `{name}`: a capacity search runs on its own ({why}); drop [{kind}.capacity] or run it alone");
+    }
+    if flag && plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
+        let capacity = capacity::capacity_plan(&capacity::CapacitySection::default(), plan.info(), kind)?;
+        plan.load_mut().capacity = Some(capacity);
+    }
+    Ok(())
+}
+
 /// Everything a `run` needs, resolved and checked before any load is offered.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
@@ -447,6 +477,7 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
         let trials = asked.unwrap_or_else(|| default_trials(plan));
         let (kind, name) = (plan.kind(), plan.name().to_string());
         plan.load_mut().split_into_trials(trials).map_err(|e| anyhow!("{kind} `{name}`: {e}"))?;
+        plan_capacity(plan, flags.capacity, shard.is_some())?;
     }
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),

@@ -10,6 +10,7 @@
 //! generator's CPU check ([`progress`]), and stop signals: a stopped run still
 //! returns what it measured, marked incomplete.
 
+pub mod capacity;
 pub mod driver;
 pub mod plan;
 pub mod progress;
@@ -322,6 +323,7 @@ fn assemble(
             window_s: f64::from(window_s),
             trials: Vec::new(),
             generator,
+            capacity: None,
             warnings,
         },
         parts,

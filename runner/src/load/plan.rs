@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use perfproof_shared::report::{LoadModel, Stage as ReportStage};
 
+use super::capacity::CapacityPlan;
+
 /// The load model with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Model {
@@ -46,6 +48,8 @@ pub struct LoadPlan {
     /// Open model: the schedule starts this much after the run (a shard's place
     /// among the others, so that together they follow one schedule).
     pub phase: Duration,
+    /// A capacity search to run after the measurement (see [`super::capacity`]).
+    pub capacity: Option<CapacityPlan>,
 }
 
 impl LoadPlan {
@@ -197,6 +201,7 @@ mod tests {
             trials: 1,
             threads: 1,
             phase: Duration::ZERO,
+            capacity: None,
         }
     }
 

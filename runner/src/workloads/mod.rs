@@ -12,7 +12,7 @@ pub mod keys;
 pub mod ml;
 pub mod profile;
 
-use perfproof_shared::report::{Workload, WorkloadKind};
+use perfproof_shared::report::{KindInfo, Workload, WorkloadKind};
 
 use crate::config::load::LoadOverrides;
 use crate::load::{Context, LoadPlan};
@@ -43,6 +43,12 @@ pub trait KindPlan {
     /// run: never as trials, shards or monitor cycles. (An inference sweep of batch
     /// sizes or loads repeats as trials, merged point by point.)
     fn is_sweep(&self) -> bool {
+        false
+    }
+
+    /// Whether `run --capacity` searches its capacity (the kinds whose SLO and
+    /// probes are in place; the others measure as usual).
+    fn searches_capacity(&self) -> bool {
         false
     }
 
@@ -151,6 +157,13 @@ macro_rules! workload_plans {
                 }
             }
 
+            /// The kind's words and defaults (shared's `KindInfo`).
+            pub fn info(&self) -> &'static KindInfo {
+                match self {
+                    $(WorkloadPlan::$variant(_) => &<<$section as KindSection>::Plan as KindPlan>::Part::INFO,)*
+                }
+            }
+
             /// The workload's name in the report.
             pub fn name(&self) -> &str {
                 match self {
@@ -183,6 +196,13 @@ macro_rules! workload_plans {
             pub fn is_sweep(&self) -> bool {
                 match self {
                     $(WorkloadPlan::$variant(plan) => plan.is_sweep(),)*
+                }
+            }
+
+            /// Whether `run --capacity` searches its capacity (see [`KindPlan::searches_capacity`]).
+            pub fn searches_capacity(&self) -> bool {
+                match self {
+                    $(WorkloadPlan::$variant(plan) => plan.searches_capacity(),)*
                 }
             }
 

@@ -74,3 +74,43 @@ pub async fn run_with_stop(plan: &HttpPlan, stop: watch::Receiver<bool>) -> Http
     let context = Context { stop, quiet: true, target_in_process: false };
     plan.run(&context).await.unwrap()
 }
+
+/// Runs `command` with its stderr collected, calling `meanwhile(pid)` on a thread
+/// of its own once a line of that stderr contains `marker` (never, if none does):
+/// its exit status and stderr.
+pub fn run_watching(
+    mut command: std::process::Command,
+    marker: &'static str,
+    meanwhile: impl FnOnce(u32) + Send + 'static,
+) -> (std::process::ExitStatus, String) {
+    let mut child = command.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (seen, marker_seen) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
+            if line.contains(marker) {
+                let _ = seen.send(());
+            }
+            lines.push(line);
+        }
+        lines.join("\n")
+    });
+    let pid = child.id();
+    let acting = std::thread::spawn(move || {
+        if marker_seen.recv().is_ok() {
+            meanwhile(pid);
+        }
+    });
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    acting.join().unwrap();
+    (status, stderr)
+}
+
+/// Sends SIGTERM to `pid`.
+#[cfg(unix)]
+pub fn terminate(pid: u32) {
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+}

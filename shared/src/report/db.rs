@@ -260,6 +260,7 @@ impl WorkloadKind for DbResult {
         headline_extras: &["pool.efficiency"],
         watched_extras: &["pool.efficiency"],
         area: "database_optimization",
+        capacity_latency: ("p90", 50.0),
         default_targets: &[
             ("Database p90 latency", "db.*.latency.p90", "< 50 ms"),
             ("Connection pool efficiency", "db.*.*.efficiency", "> 90 %"),

@@ -56,6 +56,7 @@ impl WorkloadKind for HttpResult {
         headline_extras: &[],
         watched_extras: &[],
         area: "api_performance",
+        capacity_latency: ("p95", 200.0),
         default_targets: &[("API p95 latency", "http.*.latency.p95", "< 200 ms")],
     };
 

@@ -44,6 +44,9 @@ pub struct KindInfo {
     pub watched_extras: &'static [&'static str],
     /// The original framework's per-area comparison file (`comparison_<area>.json`).
     pub area: &'static str,
+    /// The latency a capacity search holds it to by default: a percentile and its
+    /// bound in milliseconds (its tier's target: `("p95", 200.0)` for HTTP).
+    pub capacity_latency: (&'static str, f64),
     /// Its default targets: name, metric key pattern, rule.
     pub default_targets: &'static [(&'static str, &'static str, &'static str)],
 }
@@ -191,7 +194,8 @@ macro_rules! latency_walk {
 }
 
 /// Inside a [`latency_walk!`] body: the distributions of an engine's common block
-/// (`result`: its latency, the schedule's, each window's and each trial's) under `base`.
+/// (`result`: its latency, the schedule's, each window's, each trial's and each
+/// capacity probe's) under `base`.
 macro_rules! walk_result {
     ($base:expr, $result:expr, $out:ident) => {{
         let base: &str = &$base;
@@ -200,6 +204,7 @@ macro_rules! walk_result {
             schedule,
             windows,
             trials,
+            capacity,
             ..
         } = $result;
         $out.push((format!("{base}.stats.latency"), latency));
@@ -214,6 +219,11 @@ macro_rules! walk_result {
             $out.push((format!("{base}.trials[{i}].latency"), latency));
             for (name, latency) in parts {
                 $out.push((format!("{base}.trials[{i}].parts.{name}"), latency));
+            }
+        }
+        if let Some($crate::capacity::CapacitySearch { probes, .. }) = capacity {
+            for (i, $crate::capacity::Probe { latency, .. }) in probes.into_iter().enumerate() {
+                $out.push((format!("{base}.capacity.probes[{i}].latency"), latency));
             }
         }
     }};

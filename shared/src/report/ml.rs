@@ -128,6 +128,7 @@ impl WorkloadKind for MlResult {
         headline_extras: &["samples_per_s"],
         watched_extras: &[],
         area: "ml_inference",
+        capacity_latency: ("p95", 500.0),
         default_targets: &[("ML inference latency", "ml.*.latency.p95", "< 500 ms")],
     };
 

@@ -507,6 +507,10 @@ pub struct LoadResult {
     pub trials: Vec<Trial>,
     /// The runner's own CPU use.
     pub generator: GeneratorStats,
+    /// The capacity search run after the measurement (`run --capacity`): the
+    /// highest open-model rate at which the workload's SLO held. Absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<crate::capacity::CapacitySearch>,
     /// Things a reader should know before trusting the numbers (e.g. the generator
     /// was the bottleneck, the run was cut short by the operation limit).
     pub warnings: Vec<String>,

@@ -76,6 +76,7 @@ pub fn sample_report() -> Report {
                     threads: 2,
                     target_in_process: false,
                 },
+                capacity: None,
                 warnings: vec![],
             },
         })],

@@ -9,11 +9,13 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::Method;
+use perfproof_shared::report::{HttpResult, WorkloadKind};
 use serde::Deserialize;
 use url::Url;
 
 use super::demo;
 use super::{join, parse_url, Endpoint, HttpPlan, HttpVersion, Service};
+use crate::config::capacity::{capacity_plan, CapacitySection};
 use crate::config::load::{default_threads_beside_target, load_plan, parse_duration, LoadOverrides, LoadSection};
 use crate::config::secrets::{display_url, expand_env};
 use crate::workloads::profile::Profile;
@@ -36,6 +38,8 @@ pub struct HttpSection {
     pub insecure: Option<bool>,
     #[serde(default)]
     pub load: LoadSection,
+    /// `[http.capacity]`: search this workload's capacity after measuring it.
+    pub capacity: Option<CapacitySection>,
     #[serde(default)]
     pub endpoints: Vec<EndpointSection>,
 }
@@ -206,6 +210,8 @@ impl KindSection for HttpSection {
         if load.threads.or(section.load.threads).is_none() && target_is_local(&target) {
             load_plan.threads = default_threads_beside_target();
         }
+        load_plan.capacity =
+            section.capacity.as_ref().map(|c| capacity_plan(c, &HttpResult::INFO, "http.capacity")).transpose()?;
         Ok(HttpPlan {
             name: flags.name.clone().or(section.name.clone()).unwrap_or_else(|| default_name.into()),
             target,

@@ -1,0 +1,244 @@
+//! The capacity search: the highest open-model arrival rate at which a workload
+//! holds its SLO (shared's `capacity` judges each probe).
+//!
+//! From a start rate (given, or half of what the measurement just achieved) the
+//! rate grows geometrically until a probe does not pass, then the bracket
+//! [highest pass, lowest fail] is bisected (geometrically) until its top is within
+//! the resolution of its bottom. Every probe is its own open-model stretch with its
+//! own warm-up. A probe too close to a bound to judge runs once more, twice as
+//! long; still unresolved, it counts as not passing. A probe whose generator
+//! saturated ends the search: it measured the generator, never the service. A stop
+//! signal, a probe that cannot start, or the probe or time budget end it too; the
+//! report keeps every probe run and says why it ended.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use perfproof_shared::capacity::{judge, outcome_text, CapacitySearch, Limit, Probe, ProbeOutcome, SearchEnd, Slo};
+use perfproof_shared::format;
+use perfproof_shared::report::LoadResult;
+use tokio::sync::watch;
+
+use super::{LoadPlan, Model};
+
+/// Each probe's measured time when the file does not say: five windows of 1 s, the
+/// fewest a percentile's interval from windows needs.
+pub const DEFAULT_PROBE_DURATION: Duration = Duration::from_secs(5);
+/// Each probe's warm-up when the file does not say.
+pub const DEFAULT_PROBE_WARMUP: Duration = Duration::from_secs(1);
+/// Most probes of one search when the file does not say.
+pub const DEFAULT_MAX_PROBES: u32 = 16;
+/// Longest one search may take when the file does not say.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(180);
+/// The factor the rate grows by until a probe does not pass.
+pub const GROWTH: f64 = 2.0;
+/// Below this rate (per second) a search that found no passing rate gives up.
+pub const LOWEST_RATE: f64 = 1.0;
+
+/// How to search a workload's capacity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityPlan {
+    pub slo: Slo,
+    /// The bracket's most relative width (0.05: its top within 5 % of its bottom).
+    pub resolution: f64,
+    /// The first rate probed, per second; `None`: half the measured throughput.
+    pub start_per_s: Option<f64>,
+    pub probe_warmup: Duration,
+    pub probe_duration: Duration,
+    pub max_probes: u32,
+    pub budget: Duration,
+}
+
+/// Where a search stands: its bracket so far, and which rate to probe next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    resolution: f64,
+    start: f64,
+    /// Highest rate that passed.
+    pass: Option<f64>,
+    /// Lowest rate above `pass` that did not.
+    fail: Option<f64>,
+}
+
+impl Search {
+    pub fn new(start: f64, resolution: f64) -> Search {
+        Search { resolution, start, pass: None, fail: None }
+    }
+
+    /// The next rate to probe, or `None` when the bracket is resolved (or no rate
+    /// down to [`LOWEST_RATE`] passed).
+    pub fn next_rate(&self) -> Option<f64> {
+        match (self.pass, self.fail) {
+            (None, None) => Some(self.start),
+            (Some(pass), None) => Some(pass * GROWTH),
+            (None, Some(fail)) => Some(fail / GROWTH).filter(|&rate| rate >= LOWEST_RATE),
+            (Some(pass), Some(fail)) => (fail > pass * (1.0 + self.resolution)).then(|| (pass * fail).sqrt()),
+        }
+    }
+
+    /// Records a probe at `rate`: passed, or not.
+    pub fn record(&mut self, rate: f64, passed: bool) {
+        if passed {
+            self.pass = Some(self.pass.map_or(rate, |p| p.max(rate)));
+            // A pass above an earlier fail (noise near the limit): the bracket moves up.
+            if self.fail.is_some_and(|f| f <= rate) {
+                self.fail = None;
+            }
+        } else if self.pass.is_none_or(|p| rate > p) {
+            self.fail = Some(self.fail.map_or(rate, |f| f.min(rate)));
+        }
+    }
+}
+
+/// The load of one probe at `rate`: the base plan's threads and in-flight limit,
+/// the open model, one stretch.
+fn probe_load(base: &LoadPlan, plan: &CapacityPlan, rate: f64, duration: Duration) -> LoadPlan {
+    let max_in_flight = match base.model {
+        Model::Open { max_in_flight, .. } => max_in_flight,
+        Model::Closed { .. } => crate::config::load::DEFAULT_MAX_IN_FLIGHT,
+    };
+    LoadPlan {
+        model: Model::Open { rate, max_in_flight },
+        stages: Vec::new(),
+        warmup: plan.probe_warmup,
+        duration,
+        max_operations: None,
+        trials: 1,
+        capacity: None,
+        ..base.clone()
+    }
+}
+
+/// Searches the capacity: `run_probe` runs the workload with the load it is
+/// given; `estimate` is the throughput just measured (the start when none is
+/// given); `name` says which workload, in progress lines. Never fails: what went
+/// wrong is in the search's end.
+pub async fn search<F, Fut>(
+    plan: &CapacityPlan,
+    base: &LoadPlan,
+    estimate: f64,
+    name: &str,
+    stop: &watch::Receiver<bool>,
+    mut run_probe: F,
+) -> CapacitySearch
+where
+    F: FnMut(LoadPlan) -> Fut,
+    Fut: Future<Output = anyhow::Result<LoadResult>>,
+{
+    let started = Instant::now();
+    let start = plan.start_per_s.unwrap_or(estimate / 2.0).max(LOWEST_RATE);
+    let mut search = Search::new(start, plan.resolution);
+    let mut probes: Vec<Probe> = Vec::new();
+    let end = loop {
+        let Some(rate) = search.next_rate() else {
+            break match CapacitySearch::bracket(&probes) {
+                (None, _) => SearchEnd::NoPassingRate,
+                (Some(_), fail) => {
+                    let limit = probes.iter().find(|p| Some(p.offered_per_s) == fail).and_then(|p| p.limit);
+                    SearchEnd::Resolved { limit: limit.unwrap_or(Limit::Latency) }
+                }
+            };
+        };
+        if *stop.borrow() {
+            break SearchEnd::Interrupted;
+        }
+        if probes.len() as u32 >= plan.max_probes || started.elapsed() + plan.probe_duration > plan.budget {
+            break SearchEnd::Budget;
+        }
+        let mut duration = plan.probe_duration;
+        let probe = loop {
+            eprintln!(
+                "perfproof: {name}: capacity probe {} at {}/s for {}",
+                probes.len() + 1,
+                format::number(rate),
+                humantime::format_duration(duration)
+            );
+            let result = match run_probe(probe_load(base, plan, rate, duration)).await {
+                Ok(result) => result,
+                Err(e) => break Err(SearchEnd::TargetFailed(format!("{e:#}"))),
+            };
+            let probe = match judge(&plan.slo, &result, rate) {
+                Ok(probe) => probe,
+                Err(e) => break Err(SearchEnd::TargetFailed(e.to_string())),
+            };
+            eprintln!("perfproof: {name}: {}: {}", outcome_text(probe.outcome), probe.reason);
+            // Too close to a bound to judge: once more, twice as long.
+            let again = probe.outcome == ProbeOutcome::Unresolved
+                && probe.limit != Some(Limit::Generator)
+                && duration == plan.probe_duration
+                && result.complete;
+            if again && !*stop.borrow() {
+                probes.push(probe);
+                duration = plan.probe_duration * 2;
+                continue;
+            }
+            break Ok((probe, result.complete));
+        };
+        match probe {
+            Err(end) => break end,
+            Ok((probe, complete)) => {
+                let (outcome, limit) = (probe.outcome, probe.limit);
+                probes.push(probe);
+                if limit == Some(Limit::Generator) {
+                    break SearchEnd::Generator;
+                }
+                if !complete {
+                    break SearchEnd::Interrupted;
+                }
+                search.record(rate, outcome == ProbeOutcome::Pass);
+            }
+        }
+    };
+    let (capacity_per_s, lowest_fail_per_s) = CapacitySearch::bracket(&probes);
+    let complete = matches!(end, SearchEnd::Resolved { .. } | SearchEnd::NoPassingRate);
+    CapacitySearch {
+        slo: plan.slo.clone(),
+        resolution: plan.resolution,
+        probes,
+        capacity_per_s,
+        lowest_fail_per_s,
+        end,
+        complete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the search's rate choices against a service that passes below `limit`.
+    fn rates_until_resolved(start: f64, limit: f64) -> (Vec<f64>, Search) {
+        let mut search = Search::new(start, 0.05);
+        let mut rates = Vec::new();
+        while let Some(rate) = search.next_rate() {
+            rates.push(rate);
+            search.record(rate, rate < limit);
+            assert!(rates.len() < 40, "{rates:?}");
+        }
+        (rates, search)
+    }
+
+    #[test]
+    fn grows_then_bisects_to_the_resolution_around_the_limit() {
+        let (rates, search) = rates_until_resolved(100.0, 400.0);
+        assert_eq!(&rates[..3], &[100.0, 200.0, 400.0]);
+        let (pass, fail) = (search.pass.unwrap(), search.fail.unwrap());
+        assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05, "{pass} {fail} {rates:?}");
+        assert!(rates.len() <= 8, "{rates:?}");
+    }
+
+    #[test]
+    fn a_first_probe_that_fails_steps_down() {
+        let (rates, search) = rates_until_resolved(1000.0, 300.0);
+        assert_eq!(&rates[..3], &[1000.0, 500.0, 250.0]);
+        let (pass, fail) = (search.pass.unwrap(), search.fail.unwrap());
+        assert!(pass < 300.0 && 300.0 <= fail && fail <= pass * 1.05, "{pass} {fail}");
+    }
+
+    #[test]
+    fn a_service_that_never_passes_ends_at_the_lowest_rate() {
+        let (rates, search) = rates_until_resolved(10.0, 0.0);
+        assert_eq!(search.pass, None);
+        assert!(rates.iter().all(|&r| r >= LOWEST_RATE), "{rates:?}");
+    }
+}

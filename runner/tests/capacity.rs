@@ -1,0 +1,196 @@
+//! Capacity searches against services whose capacity is known: `workers` threads,
+//! each request holding one for a fixed service time, so that beyond workers /
+//! service time per second requests queue without end. Each search is a separate
+//! `perfproof run --capacity` process, as users run it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use perfproof_shared::capacity::{Limit, ProbeOutcome, SearchEnd};
+use perfproof_shared::Report;
+
+/// A service of known capacity, on a runtime of its own.
+struct Known {
+    _runtime: tokio::runtime::Runtime,
+    url: String,
+    workers: u32,
+    /// Requests served and the time their workers were held, in nanoseconds.
+    served: Arc<(AtomicU64, AtomicU64)>,
+}
+
+impl Known {
+    /// `workers` threads, each request holding one for `service`.
+    fn start(workers: u32, service: Duration) -> Known {
+        type Job = tokio::sync::oneshot::Sender<()>;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let served = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+        for _ in 0..workers {
+            let (queue, served) = (queue.clone(), served.clone());
+            std::thread::spawn(move || loop {
+                let Ok(reply) = queue.lock().unwrap().recv() else { return };
+                let held = Instant::now();
+                std::thread::sleep(service);
+                served.0.fetch_add(1, Ordering::Relaxed);
+                served.1.fetch_add(held.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                let _ = reply.send(());
+            });
+        }
+        let jobs = Arc::new(Mutex::new(jobs));
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let (reply, done) = tokio::sync::oneshot::channel();
+                let _ = jobs.lock().unwrap().send(reply);
+                async move {
+                    let _ = done.await;
+                    "ok"
+                }
+            }),
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let url = format!("{}/", runtime.block_on(common::serve(app)));
+        Known { _runtime: runtime, url, workers, served }
+    }
+
+    /// The capacity its workers gave: workers over the mean time a request held one.
+    fn capacity(&self) -> f64 {
+        let (count, held_ns) = (self.served.0.load(Ordering::Relaxed), self.served.1.load(Ordering::Relaxed));
+        f64::from(self.workers) / (held_ns as f64 / count as f64 / 1e9)
+    }
+}
+
+/// `perfproof run --capacity` against `url` (2 s measured first) with `args`, into
+/// `dir/label.json`; `meanwhile(pid)` is called once its stderr shows `marker`.
+/// Its exit code, stderr and report.
+fn search_with(
+    dir: &Path,
+    label: &str,
+    args: &[&str],
+    marker: &'static str,
+    meanwhile: impl FnOnce(u32) + Send + 'static,
+) -> (Option<i32>, String, Report) {
+    let output = dir.join(format!("{label}.json"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_perfproof"));
+    command
+        .args(["run", "-q", "--capacity", "-d", "2s", "--label", label, "-o"])
+        .arg(&output)
+        .args(args)
+        .stdout(std::process::Stdio::null());
+    let (status, stderr) = common::run_watching(command, marker, meanwhile);
+    let report = std::fs::read_to_string(&output).unwrap_or_else(|e| panic!("no report ({e}): {stderr}"));
+    (status.code(), stderr, perfproof_shared::parse_report(&report).unwrap())
+}
+
+/// A search left alone: its report.
+fn search(dir: &Path, label: &str, url: &str) -> Report {
+    let (code, stderr, report) = search_with(dir, label, &["--url", url], "never printed", |_| ());
+    assert_eq!(code, Some(0), "{stderr}");
+    report
+}
+
+/// One search at a time: searches beside each other would each be the other's load.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// 4 and 8 workers of 10 ms (some 400 and 800 requests/s, measured from the time
+/// the workers were held): the bracket holds the true capacity, no wider than the
+/// resolution, and the capacity is within 10 % of it.
+#[test]
+fn the_search_brackets_a_known_capacity() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    for workers in [4, 8] {
+        let server = Known::start(workers, Duration::from_millis(10));
+        let report = search(dir.path(), &format!("workers-{workers}"), &server.url);
+        let truth = server.capacity();
+        let found = report.workloads[0].result().capacity.clone().expect("a capacity search");
+        let probes: Vec<String> =
+            found.probes.iter().map(|p| format!("{:.0}/s {:?}: {}", p.offered_per_s, p.outcome, p.reason)).collect();
+        let seen = format!("{workers} workers, truth {truth:.1}/s, {:?}: {probes:#?}", found.end);
+        eprintln!("{seen}");
+        assert!(found.complete && matches!(found.end, SearchEnd::Resolved { .. }), "{seen}");
+        let (pass, fail) = (found.capacity_per_s.unwrap(), found.lowest_fail_per_s.unwrap());
+        assert!(fail <= pass * (1.0 + found.resolution) + 1e-9, "bracket [{pass}, {fail}] too wide: {seen}");
+        assert!(pass <= truth && truth <= fail, "bracket [{pass}, {fail}] misses the truth: {seen}");
+        assert!((pass / truth - 1.0).abs() <= 0.10, "capacity {pass} not within 10 %: {seen}");
+        assert!(found.probes.iter().all(|p| p.limit != Some(Limit::Generator)), "{seen}");
+        assert!(found.probes.iter().any(|p| p.outcome == ProbeOutcome::Fail), "{seen}");
+    }
+}
+
+/// A target that goes down mid-search ends it with that reason, in a valid report
+/// that keeps the probes run and is marked incomplete.
+#[test]
+fn a_target_that_goes_down_ends_the_search_incomplete() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Known::start(4, Duration::from_millis(10));
+    let url = server.url.clone();
+    let (code, stderr, report) = search_with(dir.path(), "down", &["--url", &url], "capacity probe 2 ", move |_| {
+        std::thread::sleep(Duration::from_secs(2));
+        drop(server);
+    });
+    assert_eq!(code, Some(0), "{stderr}");
+    let found = report.workloads[0].result().capacity.clone().expect("a capacity search");
+    assert!(matches!(&found.end, SearchEnd::TargetFailed(e) if e.contains("127.0.0.1")), "{:?}: {stderr}", found.end);
+    assert!(!found.complete);
+    assert!(found.probes.len() >= 2, "{stderr}");
+    assert!(stderr.contains("a probe could not run"), "{stderr}");
+}
+
+/// A stop signal mid-search writes the probes done, the last one incomplete, and
+/// marks the search and the run incomplete.
+#[cfg(unix)]
+#[test]
+fn sigterm_mid_search_keeps_the_probes_done() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Known::start(4, Duration::from_millis(10));
+    let (code, stderr, report) =
+        search_with(dir.path(), "stopped", &["--url", &server.url], "capacity probe 2 ", |pid| {
+            std::thread::sleep(Duration::from_secs(3));
+            common::terminate(pid);
+        });
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(!report.run.complete);
+    let found = report.workloads[0].result().capacity.clone().expect("a capacity search");
+    assert_eq!(found.end, SearchEnd::Interrupted);
+    assert!(!found.complete);
+    assert_eq!(found.probes.len(), 2, "{stderr}");
+    assert!(found.probes[1].duration_s < 4.0, "the second probe ran on: {}", found.probes[1].duration_s);
+}
+
+/// A capacity table that names an unknown percentile or a bound out of range is
+/// refused before any load, naming the field.
+#[test]
+fn bad_capacity_tables_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("percentile = \"p97\"", "http.capacity: `percentile` is `p97`"),
+        ("latency = \"-5ms\"", "http.capacity.latency"),
+        ("latency = \"0ms\"", "http.capacity.latency must be greater than zero"),
+        ("max_error_percent = -1.0", "http.capacity: `max_error_percent` is -1"),
+        ("min_achieved_percent = 120.0", "http.capacity: `min_achieved_percent` is 120"),
+        ("resolution_percent = 0.0", "http.capacity.resolution_percent is 0"),
+        ("probe_duration = \"500ms\"", "http.capacity.probe_duration must be at least 1s"),
+        ("slo = 1", "unknown field `slo`"),
+    ];
+    for (line, said) in cases {
+        let file = dir.path().join("scenario.toml");
+        std::fs::write(&file, format!("[http]\nbase_url = \"http://127.0.0.1:9/\"\n[http.capacity]\n{line}\n"))
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_perfproof")).args(["run", "-q", "-f"]).arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{line}: {stderr}");
+        assert!(stderr.contains(said), "{line}: expected `{said}` in {stderr}");
+    }
+}
