@@ -12,6 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use perfproof_shared::capacity::{Limit, ProbeOutcome, SearchEnd};
+use perfproof_shared::compare::{compare, CompareSettings, Verdict};
 use perfproof_shared::Report;
 
 /// A service of known capacity, on a runtime of its own.
@@ -103,11 +104,13 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 /// 4 and 8 workers of 10 ms (some 400 and 800 requests/s, measured from the time
 /// the workers were held): the bracket holds the true capacity, no wider than the
-/// resolution, and the capacity is within 10 % of it.
+/// resolution, and the capacity is within 10 % of it. Compared, the second
+/// server's capacity is improved.
 #[test]
 fn the_search_brackets_a_known_capacity() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
     for workers in [4, 8] {
         let server = Known::start(workers, Duration::from_millis(10));
         let report = search(dir.path(), &format!("workers-{workers}"), &server.url);
@@ -124,7 +127,12 @@ fn the_search_brackets_a_known_capacity() {
         assert!((pass / truth - 1.0).abs() <= 0.10, "capacity {pass} not within 10 %: {seen}");
         assert!(found.probes.iter().all(|p| p.limit != Some(Limit::Generator)), "{seen}");
         assert!(found.probes.iter().any(|p| p.outcome == ProbeOutcome::Fail), "{seen}");
+        reports.push(report);
     }
+    let c = compare(&reports[0], &reports[1], CompareSettings::default()).unwrap();
+    let capacity = c.get("http.api.capacity").unwrap();
+    assert_eq!(capacity.verdict, Verdict::Improved, "{capacity:?}");
+    assert!(capacity.evidence.unwrap().text().starts_with("capacity brackets of"));
 }
 
 /// A target that goes down mid-search ends it with that reason, in a valid report

@@ -109,6 +109,32 @@ fn compare_workloads(a: &Workload, b: &Workload, warn: &mut impl FnMut(String)) 
             ));
         }
     }
+    match (&ra.capacity, &rb.capacity) {
+        (Some(ca), Some(cb)) => {
+            if ca.slo != cb.slo {
+                warn(format!(
+                    "capacity searched under {}, then under {}: the capacities answer different questions",
+                    ca.slo.text(),
+                    cb.slo.text()
+                ));
+            }
+            if (ca.resolution - cb.resolution).abs() > 1e-9 {
+                warn(format!(
+                    "capacity searched to a resolution of {}, then {}",
+                    format::share(ca.resolution),
+                    format::share(cb.resolution)
+                ));
+            }
+            for (label, search) in [("baseline", ca), ("optimized", cb)] {
+                if !search.complete {
+                    warn(format!("the {label} capacity search did not finish: {}", search.end.text()));
+                }
+            }
+        }
+        (Some(_), None) => warn("only the baseline run searched its capacity".into()),
+        (None, Some(_)) => warn("only the optimized run searched its capacity".into()),
+        (None, None) => {}
+    }
     // Embedded targets get a new address every run: only named targets must match.
     let embedded = ra.generator.target_in_process && rb.generator.target_in_process;
     a.check_comparable(b, embedded, warn);

@@ -37,8 +37,8 @@ use std::borrow::Cow;
 use hdrhistogram::Histogram;
 
 use crate::metrics::{
-    catalogue, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue, ProportionEvidence,
-    RateEvidence,
+    catalogue, BracketEvidence, CatalogueError, Direction, Evidence, LatencyEvidence, Metric, MetricValue,
+    ProportionEvidence, RateEvidence,
 };
 use crate::stats::{
     difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval,
@@ -164,6 +164,8 @@ pub enum EvidenceKind {
     /// Counts of a proportion (Newcombe), for runs without trials: assumes
     /// independent operations.
     Proportion,
+    /// Capacity searches' brackets [highest pass, lowest fail]: the counts are probes.
+    Brackets,
 }
 
 /// The evidence a verdict used, with how much of it each run gave.
@@ -191,6 +193,7 @@ impl VerdictEvidence {
             EvidenceKind::Histogram => format!("histograms of {n} (too few windows: independence assumed)"),
             EvidenceKind::Seconds => format!("{n} seconds (too few windows: independence assumed)"),
             EvidenceKind::Proportion => format!("{n} operations (no trials: independence assumed)"),
+            EvidenceKind::Brackets => format!("capacity brackets of {n} probes"),
         }
     }
 }
@@ -507,8 +510,30 @@ fn judge(a: &Metric, b: &Metric, settings: &CompareSettings) -> Judgement {
                 evidence: Some(used),
             }
         }
+        (Evidence::Bracket(ba), Evidence::Bracket(bb)) => {
+            let used = evidence(EvidenceKind::Brackets, ba.probes, bb.probes);
+            let (verdict, interval) = bracket_verdict(ba, bb, settings.threshold);
+            Judgement { verdict, interval, evidence: Some(used) }
+        }
         _ => Judgement::not_tested(),
     }
+}
+
+/// Two capacities by their brackets: the ratio optimized/baseline lies between
+/// optimized's pass over baseline's fail and optimized's fail over baseline's pass
+/// (a bracket open above has no fail: that end is unbounded). Improved when even
+/// the lowest ratio exceeds 1 + τ (the candidate's highest pass above the
+/// baseline's lowest fail by more than τ), regressed when even the highest falls
+/// below 1 − τ, no change when both ends lie within ±τ, else inconclusive. The
+/// interval is shown only when both ends are finite.
+fn bracket_verdict(a: &BracketEvidence, b: &BracketEvidence, tau: f64) -> (Verdict, Option<Interval>) {
+    let ratio = Interval {
+        low: a.fail.map_or(0.0, |fail| b.pass / fail),
+        high: b.fail.map_or(f64::INFINITY, |fail| fail / a.pass),
+    };
+    let interval = oriented(ratio, Direction::HigherIsBetter);
+    let shown = (interval.low.is_finite() && interval.high.is_finite() && a.fail.is_some()).then_some(interval);
+    (decide(interval, tau), shown)
 }
 
 /// A percentile in milliseconds, at least one unit of its histogram: a value

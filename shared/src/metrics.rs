@@ -46,6 +46,8 @@ pub enum Evidence {
     Proportion(ProportionEvidence),
     /// A rate of successful operations per second (throughput).
     Rate(RateEvidence),
+    /// A capacity: the bracket of its search.
+    Bracket(BracketEvidence),
     /// No statistical test applies (means, maxima, counts).
     None,
 }
@@ -82,6 +84,16 @@ impl Evidence {
     pub fn proportion(hits: u64, total: u64) -> Self {
         Evidence::Proportion(ProportionEvidence { hits, total, ..ProportionEvidence::default() })
     }
+}
+
+/// A capacity search's bracket: the highest rate that passed, the lowest above it
+/// that did not (none when the search ended before one: the bracket is open above),
+/// and how many probes it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BracketEvidence {
+    pub pass: f64,
+    pub fail: Option<f64>,
+    pub probes: usize,
 }
 
 /// Sections of a rate: successful operations per second of each part.
@@ -372,6 +384,21 @@ pub(crate) fn result_metrics(
         p.windows = window_errors;
     }
     out.push(errors);
+    if let Some(search) = &result.capacity {
+        if let Some(pass) = search.capacity_per_s {
+            out.push(Metric {
+                key: format!("{prefix}.capacity"),
+                value: pass,
+                unit: words.throughput_unit,
+                direction: Direction::HigherIsBetter,
+                evidence: Evidence::Bracket(BracketEvidence {
+                    pass,
+                    fail: search.lowest_fail_per_s,
+                    probes: search.probes.len(),
+                }),
+            });
+        }
+    }
     out.push(Metric {
         key: format!("{prefix}.{}", words.count_key),
         value: result.stats.operations as f64,

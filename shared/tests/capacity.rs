@@ -1,11 +1,15 @@
 //! Capacity judgement: an SLO's fields checked by name, each tier's default, a
 //! probe passing, failing or staying unresolved by its intervals, and a probe
-//! whose generator saturated never taken for the service's capacity.
+//! whose generator saturated never taken for the service's capacity; two
+//! capacities compared by their brackets, and searches that differ said so.
 
 mod common;
 
-use perfproof_shared::capacity::{judge, CapacitySearch, Limit, ProbeOutcome, Slo};
+use perfproof_shared::capacity::{judge, CapacitySearch, Limit, ProbeOutcome, SearchEnd, Slo};
+use perfproof_shared::comparability::check;
+use perfproof_shared::compare::{compare, CompareSettings, Verdict};
 use perfproof_shared::report::{CacheResult, DbResult, HttpResult, LoadResult, MlResult, WorkloadKind};
+use perfproof_shared::Report;
 
 /// A probe's result: the sample run (5,003 requests in 10 s, 3 errors, latencies
 /// from 0.8 to 4.8 ms), judged as offered at some rate.
@@ -20,14 +24,15 @@ fn http_slo() -> Slo {
 #[test]
 fn each_tier_has_its_default_slo_and_bad_fields_are_named() {
     let defaults: Vec<(String, f64)> = [&HttpResult::INFO, &DbResult::INFO, &MlResult::INFO, &CacheResult::INFO]
-        .map(|info| Slo::default_for(info))
+        .map(Slo::default_for)
         .iter()
         .map(|slo| (slo.percentile.clone(), slo.latency_ms))
         .collect();
     let expected = [("p95", 200.0), ("p90", 50.0), ("p95", 500.0), ("p99", 10.0)].map(|(p, l)| (p.to_string(), l));
     assert_eq!(defaults, expected);
     assert!(http_slo().check().is_ok());
-    let cases: [(fn(&mut Slo), &str); 6] = [
+    type Spoil = fn(&mut Slo);
+    let cases: [(Spoil, &str); 6] = [
         (|s| s.percentile = "p97".into(), "`percentile` is `p97`"),
         (|s| s.latency_ms = -5.0, "`latency_ms` is -5"),
         (|s| s.latency_ms = f64::NAN, "`latency_ms` is NaN"),
@@ -92,4 +97,56 @@ fn a_probe_whose_generator_saturated_is_never_the_capacity() {
     // An embedded target's CPU counts in the runner's own: no saturation can be told.
     saturated.generator.target_in_process = true;
     assert_eq!(judge(&http_slo(), &saturated, 500.0).unwrap().outcome, ProbeOutcome::Pass);
+}
+
+/// The sample report with a capacity search whose bracket is `[pass, fail]`.
+fn searched(pass: f64, fail: Option<f64>) -> Report {
+    let mut report = common::sample_report();
+    let probe = judge(&http_slo(), &probe(), 500.0).unwrap();
+    report.workloads[0].result_mut().capacity = Some(CapacitySearch {
+        slo: http_slo(),
+        resolution: 0.05,
+        probes: vec![probe; 6],
+        capacity_per_s: Some(pass),
+        lowest_fail_per_s: fail,
+        end: fail.map_or(SearchEnd::Budget, |_| SearchEnd::Resolved { limit: Limit::Latency }),
+        complete: fail.is_some(),
+    });
+    report
+}
+
+#[test]
+fn capacities_are_judged_by_their_brackets() {
+    let cases = [
+        ((394.0, Some(411.0)), (788.0, Some(823.0)), Verdict::Improved),
+        ((788.0, Some(823.0)), (394.0, Some(411.0)), Verdict::Regressed),
+        // Brackets that overlap by more than the threshold allows either way.
+        ((394.0, Some(411.0)), (400.0, Some(418.0)), Verdict::Inconclusive),
+        // Both within ±5 % of each other, whatever the capacities inside them.
+        ((394.0, Some(411.0)), (394.0, Some(411.0)), Verdict::NoChange),
+        // A bracket open above: the candidate's highest pass alone can still improve...
+        ((394.0, Some(411.0)), (900.0, None), Verdict::Improved),
+        // ...but a baseline open above cannot be beaten.
+        ((394.0, None), (788.0, Some(823.0)), Verdict::Inconclusive),
+    ];
+    for ((pa, fa), (pb, fb), expected) in cases {
+        let c = compare(&searched(pa, fa), &searched(pb, fb), CompareSettings::default()).unwrap();
+        let m = c.get("http.api.capacity").unwrap();
+        assert_eq!(m.verdict, expected, "[{pa}, {fa:?}] → [{pb}, {fb:?}]: {:?}", m.interval);
+        assert_eq!(m.evidence.unwrap().text(), "capacity brackets of 6 probes");
+        assert_eq!((m.baseline, m.optimized, m.unit.as_str()), (pa, pb, "req/s"));
+    }
+}
+
+#[test]
+fn searches_under_different_slos_are_said_to_differ() {
+    let (a, mut b) = (searched(394.0, Some(411.0)), searched(788.0, Some(823.0)));
+    let search = b.workloads[0].result_mut().capacity.as_mut().unwrap();
+    search.slo.latency_ms = 100.0;
+    search.resolution = 0.1;
+    let said: Vec<String> = check(&a, &b).into_iter().map(|w| w.message).collect();
+    assert!(said.iter().any(|m| m.contains("capacity searched under p95 < 200.0 ms")), "{said:?}");
+    assert!(said.iter().any(|m| m.contains("resolution of 5.0 %, then 10.0 %")), "{said:?}");
+    let said: Vec<String> = check(&a, &common::sample_report()).into_iter().map(|w| w.message).collect();
+    assert!(said.iter().any(|m| m == "only the baseline run searched its capacity"), "{said:?}");
 }
