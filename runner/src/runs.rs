@@ -8,8 +8,6 @@
 //! the rest (listed as not started); the report is written either way.
 
 use chrono::Utc;
-use perfproof_shared::capacity::CapacitySearch;
-use perfproof_shared::format;
 use perfproof_shared::merge::{merge_workloads, MergeKind};
 use perfproof_shared::report::{RunMeta, ShardMeta, Workload, WorkloadFailure};
 use perfproof_shared::{Report, SCHEMA_ID};
@@ -64,13 +62,6 @@ async fn run_trials(plan: &WorkloadPlan, context: &Context) -> anyhow::Result<Wo
     Ok(merge_workloads(&done.iter().collect::<Vec<_>>(), MergeKind::Trials)?)
 }
 
-/// A search's outcome in one line: `412 req/s [412, 428]: resolved: latency limits it`.
-fn capacity_text(search: &CapacitySearch, unit: &str) -> String {
-    let rate = |r: Option<f64>| r.map_or("none".to_string(), format::number);
-    let found = search.capacity_per_s.map_or("not found".into(), |c| format!("{} {unit}", format::number(c)));
-    format!("{found} [{}, {}]: {}", rate(search.capacity_per_s), rate(search.lowest_fail_per_s), search.end.text())
-}
-
 /// Runs the workloads, writes the report atomically to `settings.output` and prints it.
 pub async fn measure(settings: &RunSettings, stop: &watch::Receiver<bool>) -> anyhow::Result<Report> {
     let report = collect(settings, stop).await;
@@ -110,7 +101,8 @@ pub async fn collect(settings: &RunSettings, stop: &watch::Receiver<bool>) -> Re
                         async move { Ok(probe.run(context).await?.result().clone()) }
                     };
                     let search = search(capacity, plan.load(), estimate, &name, stop, probe).await;
-                    eprintln!("perfproof: {name}: capacity {}", capacity_text(&search, plan.info().throughput_unit));
+                    let found = search.found_text(plan.info().throughput_unit);
+                    eprintln!("perfproof: {name}: capacity {found}: {}", search.end.text());
                     workload.result_mut().capacity = Some(search);
                 }
                 workloads.push(workload)

@@ -228,6 +228,13 @@ pub struct CapacitySearch {
 }
 
 impl CapacitySearch {
+    /// The capacity with its bracket: `394 req/s [394, 411]`, or `none [none, 411]`.
+    pub fn found_text(&self, unit: &str) -> String {
+        let rate = |r: Option<f64>| r.map_or("none".to_string(), format::number);
+        let found = self.capacity_per_s.map_or("none".into(), |c| format!("{} {unit}", format::number(c)));
+        format!("{found} [{}, {}]", rate(self.capacity_per_s), rate(self.lowest_fail_per_s))
+    }
+
     /// The bracket `[highest pass, lowest fail]` from the probes: the highest passing
     /// rate, and the lowest rate above it that did not pass (a probe whose generator
     /// saturated is neither).
@@ -362,12 +369,9 @@ fn latency_interval(result: &LoadResult, q: f64) -> Result<(f64, [f64; 2], Strin
 /// A search as a summary table (`capacity`): a row per probe, its outcome and why,
 /// under a title with the capacity and its bracket, and why the search ended.
 pub fn summary_table(workload: &str, search: &CapacitySearch, unit: &str) -> SummaryTable {
-    let rate = |r: Option<f64>| r.map_or("none".to_string(), format::number);
-    let found = search.capacity_per_s.map_or("no capacity found".into(), |c| format!("{} {unit}", format::number(c)));
     let title = format!(
-        "{workload}: capacity {found} (bracket [{}, {}], resolution {}) under {}",
-        rate(search.capacity_per_s),
-        rate(search.lowest_fail_per_s),
+        "{workload}: capacity {} (resolution {}) under {}",
+        search.found_text(unit),
         format::share(search.resolution),
         search.slo.text()
     );

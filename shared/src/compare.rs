@@ -41,8 +41,8 @@ use crate::metrics::{
     ProportionEvidence, RateEvidence,
 };
 use crate::stats::{
-    difference, fieller_ratio, mover_ratio, newcombe_difference, quantile_interval, sectioned_quantile_interval,
-    trial_log_quantiles, trials_quantile_interval, welch_difference, Estimate, Interval,
+    difference, fieller_ratio, log_quantile, mover_ratio, newcombe_difference, quantile_interval,
+    sectioned_quantile_interval, trial_log_quantiles, trials_quantile_interval, welch_difference, Estimate, Interval,
 };
 use crate::Report;
 
@@ -578,7 +578,7 @@ fn quantile_ratio(
     {
         // Every trial's own percentile stands for it: the ratio from the two sides'
         // trials directly (Welch on the log scale), centred on the whole runs' ratio.
-        let centre = |l: &LatencyEvidence| (l.histogram.value_at_quantile(q).max(1) as f64).ln();
+        let centre = |l: &LatencyEvidence| log_quantile(&l.histogram, q);
         let ratio = Estimate::sectioned(centre(la), &ta).zip(Estimate::sectioned(centre(lb), &tb)).map(|(ea, eb)| {
             let d = welch_difference(ea, eb, confidence);
             Interval { low: d.low.exp(), high: d.high.exp() }

@@ -332,10 +332,19 @@ pub const TRIAL_QUANTILE_BEYOND: f64 = 20.0;
 /// (at least two) holds [`TRIAL_QUANTILE_BEYOND`] values beyond `q`: then each
 /// trial's own quantile stands for it. `None` otherwise.
 pub fn trial_log_quantiles<'h>(trials: impl Iterator<Item = &'h Histogram<u64>>, q: f64) -> Option<Vec<f64>> {
-    let beyond = q.min(1.0 - q);
     let filled: Vec<&Histogram<u64>> = trials.filter(|t| !t.is_empty()).collect();
-    let enough = filled.len() >= 2 && filled.iter().all(|t| t.len() as f64 * beyond >= TRIAL_QUANTILE_BEYOND);
-    enough.then(|| filled.iter().map(|t| (t.value_at_quantile(q).max(1) as f64).ln()).collect())
+    (filled.len() >= 2 && hold_beyond(&filled, q)).then(|| filled.iter().map(|t| log_quantile(t, q)).collect())
+}
+
+/// Whether every one of `trials` holds [`TRIAL_QUANTILE_BEYOND`] values beyond `q`.
+fn hold_beyond(trials: &[&Histogram<u64>], q: f64) -> bool {
+    let beyond = q.min(1.0 - q);
+    trials.iter().all(|t| t.len() as f64 * beyond >= TRIAL_QUANTILE_BEYOND)
+}
+
+/// The logarithm of a histogram's quantile `q` (at least 1 unit).
+pub(crate) fn log_quantile(histogram: &Histogram<u64>, q: f64) -> f64 {
+    (histogram.value_at_quantile(q).max(1) as f64).ln()
 }
 
 /// The interval of quantile `q` from repeated trials. When every non-empty trial
@@ -355,19 +364,18 @@ pub fn trials_quantile_interval<'h>(
     q: f64,
     confidence: f64,
 ) -> Option<Interval> {
-    let shares = sectioned_quantile_interval(whole, trials.clone(), q, confidence)?;
-    let centre = (whole.value_at_quantile(q).max(1) as f64).ln();
-    let spread = |logs: &[f64]| {
-        let spread = Estimate::sectioned(centre, logs)?;
+    let centre = log_quantile(whole, q);
+    let filled: Vec<&Histogram<u64>> = trials.clone().filter(|t| !t.is_empty()).collect();
+    let logs: Vec<f64> = filled.iter().map(|t| log_quantile(t, q)).collect();
+    let spread = Estimate::sectioned(centre, &logs).map(|spread| {
         let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, spread.df) * spread.se;
-        Some(Interval { low: (centre - half).exp(), high: (centre + half).exp() })
-    };
-    if let Some(own) = trial_log_quantiles(trials.clone(), q).and_then(|logs| spread(&logs)) {
+        Interval { low: (centre - half).exp(), high: (centre + half).exp() }
+    });
+    if let Some(own) = spread.filter(|_| hold_beyond(&filled, q)) {
         return Some(own);
     }
-    let logs: Vec<f64> =
-        trials.filter(|t| !t.is_empty()).map(|t| (t.value_at_quantile(q).max(1) as f64).ln()).collect();
-    let Some(all) = spread(&logs) else { return Some(shares) };
+    let shares = sectioned_quantile_interval(whole, trials, q, confidence)?;
+    let Some(all) = spread else { return Some(shares) };
     Some(Interval { low: shares.low.min(all.low), high: shares.high.max(all.high) })
 }
 
