@@ -1,16 +1,19 @@
 //! The `[db]` table of a scenario file and the database flags, resolved into a
 //! [`DbPlan`]: the database (a URL from `--db-url`, `PERFPROOF_DB_URL` or the
 //! file, or embedded SQLite when none is named), the table to seed, the query mix,
-//! the key distribution, the pool (one size or a sweep) and the `[db.load]` table.
+//! the key distribution, the pool (one size or a sweep), the `[db.load]` table and
+//! the `[db.capacity]` search.
 //! See `examples/scenario.toml`.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
+use perfproof_shared::report::{DbResult, WorkloadKind};
 use serde::Deserialize;
 
 use super::sql::{check_table_name, Backend};
 use super::{DbPlan, QueryKind, QueryPlan, Service, Sweep};
+use crate::config::capacity::{capacity_plan, CapacitySection};
 use crate::config::load::{load_plan, positive_duration, LoadOverrides, DEFAULT_USERS};
 use crate::config::secrets::{display_url, expand_env};
 use crate::load::Model;
@@ -53,6 +56,8 @@ pub struct DbSection {
     pub sweep: Option<SweepSection>,
     #[serde(default)]
     pub load: crate::config::load::LoadSection,
+    /// `[db.capacity]`: search this workload's capacity after measuring it.
+    pub capacity: Option<CapacitySection>,
 }
 
 /// One `[[db.queries]]` entry: a built-in `kind`, or custom `sql`.
@@ -255,7 +260,9 @@ impl KindSection for DbSection {
         if pool_size == 0 {
             bail!("db.pool must be at least 1");
         }
-        let load = load_plan(&section.load, load, "db.load")?;
+        let mut load = load_plan(&section.load, load, "db.load")?;
+        load.capacity =
+            section.capacity.as_ref().map(|c| capacity_plan(c, &DbResult::INFO, "db.capacity")).transpose()?;
         let sweep = match &section.sweep {
             None => None,
             Some(s) => Some(sweep(s, &load)?),
