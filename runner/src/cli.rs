@@ -162,7 +162,8 @@ pub struct RunArgs {
     /// arrival rate at which its SLO holds (its tier's latency target, errors under
     /// 1 %, 95 % of the offered rate achieved), to 5 %. A `[<kind>.capacity]` table
     /// in the scenario file asks for one workload's search and changes its SLO.
-    /// HTTP workloads today.
+    /// HTTP, database and inference workloads (inference at its headline batch
+    /// size); not beside a sweep.
     #[arg(long)]
     pub capacity: bool,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users).

@@ -95,8 +95,7 @@ pub async fn collect(settings: &RunSettings, stop: &watch::Receiver<bool>) -> Re
                     let name = format!("{} `{}`", plan.kind(), plan.name());
                     let estimate = workload.result().throughput_per_s;
                     let probe = |load| {
-                        let mut probe = plan.clone();
-                        *probe.load_mut() = load;
+                        let probe = plan.probe(load);
                         let context = &context;
                         async move { Ok(probe.run(context).await?.result().clone()) }
                     };

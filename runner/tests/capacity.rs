@@ -219,6 +219,28 @@ fn the_search_brackets_a_postgres_pool_of_known_capacity() {
     assert_brackets(&report, truth, 160.0, "a pool of 4 on pg_sleep(0.025)");
 }
 
+/// Every tier's embedded target (SQLite, the inference server): `run --capacity`
+/// ends resolved with a bracket no wider than the resolution, in a report that
+/// parses, and the comparison judges the capacity in the tier's throughput unit.
+#[test]
+fn every_tier_searches_its_embedded_target() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, unit) in [("db", "tx/s"), ("ml", "req/s")] {
+        let (code, stderr, report) = search_with(dir.path(), kind, &["--workloads", kind], "never printed", |_| ());
+        assert_eq!(code, Some(0), "{stderr}");
+        let workload = &report.workloads[0];
+        let found = workload.result().capacity.clone().expect("a capacity search");
+        assert!(found.complete && matches!(found.end, SearchEnd::Resolved { .. }), "{kind}: {:?}", found.end);
+        let (pass, fail) = (found.capacity_per_s.unwrap(), found.lowest_fail_per_s.unwrap());
+        assert!(fail <= pass * (1.0 + found.resolution) + 1e-9, "{kind}: bracket [{pass}, {fail}] too wide");
+        let c = compare(&report, &report, CompareSettings::default()).unwrap();
+        let key = format!("{kind}.{}.capacity", workload.name());
+        let capacity = c.get(&key).unwrap_or_else(|| panic!("no {key}"));
+        assert_eq!((capacity.unit.as_str(), capacity.baseline), (unit, pass), "{key}");
+    }
+}
+
 /// A capacity table that names an unknown percentile or a bound out of range is
 /// refused before any load, naming the field.
 #[test]
@@ -234,10 +256,21 @@ fn bad_capacity_tables_name_the_field() {
         ("probe_duration = \"500ms\"", "http.capacity.probe_duration must be at least 1s"),
         ("slo = 1", "unknown field `slo`"),
     ];
-    for (line, said) in cases {
+    let files = cases
+        .map(|(line, said)| (format!("[http]\nbase_url = \"http://127.0.0.1:9/\"\n[http.capacity]\n{line}\n"), said));
+    // A sweep has no one load to search from.
+    let sweeps = [
+        ("[ml]\n[ml.sweep]\nusers = [1, 2]\n[ml.capacity]\n", "drop [ml.sweep] or [ml.capacity]"),
+        (
+            "[db]\n[db.sweep]\npools = [1, 2]\nusers = [4]\n[db.capacity]\n",
+            "db `demo`: a capacity search runs on its own",
+        ),
+    ]
+    .map(|(text, said)| (text.to_string(), said));
+    for (text, said) in files.into_iter().chain(sweeps) {
         let file = dir.path().join("scenario.toml");
-        std::fs::write(&file, format!("[http]\nbase_url = \"http://127.0.0.1:9/\"\n[http.capacity]\n{line}\n"))
-            .unwrap();
+        std::fs::write(&file, &text).unwrap();
+        let line = &text;
         let out = Command::new(env!("CARGO_BIN_EXE_perfproof")).args(["run", "-q", "-f"]).arg(&file).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{line}: {stderr}");

@@ -52,6 +52,16 @@ pub trait KindPlan {
         false
     }
 
+    /// The plan one capacity probe runs: this one at the probe's `load`.
+    fn probe(&self, load: LoadPlan) -> Self
+    where
+        Self: Clone,
+    {
+        let mut probe = self.clone();
+        *probe.load_mut() = load;
+        probe
+    }
+
     /// Fails when its target cannot be reached, before any load is offered.
     async fn check_reachable(&self) -> anyhow::Result<()>;
 
@@ -203,6 +213,13 @@ macro_rules! workload_plans {
             pub fn searches_capacity(&self) -> bool {
                 match self {
                     $(WorkloadPlan::$variant(plan) => plan.searches_capacity(),)*
+                }
+            }
+
+            /// The plan one capacity probe runs (see [`KindPlan::probe`]).
+            pub fn probe(&self, load: LoadPlan) -> WorkloadPlan {
+                match self {
+                    $(WorkloadPlan::$variant(plan) => WorkloadPlan::$variant(plan.probe(load)),)*
                 }
             }
 

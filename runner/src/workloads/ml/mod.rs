@@ -157,6 +157,16 @@ impl MlPlan {
         points
     }
 
+    /// The batch size of the report's headline: 1 when it runs, else the smallest
+    /// (as shared's `headline_point` picks it from the points).
+    fn headline_batch_size(&self) -> u32 {
+        if self.batch_sizes.contains(&1) {
+            1
+        } else {
+            self.batch_sizes.iter().copied().min().unwrap_or(1)
+        }
+    }
+
     fn server(&self, base: Url, display: String) -> Server {
         Server { base, display, model: self.model.clone(), version: self.version.clone() }
     }
@@ -200,6 +210,17 @@ impl KindPlan for MlPlan {
 
     fn load_mut(&mut self) -> &mut LoadPlan {
         &mut self.load
+    }
+
+    /// A sweep of load levels has no one load to search from.
+    fn searches_capacity(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// A probe measures the headline batch size only: the capacity is that batch
+    /// size's, in requests/s.
+    fn probe(&self, load: LoadPlan) -> Self {
+        MlPlan { batch_sizes: vec![self.headline_batch_size()], levels: Vec::new(), load, ..self.clone() }
     }
 
     fn describe(&self) -> String {

@@ -2,17 +2,19 @@
 //! [`MlPlan`]: the backend (`oip`, a server from `--ml-url`, `PERFPROOF_ML_URL` or
 //! the file, or the embedded server when none is named; `in_process`, an ONNX file
 //! or the embedded digits model run by tract), the model's name and version, the
-//! inputs file, the batch sizes, the `[ml.sweep]` of load levels and the `[ml.load]`
-//! table. See `examples/scenario.toml`.
+//! inputs file, the batch sizes, the `[ml.sweep]` of load levels, the `[ml.load]`
+//! table and the `[ml.capacity]` search. See `examples/scenario.toml`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
+use perfproof_shared::report::{MlResult, WorkloadKind};
 use serde::Deserialize;
 
 use super::inputs::Inputs;
 use super::{Backend, MlPlan, Service};
+use crate::config::capacity::{capacity_plan, CapacitySection};
 use crate::config::load::{load_plan, positive_duration, LoadOverrides};
 use crate::config::secrets::{display_url, expand_env};
 use crate::load::Model;
@@ -51,6 +53,9 @@ pub struct MlSection {
     pub sweep: Option<SweepSection>,
     #[serde(default)]
     pub load: crate::config::load::LoadSection,
+    /// `[ml.capacity]`: search this workload's capacity at its headline batch size
+    /// after measuring it.
+    pub capacity: Option<CapacitySection>,
 }
 
 /// `[ml.sweep]`: load levels run at every batch size: users (closed model) or
@@ -179,10 +184,15 @@ impl KindSection for MlSection {
             None => DEFAULT_BATCH_SIZES.to_vec(),
         };
         let timeout = positive_duration(section.timeout.as_deref(), "ml.timeout", DEFAULT_TIMEOUT)?;
-        let load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
+        let mut load = load_plan(&section.load, load, "ml.load").map_err(|e| anyhow!("{e:#}"))?;
+        load.capacity =
+            section.capacity.as_ref().map(|c| capacity_plan(c, &MlResult::INFO, "ml.capacity")).transpose()?;
         let levels = match &section.sweep {
             None => Vec::new(),
             Some(_) if sharded => bail!("ml.sweep: a sweep of loads runs on one machine; give shards one load"),
+            Some(_) if section.capacity.is_some() => {
+                bail!("ml.sweep: a capacity search probes rates of its own; drop [ml.sweep] or [ml.capacity]")
+            }
             Some(sweep) => {
                 let levels = levels(sweep, &load)?;
                 if let Some((i, l)) = levels.iter().enumerate().find(|(i, l)| levels[..*i].contains(l)) {
