@@ -161,9 +161,9 @@ pub struct RunArgs {
     /// After measuring each workload, search its capacity: the highest open-model
     /// arrival rate at which its SLO holds (its tier's latency target, errors under
     /// 1 %, 95 % of the offered rate achieved), to 5 %. A `[<kind>.capacity]` table
-    /// in the scenario file asks for one workload's search and changes its SLO.
-    /// HTTP, database and inference workloads (inference at its headline batch
-    /// size); not beside a sweep.
+    /// in the scenario file asks for one workload's search and changes its SLO
+    /// (`[cache.capacity_search]` for a cache, whose `capacity` is its size).
+    /// Inference searches at its headline batch size. Not beside a sweep.
     #[arg(long)]
     pub capacity: bool,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users).

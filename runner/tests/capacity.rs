@@ -219,14 +219,15 @@ fn the_search_brackets_a_postgres_pool_of_known_capacity() {
     assert_brackets(&report, truth, 160.0, "a pool of 4 on pg_sleep(0.025)");
 }
 
-/// Every tier's embedded target (SQLite, the inference server): `run --capacity`
+/// Every tier's embedded target (SQLite, the inference server, the in-process
+/// cache): `run --capacity`
 /// ends resolved with a bracket no wider than the resolution, in a report that
 /// parses, and the comparison judges the capacity in the tier's throughput unit.
 #[test]
 fn every_tier_searches_its_embedded_target() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    for (kind, unit) in [("db", "tx/s"), ("ml", "req/s")] {
+    for (kind, unit) in [("db", "tx/s"), ("ml", "req/s"), ("cache", "ops/s")] {
         let (code, stderr, report) = search_with(dir.path(), kind, &["--workloads", kind], "never printed", |_| ());
         assert_eq!(code, Some(0), "{stderr}");
         let workload = &report.workloads[0];

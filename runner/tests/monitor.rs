@@ -306,3 +306,19 @@ mod reqwest_like {
         }
     }
 }
+
+/// A scenario's capacity tables are left out of a monitor's cycles (each probes one
+/// rate), for every kind, whatever the table is called.
+#[test]
+fn a_monitor_never_searches_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(
+        &file,
+        "[http]\n[http.capacity]\n[db]\n[db.capacity]\n[ml]\n[ml.capacity]\n[cache]\n[cache.capacity_search]\n",
+    )
+    .unwrap();
+    let plan = plan(&["-f", file.to_str().unwrap()]);
+    assert_eq!(plan.run.workloads.len(), 4);
+    assert!(plan.run.workloads.iter().all(|w| w.load().capacity.is_none()));
+}

@@ -85,5 +85,6 @@ pub fn capacity_plan(section: &CapacitySection, info: &KindInfo, at: &str) -> an
         probe_duration,
         max_probes,
         budget: duration("budget", &section.budget, DEFAULT_BUDGET)?,
+        asked_by: format!("[{at}]"),
     })
 }

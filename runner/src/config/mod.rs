@@ -100,12 +100,12 @@ pub fn monitor_run(args: &MonitorArgs) -> anyhow::Result<(RunSettings, Duration)
         bail!("{} `{}`: a sweep cannot be monitored; a cycle probes one configuration", w.kind(), w.name());
     }
     for w in &mut settings.workloads {
-        if w.load_mut().capacity.take().is_some() {
+        if let Some(asked) = w.load_mut().capacity.take() {
             eprintln!(
-                "perfproof monitor: {} `{}`: its [{}.capacity] search is not run: each cycle probes one rate",
+                "perfproof monitor: {} `{}`: its {} search is not run: each cycle probes one rate",
                 w.kind(),
                 w.name(),
-                w.kind()
+                asked.asked_by
             );
         }
     }
@@ -371,12 +371,13 @@ pub fn default_trials(plan: &WorkloadPlan) -> u32 {
 /// shard only part of it: both are refused when a table asks, and skipped by the flag.
 fn plan_capacity(plan: &mut WorkloadPlan, flag: bool, sharded: bool) -> anyhow::Result<()> {
     let (kind, name) = (plan.kind(), plan.name().to_string());
-    if plan.load().capacity.is_some() && (plan.is_sweep() || sharded) {
+    if let Some(asked) = plan.load().capacity.as_ref().filter(|_| plan.is_sweep() || sharded) {
         let why = if sharded { "a shard offers only part of the load" } else { "a sweep has no one load" };
-        bail!("{kind} `{name}`: a capacity search runs on its own ({why}); drop [{kind}.capacity] or run it alone");
+        bail!("{kind} `{name}`: a capacity search runs on its own ({why}); drop {} or run it alone", asked.asked_by);
     }
     if flag && plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
-        let capacity = capacity::capacity_plan(&capacity::CapacitySection::default(), plan.info(), kind)?;
+        let mut capacity = capacity::capacity_plan(&capacity::CapacitySection::default(), plan.info(), kind)?;
+        capacity.asked_by = "--capacity".into();
         plan.load_mut().capacity = Some(capacity);
     }
     Ok(())

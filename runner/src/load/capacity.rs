@@ -47,6 +47,8 @@ pub struct CapacityPlan {
     pub probe_duration: Duration,
     pub max_probes: u32,
     pub budget: Duration,
+    /// Who asked for it, for messages: its table (`[cache.capacity_search]`) or `--capacity`.
+    pub asked_by: String,
 }
 
 /// Where a search stands: its bracket so far, and which rate to probe next.

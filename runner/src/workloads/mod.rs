@@ -46,10 +46,11 @@ pub trait KindPlan {
         false
     }
 
-    /// Whether `run --capacity` searches its capacity (the kinds whose SLO and
-    /// probes are in place; the others measure as usual).
+    /// Whether `run --capacity` searches its capacity: not when it has no one load
+    /// to search from (an inference sweep of load levels; sweeps that run as one
+    /// are refused by `is_sweep`).
     fn searches_capacity(&self) -> bool {
-        false
+        true
     }
 
     /// The plan one capacity probe runs: this one at the probe's `load`.

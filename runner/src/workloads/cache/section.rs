@@ -2,15 +2,17 @@
 //! [`CachePlan`]: the cache (Redis from `--cache-url`, `PERFPROOF_CACHE_URL` or
 //! the file; else the in-process cache, its capacity set by the demo profile),
 //! the database behind it (`db_url`, else embedded SQLite), the keys, the writes,
-//! the start, a capacity sweep and the `[cache.load]` table. See
-//! `examples/scenario.toml`.
+//! the start, a capacity sweep, the `[cache.load]` table and the
+//! `[cache.capacity_search]` table. See `examples/scenario.toml`.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
+use perfproof_shared::report::{CacheResult, WorkloadKind};
 use serde::Deserialize;
 
 use super::{CacheBackend, CachePlan, WritePolicy};
+use crate::config::capacity::{capacity_plan, CapacitySection};
 use crate::config::load::{load_plan, positive_duration, LoadOverrides};
 use crate::config::secrets::{display_url, expand_env};
 use crate::workloads::db::section::{database_target, DEFAULT_PAYLOAD_BYTES, DEFAULT_ROWS};
@@ -38,6 +40,7 @@ pub struct CacheSection {
     /// Absent: the in-process cache.
     pub url: Option<String>,
     /// In-process cache: most entries held (default: the demo profile's).
+    #[serde(default, deserialize_with = "entries")]
     pub capacity: Option<u64>,
     /// Redis: the prefix of every key the workload writes (default `perfproof:<name>:`).
     pub key_prefix: Option<String>,
@@ -67,6 +70,34 @@ pub struct CacheSection {
     pub sweep: Option<SweepSection>,
     #[serde(default)]
     pub load: crate::config::load::LoadSection,
+    /// `[cache.capacity_search]`: search this workload's capacity (ops/s) after
+    /// measuring it. Every other kind names it `capacity`; a cache's `capacity` is
+    /// its size.
+    pub capacity_search: Option<CapacitySection>,
+}
+
+/// `capacity`: a number of entries; a table there is a capacity search misplaced,
+/// and is told where it goes.
+fn entries<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number of entries, like 2000")
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<u64, E> {
+            u64::try_from(value).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(value), &self))
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<u64, E> {
+            Ok(value)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<u64, A::Error> {
+            Err(serde::de::Error::custom(
+                "a cache's `capacity` is its size in entries; its capacity search is the [cache.capacity_search] table",
+            ))
+        }
+    }
+    deserializer.deserialize_any(Entries).map(Some)
 }
 
 /// `[cache.sweep]`: in-process capacities as percentages of the keyspace.
@@ -129,7 +160,12 @@ impl KindSection for CacheSection {
         if keyspace == 0 {
             bail!("cache.keys must be at least 1");
         }
-        let load = load_plan(&section.load, load, "cache.load")?;
+        let mut load = load_plan(&section.load, load, "cache.load")?;
+        load.capacity = section
+            .capacity_search
+            .as_ref()
+            .map(|c| capacity_plan(c, &CacheResult::INFO, "cache.capacity_search"))
+            .transpose()?;
         let backend = match &template {
             Some(template) => {
                 if section.capacity.is_some() || section.sweep.is_some() {

@@ -186,10 +186,6 @@ impl KindPlan for DbPlan {
         self.sweep.is_some()
     }
 
-    fn searches_capacity(&self) -> bool {
-        true
-    }
-
     /// Connects once: a database that cannot be reached (or refuses the credentials)
     /// fails the workload before any load is offered.
     async fn check_reachable(&self) -> anyhow::Result<()> {

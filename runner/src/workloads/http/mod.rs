@@ -194,10 +194,6 @@ impl KindPlan for HttpPlan {
         &mut self.load
     }
 
-    fn searches_capacity(&self) -> bool {
-        true
-    }
-
     fn describe(&self) -> String {
         let target = match &self.target {
             Service::Url { display, .. } => display.clone(),
