@@ -376,7 +376,7 @@ pub struct SummaryArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Measured time of each workload of each profile, split into trials.
-    #[arg(long, short = 'd', default_value = "9s", value_parser = parse_duration)]
+    #[arg(long, short = 'd', default_value = "6s", value_parser = parse_duration)]
     pub duration: Duration,
     /// Warm-up of each trial.
     #[arg(long, short = 'w', default_value = "500ms", value_parser = parse_duration)]
@@ -391,6 +391,10 @@ pub struct DemoArgs {
     /// Where the two reports and the comparison files go.
     #[arg(long, default_value = "results/demo")]
     pub results_dir: PathBuf,
+    /// Skip the capacity searches: each workload of each profile is searched after
+    /// it is measured (probes of 1 s, to 10 %), about half of the demo's time.
+    #[arg(long)]
+    pub no_capacity: bool,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
 }

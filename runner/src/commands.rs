@@ -18,6 +18,7 @@ use crate::cli::{
     SummaryArgs, ViewArgs,
 };
 use crate::compare_output::{self, Detail};
+use crate::config::capacity::CapacitySection;
 use crate::config::load::LoadOverrides;
 use crate::config::{self, Flags, ScenarioFile};
 use crate::exit::Exit;
@@ -275,6 +276,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
                 ..LoadOverrides::default()
             },
             demo_profile: profile,
+            capacity: (!args.no_capacity).then(CapacitySection::demo),
             ..Flags::default()
         };
         let report = runs::measure(&config::resolve(ScenarioFile::default(), &flags)?, &stop).await?;

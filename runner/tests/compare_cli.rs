@@ -318,7 +318,7 @@ fn merge_adds_two_runs_exactly() {
 }
 
 #[test]
-fn demo_runs_both_profiles_and_compares_them() {
+fn demo_runs_both_profiles_searches_their_capacities_and_compares_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = perfproof()
         .args(["demo", "-d", "1500ms", "-w", "300ms", "-c", "8", "--results-dir"])
@@ -345,6 +345,11 @@ fn demo_runs_both_profiles_and_compares_them() {
     assert!(before_after[1] > before_after[0], "{efficiency}");
     let p95 = stdout.lines().find(|l| l.contains("http.demo.latency.p95")).unwrap();
     assert!(p95.contains("improved"), "{p95}");
+    // Every tier's capacity was searched in both profiles, and is judged from the brackets.
+    for key in ["http.demo.capacity", "db.demo.capacity", "ml.digits.capacity", "cache.demo.capacity"] {
+        let line = stdout.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("no {key} in {stdout}"));
+        assert!(line.contains("capacity brackets of"), "{line}");
+    }
     let outcome = stdout.lines().find(|l| l.starts_with("demo: ")).unwrap();
     assert!(outcome.contains("regressed") && outcome.contains("demo` exits 0"), "{outcome}");
     assert!(stdout.contains("grade"));

@@ -23,7 +23,7 @@ use crate::format;
 use crate::latency::Latency;
 use crate::metrics::PERCENTILES;
 use crate::report::{KindInfo, LoadResult};
-use crate::stats::{quantile_interval, sectioned_quantile_interval, wilson};
+use crate::stats::{normal_quantile, quantile_interval, sectioned_quantile_interval, wilson};
 use crate::summary::{SummaryRow, SummaryTable};
 
 /// Confidence of a probe's judgement.
@@ -98,6 +98,17 @@ impl Slo {
         bound("max_error_percent", e, (0.0..100.0).contains(&e), "a percentage from 0 up to, not including, 100")?;
         let a = self.min_achieved_percent;
         bound("min_achieved_percent", a, a > 0.0 && a <= 100.0, "a percentage above 0, at most 100")
+    }
+
+    /// The fewest operations a probe needs for its error bound to be shown held:
+    /// with no errors, Wilson's upper end z²/(n + z²) falls under the bound b once
+    /// n > z²(1 − b)/b (381 operations for 1 %); twice that, so that a probe with
+    /// an error or two can show it too. `None` with a bound of 0, which any error
+    /// breaks and none can show held.
+    pub fn operations_for_errors(&self) -> Option<u64> {
+        let b = self.max_error_percent / 100.0;
+        let z = normal_quantile(1.0 - (1.0 - PROBE_CONFIDENCE) / 2.0);
+        (b > 0.0).then(|| (2.0 * z * z * (1.0 - b) / b).ceil() as u64)
     }
 
     /// The SLO in words: `p95 < 200 ms, errors < 1 %, at least 95 % of the offered rate`.
@@ -309,7 +320,13 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
             ),
         );
     }
-    if let Some(errors_ci) = wilson(errors, stats.operations, PROBE_CONFIDENCE) {
+    let errors_ci = wilson(errors, stats.operations, PROBE_CONFIDENCE);
+    if slo.max_error_percent == 0.0 {
+        // No error allowed: none held it, any broke it.
+        if errors > 0 {
+            decide(ProbeOutcome::Fail, Limit::Errors, format!("{errors} errors where the SLO allows none"));
+        }
+    } else if let Some(errors_ci) = errors_ci {
         let bound = slo.max_error_percent / 100.0;
         let rate = errors as f64 / stats.operations as f64;
         let text = |verb| {

@@ -3,12 +3,14 @@
 //! per-second timeline, each kind's own curve (a database's throughput and pool
 //! efficiency against pool size, an ML workload's samples/s and latency against
 //! batch size, a cache's hit rate and hit and miss latency against capacity: the
-//! kinds' files prepare them, [`curves`] collects them), and the 30-day daily
-//! cost of baseline and optimized.
+//! kinds' files prepare them, [`curves`] collects them), a workload's latency
+//! against the load offered by its capacity search ([`load_curves`]), and the
+//! 30-day daily cost of baseline and optimized.
 //!
 //! Values only: no drawing, no I/O. Latencies are in milliseconds, read from the
 //! report's histograms (the source of truth), never from interpolated summaries.
 
+use crate::capacity::{CapacitySearch, ProbeOutcome};
 use crate::cost::CostComparison;
 use crate::latency::LatencyError;
 use crate::report::Part;
@@ -65,6 +67,32 @@ pub struct TimelineSeries {
     /// The workload, as `<kind> <name>` (`http demo`).
     pub name: String,
     pub points: Vec<SecondPoint>,
+}
+
+/// One probe of a capacity search, on a latency–load chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadPoint {
+    /// The arrival rate offered, per second.
+    pub offered_per_s: f64,
+    /// The probe's latency percentiles, from its histogram, in milliseconds.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub outcome: ProbeOutcome,
+}
+
+/// A workload's latency against the load offered, from its capacity search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadCurve {
+    /// The workload, as `<kind> <name>` (`http demo`).
+    pub name: String,
+    /// The offered rate's unit: the kind's throughput unit (`req/s`).
+    pub unit: &'static str,
+    /// One point per rate probed, in increasing rate; a rate probed twice (an
+    /// unresolved probe run again, longer) shows its last probe, the one judged.
+    pub points: Vec<LoadPoint>,
+    /// The search itself: its SLO, capacity, bracket and why it ended.
+    pub search: CapacitySearch,
 }
 
 /// One day of the 30-day cost projection.
@@ -144,6 +172,37 @@ pub fn timeline(report: &Report) -> Vec<TimelineSeries> {
                 .collect(),
         })
         .collect()
+}
+
+/// The latency–load curve of every workload of `report` that searched its
+/// capacity, in report order.
+pub fn load_curves(report: &Report) -> Result<Vec<LoadCurve>, ChartError> {
+    let mut curves = Vec::new();
+    for workload in &report.workloads {
+        let Some(search) = &workload.result().capacity else { continue };
+        let name = series_name(workload.kind(), workload.name());
+        let mut points: Vec<LoadPoint> = Vec::with_capacity(search.probes.len());
+        for probe in &search.probes {
+            let latency = &probe.latency;
+            let histogram =
+                latency.decode().map_err(|source| ChartError::Latency { workload: name.clone(), source })?;
+            let ms = |quantile| latency.to_ms(histogram.value_at_quantile(quantile) as f64);
+            let point = LoadPoint {
+                offered_per_s: probe.offered_per_s,
+                p50_ms: ms(0.5),
+                p95_ms: ms(0.95),
+                p99_ms: ms(0.99),
+                outcome: probe.outcome,
+            };
+            match points.iter_mut().find(|p| p.offered_per_s == probe.offered_per_s) {
+                Some(earlier) => *earlier = point,
+                None => points.push(point),
+            }
+        }
+        points.sort_by(|a, b| a.offered_per_s.total_cmp(&b.offered_per_s));
+        curves.push(LoadCurve { name, unit: workload.info().throughput_unit, points, search: search.clone() });
+    }
+    Ok(curves)
 }
 
 /// The daily cost of baseline and optimized over the projection's 30 days.

@@ -6,6 +6,7 @@
 mod common;
 
 use perfproof_shared::capacity::{judge, CapacitySearch, Limit, ProbeOutcome, SearchEnd, Slo};
+use perfproof_shared::charts::load_curves;
 use perfproof_shared::comparability::check;
 use perfproof_shared::compare::{compare, CompareSettings, Verdict};
 use perfproof_shared::report::{CacheResult, DbResult, HttpResult, LoadResult, MlResult, WorkloadKind};
@@ -149,4 +150,52 @@ fn searches_under_different_slos_are_said_to_differ() {
     assert!(said.iter().any(|m| m.contains("resolution of 5.0 %, then 10.0 %")), "{said:?}");
     let said: Vec<String> = check(&a, &common::sample_report()).into_iter().map(|w| w.message).collect();
     assert!(said.iter().any(|m| m == "only the baseline run searched its capacity"), "{said:?}");
+}
+
+/// The latency–load chart's numbers: one point per rate probed, in increasing
+/// rate, a rate probed twice showing its last (judged) probe, each percentile the
+/// probe's histogram's; a workload without a search has no curve.
+#[test]
+fn the_load_curve_is_each_rate_probed_with_its_percentiles() {
+    let mut report = searched(400.0, Some(420.0));
+    let search = report.workloads[0].result_mut().capacity.as_mut().unwrap();
+    for (probe, rate) in search.probes.iter_mut().zip([200.0, 400.0, 800.0, 566.0, 476.0, 476.0]) {
+        probe.offered_per_s = rate;
+    }
+    search.probes[5].outcome = ProbeOutcome::Fail;
+    let curves = load_curves(&report).unwrap();
+    assert_eq!(curves.len(), 1);
+    let curve = &curves[0];
+    assert_eq!((curve.name.as_str(), curve.unit), (format!("http {}", report.workloads[0].name()).as_str(), "req/s"));
+    let rates: Vec<f64> = curve.points.iter().map(|p| p.offered_per_s).collect();
+    assert_eq!(rates, [200.0, 400.0, 476.0, 566.0, 800.0]);
+    assert_eq!(curve.points[2].outcome, ProbeOutcome::Fail);
+    let summary = &probe().stats.latency.summary;
+    for point in &curve.points {
+        assert_eq!((point.p50_ms, point.p99_ms), (summary.p50 as f64 / 1e3, summary.p99 as f64 / 1e3));
+        assert!(point.p50_ms <= point.p95_ms && point.p95_ms <= point.p99_ms);
+    }
+    assert_eq!(curve.search.capacity_per_s, Some(400.0));
+    assert!(load_curves(&common::sample_report()).unwrap().is_empty());
+}
+
+/// A probe needs enough operations to show its error bound held: 761 for 1 %
+/// (twice the 380.3 past which no errors put Wilson's upper end under it), none can
+/// for a bound of 0, and there any error fails the probe while none holds it.
+#[test]
+fn the_error_bound_sets_the_operations_a_probe_needs() {
+    let mut slo = http_slo();
+    assert_eq!(slo.operations_for_errors(), Some(761));
+    let wilson = |n| perfproof_shared::stats::wilson(0, n, perfproof_shared::capacity::PROBE_CONFIDENCE).unwrap();
+    assert!(wilson(381).high < 0.01 && wilson(380).high > 0.01);
+    slo.max_error_percent = 0.0;
+    assert_eq!(slo.operations_for_errors(), None);
+    let sample = probe();
+    assert!(sample.stats.operations > sample.stats.successes);
+    let offered = sample.throughput_per_s;
+    let judged = judge(&slo, &sample, offered).unwrap();
+    assert_eq!((judged.outcome, judged.limit), (ProbeOutcome::Fail, Some(Limit::Errors)), "{}", judged.reason);
+    let mut clean = sample.clone();
+    clean.stats.successes = clean.stats.operations;
+    assert_ne!(judge(&slo, &clean, offered).unwrap().limit, Some(Limit::Errors));
 }

@@ -16,7 +16,7 @@ use crate::load::capacity::{
 };
 
 /// A workload's `[<workload>.capacity]` table, as written; every field optional.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CapacitySection {
     /// The latency percentile held to `latency` (`p95`; default: the tier's target's).
@@ -37,6 +37,20 @@ pub struct CapacitySection {
     /// Most probes (default 16) and longest search (default 3m).
     pub max_probes: Option<u32>,
     pub budget: Option<String>,
+}
+
+impl CapacitySection {
+    /// `demo`'s search, quicker than the defaults to fit its few minutes: probes of
+    /// 1 s after 0.5 s of warm-up (too few windows for their interval: each probe
+    /// rests on its histogram's), to a resolution of 10 %.
+    pub fn demo() -> CapacitySection {
+        CapacitySection {
+            resolution_percent: Some(10.0),
+            probe_duration: Some("1s".into()),
+            probe_warmup: Some("500ms".into()),
+            ..CapacitySection::default()
+        }
+    }
 }
 
 /// Resolves `section` (at `at`, `http.capacity`, for errors) with `info`'s defaults.

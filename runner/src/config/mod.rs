@@ -190,8 +190,9 @@ macro_rules! scenario_kinds {
             pub trials: Option<u32>,
             /// This runner's place in a distributed run.
             pub shard: Option<ShardFlags>,
-            /// Search every workload's capacity after measuring it (`--capacity`).
-            pub capacity: bool,
+            /// Search every workload's capacity after measuring it, so (`--capacity`:
+            /// the defaults; `demo`: its quicker search).
+            pub capacity: Option<capacity::CapacitySection>,
             pub load: LoadOverrides,
             $(
                 /// The kind's own flags.
@@ -258,7 +259,7 @@ impl TryFrom<&RunArgs> for Flags {
             output: args.output.clone(),
             quiet: args.quiet,
             trials: args.trials,
-            capacity: args.capacity,
+            capacity: args.capacity.then(capacity::CapacitySection::default),
             shard,
             load: LoadOverrides {
                 users: args.users,
@@ -367,16 +368,22 @@ pub fn default_trials(plan: &WorkloadPlan) -> u32 {
 }
 
 /// The workload's capacity search: its section's `capacity` table, or with
-/// `--capacity` the kind's defaults. A sweep has no one load to search from, and a
-/// shard only part of it: both are refused when a table asks, and skipped by the flag.
-fn plan_capacity(plan: &mut WorkloadPlan, flag: bool, sharded: bool) -> anyhow::Result<()> {
+/// `--capacity` the `flag`'s settings and the kind's SLO. A sweep has no one load to
+/// search from, and a shard only part of it: both are refused when a table asks,
+/// and skipped by the flag.
+fn plan_capacity(
+    plan: &mut WorkloadPlan,
+    flag: Option<&capacity::CapacitySection>,
+    sharded: bool,
+) -> anyhow::Result<()> {
     let (kind, name) = (plan.kind(), plan.name().to_string());
     if let Some(asked) = plan.load().capacity.as_ref().filter(|_| plan.is_sweep() || sharded) {
         let why = if sharded { "a shard offers only part of the load" } else { "a sweep has no one load" };
         bail!("{kind} `{name}`: a capacity search runs on its own ({why}); drop {} or run it alone", asked.asked_by);
     }
-    if flag && plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
-        let mut capacity = capacity::capacity_plan(&capacity::CapacitySection::default(), plan.info(), kind)?;
+    let Some(flag) = flag else { return Ok(()) };
+    if plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
+        let mut capacity = capacity::capacity_plan(flag, plan.info(), kind)?;
         capacity.asked_by = "--capacity".into();
         plan.load_mut().capacity = Some(capacity);
     }
@@ -478,7 +485,7 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
         let trials = asked.unwrap_or_else(|| default_trials(plan));
         let (kind, name) = (plan.kind(), plan.name().to_string());
         plan.load_mut().split_into_trials(trials).map_err(|e| anyhow!("{kind} `{name}`: {e}"))?;
-        plan_capacity(plan, flags.capacity, shard.is_some())?;
+        plan_capacity(plan, flags.capacity.as_ref(), shard.is_some())?;
     }
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),

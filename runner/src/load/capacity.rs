@@ -111,6 +111,15 @@ fn probe_load(base: &LoadPlan, plan: &CapacityPlan, rate: f64, duration: Duratio
     }
 }
 
+/// A probe's measured time at `rate`: the plan's, or longer when the plan's would
+/// hold too few operations to show the SLO's error bound held
+/// ([`Slo::operations_for_errors`](perfproof_shared::capacity::Slo::operations_for_errors)),
+/// in whole seconds.
+fn probe_duration(plan: &CapacityPlan, rate: f64) -> Duration {
+    let needed = plan.slo.operations_for_errors().map_or(0.0, |n| (n as f64 / rate).ceil());
+    plan.probe_duration.max(Duration::from_secs_f64(needed))
+}
+
 /// Searches the capacity: `run_probe` runs the workload with the load it is
 /// given; `estimate` is the throughput just measured (the start when none is
 /// given); `name` says which workload, in progress lines. Never fails: what went
@@ -144,10 +153,12 @@ where
         if *stop.borrow() {
             break SearchEnd::Interrupted;
         }
-        if probes.len() as u32 >= plan.max_probes || started.elapsed() + plan.probe_duration > plan.budget {
+        if probes.len() as u32 >= plan.max_probes || started.elapsed() + probe_duration(plan, rate) > plan.budget {
             break SearchEnd::Budget;
         }
-        let mut duration = plan.probe_duration;
+        // Long enough to show the error bound held (at a low rate, more than the
+        // plan's duration), and twice that when too close to tell.
+        let mut duration = probe_duration(plan, rate);
         let probe = loop {
             eprintln!(
                 "perfproof: {name}: capacity probe {} at {}/s for {}",
@@ -167,11 +178,11 @@ where
             // Too close to a bound to judge: once more, twice as long.
             let again = probe.outcome == ProbeOutcome::Unresolved
                 && probe.limit != Some(Limit::Generator)
-                && duration == plan.probe_duration
+                && duration == probe_duration(plan, rate)
                 && result.complete;
             if again && !*stop.borrow() {
                 probes.push(probe);
-                duration = plan.probe_duration * 2;
+                duration *= 2;
                 continue;
             }
             break Ok((probe, result.complete));

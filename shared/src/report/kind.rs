@@ -58,11 +58,13 @@ impl KindInfo {
     }
 
     /// Whether `rest` (a metric key after its workload's prefix) is one of this
-    /// kind's headline metrics.
+    /// kind's headline metrics: its headline latency, throughput, error rate,
+    /// capacity (when searched) and extras.
     pub fn is_headline(&self, rest: &str) -> bool {
         rest == self.headline_latency()
             || rest == self.throughput_key
             || rest == "error_rate"
+            || rest == "capacity"
             || self.headline_extras.contains(&rest)
     }
 
