@@ -13,7 +13,8 @@ use perfproof_shared::targets::{rule_text, Grade, Status};
 use perfproof_shared::Report;
 
 use crate::charts::{
-    batch::batch_charts, cache::cache_charts, pool::pool_charts, spectrum::spectrum_charts, timeline::timeline_charts,
+    batch::batch_charts, cache::cache_charts, capacity::capacity_charts, pool::pool_charts, spectrum::spectrum_charts,
+    timeline::timeline_charts,
 };
 use crate::comparison_view::ComparisonView;
 use crate::cost_view::CostView;
@@ -219,12 +220,14 @@ fn overview(analysis: &Analysis) -> impl IntoView {
     }
 }
 
-/// Every chart of the pair: latency spectra, timelines, and the pool, batch and
+/// Every chart of the pair: latency spectra, timelines, latency against offered
+/// load of the workloads whose capacity was searched, and the pool, batch and
 /// cache sizes of the workloads that have them.
 fn charts(baseline: &Report, optimized: &Report) -> impl IntoView {
     view! {
         {spectrum_charts(baseline, optimized)}
         {timeline_charts(baseline, optimized)}
+        {capacity_charts(baseline, optimized)}
         {pool_charts(baseline, optimized)}
         {batch_charts(baseline, optimized)}
         {cache_charts(baseline, optimized)}

@@ -3,7 +3,9 @@
 //! axis, with their errors and p50/p95/p99 latency), [`pool`] (a database workload's throughput and efficiency against pool
 //! size), [`batch`](mod@batch) (an ML workload's samples/s and latency against batch size),
 //! [`cache`] (a cache workload's hit rate, beside the ideal, and its hit and miss
-//! latency against capacity as a share of the keyspace), [`cost`] (the 30-day
+//! latency against capacity as a share of the keyspace), [`capacity`](mod@capacity)
+//! (a capacity search's p50/p95/p99 against the offered rate, with the SLO and
+//! each run's bracket), [`cost`] (the 30-day
 //! daily cost) and, for the history of three or more runs, [`trend`] (a metric's
 //! value at each run, with its slope per day). The numbers come from `perfproof_shared::charts`; this module
 //! draws them with plotters into an SVG string and puts each chart in a
@@ -13,6 +15,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod capacity;
 pub mod cost;
 pub mod pool;
 pub mod spectrum;

@@ -1,0 +1,54 @@
+// Capacity in the page: both demo profiles of every tier (HTTP, SQLite, the
+// inference server, the in-process cache) searched with capacity.toml's tables
+// (probes of 1 s to 10 %, to keep the test short); the analysis draws, per
+// workload, p50, p95 and p99 against the offered rate for both runs, with the SLO
+// line and each capacity's bracket, and its table holds the reports' own numbers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { useApp, openPair, makeProfiles } from "./harness.mjs";
+
+const scenario = fileURLToPath(new URL("capacity.toml", import.meta.url));
+const ctx = useApp(() => makeProfiles(["-f", scenario]));
+
+const PER_MS = { ns: 1e6, us: 1e3, ms: 1 };
+
+test("every tier's capacity search is drawn as latency against offered load", async () => {
+  const { page, errors } = await openPair(ctx);
+  const { baseline, optimized } = ctx;
+  const workloads = baseline.report.workloads;
+  assert.equal(workloads.length, 4);
+  assert.equal(await page.getByTestId("capacity-search").count(), 4);
+  for (const workload of workloads) {
+    const [kind] = Object.keys(workload);
+    const name = `${kind} ${workload[kind].name}`;
+    const block = page.locator(`[data-testid="capacity-search"][data-workload="${name}"]`);
+    const chart = block.getByTestId("chart-capacity");
+    await chart.waitFor();
+    assert.match(await chart.locator("svg").innerHTML(), new RegExp(`Latency against offered load, ${name}`));
+    for (const [run, { report }] of [["baseline", baseline], ["optimized", optimized]]) {
+      const search = report.workloads.find((w) => w[kind]?.name === workload[kind].name)[kind].result.capacity;
+      assert.ok(search, `${run} ${name}: no search`);
+      // The table: each probe's p50, p95 and p99 from its histogram, at its offered rate
+      // (a rate probed twice: the last probe, the one judged).
+      const last = new Map(search.probes.map((p) => [p.offered_per_s, p]));
+      for (const [rate, probe] of last) {
+        const { unit, summary } = probe.latency;
+        for (const part of ["p50", "p95", "p99"]) {
+          const cell = chart.locator(`td[data-run="${run}"][data-part="${part}"][data-x="${rate}"]`);
+          assert.equal(Number(await cell.getAttribute("data-y")), summary[part] / PER_MS[unit], `${run} ${name} ${part} at ${rate}`);
+        }
+      }
+      // The bracket's rings sit on the SLO line, at the highest pass and the lowest fail.
+      for (const rate of [search.capacity_per_s, search.lowest_fail_per_s].filter((r) => r != null)) {
+        const ring = chart.locator(`td[data-run="${run}"][data-part="bracket"][data-x="${rate}"]`);
+        assert.equal(Number(await ring.getAttribute("data-y")), search.slo.latency_ms, `${run} ${name} bracket`);
+      }
+      const slo = chart.locator(`td[data-run="SLO"][data-y="${search.slo.latency_ms}"]`);
+      assert.ok((await slo.count()) >= 1, `${name}: the SLO line`);
+      const found = block.locator(`[data-testid="capacity-found"][data-run="${run}"]`);
+      assert.match(await found.textContent(), new RegExp(`^${run}: capacity .* under ${search.slo.percentile} < `));
+    }
+  }
+  assert.deepEqual(errors, []);
+});
