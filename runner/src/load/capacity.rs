@@ -153,12 +153,13 @@ where
         if *stop.borrow() {
             break SearchEnd::Interrupted;
         }
-        if probes.len() as u32 >= plan.max_probes || started.elapsed() + probe_duration(plan, rate) > plan.budget {
-            break SearchEnd::Budget;
-        }
         // Long enough to show the error bound held (at a low rate, more than the
         // plan's duration), and twice that when too close to tell.
-        let mut duration = probe_duration(plan, rate);
+        let planned = probe_duration(plan, rate);
+        if probes.len() as u32 >= plan.max_probes || started.elapsed() + planned > plan.budget {
+            break SearchEnd::Budget;
+        }
+        let mut duration = planned;
         let probe = loop {
             eprintln!(
                 "perfproof: {name}: capacity probe {} at {}/s for {}",
@@ -178,7 +179,7 @@ where
             // Too close to a bound to judge: once more, twice as long.
             let again = probe.outcome == ProbeOutcome::Unresolved
                 && probe.limit != Some(Limit::Generator)
-                && duration == probe_duration(plan, rate)
+                && duration == planned
                 && result.complete;
             if again && !*stop.borrow() {
                 probes.push(probe);
