@@ -7,8 +7,11 @@
 //! when every part of the SLO holds with confidence: the latency percentile's
 //! interval (from the probe's windows, as for verdicts) lies under its bound, the
 //! error rate's interval under its bound, and the target completed at least the
-//! required share of the offered rate. It **fails** when a part is violated with
-//! confidence, and is otherwise **unresolved**. A probe whose generator saturated
+//! required share of the offered rate without falling behind: a backlog that
+//! grows through the probe (its windows' median latency rising by at least
+//! [`MAX_FALLING_BEHIND`] of a second per second) is a rate the target cannot
+//! sustain, however little of the probe it spoiled. It **fails** when a part is
+//! violated with confidence, and is otherwise **unresolved**. A probe whose generator saturated
 //! judges the generator, not the service: it is never a pass or a fail.
 //!
 //! The search itself (which rates to probe) runs in the runner's engine; this
@@ -23,7 +26,7 @@ use crate::format;
 use crate::latency::Latency;
 use crate::metrics::PERCENTILES;
 use crate::report::{KindInfo, LoadResult};
-use crate::stats::{normal_quantile, quantile_interval, sectioned_quantile_interval, wilson};
+use crate::stats::{normal_quantile, quantile_interval, sectioned_quantile_interval, slope_interval, wilson, Interval};
 use crate::summary::{SummaryRow, SummaryTable};
 
 /// Confidence of a probe's judgement.
@@ -32,6 +35,13 @@ pub const PROBE_CONFIDENCE: f64 = 0.95;
 pub const DEFAULT_MAX_ERROR_PERCENT: f64 = 1.0;
 /// The default least share of the offered rate a probe must complete, in percent.
 pub const DEFAULT_MIN_ACHIEVED_PERCENT: f64 = 95.0;
+/// The least share of the offered rate a probe may fall behind by before it fails
+/// for not keeping up, whatever share it completed. Falling behind shows as a
+/// rising latency: measured from each operation's scheduled start and grouped by
+/// the second it completed, latency grows by this share of a second per second
+/// (a target that completes 99 of 100 offered grows its delay by 10 ms a second).
+/// A fifth of the default resolution: a search that finds its rate passes within it.
+pub const MAX_FALLING_BEHIND: f64 = 0.01;
 /// The default resolution of a search: it ends when its lowest failing rate is
 /// within this share above its highest passing one.
 pub const DEFAULT_RESOLUTION: f64 = 0.05;
@@ -143,7 +153,8 @@ pub enum Limit {
     Latency,
     /// The error rate.
     Errors,
-    /// The target completed less than the required share of the offered rate.
+    /// The target completed less than the required share of the offered rate,
+    /// or fell behind it through the probe ([`MAX_FALLING_BEHIND`]).
     NotKeepingUp,
     /// The load generator saturated: the probe measured it, not the service.
     Generator,
@@ -320,6 +331,18 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
             ),
         );
     }
+    if let Some((behind, ci)) = falling_behind(result) {
+        let text = |verb| {
+            let [b, l, h] = [behind, ci.low, ci.high].map(format::share);
+            let rise = format::latency_ms(behind * 1000.0);
+            format!("{verb} behind by {b} [{l}, {h}] of the offered rate: its latency rose {rise} a second")
+        };
+        if behind >= MAX_FALLING_BEHIND && ci.low > 0.0 {
+            decide(ProbeOutcome::Fail, Limit::NotKeepingUp, text("fell"));
+        } else if behind >= MAX_FALLING_BEHIND {
+            decide(ProbeOutcome::Unresolved, Limit::NotKeepingUp, text("may have fallen"));
+        }
+    }
     let errors_ci = wilson(errors, stats.operations, PROBE_CONFIDENCE);
     if slo.max_error_percent == 0.0 {
         // No error allowed: none held it, any broke it.
@@ -361,6 +384,24 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
         probe.reason = format!("held {}", slo.text());
     }
     Ok(probe)
+}
+
+/// How fast a probe fell behind its offered rate: the slope of its windows' median
+/// latency (in seconds) against the time they completed in, with its interval.
+/// Behind by a share f of the offered rate, the backlog and so each operation's
+/// wait grow by f seconds a second. `None` with fewer than [`MIN_SECTIONS`]
+/// windows holding a latency, too few to tell a trend from noise, or with one
+/// that does not decode (which the latency's judgement reports).
+fn falling_behind(result: &LoadResult) -> Option<(f64, Interval)> {
+    let mut points = Vec::new();
+    for window in &result.windows {
+        let latency = window.latency.decode().ok()?;
+        if !latency.is_empty() {
+            let middle = f64::from(window.index) * result.window_s + window.duration_s / 2.0;
+            points.push((middle, window.latency.to_ms(latency.value_at_quantile(0.5) as f64) / 1000.0));
+        }
+    }
+    (points.len() >= MIN_SECTIONS).then(|| slope_interval(&points, PROBE_CONFIDENCE)).flatten()
 }
 
 /// The percentile `q` of a probe, in ms, with its interval and what it rests on:

@@ -12,6 +12,8 @@ use perfproof_shared::compare::{compare, CompareSettings, Verdict};
 use perfproof_shared::report::{CacheResult, DbResult, HttpResult, LoadResult, MlResult, WorkloadKind};
 use perfproof_shared::Report;
 
+use common::synth::{Queue, Rng, Service};
+
 /// A probe's result: the sample run (5,003 requests in 10 s, 3 errors, latencies
 /// from 0.8 to 4.8 ms), judged as offered at some rate.
 fn probe() -> LoadResult {
@@ -198,4 +200,29 @@ fn the_error_bound_sets_the_operations_a_probe_needs() {
     let mut clean = sample.clone();
     clean.stats.successes = clean.stats.operations;
     assert_ne!(judge(&slo, &clean, offered).unwrap().limit, Some(Limit::Errors));
+}
+
+/// A target that falls behind: a queue (arrivals on a schedule, as the open model
+/// offers them; lognormal service of 1 ms) offered 3 % more than it serves
+/// completes some 97 % of the offered rate over a probe of about 6 s, more than the
+/// SLO's 95 %; its backlog grows all the same, its latency rising some 30 ms a
+/// second (between 11 and 40 over these seeds: the service time's random walk), so
+/// it fails for not keeping up, whether or not its p95 has crossed 200 ms yet. At
+/// 95 % the same queue holds. 20 seeds each.
+#[test]
+fn a_probe_whose_backlog_grows_fails_for_not_keeping_up() {
+    for seed in 0..20 {
+        let mut rng = Rng::new(seed);
+        let mut run = |rho| {
+            let queue = Queue { rho, service_ms: 1.0, service: Service::Lognormal, requests: 6_000 };
+            let result = queue.run_on_schedule("probe", &mut rng).workloads[0].result().clone();
+            judge(&http_slo(), &result, rho * 1_000.0).unwrap()
+        };
+        let over = run(1.03);
+        assert_eq!((over.outcome, over.limit), (ProbeOutcome::Fail, Some(Limit::NotKeepingUp)), "{}", over.reason);
+        assert!(over.reason.starts_with("fell behind by"), "{}", over.reason);
+        assert!(over.achieved_per_s > 1_030.0 * 0.95, "{}", over.achieved_per_s);
+        let under = run(0.95);
+        assert_eq!(under.outcome, ProbeOutcome::Pass, "{}", under.reason);
+    }
 }

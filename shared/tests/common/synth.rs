@@ -197,6 +197,16 @@ impl Queue {
     /// of its completion; about 30 windows of whole seconds, the last one holding
     /// the completions after the last arrival's window (often short).
     pub fn run(&self, label: &str, rng: &mut Rng) -> Report {
+        self.simulate(label, rng, true)
+    }
+
+    /// As [`Queue::run`], but its arrivals evenly spaced, as the runner's open model
+    /// offers them, rather than Poisson.
+    pub fn run_on_schedule(&self, label: &str, rng: &mut Rng) -> Report {
+        self.simulate(label, rng, false)
+    }
+
+    fn simulate(&self, label: &str, rng: &mut Rng, poisson: bool) -> Report {
         const WARM_UP: usize = 2_000;
         let rate = self.arrival_rate();
         let service = |rng: &mut Rng| match self.service {
@@ -208,7 +218,7 @@ impl Queue {
         let mut done = Vec::with_capacity(self.requests);
         let mut start = 0.0;
         for i in 0..WARM_UP + self.requests {
-            arrival += -rng.uniform().ln() / rate;
+            arrival += if poisson { -rng.uniform().ln() } else { 1.0 } / rate;
             let begin = arrival.max(free_at);
             free_at = begin + service(rng);
             if i == WARM_UP {
