@@ -11,7 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
 use perfproof_shared::comparison_table::first_look;
-use perfproof_shared::cost::CostStatus;
+use perfproof_shared::cost::{CostStatus, TierCost};
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::format::{self, value as format_value};
 use perfproof_shared::report::KINDS;
@@ -171,6 +171,27 @@ fn cost_lines(analysis: &Analysis) -> String {
         roi.roi_pct.map_or("n/a".into(), format::percent),
         roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", format::group_thousands(d, 0))),
     );
+    for (before, after) in cost.baseline.tiers.iter().zip(&cost.optimized.tiers) {
+        let money = format!("{} → {}", format::money(before.total_30_days_usd), format::money(after.total_30_days_usd));
+        let source = TierCost::source_change(before, after);
+        let _ = match before.basis.per_instance_per_s() {
+            Some(_) => write!(
+                out,
+                "\n  {}: {} → {} instances at day 30, {money}; {source}",
+                before.tier.label(),
+                format::count(before.instances_day_30),
+                format::count(after.instances_day_30)
+            ),
+            None => write!(out, "\n  {}: {money}; {source}", before.tier.label()),
+        };
+    }
+    for (label, run) in
+        [(&analysis.comparison.baseline_label, &cost.baseline), (&analysis.comparison.optimized_label, &cost.optimized)]
+    {
+        for warning in &run.warnings {
+            let _ = write!(out, "\n  warning ({label}): {warning}");
+        }
+    }
     out
 }
 

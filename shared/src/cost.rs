@@ -1,41 +1,60 @@
-//! Cost projection and ROI: what the measured capacity costs to serve a traffic
-//! assumption for 30 days, before and after, and what the saving returns.
+//! Cost projection and ROI: what each tier's measured capacity costs to serve a
+//! traffic assumption for 30 days, before and after, and what the saving returns.
 //!
-//! Model (every input editable, defaults below): the system under test sustained
-//! `capacity` successful requests/s on one instance (the sum of its HTTP
-//! workloads' throughput). Day `d` of the 30 carries `requests_per_day × (1 +
-//! growth)^(d/30)` requests; its peak rate is the average rate × `peak_to_average`;
-//! instances that day = ⌈peak / (capacity × target_utilization)⌉. A day costs
-//! instances × 24 h × instance price, plus the database, the cache, GPUs, the
-//! per-request charge and egress (measured bytes per response). Cost reduction % =
-//! (baseline − optimized) / baseline, graded against the `cost.reduction_pct` target
-//! of the analysis (the default targets' when it has none; see [`reduction_target`]),
-//! so the cost line and the targets table always name the same range. ROI = (annual
-//! saving − engineering cost) / engineering cost; payback = engineering cost / daily saving.
+//! Model (every input editable, defaults below). The API serves `requests_per_day ×
+//! (1 + growth)^(d/30)` requests on day `d` of the 30, peaking at the day's average
+//! rate × `peak_to_average`. Each tier (the API, inference, the database, the cache)
+//! sees that peak times its fan-out (operations per API request, [`FanOut`]; the
+//! API's is 1) and is priced by the instances it needs that day, ⌈demand /
+//! (capacity per instance × `target_utilization`)⌉ (at least one), at its hourly
+//! price. A tier's capacity per instance is its workloads' measured capacity
+//! (`run --capacity`; several workloads of a tier share its traffic equally, so an
+//! instance serves their harmonic mean, never their sum). A tier without one keeps a
+//! fixed hourly price, labelled so ([`Basis::Fixed`]). The API has no fixed price:
+//! without a search, a closed-model run is priced from its throughput at the tested
+//! load, labelled as not a capacity (and warned about when its latency missed the
+//! SLO); an open-model run's throughput is only the load it was offered, so it gets
+//! no projection ([`CostError::NotMeasured`]), and the cost target is not measured.
+//! Add the per-request charge and egress (measured bytes per response). Cost
+//! reduction % = (baseline − optimized) / baseline, graded against the
+//! `cost.reduction_pct` target of the analysis (the default targets' when it has
+//! none; see [`reduction_target`]), so the cost line and the targets table always
+//! name the same range. ROI = (annual saving − engineering cost) / engineering
+//! cost; payback = engineering cost / daily saving.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::capacity::Slo;
+use crate::format;
 use crate::metrics::{Direction, MetricValue, COST_REDUCTION_KEY};
-use crate::report::{HttpResult, HTTP_BYTES_RECEIVED};
+use crate::report::{HttpResult, LoadModel, Workload, WorkloadKind, HTTP_BYTES_RECEIVED};
 use crate::targets::{default_targets, matches, Op, Target};
 use crate::Report;
 
 /// Prices, in US dollars. Defaults: a 4 vCPU / 16 GiB on-demand instance, a
-/// small managed database, no cache or GPU, a gateway charge per million
-/// requests and internet egress, at typical public-cloud list prices.
+/// small managed database, a one-GPU inference instance and a small cache node,
+/// a gateway charge per million requests and internet egress, at typical
+/// public-cloud list prices. A tier with a measured capacity is priced per
+/// instance; one without keeps its fixed item (one database, the cache's memory,
+/// the GPUs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Pricing {
-    /// One application instance, per hour.
+    /// One application (API) instance, per hour.
     pub instance_hourly_usd: f64,
-    /// The database, per hour (the same before and after).
+    /// One database instance (primary or replica), per hour: as many as the
+    /// database's measured capacity needs, else one.
     pub database_hourly_usd: f64,
-    /// Cache memory, per GB-hour.
+    /// One inference instance, per hour, when inference's capacity was measured.
+    pub inference_hourly_usd: f64,
+    /// One cache node, per hour, when the cache's capacity was measured.
+    pub cache_node_hourly_usd: f64,
+    /// Without a measured cache capacity: cache memory, per GB-hour.
     pub cache_gb_hourly_usd: f64,
-    /// Cache size, in GB.
+    /// Without a measured cache capacity: cache size, in GB.
     pub cache_gb: f64,
-    /// GPUs for inference, per hour (all GPUs together).
+    /// Without a measured inference capacity: GPUs for inference, per hour (all together).
     pub gpu_hourly_usd: f64,
     /// Per million requests (API gateway, load balancer).
     pub per_million_requests_usd: f64,
@@ -48,6 +67,8 @@ impl Default for Pricing {
         Pricing {
             instance_hourly_usd: 0.192,
             database_hourly_usd: 0.34,
+            inference_hourly_usd: 0.526,
+            cache_node_hourly_usd: 0.068,
             cache_gb_hourly_usd: 0.017,
             cache_gb: 0.0,
             gpu_hourly_usd: 0.0,
@@ -57,9 +78,29 @@ impl Default for Pricing {
     }
 }
 
+/// Each tier's operations per API request: the demand on a tier is the API's peak
+/// rate times its fan-out. Defaults: one of each, a request that reads through its
+/// cache, writes one transaction and scores once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FanOut {
+    /// Database transactions per API request.
+    pub database_transactions: f64,
+    /// Cache operations (reads and writes) per API request.
+    pub cache_operations: f64,
+    /// Inference requests per API request.
+    pub inferences: f64,
+}
+
+impl Default for FanOut {
+    fn default() -> Self {
+        FanOut { database_transactions: 1.0, cache_operations: 1.0, inferences: 1.0 }
+    }
+}
+
 /// The traffic to serve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Traffic {
     /// Requests on day 1.
     pub requests_per_day: f64,
@@ -84,10 +125,11 @@ impl Default for Traffic {
 
 /// Everything the cost model takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CostInputs {
     pub pricing: Pricing,
     pub traffic: Traffic,
+    pub fan_out: FanOut,
     /// What the optimization cost to build, in US dollars (default 15 000).
     pub engineering_cost_usd: Option<f64>,
 }
@@ -98,13 +140,14 @@ impl CostInputs {
     }
 }
 
-/// The 30-day cost of serving the traffic with one run's measured capacity.
+/// The 30-day cost of serving the traffic with one run's measured capacities.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunCost {
-    /// Successful requests/s one instance sustained.
+    /// Successful requests/s one API instance serves (see `tiers` for where it came from).
     pub capacity_rps: f64,
     /// Mean response body size, in bytes.
     pub bytes_per_request: f64,
+    /// API instances on day 1 and day 30.
     pub instances_day_1: u64,
     pub instances_day_30: u64,
     /// Cost of each of the 30 days, in US dollars.
@@ -113,14 +156,131 @@ pub struct RunCost {
     pub per_million_requests_usd: f64,
     /// Where the money goes over 30 days, in US dollars.
     pub breakdown: Breakdown,
+    /// Each tier: how it was priced and what it costs.
+    pub tiers: Vec<TierCost>,
+    /// What a reader should know before trusting the projection.
+    pub warnings: Vec<String>,
+}
+
+/// A tier of the priced system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Api,
+    Inference,
+    Database,
+    Cache,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::Api, Tier::Inference, Tier::Database, Tier::Cache];
+
+    /// The workload kind whose capacity prices it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Tier::Api => "http",
+            Tier::Inference => "ml",
+            Tier::Database => "db",
+            Tier::Cache => "cache",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Api => "API",
+            Tier::Inference => "inference",
+            Tier::Database => "database",
+            Tier::Cache => "cache",
+        }
+    }
+}
+
+/// Where a tier's price came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum Basis {
+    /// Its workloads' measured capacity: what one instance serves within the SLO.
+    Capacity {
+        /// Operations/s one instance serves (the workloads' harmonic mean).
+        per_instance_per_s: f64,
+        /// The workloads it rests on (`http.api`).
+        workloads: Vec<String>,
+    },
+    /// The API's closed-model throughput at the tested load: not a capacity.
+    Throughput { per_instance_per_s: f64, workloads: Vec<String> },
+    /// No capacity measured: its fixed hourly price.
+    Fixed,
+}
+
+impl Basis {
+    /// Operations/s one instance serves; `None` for a fixed price.
+    pub fn per_instance_per_s(&self) -> Option<f64> {
+        match self {
+            Basis::Capacity { per_instance_per_s, .. } | Basis::Throughput { per_instance_per_s, .. } => {
+                Some(*per_instance_per_s)
+            }
+            Basis::Fixed => None,
+        }
+    }
+}
+
+/// One tier's part of a run's cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TierCost {
+    pub tier: Tier,
+    pub basis: Basis,
+    /// Its operations per API request (1 for the API).
+    pub fan_out: f64,
+    /// Instances on day 1 and day 30 (fixed tiers: 0, priced as one item).
+    pub instances_day_1: u64,
+    pub instances_day_30: u64,
+    pub total_30_days_usd: f64,
+}
+
+impl TierCost {
+    /// Where its price came from, in words: "measured capacity 394.0 req/s per
+    /// instance (http.api)".
+    pub fn source_text(&self) -> String {
+        TierCost::source_change(self, self)
+    }
+
+    /// Where a tier's price came from in two runs, in words: "measured capacity
+    /// 394.0 → 779.0 req/s per instance (http.api)"; each run's in full when they
+    /// rest on different bases or workloads.
+    pub fn source_change(before: &TierCost, after: &TierCost) -> String {
+        let unit = crate::report::kind_info(before.tier.kind()).map_or("/s", |k| k.throughput_unit);
+        let words = |basis: &Basis| match basis {
+            Basis::Capacity { per_instance_per_s, workloads } => {
+                Some(("measured capacity", *per_instance_per_s, workloads.join(", ")))
+            }
+            Basis::Throughput { per_instance_per_s, workloads } => {
+                Some(("throughput at the tested load, not a capacity:", *per_instance_per_s, workloads.join(", ")))
+            }
+            Basis::Fixed => None,
+        };
+        match (words(&before.basis), words(&after.basis)) {
+            (None, None) => "fixed hourly price (no capacity measured)".to_string(),
+            (Some((wa, ra, la)), Some((wb, rb, lb))) if wa == wb && la == lb => {
+                let rate = if ra == rb {
+                    format::number(ra)
+                } else {
+                    format!("{} → {}", format::number(ra), format::number(rb))
+                };
+                format!("{wa} {rate} {unit} per instance ({la})")
+            }
+            _ => format!("{} → {}", before.source_text(), after.source_text()),
+        }
+    }
 }
 
 /// The 30-day cost by item, in US dollars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct Breakdown {
+    /// API instances.
     pub instances: f64,
     pub database: f64,
     pub cache: f64,
+    /// Inference: its instances, or the fixed GPUs.
     pub gpu: f64,
     pub requests: f64,
     pub egress: f64,
@@ -233,6 +393,15 @@ impl CostComparison {
 pub enum CostError {
     #[error("{label}: no successful throughput measured, so no capacity to price")]
     NoCapacity { label: String },
+    #[error(
+        "{label}: no capacity measured: its HTTP workloads ran in the open model without a capacity search, so \
+         their throughput is the load offered, not what an instance serves (run with --capacity to price it)"
+    )]
+    NotMeasured { label: String },
+    #[error(
+        "the baseline's API is priced from {baseline}, the optimized run's from {optimized}: run both the same way"
+    )]
+    MixedBasis { baseline: &'static str, optimized: &'static str },
     #[error("cost input `{field}` must be {expected}, not {value}")]
     Input { field: &'static str, expected: &'static str, value: f64 },
 }
@@ -243,12 +412,17 @@ fn check(inputs: &CostInputs) -> Result<(), CostError> {
     let non_negative = [
         ("pricing.instance_hourly_usd", p.instance_hourly_usd),
         ("pricing.database_hourly_usd", p.database_hourly_usd),
+        ("pricing.inference_hourly_usd", p.inference_hourly_usd),
+        ("pricing.cache_node_hourly_usd", p.cache_node_hourly_usd),
         ("pricing.cache_gb_hourly_usd", p.cache_gb_hourly_usd),
         ("pricing.cache_gb", p.cache_gb),
         ("pricing.gpu_hourly_usd", p.gpu_hourly_usd),
         ("pricing.per_million_requests_usd", p.per_million_requests_usd),
         ("pricing.egress_per_gb_usd", p.egress_per_gb_usd),
         ("traffic.requests_per_day", t.requests_per_day),
+        ("fan_out.database_transactions", inputs.fan_out.database_transactions),
+        ("fan_out.cache_operations", inputs.fan_out.cache_operations),
+        ("fan_out.inferences", inputs.fan_out.inferences),
         ("engineering_cost_usd", inputs.engineering_cost()),
     ];
     for (field, value) in non_negative {
@@ -273,41 +447,149 @@ fn check(inputs: &CostInputs) -> Result<(), CostError> {
     Ok(())
 }
 
+/// A tier's capacity per instance, from the report: its workloads' searched
+/// capacities, sharing its traffic equally (an instance serves their harmonic
+/// mean). `None` when none of them searched.
+fn measured(report: &Report, tier: Tier) -> Option<Basis> {
+    let searched: Vec<(String, f64)> = report
+        .workloads
+        .iter()
+        .filter(|w| w.kind() == tier.kind())
+        .filter_map(|w| Some((w.metric_prefix(), w.result().capacity.as_ref()?.capacity_per_s?)))
+        .collect();
+    let (workloads, rates): (Vec<String>, Vec<f64>) = searched.into_iter().unzip();
+    harmonic(&rates).map(|per_instance_per_s| Basis::Capacity { per_instance_per_s, workloads })
+}
+
+/// The harmonic mean of `rates`: what serves an equal share of each; `None` when
+/// there are none or one is not a positive rate.
+fn harmonic(rates: &[f64]) -> Option<f64> {
+    let ok = !rates.is_empty() && rates.iter().all(|r| r.is_finite() && *r > 0.0);
+    ok.then(|| rates.len() as f64 / rates.iter().map(|r| 1.0 / r).sum::<f64>())
+}
+
+/// The API's basis: its searched capacity; without one, a closed-model run's
+/// throughput at the tested load (with a warning per workload whose latency missed
+/// the SLO); an open-model run's throughput is only the load offered, never priced.
+fn api_basis(report: &Report, warnings: &mut Vec<String>) -> Result<Basis, CostError> {
+    if let Some(basis) = measured(report, Tier::Api) {
+        return Ok(basis);
+    }
+    let http: Vec<&Workload> = report.workloads.iter().filter(|w| w.kind() == Tier::Api.kind()).collect();
+    if http.iter().any(|w| matches!(w.result().load, LoadModel::Open { .. })) {
+        return Err(CostError::NotMeasured { label: report.run.label.clone() });
+    }
+    let rates: Vec<f64> = http.iter().map(|w| w.result().throughput_per_s).collect();
+    let per_instance_per_s =
+        harmonic(&rates).ok_or_else(|| CostError::NoCapacity { label: report.run.label.clone() })?;
+    let slo = Slo::default_for(&HttpResult::INFO);
+    let q = slo.quantile().expect("the default SLO names a known percentile");
+    for w in &http {
+        let latency = &w.result().stats.latency;
+        let Ok(histogram) = latency.decode() else { continue };
+        let value = latency.to_ms(histogram.value_at_quantile(q) as f64);
+        if value >= slo.latency_ms {
+            warnings.push(format!(
+                "{}: priced from its throughput at the tested load, not a capacity, and its {} of {} missed the \
+                 {} SLO: an instance serving that load is slower than the target allows",
+                w.metric_prefix(),
+                slo.percentile,
+                format::latency_ms(value),
+                format::latency_ms(slo.latency_ms)
+            ));
+        }
+    }
+    Ok(Basis::Throughput { per_instance_per_s, workloads: http.iter().map(|w| w.metric_prefix()).collect() })
+}
+
+/// The fan-out of `tier` (1 for the API), or an error when its capacity was
+/// measured but no operation of it comes with a request.
+fn fan_out(inputs: &CostInputs, tier: Tier, basis: &Basis) -> Result<f64, CostError> {
+    let (field, value) = match tier {
+        Tier::Api => return Ok(1.0),
+        Tier::Inference => ("fan_out.inferences", inputs.fan_out.inferences),
+        Tier::Database => ("fan_out.database_transactions", inputs.fan_out.database_transactions),
+        Tier::Cache => ("fan_out.cache_operations", inputs.fan_out.cache_operations),
+    };
+    if value == 0.0 && matches!(basis, Basis::Capacity { .. }) {
+        return Err(CostError::Input { field, expected: "above 0 where the tier's capacity was measured", value });
+    }
+    Ok(value)
+}
+
+/// One instance of a tier priced by its capacity, per hour.
+fn instance_price(p: &Pricing, tier: Tier) -> f64 {
+    match tier {
+        Tier::Api => p.instance_hourly_usd,
+        Tier::Inference => p.inference_hourly_usd,
+        Tier::Database => p.database_hourly_usd,
+        Tier::Cache => p.cache_node_hourly_usd,
+    }
+}
+
+/// A tier's fixed price without a measured capacity, per hour: one database, the
+/// cache's memory, the GPUs (the API is never fixed: see [`api_basis`]).
+fn fixed_price(p: &Pricing, tier: Tier) -> f64 {
+    match tier {
+        Tier::Api => 0.0,
+        Tier::Inference => p.gpu_hourly_usd,
+        Tier::Database => p.database_hourly_usd,
+        Tier::Cache => p.cache_gb * p.cache_gb_hourly_usd,
+    }
+}
+
 /// Projects one run's 30-day cost.
 pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostError> {
     check(inputs)?;
-    let (mut capacity, mut bytes, mut requests) = (0.0f64, 0u64, 0u64);
-    // Capacity is what the service's instances serve: its HTTP requests. The
-    // database is priced by the hour (`pricing.database_hourly_usd`), the cache by
-    // its memory (`pricing.cache_gb`); inference requests are priced with the
-    // service they belong to, not as its capacity.
+    let mut warnings = Vec::new();
+    let mut tiers = Vec::with_capacity(Tier::ALL.len());
+    for tier in Tier::ALL {
+        let basis = match tier {
+            Tier::Api => api_basis(report, &mut warnings)?,
+            _ => measured(report, tier).unwrap_or(Basis::Fixed),
+        };
+        let fan_out = fan_out(inputs, tier, &basis)?;
+        tiers.push(TierCost { tier, basis, fan_out, instances_day_1: 0, instances_day_30: 0, total_30_days_usd: 0.0 });
+    }
+    let (mut bytes, mut requests) = (0u64, 0u64);
     for http in report.parts::<HttpResult>() {
-        capacity += http.result.throughput_per_s;
         bytes += http.result.stats.counter(HTTP_BYTES_RECEIVED);
         requests += http.result.stats.operations;
     }
-    if !(capacity.is_finite() && capacity > 0.0) {
-        return Err(CostError::NoCapacity { label: report.run.label.clone() });
-    }
     let bytes_per_request = if requests == 0 { 0.0 } else { bytes as f64 / requests as f64 };
     let (p, t) = (&inputs.pricing, &inputs.traffic);
-    let usable = capacity * t.target_utilization;
     let mut breakdown = Breakdown::default();
     let mut daily_usd = Vec::with_capacity(30);
-    let mut instances_by_day = Vec::with_capacity(30);
     let mut total_requests = 0.0;
     for day in 0..30 {
         let day_requests = t.requests_per_day * (1.0 + t.monthly_growth_pct / 100.0).powf(day as f64 / 30.0);
         let peak_rps = day_requests / 86_400.0 * t.peak_to_average;
-        let instances = ((peak_rps / usable).ceil() as u64).max(1);
-        let day_cost = Breakdown {
-            instances: instances as f64 * 24.0 * p.instance_hourly_usd,
-            database: 24.0 * p.database_hourly_usd,
-            cache: 24.0 * p.cache_gb * p.cache_gb_hourly_usd,
-            gpu: 24.0 * p.gpu_hourly_usd,
+        let mut day_cost = Breakdown {
             requests: day_requests / 1e6 * p.per_million_requests_usd,
             egress: day_requests * bytes_per_request / 1e9 * p.egress_per_gb_usd,
+            ..Breakdown::default()
         };
+        for tier in &mut tiers {
+            let (instances, hourly) = match tier.basis.per_instance_per_s() {
+                Some(rate) => {
+                    let instances = ((peak_rps * tier.fan_out / (rate * t.target_utilization)).ceil() as u64).max(1);
+                    (instances, instances as f64 * instance_price(p, tier.tier))
+                }
+                None => (0, fixed_price(p, tier.tier)),
+            };
+            let cost = 24.0 * hourly;
+            tier.instances_day_30 = instances;
+            if day == 0 {
+                tier.instances_day_1 = instances;
+            }
+            tier.total_30_days_usd += cost;
+            *match tier.tier {
+                Tier::Api => &mut day_cost.instances,
+                Tier::Inference => &mut day_cost.gpu,
+                Tier::Database => &mut day_cost.database,
+                Tier::Cache => &mut day_cost.cache,
+            } += cost;
+        }
         daily_usd.push(
             day_cost.instances
                 + day_cost.database
@@ -322,19 +604,22 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
         breakdown.gpu += day_cost.gpu;
         breakdown.requests += day_cost.requests;
         breakdown.egress += day_cost.egress;
-        instances_by_day.push(instances);
         total_requests += day_requests;
     }
     let total: f64 = daily_usd.iter().sum();
+    let api = &tiers[0];
+    let capacity_rps = api.basis.per_instance_per_s().unwrap_or_default();
     Ok(RunCost {
-        capacity_rps: capacity,
+        capacity_rps,
         bytes_per_request,
-        instances_day_1: instances_by_day.first().copied().unwrap_or(1),
-        instances_day_30: instances_by_day.last().copied().unwrap_or(1),
+        instances_day_1: api.instances_day_1,
+        instances_day_30: api.instances_day_30,
         daily_usd,
         total_30_days_usd: total,
         per_million_requests_usd: if total_requests > 0.0 { total / (total_requests / 1e6) } else { 0.0 },
         breakdown,
+        tiers,
+        warnings,
     })
 }
 
@@ -348,6 +633,13 @@ pub fn compare_costs(
 ) -> Result<CostComparison, CostError> {
     let b = project(baseline, inputs)?;
     let o = project(optimized, inputs)?;
+    let api = |cost: &RunCost| match cost.tiers[0].basis {
+        Basis::Capacity { .. } => "a measured capacity",
+        _ => "its throughput at the tested load",
+    };
+    if api(&b) != api(&o) {
+        return Err(CostError::MixedBasis { baseline: api(&b), optimized: api(&o) });
+    }
     let monthly_saving = b.total_30_days_usd - o.total_30_days_usd;
     let reduction_pct = if b.total_30_days_usd > 0.0 { monthly_saving / b.total_30_days_usd * 100.0 } else { 0.0 };
     let status = CostStatus::of(reduction_pct, target);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use perfproof_shared::capacity::{judge, CapacitySearch, Limit, ProbeOutcome, SearchEnd, Slo};
+use perfproof_shared::capacity::{judge, CapacitySearch, Limit, ProbeOutcome, Slo};
 use perfproof_shared::charts::load_curves;
 use perfproof_shared::comparability::check;
 use perfproof_shared::compare::{compare, CompareSettings, Verdict};
@@ -105,16 +105,7 @@ fn a_probe_whose_generator_saturated_is_never_the_capacity() {
 /// The sample report with a capacity search whose bracket is `[pass, fail]`.
 fn searched(pass: f64, fail: Option<f64>) -> Report {
     let mut report = common::sample_report();
-    let probe = judge(&http_slo(), &probe(), 500.0).unwrap();
-    report.workloads[0].result_mut().capacity = Some(CapacitySearch {
-        slo: http_slo(),
-        resolution: 0.05,
-        probes: vec![probe; 6],
-        capacity_per_s: Some(pass),
-        lowest_fail_per_s: fail,
-        end: fail.map_or(SearchEnd::Budget, |_| SearchEnd::Resolved { limit: Limit::Latency }),
-        complete: fail.is_some(),
-    });
+    common::with_capacity(&mut report, 0, pass, fail);
     report
 }
 

@@ -84,11 +84,7 @@ fn windows_add_up_by_trial_and_index() {
 #[test]
 fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
     use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
-    let sample = |name: &str| {
-        let path = format!("{}/../static/samples/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap()
-    };
-    let (base, opt) = (sample("baseline"), sample("optimized"));
+    let (base, opt) = (common::static_sample("baseline"), common::static_sample("optimized"));
     let a = merge(&[base.clone(), opt.clone(), base.clone()], MergeKind::Trials).unwrap();
     let b = merge(&[opt.clone(), base, opt], MergeKind::Trials).unwrap();
     let a = perfproof_shared::parse_report(&a.to_json()).unwrap();
@@ -108,7 +104,7 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
         Workload::Ml(ml) => ml.points[1].result.clone(),
         _ => panic!("expected the inference workload third"),
     };
-    let (base, opt) = (sample("baseline"), sample("optimized"));
+    let (base, opt) = (common::static_sample("baseline"), common::static_sample("optimized"));
     let merged = point(&a);
     assert_eq!(merged.stats.operations, 2 * point(&base).stats.operations + point(&opt).stats.operations);
     assert_eq!(merged.trials.len(), 9);

@@ -83,3 +83,29 @@ pub fn sample_report() -> Report {
         failures: vec![],
     }
 }
+
+/// Gives `report`'s workload `index` a capacity search whose bracket is `[pass,
+/// fail]`, under its kind's default SLO: six probes, each the workload's own result
+/// judged as offered at `pass`.
+pub fn with_capacity(report: &mut Report, index: usize, pass: f64, fail: Option<f64>) {
+    use perfproof_shared::capacity::{judge, CapacitySearch, Limit, SearchEnd, Slo};
+    let workload = &mut report.workloads[index];
+    let slo = Slo::default_for(workload.info());
+    let probe = judge(&slo, workload.result(), pass).unwrap();
+    workload.result_mut().capacity = Some(CapacitySearch {
+        slo,
+        resolution: 0.05,
+        probes: vec![probe; 6],
+        capacity_per_s: Some(pass),
+        lowest_fail_per_s: fail,
+        end: fail.map_or(SearchEnd::Budget, |_| SearchEnd::Resolved { limit: Limit::Latency }),
+        complete: fail.is_some(),
+    });
+}
+
+/// A committed sample report (`static/samples/<name>.json`: the demo's four tiers,
+/// closed model, no capacity search).
+pub fn static_sample(name: &str) -> Report {
+    let path = format!("{}/../static/samples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    perfproof_shared::parse_report(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
