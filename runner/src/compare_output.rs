@@ -11,7 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, Tabl
 use perfproof_shared::analysis::Analysis;
 use perfproof_shared::compare::{EvidenceKind, MetricComparison, Verdict};
 use perfproof_shared::comparison_table::first_look;
-use perfproof_shared::cost::{CostStatus, TierCost};
+use perfproof_shared::cost::{CostStatus, RunCost, TierCost};
 use perfproof_shared::export::{AnalysisDocument, AreaComparison, MetricsExport};
 use perfproof_shared::format::{self, value as format_value};
 use perfproof_shared::report::KINDS;
@@ -153,24 +153,32 @@ fn cost_lines(analysis: &Analysis) -> String {
     };
     let status = cost.status_label();
     let roi = &cost.roi;
+    let run_total = |run: &RunCost| format::ranged(run.total_30_days_usd, run.total_30_days_range_usd, format::money);
     let mut out = format!(
-        "30-day cost at {} requests/day ({}/month): {} → {} ({} → {} instances at day 30), reduction {}, {status}",
+        "30-day cost at {} requests/day ({}/month): {} → {} ({} → {} API instances at day 30), reduction {}, {status}",
         format::group_thousands(cost.inputs.traffic.requests_per_day, 0),
         format::change_percent(cost.inputs.traffic.monthly_growth_pct),
-        format::money(cost.baseline.total_30_days_usd),
-        format::money(cost.optimized.total_30_days_usd),
+        run_total(&cost.baseline),
+        run_total(&cost.optimized),
         format::count(cost.baseline.instances_day_30),
         format::count(cost.optimized.instances_day_30),
-        format::percent(cost.reduction_pct),
+        format::ranged(cost.reduction_pct, cost.reduction_range_pct, format::percent),
     );
     let _ = write!(
         out,
         "\nROI on {} engineering: annual saving {}, ROI {}, payback {}",
         format::money(roi.engineering_cost_usd),
-        format::money(roi.annual_saving_usd),
-        roi.roi_pct.map_or("n/a".into(), format::percent),
+        format::ranged(roi.annual_saving_usd, roi.annual_saving_range_usd, format::money),
+        roi.roi_pct.map_or("n/a".into(), |point| match roi.roi_range_pct {
+            Some(range) => format::ranged(point, range, format::percent),
+            None => format::percent(point),
+        }),
         roi.payback_days.map_or("never (no saving)".into(), |d| format!("{} days", format::group_thousands(d, 0))),
     );
+    let [low, high] = cost.reduction_range_pct;
+    if format::percent(low) != format::percent(high) {
+        out.push_str("\n  ranges are [worst, best], from the capacity searches' brackets (highest pass, lowest fail)");
+    }
     for (before, after) in cost.baseline.tiers.iter().zip(&cost.optimized.tiers) {
         let money = format!("{} → {}", format::money(before.total_30_days_usd), format::money(after.total_30_days_usd));
         let source = TierCost::source_change(before, after);

@@ -122,6 +122,36 @@ fn the_search_brackets_a_known_capacity() {
     let capacity = c.get("http.api.capacity").unwrap();
     assert_eq!(capacity.verdict, Verdict::Improved, "{capacity:?}");
     assert!(capacity.evidence.unwrap().text().starts_with("capacity brackets of"));
+    assert_priced_by_hand(&reports[0], &reports[1]);
+}
+
+/// The two servers' cost at a flat peak of 1,000 requests/s (86.4 M a day, no
+/// growth, only instances priced): ⌈1000 / (capacity × 70 %)⌉ API instances a day
+/// at each bracket's ends, and the database at its fixed price.
+fn assert_priced_by_hand(a: &Report, b: &Report) {
+    use perfproof_shared::cost::{compare_costs, reduction_target, CostInputs};
+    let mut inputs = CostInputs::default();
+    inputs.traffic.requests_per_day = 86_400_000.0;
+    inputs.traffic.monthly_growth_pct = 0.0;
+    inputs.traffic.peak_to_average = 1.0;
+    inputs.pricing.per_million_requests_usd = 0.0;
+    inputs.pricing.egress_per_gb_usd = 0.0;
+    let cost = compare_costs(a, b, &inputs, &reduction_target(&[])).unwrap();
+    let p = &inputs.pricing;
+    let month =
+        |capacity: f64| 720.0 * ((1000.0 / (capacity * 0.7)).ceil() * p.instance_hourly_usd + p.database_hourly_usd);
+    let bracket = |r: &Report| {
+        let search = r.workloads[0].result().capacity.clone().unwrap();
+        (search.capacity_per_s.unwrap(), search.lowest_fail_per_s.unwrap())
+    };
+    let ((a_pass, a_fail), (b_pass, b_fail)) = (bracket(a), bracket(b));
+    let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+    assert!(close(cost.baseline.total_30_days_usd, month(a_pass)), "{:?}", cost.baseline);
+    assert!(close(cost.optimized.total_30_days_usd, month(b_pass)), "{:?}", cost.optimized);
+    let reduction = |before: f64, after: f64| (before - after) / before * 100.0;
+    assert!(close(cost.reduction_pct, reduction(month(a_pass), month(b_pass))), "{cost:?}");
+    let range = [reduction(month(a_fail), month(b_pass)), reduction(month(a_pass), month(b_fail))];
+    assert!(close(cost.reduction_range_pct[0], range[0]) && close(cost.reduction_range_pct[1], range[1]), "{cost:?}");
 }
 
 /// How far past the measured truth a bracket's end may lie. The truth is itself a

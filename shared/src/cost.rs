@@ -152,7 +152,11 @@ pub struct RunCost {
     pub instances_day_30: u64,
     /// Cost of each of the 30 days, in US dollars.
     pub daily_usd: Vec<f64>,
+    /// The 30 days' cost, each measured capacity at its highest passing rate.
     pub total_30_days_usd: f64,
+    /// Its range from the capacity brackets: [best case, each measured capacity at
+    /// its bracket's top; the point value, the worst case], in US dollars.
+    pub total_30_days_range_usd: [f64; 2],
     pub per_million_requests_usd: f64,
     /// Where the money goes over 30 days, in US dollars.
     pub breakdown: Breakdown,
@@ -201,8 +205,13 @@ impl Tier {
 pub enum Basis {
     /// Its workloads' measured capacity: what one instance serves within the SLO.
     Capacity {
-        /// Operations/s one instance serves (the workloads' harmonic mean).
+        /// Operations/s one instance serves (the workloads' harmonic mean of
+        /// their highest passing rates).
         per_instance_per_s: f64,
+        /// The same from their brackets' tops (lowest failing rates): the best
+        /// case. Equal to `per_instance_per_s` when a bracket is open above (a
+        /// search that ended before a fail), which adds no width.
+        best_per_instance_per_s: f64,
         /// The workloads it rests on (`http.api`).
         workloads: Vec<String>,
     },
@@ -220,6 +229,14 @@ impl Basis {
                 Some(*per_instance_per_s)
             }
             Basis::Fixed => None,
+        }
+    }
+
+    /// The best case of the same: a capacity's bracket top.
+    pub fn best_per_instance_per_s(&self) -> Option<f64> {
+        match self {
+            Basis::Capacity { best_per_instance_per_s, .. } => Some(*best_per_instance_per_s),
+            _ => self.per_instance_per_s(),
         }
     }
 }
@@ -250,7 +267,7 @@ impl TierCost {
     pub fn source_change(before: &TierCost, after: &TierCost) -> String {
         let unit = crate::report::kind_info(before.tier.kind()).map_or("/s", |k| k.throughput_unit);
         let words = |basis: &Basis| match basis {
-            Basis::Capacity { per_instance_per_s, workloads } => {
+            Basis::Capacity { per_instance_per_s, workloads, .. } => {
                 Some(("measured capacity", *per_instance_per_s, workloads.join(", ")))
             }
             Basis::Throughput { per_instance_per_s, workloads } => {
@@ -336,8 +353,12 @@ pub struct Roi {
     pub engineering_cost_usd: f64,
     pub monthly_saving_usd: f64,
     pub annual_saving_usd: f64,
+    /// Its range from the capacity brackets: [worst case, best case].
+    pub annual_saving_range_usd: [f64; 2],
     /// (annual saving − engineering cost) / engineering cost, in percent.
     pub roi_pct: Option<f64>,
+    /// Its range from the capacity brackets: [worst case, best case].
+    pub roi_range_pct: Option<[f64; 2]>,
     /// Days until the saving has paid the engineering cost; `None` when nothing is saved.
     pub payback_days: Option<f64>,
 }
@@ -350,6 +371,10 @@ pub struct CostComparison {
     pub optimized: RunCost,
     /// (baseline − optimized) / baseline, in percent.
     pub reduction_pct: f64,
+    /// Its range from the capacity brackets: [worst case (the baseline at its
+    /// brackets' tops, the optimized run at its highest passes), best case (the
+    /// other way round)]; a point where nothing was searched.
+    pub reduction_range_pct: [f64; 2],
     /// The `cost.reduction_pct` target the reduction is graded against.
     pub target: Target,
     pub status: CostStatus,
@@ -451,14 +476,18 @@ fn check(inputs: &CostInputs) -> Result<(), CostError> {
 /// capacities, sharing its traffic equally (an instance serves their harmonic
 /// mean). `None` when none of them searched.
 fn measured(report: &Report, tier: Tier) -> Option<Basis> {
-    let searched: Vec<(String, f64)> = report
-        .workloads
-        .iter()
-        .filter(|w| w.kind() == tier.kind())
-        .filter_map(|w| Some((w.metric_prefix(), w.result().capacity.as_ref()?.capacity_per_s?)))
-        .collect();
-    let (workloads, rates): (Vec<String>, Vec<f64>) = searched.into_iter().unzip();
-    harmonic(&rates).map(|per_instance_per_s| Basis::Capacity { per_instance_per_s, workloads })
+    let mut workloads = Vec::new();
+    let (mut passes, mut tops) = (Vec::new(), Vec::new());
+    for w in report.workloads.iter().filter(|w| w.kind() == tier.kind()) {
+        let Some(search) = &w.result().capacity else { continue };
+        let Some(pass) = search.capacity_per_s else { continue };
+        workloads.push(w.metric_prefix());
+        passes.push(pass);
+        tops.push(search.lowest_fail_per_s.unwrap_or(pass));
+    }
+    let per_instance_per_s = harmonic(&passes)?;
+    let best_per_instance_per_s = harmonic(&tops)?;
+    Some(Basis::Capacity { per_instance_per_s, best_per_instance_per_s, workloads })
 }
 
 /// The harmonic mean of `rates`: what serves an equal share of each; `None` when
@@ -557,10 +586,46 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
         requests += http.result.stats.operations;
     }
     let bytes_per_request = if requests == 0 { 0.0 } else { bytes as f64 / requests as f64 };
+    let point = price(&tiers, Basis::per_instance_per_s, bytes_per_request, inputs);
+    let best: f64 = price(&tiers, Basis::best_per_instance_per_s, bytes_per_request, inputs).daily_usd.iter().sum();
+    for (tier, &(day_1, day_30, total)) in tiers.iter_mut().zip(&point.tiers) {
+        (tier.instances_day_1, tier.instances_day_30, tier.total_30_days_usd) = (day_1, day_30, total);
+    }
+    let total: f64 = point.daily_usd.iter().sum();
+    let api = &tiers[0];
+    Ok(RunCost {
+        capacity_rps: api.basis.per_instance_per_s().unwrap_or_default(),
+        bytes_per_request,
+        instances_day_1: api.instances_day_1,
+        instances_day_30: api.instances_day_30,
+        daily_usd: point.daily_usd,
+        total_30_days_usd: total,
+        total_30_days_range_usd: [best, total],
+        per_million_requests_usd: if point.requests > 0.0 { total / (point.requests / 1e6) } else { 0.0 },
+        breakdown: point.breakdown,
+        tiers,
+        warnings,
+    })
+}
+
+/// The 30 days priced, each tier at the capacity per instance `rate` gives.
+struct Priced {
+    daily_usd: Vec<f64>,
+    breakdown: Breakdown,
+    /// Per tier, in order: instances on day 1 and day 30, and its 30-day cost.
+    tiers: Vec<(u64, u64, f64)>,
+    /// Requests served over the 30 days.
+    requests: f64,
+}
+
+fn price(tiers: &[TierCost], rate: fn(&Basis) -> Option<f64>, bytes_per_request: f64, inputs: &CostInputs) -> Priced {
     let (p, t) = (&inputs.pricing, &inputs.traffic);
-    let mut breakdown = Breakdown::default();
-    let mut daily_usd = Vec::with_capacity(30);
-    let mut total_requests = 0.0;
+    let mut priced = Priced {
+        daily_usd: Vec::with_capacity(30),
+        breakdown: Breakdown::default(),
+        tiers: vec![(0, 0, 0.0); tiers.len()],
+        requests: 0.0,
+    };
     for day in 0..30 {
         let day_requests = t.requests_per_day * (1.0 + t.monthly_growth_pct / 100.0).powf(day as f64 / 30.0);
         let peak_rps = day_requests / 86_400.0 * t.peak_to_average;
@@ -569,8 +634,8 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
             egress: day_requests * bytes_per_request / 1e9 * p.egress_per_gb_usd,
             ..Breakdown::default()
         };
-        for tier in &mut tiers {
-            let (instances, hourly) = match tier.basis.per_instance_per_s() {
+        for (tier, sums) in tiers.iter().zip(&mut priced.tiers) {
+            let (instances, hourly) = match rate(&tier.basis) {
                 Some(rate) => {
                     let instances = ((peak_rps * tier.fan_out / (rate * t.target_utilization)).ceil() as u64).max(1);
                     (instances, instances as f64 * instance_price(p, tier.tier))
@@ -578,11 +643,11 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
                 None => (0, fixed_price(p, tier.tier)),
             };
             let cost = 24.0 * hourly;
-            tier.instances_day_30 = instances;
             if day == 0 {
-                tier.instances_day_1 = instances;
+                sums.0 = instances;
             }
-            tier.total_30_days_usd += cost;
+            sums.1 = instances;
+            sums.2 += cost;
             *match tier.tier {
                 Tier::Api => &mut day_cost.instances,
                 Tier::Inference => &mut day_cost.gpu,
@@ -590,7 +655,8 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
                 Tier::Cache => &mut day_cost.cache,
             } += cost;
         }
-        daily_usd.push(
+        let b = &mut priced.breakdown;
+        priced.daily_usd.push(
             day_cost.instances
                 + day_cost.database
                 + day_cost.cache
@@ -598,29 +664,15 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
                 + day_cost.requests
                 + day_cost.egress,
         );
-        breakdown.instances += day_cost.instances;
-        breakdown.database += day_cost.database;
-        breakdown.cache += day_cost.cache;
-        breakdown.gpu += day_cost.gpu;
-        breakdown.requests += day_cost.requests;
-        breakdown.egress += day_cost.egress;
-        total_requests += day_requests;
+        b.instances += day_cost.instances;
+        b.database += day_cost.database;
+        b.cache += day_cost.cache;
+        b.gpu += day_cost.gpu;
+        b.requests += day_cost.requests;
+        b.egress += day_cost.egress;
+        priced.requests += day_requests;
     }
-    let total: f64 = daily_usd.iter().sum();
-    let api = &tiers[0];
-    let capacity_rps = api.basis.per_instance_per_s().unwrap_or_default();
-    Ok(RunCost {
-        capacity_rps,
-        bytes_per_request,
-        instances_day_1: api.instances_day_1,
-        instances_day_30: api.instances_day_30,
-        daily_usd,
-        total_30_days_usd: total,
-        per_million_requests_usd: if total_requests > 0.0 { total / (total_requests / 1e6) } else { 0.0 },
-        breakdown,
-        tiers,
-        warnings,
-    })
+    priced
 }
 
 /// Projects both runs and the saving, and grades the reduction against `target`
@@ -640,17 +692,25 @@ pub fn compare_costs(
     if api(&b) != api(&o) {
         return Err(CostError::MixedBasis { baseline: api(&b), optimized: api(&o) });
     }
-    let monthly_saving = b.total_30_days_usd - o.total_30_days_usd;
-    let reduction_pct = if b.total_30_days_usd > 0.0 { monthly_saving / b.total_30_days_usd * 100.0 } else { 0.0 };
+    let reduction = |before: f64, after: f64| if before > 0.0 { (before - after) / before * 100.0 } else { 0.0 };
+    let ([b_best, b_point], [o_best, o_point]) = (b.total_30_days_range_usd, o.total_30_days_range_usd);
+    let monthly_saving = b_point - o_point;
+    let reduction_pct = reduction(b_point, o_point);
     let status = CostStatus::of(reduction_pct, target);
     let engineering = inputs.engineering_cost();
     // The 30-day projection's daily saving over a year of 365 days.
-    let annual = monthly_saving / 30.0 * 365.0;
+    let annual = |monthly: f64| monthly / 30.0 * 365.0;
+    let roi = |monthly: f64| (engineering > 0.0).then(|| (annual(monthly) - engineering) / engineering * 100.0);
+    // The worst case: the baseline at its bracket tops, the optimized run at its
+    // highest passes; the best case the other way round.
+    let (worst_saving, best_saving) = (b_best - o_point, b_point - o_best);
     let roi = Roi {
         engineering_cost_usd: engineering,
         monthly_saving_usd: monthly_saving,
-        annual_saving_usd: annual,
-        roi_pct: (engineering > 0.0).then(|| (annual - engineering) / engineering * 100.0),
+        annual_saving_usd: annual(monthly_saving),
+        annual_saving_range_usd: [annual(worst_saving), annual(best_saving)],
+        roi_pct: roi(monthly_saving),
+        roi_range_pct: roi(worst_saving).zip(roi(best_saving)).map(|(low, high)| [low, high]),
         payback_days: (monthly_saving > 0.0).then(|| engineering / (monthly_saving / 30.0)),
     };
     Ok(CostComparison {
@@ -658,6 +718,7 @@ pub fn compare_costs(
         baseline: b,
         optimized: o,
         reduction_pct,
+        reduction_range_pct: [reduction(b_best, o_point), reduction(b_point, o_best)],
         target: target.clone(),
         status,
         roi,

@@ -70,6 +70,17 @@ pub fn money(usd: f64) -> String {
     format!("{sign}${}", group_thousands(usd.abs(), 2))
 }
 
+/// `point` shown by `show`, followed by its `[low, high]` range when it has any
+/// width: `35.1 % [30.2 %, 38.0 %]`; a range that shows as one value is left out.
+pub fn ranged(point: f64, [low, high]: [f64; 2], show: fn(f64) -> String) -> String {
+    let (low, high) = (show(low), show(high));
+    if low == high {
+        show(point)
+    } else {
+        format!("{} [{low}, {high}]", show(point))
+    }
+}
+
 /// An improvement factor: `1.54x`.
 pub fn factor(factor: f64) -> String {
     format!("{factor:.2}x")

@@ -40,6 +40,8 @@ fn flat_inputs() -> CostInputs {
 
 /// A/B of two servers of known capacity, 400 and 800 req/s, with databases of 100
 /// and 200 tx/s at 2 transactions a request; inference and the cache not searched.
+/// The point prices each capacity at its highest pass, the range at its bracket's
+/// top as well.
 #[test]
 fn each_tier_is_priced_by_the_instances_its_capacity_needs() {
     let (a, b) = (searched("baseline", 400.0, 100.0), searched("optimized", 800.0, 200.0));
@@ -53,8 +55,25 @@ fn each_tier_is_priced_by_the_instances_its_capacity_needs() {
     let optimized = hours * (2.0 * api + 15.0 * db);
     assert!((cost.baseline.total_30_days_usd - baseline).abs() < 1e-6, "{}", cost.baseline.total_30_days_usd);
     assert!((cost.optimized.total_30_days_usd - optimized).abs() < 1e-6, "{}", cost.optimized.total_30_days_usd);
-    let reduction = (baseline - optimized) / baseline * 100.0;
-    assert!((cost.reduction_pct - reduction).abs() < 1e-9, "{} vs {reduction}", cost.reduction_pct);
+    let reduction = |before: f64, after: f64| (before - after) / before * 100.0;
+    assert!((cost.reduction_pct - reduction(baseline, optimized)).abs() < 1e-9, "{}", cost.reduction_pct);
+    // The brackets' tops (5 % up): the API ⌈1000 / 294⌉ = 4 → ⌈1000 / 588⌉ = 2, the
+    // database ⌈2000 / 73.5⌉ = 28 → ⌈2000 / 147⌉ = 14: each run's best case.
+    let baseline_best = hours * (4.0 * api + 28.0 * db);
+    let optimized_best = hours * (2.0 * api + 14.0 * db);
+    let close = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6;
+    assert!(close(cost.baseline.total_30_days_range_usd, [baseline_best, baseline]), "{:?}", cost.baseline);
+    assert!(close(cost.optimized.total_30_days_range_usd, [optimized_best, optimized]), "{:?}", cost.optimized);
+    // The reduction's worst case sets the baseline's best against the optimized
+    // run's point, its best case the other way round.
+    let range = [reduction(baseline_best, optimized), reduction(baseline, optimized_best)];
+    assert!(close(cost.reduction_range_pct, range), "{:?} vs {range:?}", cost.reduction_range_pct);
+    let annual = |monthly: f64| monthly / 30.0 * 365.0;
+    let savings = [annual(baseline_best - optimized), annual(baseline - optimized_best)];
+    assert!(close(cost.roi.annual_saving_range_usd, savings), "{:?}", cost.roi);
+    let engineering = inputs.engineering_cost();
+    let roi = savings.map(|s| (s - engineering) / engineering * 100.0);
+    assert!(close(cost.roi.roi_range_pct.unwrap(), roi), "{:?}", cost.roi);
 
     let tiers: Vec<(Tier, Option<f64>, u64)> =
         cost.optimized.tiers.iter().map(|t| (t.tier, t.basis.per_instance_per_s(), t.instances_day_30)).collect();
@@ -128,6 +147,8 @@ fn a_closed_model_throughput_is_labelled_and_its_missed_slo_warned() {
     let warning = &cost.baseline.warnings[0];
     assert!(warning.contains("http.api") && warning.contains("missed the 200.0 ms SLO"), "{warning}");
     assert!(cost.optimized.warnings.is_empty(), "{:?}", cost.optimized.warnings);
+    // No bracket, no range: each end is the point.
+    assert_eq!(cost.reduction_range_pct, [cost.reduction_pct; 2]);
 
     let mut searched = fast.clone();
     common::with_capacity(&mut searched, 0, 400.0, Some(420.0));

@@ -2,11 +2,13 @@
 // inference server, the in-process cache) searched with capacity.toml's tables
 // (probes of 1 s to 10 %, to keep the test short); the analysis draws, per
 // workload, p50, p95 and p99 against the offered rate for both runs, with the SLO
-// line and each capacity's bracket, and its table holds the reports' own numbers.
+// line and each capacity's bracket, and its table holds the reports' own numbers;
+// the cost view prices every tier from its capacity, with the same cost, range and
+// grade as `compare --json`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { useApp, openPair, makeProfiles } from "./harness.mjs";
+import { useApp, openPair, makeProfiles, runnerOutput, percentText } from "./harness.mjs";
 
 const scenario = fileURLToPath(new URL("capacity.toml", import.meta.url));
 const ctx = useApp(() => makeProfiles(["-f", scenario]));
@@ -48,6 +50,37 @@ test("every tier's capacity search is drawn as latency against offered load", as
       assert.ok((await slo.count()) >= 1, `${name}: the SLO line`);
       const found = block.locator(`[data-testid="capacity-found"][data-run="${run}"]`);
       assert.match(await found.textContent(), new RegExp(`^${run}: capacity .* under ${search.slo.percentile} < `));
+    }
+  }
+  assert.deepEqual(errors, []);
+});
+
+const TIER_LABELS = { api: "API", inference: "inference", database: "database", cache: "cache" };
+
+test("cost prices every tier from its capacity, with the range and grade of compare --json", async () => {
+  const { page, errors } = await openPair(ctx);
+  const expected = JSON.parse(runnerOutput(["compare", ctx.baseline.path, ctx.optimized.path, "--json"]));
+  const { cost } = expected;
+  assert.equal(await page.getByTestId("grade").textContent(), expected.targets.grade ?? "no grade");
+  assert.equal(await page.getByTestId("cost-reduction").textContent(), percentText(cost.reduction_pct));
+  const [low, high] = cost.reduction_range_pct;
+  assert.ok(low <= cost.reduction_pct && cost.reduction_pct <= high, `${low} ${cost.reduction_pct} ${high}`);
+  const range = page.getByTestId("cost-reduction-range");
+  if (percentText(low) === percentText(high)) {
+    assert.equal(await range.count(), 0);
+  } else {
+    assert.equal(await range.textContent(), `[${percentText(low)}, ${percentText(high)}]`);
+  }
+  const table = page.getByTestId("cost-tiers");
+  for (const [run, side] of [["baseline", cost.baseline], ["optimized", cost.optimized]]) {
+    assert.equal(side.tiers.length, 4);
+    for (const tier of side.tiers) {
+      // Every tier was searched: each is priced by the instances its capacity needs.
+      assert.equal(tier.basis.basis, "capacity", `${run} ${tier.tier}`);
+      const row = table.locator(`tr[data-tier="${TIER_LABELS[tier.tier]}"]`);
+      const cell = row.locator(`td[data-run="${run}"]:not([data-part])`);
+      assert.equal(await cell.textContent(), tier.instances_day_30.toLocaleString("en-US"), `${run} ${tier.tier}`);
+      assert.match(await row.locator('td[data-part="source"]').textContent(), /^measured capacity /);
     }
   }
   assert.deepEqual(errors, []);
