@@ -321,7 +321,7 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
     );
     for kind in KINDS {
         let area = kind.area;
-        let document = AreaComparison::new(&analysis.comparison, kind);
+        let document = AreaComparison::new(&analysis.comparison, kind, analysis.cost.as_ref());
         let metrics = &document.metrics;
         if metrics.is_empty() {
             let _ = writeln!(summary, "{area}: not measured");
@@ -336,7 +336,7 @@ pub fn write_results_dir(analysis: &Analysis, dir: &Path) -> anyhow::Result<Vec<
         written.push(name);
     }
     let name = "metrics_export.json";
-    write_json(dir, name, &MetricsExport::new(&analysis.comparison))?;
+    write_json(dir, name, &MetricsExport::new(&analysis.comparison, analysis.cost.as_ref()))?;
     let _ = writeln!(summary, "every metric of both runs: {name}");
     written.push(name.into());
     let _ = writeln!(summary, "\n{}\n\nrecommendations:", cost_lines(analysis));

@@ -252,6 +252,8 @@ pub struct TierCost {
     pub instances_day_1: u64,
     pub instances_day_30: u64,
     pub total_30_days_usd: f64,
+    /// Its range from the capacity brackets: [best case, point], in US dollars.
+    pub total_30_days_range_usd: [f64; 2],
 }
 
 impl TierCost {
@@ -578,7 +580,15 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
             _ => measured(report, tier).unwrap_or(Basis::Fixed),
         };
         let fan_out = fan_out(inputs, tier, &basis)?;
-        tiers.push(TierCost { tier, basis, fan_out, instances_day_1: 0, instances_day_30: 0, total_30_days_usd: 0.0 });
+        tiers.push(TierCost {
+            tier,
+            basis,
+            fan_out,
+            instances_day_1: 0,
+            instances_day_30: 0,
+            total_30_days_usd: 0.0,
+            total_30_days_range_usd: [0.0; 2],
+        });
     }
     let (mut bytes, mut requests) = (0u64, 0u64);
     for http in report.parts::<HttpResult>() {
@@ -587,10 +597,12 @@ pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostErro
     }
     let bytes_per_request = if requests == 0 { 0.0 } else { bytes as f64 / requests as f64 };
     let point = price(&tiers, Basis::per_instance_per_s, bytes_per_request, inputs);
-    let best: f64 = price(&tiers, Basis::best_per_instance_per_s, bytes_per_request, inputs).daily_usd.iter().sum();
-    for (tier, &(day_1, day_30, total)) in tiers.iter_mut().zip(&point.tiers) {
+    let best = price(&tiers, Basis::best_per_instance_per_s, bytes_per_request, inputs);
+    for ((tier, &(day_1, day_30, total)), &(_, _, best)) in tiers.iter_mut().zip(&point.tiers).zip(&best.tiers) {
         (tier.instances_day_1, tier.instances_day_30, tier.total_30_days_usd) = (day_1, day_30, total);
+        tier.total_30_days_range_usd = [best, total];
     }
+    let best: f64 = best.daily_usd.iter().sum();
     let total: f64 = point.daily_usd.iter().sum();
     let api = &tiers[0];
     Ok(RunCost {

@@ -1,6 +1,9 @@
 //! The versioned JSON documents written from an analysis, beside the reports:
 //! `perfproof compare --json`, the per-area `comparison_<area>.json` files and
-//! `metrics_export.json` of the original framework's compare mode.
+//! `metrics_export.json` of the original framework's compare mode. Capacities are
+//! metrics (`<kind>.<name>.capacity`) like any other; the cost, with its range
+//! from the capacity brackets, goes whole into the metrics export and by tier into
+//! each area's file.
 //!
 //! Each document names its shape in a `schema` field, as reports do, so a reader
 //! can tell which version it holds. Within a version fields may be added; removing
@@ -11,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
 use crate::compare::{Comparison, MetricComparison, Side};
+use crate::cost::{CostComparison, TierCost};
 use crate::metrics::MetricValue;
 use crate::report::KindInfo;
 
@@ -46,18 +50,34 @@ pub struct AreaComparison {
     pub baseline_label: String,
     pub optimized_label: String,
     pub metrics: Vec<MetricComparison>,
+    /// The area's tier in the cost, both runs (how it was priced, its instances,
+    /// its 30-day cost and range); absent when no cost was projected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<AreaCost>,
+}
+
+/// One tier's cost in both runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AreaCost {
+    pub baseline: TierCost,
+    pub optimized: TierCost,
 }
 
 impl AreaComparison {
-    /// The area of a workload kind (its [`KindInfo::area`]): the metrics of its workloads.
-    pub fn new(comparison: &Comparison, kind: &KindInfo) -> Self {
+    /// The area of a workload kind (its [`KindInfo::area`]): the metrics of its
+    /// workloads, and its tier's part of `cost`.
+    pub fn new(comparison: &Comparison, kind: &KindInfo, cost: Option<&CostComparison>) -> Self {
         let of_kind = |key: &str| key.split('.').next() == Some(kind.kind);
+        let tier = |tiers: &[TierCost]| tiers.iter().find(|t| t.tier.kind() == kind.kind).cloned();
         AreaComparison {
             schema: COMPARISON_SCHEMA_ID.into(),
             area: kind.area.into(),
             baseline_label: comparison.baseline_label.clone(),
             optimized_label: comparison.optimized_label.clone(),
             metrics: comparison.metrics.iter().filter(|m| of_kind(&m.key)).cloned().collect(),
+            cost: cost.and_then(|c| {
+                Some(AreaCost { baseline: tier(&c.baseline.tiers)?, optimized: tier(&c.optimized.tiers)? })
+            }),
         }
     }
 }
@@ -70,6 +90,9 @@ pub struct MetricsExport {
     pub baseline_label: String,
     pub optimized_label: String,
     pub metrics: Vec<RunMetric>,
+    /// The cost of both runs with its ranges; absent when none was projected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostComparison>,
 }
 
 /// One metric of one run: `run` beside the key, value, unit and direction.
@@ -81,8 +104,8 @@ pub struct RunMetric {
 }
 
 impl MetricsExport {
-    /// The baseline run's metrics, then the optimized run's.
-    pub fn new(comparison: &Comparison) -> Self {
+    /// The baseline run's metrics, then the optimized run's, and `cost`.
+    pub fn new(comparison: &Comparison, cost: Option<&CostComparison>) -> Self {
         let metrics = [Side::Baseline, Side::Optimized]
             .into_iter()
             .flat_map(|run| comparison.metrics_of(run).into_iter().map(move |metric| RunMetric { run, metric }))
@@ -92,6 +115,7 @@ impl MetricsExport {
             baseline_label: comparison.baseline_label.clone(),
             optimized_label: comparison.optimized_label.clone(),
             metrics,
+            cost: cost.cloned(),
         }
     }
 }

@@ -134,11 +134,11 @@ fn analysis_documents_name_their_schema_and_round_trip() {
     let back: AnalysisDocument = serde_json::from_value(json).unwrap();
     assert_eq!(back, document);
 
-    let api = AreaComparison::new(&analysis.comparison, &HttpResult::INFO);
+    let api = AreaComparison::new(&analysis.comparison, &HttpResult::INFO, analysis.cost.as_ref());
     let json = serde_json::to_value(&api).unwrap();
     assert_eq!(json["schema"], COMPARISON_SCHEMA_ID);
     assert_eq!(api.metrics.len(), analysis.comparison.metrics.len());
-    assert!(AreaComparison::new(&analysis.comparison, &CacheResult::INFO).metrics.is_empty());
+    assert!(AreaComparison::new(&analysis.comparison, &CacheResult::INFO, None).metrics.is_empty());
     assert_eq!(serde_json::from_value::<AreaComparison>(json).unwrap(), api);
 }
 
@@ -224,7 +224,7 @@ fn metrics_of_one_report_only_are_listed_by_side() {
 fn the_metrics_export_holds_every_metric_of_both_runs() {
     let (a, b) = reports_with_a_renamed_endpoint(31);
     let c = compare(&a, &b, CompareSettings::default()).unwrap();
-    let export = MetricsExport::new(&c);
+    let export = MetricsExport::new(&c, None);
     assert_eq!(export.schema, METRICS_EXPORT_SCHEMA_ID);
     assert_eq!((export.baseline_label.as_str(), export.optimized_label.as_str()), ("a", "b"));
     let sorted = |mut values: Vec<MetricValue>| {

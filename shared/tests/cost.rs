@@ -185,3 +185,34 @@ fn bad_cost_inputs_name_the_field() {
         assert!(error.contains(&format!("unknown field `{field}`")), "{error}");
     }
 }
+
+/// `metrics_export.json` carries each run's capacities and the whole cost with its
+/// ranges; each `comparison_<area>.json` its capacity's verdict and its tier's cost
+/// with its range (the database's: 29 instances, 28 at the brackets' tops).
+#[test]
+fn the_export_files_carry_capacity_and_the_range() {
+    use perfproof_shared::export::{AreaComparison, MetricsExport};
+    use perfproof_shared::report::{DbResult, WorkloadKind};
+    let (a, b) = (searched("baseline", 400.0, 100.0), searched("optimized", 800.0, 200.0));
+    let settings = AnalysisSettings { cost: flat_inputs(), ..AnalysisSettings::default() };
+    let analysis = analyze(&a, &b, &settings).unwrap();
+    let cost = analysis.cost.as_ref().unwrap();
+    let export = serde_json::to_value(MetricsExport::new(&analysis.comparison, Some(cost))).unwrap();
+    let capacities: Vec<(&str, f64)> = export["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["key"] == "http.demo.capacity")
+        .map(|m| (m["run"].as_str().unwrap(), m["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(capacities, [("baseline", 400.0), ("optimized", 800.0)]);
+    assert_eq!(export["cost"]["reduction_range_pct"], serde_json::json!(cost.reduction_range_pct));
+
+    let database = AreaComparison::new(&analysis.comparison, &DbResult::INFO, Some(cost));
+    assert!(database.metrics.iter().any(|m| m.key == "db.demo.capacity"));
+    let tier = database.cost.unwrap().baseline;
+    let price = 720.0 * settings.cost.pricing.database_hourly_usd;
+    assert_eq!((tier.tier, tier.instances_day_30), (Tier::Database, 29));
+    let [best, point] = tier.total_30_days_range_usd;
+    assert!((best - 28.0 * price).abs() < 1e-6 && (point - 29.0 * price).abs() < 1e-6, "{tier:?}");
+}
