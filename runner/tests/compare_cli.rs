@@ -120,6 +120,46 @@ fn compare_speaks_json_markdown_and_junit() {
     assert!(xml.contains("<testsuite name=\"perfproof\"") && xml.contains("http.demo.latency.p95"), "{xml}");
 }
 
+/// The cost issue's example, as a user ran it: both demo profiles in the open
+/// model at 100 requests/s, the mode the README recommends for latency, without a
+/// capacity search. Their throughput is the 100/s offered, not what an instance
+/// serves, so no cost is projected: the cost target is not measured (not missed),
+/// and the faster service grades as its baseline does, never below it.
+#[test]
+fn an_open_model_comparison_without_a_search_prices_nothing_and_grades_no_lower() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for profile in ["baseline", "optimized"] {
+        let path = dir.path().join(format!("{profile}.json"));
+        let out = perfproof()
+            .args(["run", "-q", "--workloads", "http", "--rate", "100", "-d", "3s", "-w", "500ms"])
+            .args(["--demo-profile", profile, "-l", profile, "-o"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        paths.push(path);
+    }
+    let out = perfproof().arg("compare").args(&paths).arg("--json").output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["cost"].is_null(), "{}", json["cost"]);
+    let why = json["cost_error"].as_str().unwrap();
+    assert!(why.contains("no capacity measured") && why.contains("--capacity"), "{why}");
+    let results = json["targets"]["results"].as_array().unwrap();
+    let cost = results.iter().find(|r| r["metric"] == "cost.reduction_pct").unwrap();
+    assert_eq!(cost["status"], "not_measured");
+    let rank = |grade: &serde_json::Value| ["A+", "A", "B+", "B", "C", "D"].iter().position(|g| grade == g);
+    let (optimized, baseline) = (rank(&json["targets"]["grade"]), rank(&json["baseline_targets"]["grade"]));
+    assert!(optimized.is_some() && optimized <= baseline, "{} vs {}", json["targets"], json["baseline_targets"]);
+    assert_eq!(json["targets"]["measured"], json["baseline_targets"]["measured"]);
+    let text = ok(&perfproof().arg("compare").args(&paths).output().unwrap());
+    assert!(
+        text.contains("cost: not computed (optimized: no capacity measured")
+            || text.contains("cost: not computed (baseline: no capacity measured"),
+        "{text}"
+    );
+}
+
 #[test]
 fn compare_mode_writes_per_area_files_and_a_summary() {
     let (dir, baseline, optimized) = reports();
