@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::capacity::Slo;
 use crate::format;
 use crate::metrics::{Direction, MetricValue, COST_REDUCTION_KEY};
-use crate::report::{HttpResult, LoadModel, Workload, WorkloadKind, HTTP_BYTES_RECEIVED};
+use crate::report::{
+    CacheResult, DbResult, HttpResult, LoadModel, MlResult, Workload, WorkloadKind, HTTP_BYTES_RECEIVED,
+};
 use crate::targets::{default_targets, matches, Op, Target};
 use crate::Report;
 
@@ -182,10 +184,10 @@ impl Tier {
     /// The workload kind whose capacity prices it.
     pub fn kind(self) -> &'static str {
         match self {
-            Tier::Api => "http",
-            Tier::Inference => "ml",
-            Tier::Database => "db",
-            Tier::Cache => "cache",
+            Tier::Api => HttpResult::INFO.kind,
+            Tier::Inference => MlResult::INFO.kind,
+            Tier::Database => DbResult::INFO.kind,
+            Tier::Cache => CacheResult::INFO.kind,
         }
     }
 
