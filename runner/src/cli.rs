@@ -245,7 +245,7 @@ pub struct AnalysisArgs {
     /// Targets file (TOML) replacing the default targets.
     #[arg(long, short = 't')]
     pub targets: Option<PathBuf>,
-    /// Cost model inputs (TOML: [pricing], [traffic], engineering_cost_usd) replacing the defaults.
+    /// Cost model inputs (TOML: [pricing], [traffic], [fan_out], engineering_cost_usd) replacing the defaults.
     #[arg(long)]
     pub cost: Option<PathBuf>,
     /// Practical threshold of a verdict, in percent of relative change (for error

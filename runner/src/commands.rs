@@ -114,6 +114,7 @@ fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
     if let Some(path) = &args.cost {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         settings.cost = toml::from_str(&text).with_context(|| format!("{}: cost inputs", path.display()))?;
+        settings.cost.check().with_context(|| format!("{}: cost inputs", path.display()))?;
     }
     Ok(settings)
 }

@@ -160,6 +160,29 @@ fn an_open_model_comparison_without_a_search_prices_nothing_and_grades_no_lower(
     );
 }
 
+/// A cost file with an unknown tier or a negative price stops `compare` with the
+/// file and the field named (exit 1, an error), before any comparison.
+#[test]
+fn bad_cost_files_are_refused_naming_the_field() {
+    let (dir, baseline, optimized) = reports();
+    for (name, file, said) in [
+        ("unknown-tier", "[pricing]\nqueue_hourly_usd = 1.0\n", "unknown field `queue_hourly_usd`"),
+        (
+            "negative",
+            "[pricing]\ninference_hourly_usd = -1.0\n",
+            "`pricing.inference_hourly_usd` must be a number ≥ 0, not -1",
+        ),
+        ("fan-out", "[fan_out]\ninferences = -2\n", "`fan_out.inferences` must be a number ≥ 0, not -2"),
+    ] {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, file).unwrap();
+        let out = perfproof().arg("compare").args([baseline, optimized]).arg("--cost").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(&format!("{name}.toml: cost inputs")) && stderr.contains(said), "{name}: {stderr}");
+    }
+}
+
 #[test]
 fn compare_mode_writes_per_area_files_and_a_summary() {
     let (dir, baseline, optimized) = reports();

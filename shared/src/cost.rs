@@ -140,6 +140,48 @@ impl CostInputs {
     pub fn engineering_cost(&self) -> f64 {
         self.engineering_cost_usd.unwrap_or(15_000.0)
     }
+
+    /// Checks every input; the error names the first that cannot be used.
+    pub fn check(&self) -> Result<(), CostError> {
+        let p = &self.pricing;
+        let t = &self.traffic;
+        let non_negative = [
+            ("pricing.instance_hourly_usd", p.instance_hourly_usd),
+            ("pricing.database_hourly_usd", p.database_hourly_usd),
+            ("pricing.inference_hourly_usd", p.inference_hourly_usd),
+            ("pricing.cache_node_hourly_usd", p.cache_node_hourly_usd),
+            ("pricing.cache_gb_hourly_usd", p.cache_gb_hourly_usd),
+            ("pricing.cache_gb", p.cache_gb),
+            ("pricing.gpu_hourly_usd", p.gpu_hourly_usd),
+            ("pricing.per_million_requests_usd", p.per_million_requests_usd),
+            ("pricing.egress_per_gb_usd", p.egress_per_gb_usd),
+            ("traffic.requests_per_day", t.requests_per_day),
+            ("fan_out.database_transactions", self.fan_out.database_transactions),
+            ("fan_out.cache_operations", self.fan_out.cache_operations),
+            ("fan_out.inferences", self.fan_out.inferences),
+            ("engineering_cost_usd", self.engineering_cost()),
+        ];
+        for (field, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(CostError::Input { field, expected: "a number ≥ 0", value });
+            }
+        }
+        let positive =
+            [("traffic.peak_to_average", t.peak_to_average), ("traffic.target_utilization", t.target_utilization)];
+        for (field, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(CostError::Input { field, expected: "a number > 0", value });
+            }
+        }
+        if !(t.monthly_growth_pct.is_finite() && t.monthly_growth_pct > -100.0) {
+            return Err(CostError::Input {
+                field: "traffic.monthly_growth_pct",
+                expected: "a percentage above -100",
+                value: t.monthly_growth_pct,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The 30-day cost of serving the traffic with one run's measured capacities.
@@ -435,47 +477,6 @@ pub enum CostError {
     Input { field: &'static str, expected: &'static str, value: f64 },
 }
 
-fn check(inputs: &CostInputs) -> Result<(), CostError> {
-    let p = &inputs.pricing;
-    let t = &inputs.traffic;
-    let non_negative = [
-        ("pricing.instance_hourly_usd", p.instance_hourly_usd),
-        ("pricing.database_hourly_usd", p.database_hourly_usd),
-        ("pricing.inference_hourly_usd", p.inference_hourly_usd),
-        ("pricing.cache_node_hourly_usd", p.cache_node_hourly_usd),
-        ("pricing.cache_gb_hourly_usd", p.cache_gb_hourly_usd),
-        ("pricing.cache_gb", p.cache_gb),
-        ("pricing.gpu_hourly_usd", p.gpu_hourly_usd),
-        ("pricing.per_million_requests_usd", p.per_million_requests_usd),
-        ("pricing.egress_per_gb_usd", p.egress_per_gb_usd),
-        ("traffic.requests_per_day", t.requests_per_day),
-        ("fan_out.database_transactions", inputs.fan_out.database_transactions),
-        ("fan_out.cache_operations", inputs.fan_out.cache_operations),
-        ("fan_out.inferences", inputs.fan_out.inferences),
-        ("engineering_cost_usd", inputs.engineering_cost()),
-    ];
-    for (field, value) in non_negative {
-        if !(value.is_finite() && value >= 0.0) {
-            return Err(CostError::Input { field, expected: "a number ≥ 0", value });
-        }
-    }
-    let positive =
-        [("traffic.peak_to_average", t.peak_to_average), ("traffic.target_utilization", t.target_utilization)];
-    for (field, value) in positive {
-        if !(value.is_finite() && value > 0.0) {
-            return Err(CostError::Input { field, expected: "a number > 0", value });
-        }
-    }
-    if !(t.monthly_growth_pct.is_finite() && t.monthly_growth_pct > -100.0) {
-        return Err(CostError::Input {
-            field: "traffic.monthly_growth_pct",
-            expected: "a percentage above -100",
-            value: t.monthly_growth_pct,
-        });
-    }
-    Ok(())
-}
-
 /// A tier's capacity per instance, from the report: its workloads' searched
 /// capacities, sharing its traffic equally (an instance serves their harmonic
 /// mean). `None` when none of them searched.
@@ -573,7 +574,7 @@ fn fixed_price(p: &Pricing, tier: Tier) -> f64 {
 
 /// Projects one run's 30-day cost.
 pub fn project(report: &Report, inputs: &CostInputs) -> Result<RunCost, CostError> {
-    check(inputs)?;
+    inputs.check()?;
     let mut warnings = Vec::new();
     let mut tiers = Vec::with_capacity(Tier::ALL.len());
     for tier in Tier::ALL {

@@ -85,3 +85,18 @@ test("cost prices every tier from its capacity, with the range and grade of comp
   }
   assert.deepEqual(errors, []);
 });
+
+test("a zero fan-out where a tier's capacity was measured is named, and the page keeps working", async () => {
+  const { page, errors } = await openPair(ctx);
+  const fanOut = page.getByTestId("fan-out-database");
+  await fanOut.fill("0");
+  await fanOut.dispatchEvent("change");
+  const error = page.getByTestId("cost-error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /`fan_out\.database_transactions` must be above 0 where the tier's capacity was measured/);
+  assert.ok((await page.getByTestId("grade").textContent()).length > 0);
+  await fanOut.fill("1");
+  await fanOut.dispatchEvent("change");
+  await page.getByTestId("cost-reduction").waitFor();
+  assert.deepEqual(errors, []);
+});
