@@ -66,7 +66,7 @@ impl Known {
     }
 }
 
-/// `perfproof run --capacity` against `url` (2 s measured first) with `args`, into
+/// `perfproof run --capacity` (2 s measured first, unless `args` say `-d`) with `args`, into
 /// `dir/label.json`; `meanwhile(pid)` is called once its stderr shows `marker`.
 /// Its exit code, stderr and report.
 fn search_with(
@@ -79,8 +79,9 @@ fn search_with(
     let output = dir.join(format!("{label}.json"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_perfproof"));
     command
-        .args(["run", "-q", "--capacity", "-d", "2s", "--label", label, "-o"])
+        .args(["run", "-q", "--capacity", "--label", label, "-o"])
         .arg(&output)
+        .args(if args.contains(&"-d") { &[][..] } else { &["-d", "2s"][..] })
         .args(args)
         .stdout(std::process::Stdio::null());
     let (status, stderr) = common::run_watching(command, marker, meanwhile);
@@ -115,7 +116,7 @@ fn the_search_brackets_a_known_capacity() {
         let server = Known::start(workers, Duration::from_millis(10));
         let report = search(dir.path(), &format!("workers-{workers}"), &server.url);
         let truth = server.capacity();
-        assert_brackets(&report, truth, f64::from(workers) * 100.0, &format!("{workers} workers"));
+        assert_brackets(&report, truth, TRUTH_TOLERANCE, f64::from(workers) * 100.0, &format!("{workers} workers"));
         reports.push(report);
     }
     let c = compare(&reports[0], &reports[1], CompareSettings::default()).unwrap();
@@ -160,12 +161,18 @@ fn assert_priced_by_hand(a: &Report, b: &Report) {
 /// its backlog grows too slowly to tell from noise.
 const TRUTH_TOLERANCE: f64 = 0.02;
 
+/// The same for the PostgreSQL pool, whose truth is a measurement of its own
+/// before the search: over runs on this machine its hold time moved the truth
+/// between 146 and 154 tx/s (±2.6 %) while the searches' brackets stayed near
+/// 149–156.
+const POOL_TRUTH_TOLERANCE: f64 = 0.03;
+
 /// The search ended resolved, its bracket no wider than the resolution holds
-/// `truth` (within [`TRUTH_TOLERANCE`]), the capacity lies within 10 % of the
+/// `truth` (within `tolerance`), the capacity lies within 10 % of the
 /// truth and not above the `nominal` capacity (workers or connections over the
 /// bare service time, which no overhead lets a service exceed); no probe's
 /// generator saturated and one probe failed.
-fn assert_brackets(report: &Report, truth: f64, nominal: f64, what: &str) {
+fn assert_brackets(report: &Report, truth: f64, tolerance: f64, nominal: f64, what: &str) {
     let found = report.workloads[0].result().capacity.clone().expect("a capacity search");
     let probes: Vec<String> =
         found.probes.iter().map(|p| format!("{:.0}/s {:?}: {}", p.offered_per_s, p.outcome, p.reason)).collect();
@@ -174,10 +181,10 @@ fn assert_brackets(report: &Report, truth: f64, nominal: f64, what: &str) {
     assert!(found.complete && matches!(found.end, SearchEnd::Resolved { .. }), "{seen}");
     let (pass, fail) = (found.capacity_per_s.unwrap(), found.lowest_fail_per_s.unwrap());
     assert!(fail <= pass * (1.0 + found.resolution) + 1e-9, "bracket [{pass}, {fail}] too wide: {seen}");
-    let (low, high) = (truth * (1.0 - TRUTH_TOLERANCE), truth * (1.0 + TRUTH_TOLERANCE));
+    let (low, high) = (truth * (1.0 - tolerance), truth * (1.0 + tolerance));
     assert!(pass <= high && low <= fail, "bracket [{pass}, {fail}] misses the truth: {seen}");
     assert!((pass / truth - 1.0).abs() <= 0.10, "capacity {pass} not within 10 %: {seen}");
-    assert!(pass <= nominal * (1.0 + TRUTH_TOLERANCE), "capacity {pass} above the nominal {nominal}: {seen}");
+    assert!(pass <= nominal * (1.0 + tolerance), "capacity {pass} above the nominal {nominal}: {seen}");
     assert!(found.probes.iter().all(|p| p.limit != Some(Limit::Generator)), "{seen}");
     assert!(found.probes.iter().any(|p| p.outcome == ProbeOutcome::Fail), "{seen}");
 }
@@ -229,9 +236,13 @@ fn sigterm_mid_search_keeps_the_probes_done() {
 /// held a connection, as the run's own measurement found it: the statement, its
 /// round trip and the driver's work (some 26 ms on this 2-core machine: about 152
 /// per second). That measurement runs in the open model, as the probes do, at
-/// 140/s, just under capacity: in the closed model, 16 users on the 4 connections
+/// 140/s for 6 s, just under capacity: in the closed model, 16 users on the 4 connections
 /// held each one 3 % longer (147 for an open-model capacity of 152, in CI), as the
-/// generator's own load on the shared cores moves the overhead.
+/// generator's own load on the shared cores moves the overhead. The SLO's bound is
+/// 250 ms, ten statements, as HTTP's 200 ms is twenty of its 10 ms: the default
+/// 50 ms (two statements) binds first near capacity, where the pool's queue
+/// fluctuates (in CI: 143/s unresolved twice for a pool capacity of 147.8), and
+/// the search then finds the SLO's capacity, rightly below the pool's.
 #[test]
 fn the_search_brackets_a_postgres_pool_of_known_capacity() {
     let _serial = serial();
@@ -240,15 +251,21 @@ fn the_search_brackets_a_postgres_pool_of_known_capacity() {
     std::fs::write(
         &file,
         "[db]\nurl = \"postgres://root@127.0.0.1:5432/test\"\npool = 4\n\
-         queries = [{ name = \"work\", sql = \"SELECT pg_sleep(0.025)\" }]\n",
+         queries = [{ name = \"work\", sql = \"SELECT pg_sleep(0.025)\" }]\n\
+         [db.capacity]\nlatency = \"250ms\"\n",
     )
     .unwrap();
-    let (code, stderr, report) =
-        search_with(dir.path(), "postgres", &["-f", file.to_str().unwrap(), "--rate", "140"], "never printed", |_| ());
+    let (code, stderr, report) = search_with(
+        dir.path(),
+        "postgres",
+        &["-f", file.to_str().unwrap(), "--rate", "140", "-d", "6s"],
+        "never printed",
+        |_| (),
+    );
     assert_eq!(code, Some(0), "{stderr}");
     let Some(perfproof_shared::report::Workload::Db(db)) = report.workloads.first() else { panic!("{stderr}") };
     let truth = f64::from(db.pool.size) * db.pool.checkouts as f64 / db.pool.hold_total_s;
-    assert_brackets(&report, truth, 160.0, "a pool of 4 on pg_sleep(0.025)");
+    assert_brackets(&report, truth, POOL_TRUTH_TOLERANCE, 160.0, "a pool of 4 on pg_sleep(0.025)");
 }
 
 /// Every tier's embedded target (SQLite, the inference server, the in-process
