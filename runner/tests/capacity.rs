@@ -269,22 +269,17 @@ fn the_search_brackets_a_postgres_pool_of_known_capacity() {
 }
 
 /// Every tier's embedded target (SQLite, the inference server, the in-process
-/// cache), searched as the demo searches (probes of 1 s after 0.5 s, to 10 %; the
-/// defaults are the HTTP and PostgreSQL tests'): each search ends resolved with a
-/// bracket no wider than its resolution, in a report that parses, and the
-/// comparison judges the capacity in the tier's throughput unit.
+/// cache): `run --capacity` with the default probes ends resolved with a bracket
+/// no wider than the resolution, in a report that parses, and the comparison
+/// judges the capacity in the tier's throughput unit. (The demo's probes of 1 s
+/// are too short here: one stall of the shared cores breaks the cache's p99 of a
+/// 1 s probe at any rate, and the search halves down to its budget.)
 #[test]
 fn every_tier_searches_its_embedded_target() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    for (kind, table, unit) in
-        [("db", "capacity", "tx/s"), ("ml", "capacity", "req/s"), ("cache", "capacity_search", "ops/s")]
-    {
-        let file = dir.path().join(format!("{kind}.toml"));
-        let quick = "probe_duration = \"1s\"\nprobe_warmup = \"500ms\"\nresolution_percent = 10.0\n";
-        std::fs::write(&file, format!("[{kind}]\n[{kind}.{table}]\n{quick}")).unwrap();
-        let (code, stderr, report) =
-            search_with(dir.path(), kind, &["-f", file.to_str().unwrap()], "never printed", |_| ());
+    for (kind, unit) in [("db", "tx/s"), ("ml", "req/s"), ("cache", "ops/s")] {
+        let (code, stderr, report) = search_with(dir.path(), kind, &["--workloads", kind], "never printed", |_| ());
         assert_eq!(code, Some(0), "{stderr}");
         let workload = &report.workloads[0];
         let found = workload.result().capacity.clone().expect("a capacity search");
