@@ -166,6 +166,12 @@ pub struct RunArgs {
     /// Inference searches at its headline batch size. Not beside a sweep.
     #[arg(long)]
     pub capacity: bool,
+    /// Targets file (TOML), as `compare` reads it: a capacity search holds each
+    /// workload to the latency a `<` rule sets for it (`http.*.latency.p95 < 150 ms`;
+    /// of several, the one on its tier's percentile), unless its `capacity` table
+    /// sets `percentile` or `latency`.
+    #[arg(long, short = 't')]
+    pub targets: Option<PathBuf>,
     /// Closed model: load threads (each a single-threaded runtime with its share of the users).
     /// [default: one per core; half of them when the target runs on this machine]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

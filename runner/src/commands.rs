@@ -9,7 +9,7 @@ use perfproof_shared::analysis::{analyze, Analysis, AnalysisSettings};
 use perfproof_shared::merge::{MergeError, MergeKind, MergeOptions, Merger};
 use perfproof_shared::metrics::{catalogue, Direction, MetricValue};
 use perfproof_shared::report::json_schema;
-use perfproof_shared::targets::{default_targets, evaluate, parse_targets, Target};
+use perfproof_shared::targets::{default_targets, evaluate, Target};
 use perfproof_shared::trend::{self, TrendSettings};
 use perfproof_shared::{parse_report, Report};
 
@@ -93,14 +93,9 @@ pub fn read_report(path: &Path) -> anyhow::Result<Report> {
     parse_report(&text).with_context(|| format!("{} is not a valid perfproof report", path.display()))
 }
 
+/// The targets file at `path`, or the default targets.
 fn read_targets(path: Option<&Path>) -> anyhow::Result<Vec<Target>> {
-    match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            parse_targets(&text).with_context(|| format!("{}", path.display()))
-        }
-        None => Ok(default_targets()),
-    }
+    path.map_or_else(|| Ok(default_targets()), config::read_targets)
 }
 
 fn analysis_settings(args: &AnalysisArgs) -> anyhow::Result<AnalysisSettings> {
@@ -278,6 +273,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             },
             demo_profile: profile,
             capacity: (!args.no_capacity).then(CapacitySection::demo),
+            targets: analysis_settings.targets.clone(),
             ..Flags::default()
         };
         let report = runs::measure(&config::resolve(ScenarioFile::default(), &flags)?, &stop).await?;

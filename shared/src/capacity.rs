@@ -28,6 +28,7 @@ use crate::metrics::PERCENTILES;
 use crate::report::{KindInfo, LoadResult};
 use crate::stats::{normal_quantile, quantile_interval, sectioned_quantile_interval, slope_interval, wilson, Interval};
 use crate::summary::{SummaryRow, SummaryTable};
+use crate::targets::{self, Op, Target};
 
 /// Confidence of a probe's judgement.
 pub const PROBE_CONFIDENCE: f64 = 0.95;
@@ -80,6 +81,28 @@ impl Slo {
             max_error_percent: DEFAULT_MAX_ERROR_PERCENT,
             min_achieved_percent: DEFAULT_MIN_ACHIEVED_PERCENT,
         }
+    }
+
+    /// The latency a targets file holds the workload `name` of `info`'s kind to, as
+    /// an SLO's percentile and bound in milliseconds: a `<` or `<=` rule in a time
+    /// unit on one of its latency percentiles (`http.api.latency.p95`, or a pattern
+    /// matching it such as `http.*.latency.p95`). Of several, the rule on the
+    /// tier's own percentile ([`KindInfo::capacity_latency`]), else the first in
+    /// the file; `None` when no rule holds its latency under a bound.
+    pub fn latency_from_targets(targets: &[Target], info: &KindInfo, name: &str) -> Option<(String, f64)> {
+        let bounds: Vec<(&str, f64)> = targets
+            .iter()
+            .filter(|t| matches!(t.op, Op::Lt | Op::Le) && t.fits_unit("ms"))
+            .filter_map(|t| {
+                PERCENTILES
+                    .iter()
+                    .find(|(p, _)| targets::matches(&t.metric, &format!("{}.{name}.latency.{p}", info.kind)))
+                    .map(|(p, _)| (*p, t.value))
+            })
+            .collect();
+        let own = info.capacity_latency.0;
+        let (percentile, bound) = bounds.iter().find(|(p, _)| *p == own).or(bounds.first())?;
+        Some((percentile.replace('_', "."), *bound))
     }
 
     /// The percentile as a quantile (`p95`: 0.95), or an error naming it.

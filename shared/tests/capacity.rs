@@ -1,4 +1,5 @@
-//! Capacity judgement: an SLO's fields checked by name, each tier's default, a
+//! Capacity judgement: an SLO's fields checked by name, each tier's default, the
+//! latency a targets file sets, a
 //! probe passing, failing or staying unresolved by its intervals, and a probe
 //! whose generator saturated never taken for the service's capacity; two
 //! capacities compared by their brackets, and searches that differ said so.
@@ -10,6 +11,7 @@ use perfproof_shared::charts::load_curves;
 use perfproof_shared::comparability::check;
 use perfproof_shared::compare::{compare, CompareSettings, Verdict};
 use perfproof_shared::report::{CacheResult, DbResult, HttpResult, LoadResult, MlResult, WorkloadKind};
+use perfproof_shared::targets::{default_targets, parse_targets};
 use perfproof_shared::Report;
 
 use common::synth::{Queue, Rng, Service};
@@ -56,6 +58,45 @@ fn each_tier_has_its_default_slo_and_bad_fields_are_named() {
     let mut dotted = http_slo();
     dotted.percentile = "p99.9".into();
     assert_eq!(dotted.quantile(), Ok(0.999));
+}
+
+#[test]
+fn a_targets_file_sets_the_latency_a_search_holds() {
+    let targets = parse_targets(
+        r#"
+[[target]]
+metric = "http.*.latency.p99"
+rule = "< 400 ms"
+
+[[target]]
+metric = "http.api.latency.p95"
+rule = "<= 0.15 s"
+
+[[target]]
+metric = "http.*.latency.p50"
+rule = "> 1 ms"
+
+[[target]]
+metric = "cache.*.latency.p99_9"
+rule = "< 4 ms"
+
+[[target]]
+metric = "db.*.throughput_tps"
+rule = "< 1000"
+"#,
+    )
+    .unwrap();
+    let from = |info, name| Slo::latency_from_targets(&targets, info, name);
+    // The rule on the tier's own percentile (p95) wins over an earlier one on p99,
+    // in milliseconds whatever unit it was written in; a `>` rule sets no bound.
+    assert_eq!(from(&HttpResult::INFO, "api"), Some(("p95".into(), 150.0)));
+    // Another HTTP workload matches only the pattern.
+    assert_eq!(from(&HttpResult::INFO, "search"), Some(("p99".into(), 400.0)));
+    // A percentile named in a key (`p99_9`) is the SLO's `p99.9`.
+    assert_eq!(from(&CacheResult::INFO, "c"), Some(("p99.9".into(), 4.0)));
+    // No latency rule, only a throughput: the kind's default stays.
+    assert_eq!(from(&DbResult::INFO, "orders"), None);
+    assert_eq!(Slo::latency_from_targets(&default_targets(), &MlResult::INFO, "m"), Some(("p95".into(), 500.0)));
 }
 
 #[test]

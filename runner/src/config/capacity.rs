@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::load::{parse_duration, positive_duration};
 use crate::load::capacity::{
-    CapacityPlan, DEFAULT_BUDGET, DEFAULT_MAX_PROBES, DEFAULT_PROBE_DURATION, DEFAULT_PROBE_WARMUP,
+    CapacityPlan, DEFAULT_BUDGET, DEFAULT_GROWTH, DEFAULT_MAX_PROBES, DEFAULT_PROBE_DURATION, DEFAULT_PROBE_WARMUP,
 };
 
 /// A workload's `[<workload>.capacity]` table, as written; every field optional.
@@ -29,6 +29,10 @@ pub struct CapacitySection {
     pub min_achieved_percent: Option<f64>,
     /// The bracket's most width, in percent of its bottom (default 5).
     pub resolution_percent: Option<f64>,
+    /// How much each rate grows over the last that passed until one does not, in
+    /// percent (default 100: doubling, then bisecting). At the resolution, a fixed
+    /// sweep of rates.
+    pub growth_percent: Option<f64>,
     /// The first rate probed, per second (default: half the measured throughput).
     pub start_rate: Option<f64>,
     /// Each probe's measured time (default 5s) and warm-up (default 1s).
@@ -75,6 +79,11 @@ pub fn capacity_plan(section: &CapacitySection, info: &KindInfo, at: &str) -> an
         Some(p) if p.is_finite() && p > 0.0 && p <= 100.0 => p / 100.0,
         Some(p) => bail!("{at}.resolution_percent is {p}: a percentage above 0, at most 100"),
     };
+    let growth = match section.growth_percent {
+        None => DEFAULT_GROWTH,
+        Some(p) if p.is_finite() && p > 0.0 && p <= 1000.0 => 1.0 + p / 100.0,
+        Some(p) => bail!("{at}.growth_percent is {p}: a percentage above 0, at most 1000"),
+    };
     if let Some(rate) = section.start_rate {
         if !(rate.is_finite() && rate > 0.0) {
             bail!("{at}.start_rate is {rate}: a positive number per second");
@@ -94,11 +103,13 @@ pub fn capacity_plan(section: &CapacitySection, info: &KindInfo, at: &str) -> an
     Ok(CapacityPlan {
         slo,
         resolution,
+        growth,
         start_per_s: section.start_rate,
         probe_warmup: duration("probe_warmup", &section.probe_warmup, DEFAULT_PROBE_WARMUP)?,
         probe_duration,
         max_probes,
         budget: duration("budget", &section.budget, DEFAULT_BUDGET)?,
         asked_by: format!("[{at}]"),
+        latency_given: section.percentile.is_some() || section.latency.is_some(),
     })
 }

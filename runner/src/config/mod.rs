@@ -33,6 +33,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use load::LoadOverrides;
+use perfproof_shared::targets::{parse_targets, Target};
 
 use crate::cli::{MonitorArgs, RunArgs, ScenarioArgs};
 use crate::workloads::http::section::HttpOverrides;
@@ -193,6 +194,9 @@ macro_rules! scenario_kinds {
             /// Search every workload's capacity after measuring it, so (`--capacity`:
             /// the defaults; `demo`: its quicker search).
             pub capacity: Option<capacity::CapacitySection>,
+            /// The targets file's rules (`--targets`): a capacity search holds the
+            /// workload's latency to the bound they set for it.
+            pub targets: Vec<Target>,
             pub load: LoadOverrides,
             $(
                 /// The kind's own flags.
@@ -260,6 +264,7 @@ impl TryFrom<&RunArgs> for Flags {
             quiet: args.quiet,
             trials: args.trials,
             capacity: args.capacity.then(capacity::CapacitySection::default),
+            targets: args.targets.as_deref().map(read_targets).transpose()?.unwrap_or_default(),
             shard,
             load: LoadOverrides {
                 users: args.users,
@@ -368,12 +373,14 @@ pub fn default_trials(plan: &WorkloadPlan) -> u32 {
 }
 
 /// The workload's capacity search: its section's `capacity` table, or with
-/// `--capacity` the `flag`'s settings and the kind's SLO. A sweep has no one load to
+/// `--capacity` the `flag`'s settings and the kind's SLO; either holds the latency
+/// `targets` set for the workload unless the table set its own. A sweep has no one load to
 /// search from, and a shard only part of it: both are refused when a table asks,
 /// and skipped by the flag.
 fn plan_capacity(
     plan: &mut WorkloadPlan,
     flag: Option<&capacity::CapacitySection>,
+    targets: &[Target],
     sharded: bool,
 ) -> anyhow::Result<()> {
     let (kind, name) = (plan.kind(), plan.name().to_string());
@@ -381,11 +388,18 @@ fn plan_capacity(
         let why = if sharded { "a shard offers only part of the load" } else { "a sweep has no one load" };
         bail!("{kind} `{name}`: a capacity search runs on its own ({why}); drop {} or run it alone", asked.asked_by);
     }
-    let Some(flag) = flag else { return Ok(()) };
-    if plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
-        let mut capacity = capacity::capacity_plan(flag, plan.info(), kind)?;
-        capacity.asked_by = "--capacity".into();
-        plan.load_mut().capacity = Some(capacity);
+    if let Some(flag) = flag {
+        if plan.load().capacity.is_none() && !plan.is_sweep() && !sharded && plan.searches_capacity() {
+            let mut capacity = capacity::capacity_plan(flag, plan.info(), kind)?;
+            capacity.asked_by = "--capacity".into();
+            plan.load_mut().capacity = Some(capacity);
+        }
+    }
+    let info = plan.info();
+    if let Some(capacity) = &mut plan.load_mut().capacity {
+        capacity
+            .follow_targets(targets, info, &name)
+            .map_err(|e| anyhow!("{kind} `{name}`: the capacity search's latency from --targets: {e}"))?;
     }
     Ok(())
 }
@@ -400,6 +414,12 @@ pub struct RunSettings {
     pub shard: Option<Shard>,
     /// Run one after another, in this order.
     pub workloads: Vec<WorkloadPlan>,
+}
+
+/// Reads a targets file; errors name it.
+pub fn read_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_targets(&text).with_context(|| format!("{}", path.display()))
 }
 
 /// The scenario file the command line names, or an empty one.
@@ -485,7 +505,7 @@ pub fn resolve(mut file: ScenarioFile, flags: &Flags) -> anyhow::Result<RunSetti
         let trials = asked.unwrap_or_else(|| default_trials(plan));
         let (kind, name) = (plan.kind(), plan.name().to_string());
         plan.load_mut().split_into_trials(trials).map_err(|e| anyhow!("{kind} `{name}`: {e}"))?;
-        plan_capacity(plan, flags.capacity.as_ref(), shard.is_some())?;
+        plan_capacity(plan, flags.capacity.as_ref(), &flags.targets, shard.is_some())?;
     }
     Ok(RunSettings {
         output: flags.output.clone().unwrap_or_else(|| format!("results/{label}.json").into()),
@@ -526,6 +546,37 @@ mod tests {
         let picked = Flags { workloads: Some(vec!["cache".into(), "ml".into()]), ..Flags::default() };
         let chosen = kinds(file, &picked);
         assert_eq!(chosen.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["ml", "cache"]);
+    }
+
+    #[test]
+    fn a_targets_file_sets_the_latency_a_capacity_search_holds_unless_its_table_does() {
+        let targets = parse_targets("[[target]]\nmetric = \"http.*.latency.p99\"\nrule = \"< 300 ms\"\n").unwrap();
+        let flags = Flags {
+            capacity: Some(capacity::CapacitySection::default()),
+            targets,
+            workloads: Some(vec!["http".into(), "db".into()]),
+            ..Flags::default()
+        };
+        let slos = |text: &str| -> Vec<(String, f64)> {
+            let settings = resolve(parse_scenario(text).unwrap(), &flags).unwrap();
+            settings
+                .workloads
+                .iter()
+                .map(|w| w.load().capacity.as_ref().map(|c| (c.slo.percentile.clone(), c.slo.latency_ms)).unwrap())
+                .collect()
+        };
+        // --capacity: HTTP held to the file's p99 < 300 ms, the database to its default.
+        assert_eq!(slos(""), [("p99".to_string(), 300.0), ("p90".to_string(), 50.0)]);
+        // A table that sets the latency keeps it; one that sets only other fields follows the file.
+        let table = "[http]\n[http.capacity]\nlatency = \"120ms\"\n\n[db]\n[db.capacity]\nresolution_percent = 10\n";
+        assert_eq!(slos(table), [("p95".to_string(), 120.0), ("p90".to_string(), 50.0)]);
+        // A bound the SLO cannot use is refused, naming the workload and the file.
+        let zero = Flags {
+            targets: parse_targets("[[target]]\nmetric = \"http.*.latency.p95\"\nrule = \"< 0 ms\"\n").unwrap(),
+            ..flags.clone()
+        };
+        let err = resolve(parse_scenario("").unwrap(), &zero).unwrap_err().to_string();
+        assert!(err.contains("http `demo`: the capacity search's latency from --targets: `latency_ms` is 0"), "{err}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! From a start rate (given, or half of what the measurement just achieved) the
 //! rate grows geometrically until a probe does not pass, then the bracket
 //! [highest pass, lowest fail] is bisected (geometrically) until its top is within
-//! the resolution of its bottom. Every probe is its own open-model stretch with its
+//! the resolution of its bottom, and its top has not passed twice (a pass there,
+//! after a stall failed it once, moves the bracket up; an unresolved probe and its
+//! longer run again are two). Every probe is its own open-model stretch with its
 //! own warm-up. A probe too close to a bound to judge runs once more, twice as
 //! long; still unresolved, it counts as not passing. A probe whose generator
 //! saturated ends the search: it measured the generator, never the service. A stop
@@ -14,9 +16,12 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use perfproof_shared::capacity::{judge, outcome_text, CapacitySearch, Limit, Probe, ProbeOutcome, SearchEnd, Slo};
+use perfproof_shared::capacity::{
+    judge, outcome_text, CapacitySearch, Limit, Probe, ProbeOutcome, SearchEnd, Slo, SloError,
+};
 use perfproof_shared::format;
-use perfproof_shared::report::LoadResult;
+use perfproof_shared::report::{KindInfo, LoadResult};
+use perfproof_shared::targets::Target;
 use tokio::sync::watch;
 
 use super::{LoadPlan, Model};
@@ -30,8 +35,8 @@ pub const DEFAULT_PROBE_WARMUP: Duration = Duration::from_secs(1);
 pub const DEFAULT_MAX_PROBES: u32 = 16;
 /// Longest one search may take when the file does not say.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(180);
-/// The factor the rate grows by until a probe does not pass.
-pub const GROWTH: f64 = 2.0;
+/// The factor the rate grows by until a probe does not pass, when the file does not say.
+pub const DEFAULT_GROWTH: f64 = 2.0;
 /// Below this rate (per second) a search that found no passing rate gives up.
 pub const LOWEST_RATE: f64 = 1.0;
 
@@ -41,6 +46,9 @@ pub struct CapacityPlan {
     pub slo: Slo,
     /// The bracket's most relative width (0.05: its top within 5 % of its bottom).
     pub resolution: f64,
+    /// The factor the rate grows by (or shrinks by, below a first fail) until the
+    /// bracket closes; at `1 + resolution` the search is a fixed sweep of rates.
+    pub growth: f64,
     /// The first rate probed, per second; `None`: half the measured throughput.
     pub start_per_s: Option<f64>,
     pub probe_warmup: Duration,
@@ -49,45 +57,68 @@ pub struct CapacityPlan {
     pub budget: Duration,
     /// Who asked for it, for messages: its table (`[cache.capacity_search]`) or `--capacity`.
     pub asked_by: String,
+    /// Whether its table set the SLO's latency (`percentile` or `latency`), which a
+    /// targets file then leaves alone ([`CapacityPlan::follow_targets`]).
+    pub latency_given: bool,
+}
+
+impl CapacityPlan {
+    /// Holds the search to the latency `targets` set for the workload `name` of
+    /// `info`'s kind ([`Slo::latency_from_targets`]), unless its table set the latency.
+    pub fn follow_targets(&mut self, targets: &[Target], info: &KindInfo, name: &str) -> Result<(), SloError> {
+        if let Some((percentile, bound)) =
+            Slo::latency_from_targets(targets, info, name).filter(|_| !self.latency_given)
+        {
+            self.slo.percentile = percentile;
+            self.slo.latency_ms = bound;
+        }
+        self.slo.check()
+    }
 }
 
 /// Where a search stands: its bracket so far, and which rate to probe next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Search {
     resolution: f64,
+    growth: f64,
     start: f64,
     /// Highest rate that passed.
     pass: Option<f64>,
-    /// Lowest rate above `pass` that did not.
-    fail: Option<f64>,
+    /// Every rate that did not pass, once per probe.
+    fails: Vec<f64>,
 }
 
 impl Search {
-    pub fn new(start: f64, resolution: f64) -> Search {
-        Search { resolution, start, pass: None, fail: None }
+    pub fn new(start: f64, resolution: f64, growth: f64) -> Search {
+        Search { resolution, growth, start, pass: None, fails: Vec::new() }
+    }
+
+    /// The lowest rate above the highest pass that did not pass.
+    pub fn fail(&self) -> Option<f64> {
+        self.fails.iter().copied().filter(|&f| self.pass.is_none_or(|p| f > p)).reduce(f64::min)
     }
 
     /// The next rate to probe, or `None` when the bracket is resolved (or no rate
-    /// down to [`LOWEST_RATE`] passed).
+    /// down to [`LOWEST_RATE`] passed). A bracket within the resolution is resolved
+    /// once its lowest fail repeated: until then that rate is probed again, since
+    /// one stall of a shared machine can fail a probe the service would pass.
     pub fn next_rate(&self) -> Option<f64> {
-        match (self.pass, self.fail) {
+        match (self.pass, self.fail()) {
             (None, None) => Some(self.start),
-            (Some(pass), None) => Some(pass * GROWTH),
-            (None, Some(fail)) => Some(fail / GROWTH).filter(|&rate| rate >= LOWEST_RATE),
-            (Some(pass), Some(fail)) => (fail > pass * (1.0 + self.resolution)).then(|| (pass * fail).sqrt()),
+            (Some(pass), None) => Some(pass * self.growth),
+            (None, Some(fail)) => Some(fail / self.growth).filter(|&rate| rate >= LOWEST_RATE),
+            (Some(pass), Some(fail)) if fail > pass * (1.0 + self.resolution) => Some((pass * fail).sqrt()),
+            (Some(_), Some(fail)) => (self.fails.iter().filter(|&&f| f == fail).count() < 2).then_some(fail),
         }
     }
 
-    /// Records a probe at `rate`: passed, or not.
+    /// Records a probe at `rate`: passed, or not. A pass above earlier fails (noise
+    /// near the limit, or a stall) moves the bracket up past them.
     pub fn record(&mut self, rate: f64, passed: bool) {
         if passed {
             self.pass = Some(self.pass.map_or(rate, |p| p.max(rate)));
-            // A pass above an earlier fail (noise near the limit): the bracket moves up.
-            if self.fail.is_some_and(|f| f <= rate) {
-                self.fail = None;
-            }
-        } else if self.pass.is_none_or(|p| rate > p) {
-            self.fail = Some(self.fail.map_or(rate, |f| f.min(rate)));
+        } else {
+            self.fails.push(rate);
         }
     }
 }
@@ -138,7 +169,7 @@ where
 {
     let started = Instant::now();
     let start = plan.start_per_s.unwrap_or(estimate / 2.0).max(LOWEST_RATE);
-    let mut search = Search::new(start, plan.resolution);
+    let mut search = Search::new(start, plan.resolution, plan.growth);
     let mut probes: Vec<Probe> = Vec::new();
     let end = loop {
         let Some(rate) = search.next_rate() else {
@@ -161,8 +192,10 @@ where
         }
         let mut duration = planned;
         let probe = loop {
+            let confirming = search.fail() == Some(rate) && duration == planned;
+            let again = if confirming { ", again to confirm its fail" } else { "" };
             eprintln!(
-                "perfproof: {name}: capacity probe {} at {}/s for {}",
+                "perfproof: {name}: capacity probe {} at {}/s for {}{again}",
                 probes.len() + 1,
                 format::number(rate),
                 humantime::format_duration(duration)
@@ -182,6 +215,8 @@ where
                 && duration == planned
                 && result.complete;
             if again && !*stop.borrow() {
+                // Not a pass: with the run again, a repeated fail if that is not one either.
+                search.record(rate, false);
                 probes.push(probe);
                 duration *= 2;
                 continue;
@@ -221,8 +256,8 @@ mod tests {
     use super::*;
 
     /// Runs the search's rate choices against a service that passes below `limit`.
-    fn rates_until_resolved(start: f64, limit: f64) -> (Vec<f64>, Search) {
-        let mut search = Search::new(start, 0.05);
+    fn rates_until_resolved(start: f64, limit: f64, growth: f64) -> (Vec<f64>, Search) {
+        let mut search = Search::new(start, 0.05, growth);
         let mut rates = Vec::new();
         while let Some(rate) = search.next_rate() {
             rates.push(rate);
@@ -234,24 +269,54 @@ mod tests {
 
     #[test]
     fn grows_then_bisects_to_the_resolution_around_the_limit() {
-        let (rates, search) = rates_until_resolved(100.0, 400.0);
+        let (rates, search) = rates_until_resolved(100.0, 400.0, DEFAULT_GROWTH);
         assert_eq!(&rates[..3], &[100.0, 200.0, 400.0]);
-        let (pass, fail) = (search.pass.unwrap(), search.fail.unwrap());
+        let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
         assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05, "{pass} {fail} {rates:?}");
         assert!(rates.len() <= 8, "{rates:?}");
     }
 
     #[test]
+    fn growth_by_the_resolution_is_a_fixed_sweep() {
+        let (rates, search) = rates_until_resolved(200.0, 400.0, 1.05);
+        // 200 × 1.05^14 = 396 passes, 200 × 1.05^15 = 416 fails (twice, to believe
+        // it): 17 probes, no bisection.
+        assert_eq!(rates.len(), 17, "{rates:?}");
+        assert!(rates[..16].windows(2).all(|w| (w[1] / w[0] - 1.05).abs() < 1e-9), "{rates:?}");
+        let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
+        assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05 + 1e-9, "{pass} {fail}");
+    }
+
+    #[test]
+    fn a_fail_is_believed_once_it_repeats() {
+        // The bracket's lowest fail is probed once more before the search ends.
+        let (rates, search) = rates_until_resolved(100.0, 400.0, DEFAULT_GROWTH);
+        assert_eq!(rates.iter().filter(|&&r| Some(r) == search.fail()).count(), 2, "{rates:?}");
+        // A stall failing one probe far under the limit: the repeat passes, the
+        // bracket moves up past it and the search finds the limit.
+        let mut search = Search::new(100.0, 0.05, DEFAULT_GROWTH);
+        let mut rates: Vec<f64> = Vec::new();
+        while let Some(rate) = search.next_rate() {
+            let stalled = rates.len() == 3;
+            rates.push(rate);
+            search.record(rate, rate < 400.0 && !stalled);
+            assert!(rates.len() < 40, "{rates:?}");
+        }
+        let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
+        assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05, "{pass} {fail} {rates:?}");
+    }
+
+    #[test]
     fn a_first_probe_that_fails_steps_down() {
-        let (rates, search) = rates_until_resolved(1000.0, 300.0);
+        let (rates, search) = rates_until_resolved(1000.0, 300.0, DEFAULT_GROWTH);
         assert_eq!(&rates[..3], &[1000.0, 500.0, 250.0]);
-        let (pass, fail) = (search.pass.unwrap(), search.fail.unwrap());
+        let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
         assert!(pass < 300.0 && 300.0 <= fail && fail <= pass * 1.05, "{pass} {fail}");
     }
 
     #[test]
     fn a_service_that_never_passes_ends_at_the_lowest_rate() {
-        let (rates, search) = rates_until_resolved(10.0, 0.0);
+        let (rates, search) = rates_until_resolved(10.0, 0.0, DEFAULT_GROWTH);
         assert_eq!(search.pass, None);
         assert!(rates.iter().all(|&r| r >= LOWEST_RATE), "{rates:?}");
     }
