@@ -6,7 +6,8 @@
 //! [highest pass, lowest fail] is bisected (geometrically) until its top is within
 //! the resolution of its bottom, and its top has not passed twice (a pass there,
 //! after a stall failed it once, moves the bracket up; an unresolved probe and its
-//! longer run again are two). Every probe is its own open-model stretch with its
+//! longer run again are two). After a probe that fell behind, the search waits for
+//! the target to work off the backlog it left. Every probe is its own open-model stretch with its
 //! own warm-up. A probe too close to a bound to judge runs once more, twice as
 //! long; still unresolved, it counts as not passing. A probe whose generator
 //! saturated ends the search: it measured the generator, never the service. A stop
@@ -37,6 +38,11 @@ pub const DEFAULT_MAX_PROBES: u32 = 16;
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(180);
 /// The factor the rate grows by until a probe does not pass, when the file does not say.
 pub const DEFAULT_GROWTH: f64 = 2.0;
+/// The longest pause for a target to work off what a probe left queued (see `drain_time`).
+pub const MAX_DRAIN: Duration = Duration::from_secs(10);
+/// The shortest such pause worth making: a probe always ends with its last
+/// operations in flight, about its latency's worth.
+pub const MIN_DRAIN: Duration = Duration::from_millis(200);
 /// Below this rate (per second) a search that found no passing rate gives up.
 pub const LOWEST_RATE: f64 = 1.0;
 
@@ -123,15 +129,43 @@ impl Search {
     }
 }
 
+/// The probes' in-flight limit: the base plan's, or the open model's default.
+fn in_flight_limit(base: &LoadPlan) -> u32 {
+    match base.model {
+        Model::Open { max_in_flight, .. } => max_in_flight,
+        Model::Closed { .. } => crate::config::load::DEFAULT_MAX_IN_FLIGHT,
+    }
+}
+
+/// How long the target needs to work off what `probe` left behind before the next
+/// probe starts. A probe that completed less than it was offered left up to
+/// (offered − achieved) × its duration operations in flight or queued in the
+/// target (never more than the in-flight limit), which the target serves at about
+/// the rate it achieved; its clients are gone, but a target works off what it
+/// accepted. Without the pause that backlog spoils the next probe: after
+/// overloaded probes a probe completed 7 % of its rate and passed when repeated,
+/// and a server of 4 workers whose truth was 391/s failed 371/s twice. At most
+/// [`MAX_DRAIN`]; under [`MIN_DRAIN`] there is no pause.
+fn drain_time(probe: &Probe, max_in_flight: u32) -> Duration {
+    drain_seconds(probe.offered_per_s, probe.achieved_per_s, probe.duration_s, max_in_flight)
+}
+
+/// [`drain_time`] of a probe offered `offered` and completing `achieved` a second for `duration_s`.
+fn drain_seconds(offered: f64, achieved: f64, duration_s: f64, max_in_flight: u32) -> Duration {
+    let backlog = ((offered - achieved) * duration_s).min(f64::from(max_in_flight));
+    let seconds = backlog / achieved.max(1.0);
+    if seconds < MIN_DRAIN.as_secs_f64() {
+        return Duration::ZERO;
+    }
+    // In tenths of a second, for the progress line.
+    Duration::from_millis((seconds.min(MAX_DRAIN.as_secs_f64()) * 10.0).ceil() as u64 * 100)
+}
+
 /// The load of one probe at `rate`: the base plan's threads and in-flight limit,
 /// the open model, one stretch.
 fn probe_load(base: &LoadPlan, plan: &CapacityPlan, rate: f64, duration: Duration) -> LoadPlan {
-    let max_in_flight = match base.model {
-        Model::Open { max_in_flight, .. } => max_in_flight,
-        Model::Closed { .. } => crate::config::load::DEFAULT_MAX_IN_FLIGHT,
-    };
     LoadPlan {
-        model: Model::Open { rate, max_in_flight },
+        model: Model::Open { rate, max_in_flight: in_flight_limit(base) },
         stages: Vec::new(),
         warmup: plan.probe_warmup,
         duration,
@@ -209,6 +243,16 @@ where
                 Err(e) => break Err(SearchEnd::TargetFailed(e.to_string())),
             };
             eprintln!("perfproof: {name}: {}: {}", outcome_text(probe.outcome), probe.reason);
+            let drain = drain_time(&probe, in_flight_limit(base));
+            if !drain.is_zero() && !*stop.borrow() {
+                let waited = humantime::format_duration(drain);
+                eprintln!("perfproof: {name}: waiting {waited} for the target to work off what the probe left queued");
+                let mut stopped = stop.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(drain) => {}
+                    _ = stopped.wait_for(|stop| *stop) => {}
+                }
+            }
             // Too close to a bound to judge: once more, twice as long.
             let again = probe.outcome == ProbeOutcome::Unresolved
                 && probe.limit != Some(Limit::Generator)
@@ -304,6 +348,17 @@ mod tests {
         }
         let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
         assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05, "{pass} {fail} {rates:?}");
+    }
+
+    #[test]
+    fn a_probe_that_fell_behind_leaves_time_to_work_off_its_backlog() {
+        // 710/s offered, 352/s completed for 5 s: 1,790 left, 5.1 s at 352/s.
+        assert_eq!(drain_seconds(710.0, 352.0, 5.0, 10_000), Duration::from_millis(5_100));
+        // No more than the in-flight limit was ever left: 1,000 at 100/s.
+        assert_eq!(drain_seconds(10_000.0, 100.0, 5.0, 1_000), MAX_DRAIN);
+        // A probe that kept up leaves only its last operations: no pause.
+        assert_eq!(drain_seconds(30_000.0, 20_000.0, 1.0, 2_000), Duration::ZERO);
+        assert_eq!(drain_seconds(400.0, 398.0, 5.0, 10_000), Duration::ZERO);
     }
 
     #[test]
