@@ -137,21 +137,17 @@ fn in_flight_limit(base: &LoadPlan) -> u32 {
     }
 }
 
-/// How long the target needs to work off what `probe` left behind before the next
-/// probe starts. A probe that completed less than it was offered left up to
-/// (offered − achieved) × its duration operations in flight or queued in the
+/// How long the target needs to work off what a probe left behind before the next
+/// probe starts. A probe offered `offered` a second for `duration_s` that
+/// completed `achieved` a second left up to (offered − achieved) × `duration_s`
+/// operations in flight or queued in the
 /// target (never more than the in-flight limit), which the target serves at about
 /// the rate it achieved; its clients are gone, but a target works off what it
 /// accepted. Without the pause that backlog spoils the next probe: after
 /// overloaded probes a probe completed 7 % of its rate and passed when repeated,
 /// and a server of 4 workers whose truth was 391/s failed 371/s twice. At most
 /// [`MAX_DRAIN`]; under [`MIN_DRAIN`] there is no pause.
-fn drain_time(probe: &Probe, max_in_flight: u32) -> Duration {
-    drain_seconds(probe.offered_per_s, probe.achieved_per_s, probe.duration_s, max_in_flight)
-}
-
-/// [`drain_time`] of a probe offered `offered` and completing `achieved` a second for `duration_s`.
-fn drain_seconds(offered: f64, achieved: f64, duration_s: f64, max_in_flight: u32) -> Duration {
+fn drain_time(offered: f64, achieved: f64, duration_s: f64, max_in_flight: u32) -> Duration {
     let backlog = ((offered - achieved) * duration_s).min(f64::from(max_in_flight));
     let seconds = backlog / achieved.max(1.0);
     if seconds < MIN_DRAIN.as_secs_f64() {
@@ -243,7 +239,7 @@ where
                 Err(e) => break Err(SearchEnd::TargetFailed(e.to_string())),
             };
             eprintln!("perfproof: {name}: {}: {}", outcome_text(probe.outcome), probe.reason);
-            let drain = drain_time(&probe, in_flight_limit(base));
+            let drain = drain_time(probe.offered_per_s, probe.achieved_per_s, probe.duration_s, in_flight_limit(base));
             if !drain.is_zero() && !*stop.borrow() {
                 let waited = humantime::format_duration(drain);
                 eprintln!("perfproof: {name}: waiting {waited} for the target to work off what the probe left queued");
@@ -353,12 +349,12 @@ mod tests {
     #[test]
     fn a_probe_that_fell_behind_leaves_time_to_work_off_its_backlog() {
         // 710/s offered, 352/s completed for 5 s: 1,790 left, 5.1 s at 352/s.
-        assert_eq!(drain_seconds(710.0, 352.0, 5.0, 10_000), Duration::from_millis(5_100));
+        assert_eq!(drain_time(710.0, 352.0, 5.0, 10_000), Duration::from_millis(5_100));
         // No more than the in-flight limit was ever left: 1,000 at 100/s.
-        assert_eq!(drain_seconds(10_000.0, 100.0, 5.0, 1_000), MAX_DRAIN);
+        assert_eq!(drain_time(10_000.0, 100.0, 5.0, 1_000), MAX_DRAIN);
         // A probe that kept up leaves only its last operations: no pause.
-        assert_eq!(drain_seconds(30_000.0, 20_000.0, 1.0, 2_000), Duration::ZERO);
-        assert_eq!(drain_seconds(400.0, 398.0, 5.0, 10_000), Duration::ZERO);
+        assert_eq!(drain_time(30_000.0, 20_000.0, 1.0, 2_000), Duration::ZERO);
+        assert_eq!(drain_time(400.0, 398.0, 5.0, 10_000), Duration::ZERO);
     }
 
     #[test]
