@@ -133,28 +133,66 @@ fn redis_a_a() {
 /// metric (a key after the workload's prefix) in at least 2 of the 4 pairs: at the
 /// goal's 90 % fewer than 2 of 4 happens with probability 0.4 %, at 75 % with 5 %,
 /// so a failure means the power is well below the goal.
-fn a_b(shift: &str, watched: &[&str], expected: Verdict, mut side: impl FnMut(&Path, &str, bool) -> Report) {
+///
+/// Power is the goal on this machine as it usually is. A burst of noise from
+/// outside (other guests of the host) can make a pair's trials spread so far that
+/// no shift of this size could be told, however good the method: in one CI run,
+/// three pairs' p95 intervals were ±12 % to ±21 % wide (±2 % to ±4 % in quieter
+/// runs) and their point estimates moved +4 %, +14 % and −2 % for a 20 % shift.
+/// Such a pair (any watched interval wider than ± `resolvable`, half the shift in
+/// the interval's units) says nothing of power: it is measured again, up to
+/// [`MOST_NOISY_PAIRS`] times in all, and the test fails when the machine stays
+/// that noisy. The gate reads only the intervals' widths, never the verdicts.
+fn a_b(
+    shift: &str,
+    watched: &[&str],
+    resolvable: f64,
+    expected: Verdict,
+    mut side: impl FnMut(&Path, &str, bool) -> Report,
+) {
     let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let mut found = vec![0; watched.len()];
-    let mut seen = Vec::new();
-    for pair in 0..4 {
+    let (mut seen, mut noisy) = (Vec::new(), Vec::new());
+    let mut pair = 0;
+    while pair - noisy.len() < 4 {
         let a = side(dir.path(), &format!("a-{pair}"), false);
         let b = side(dir.path(), &format!("b-{pair}"), true);
         let c = compare(&a, &b, CompareSettings::default()).unwrap();
+        let mut lines = Vec::new();
+        let mut hits = vec![0; watched.len()];
+        let mut widest = 0.0f64;
         for (i, key) in watched.iter().enumerate() {
             let key = format!("{}.{key}", a.workloads[0].metric_prefix());
             let m = c.get(&key).unwrap_or_else(|| panic!("{key} not compared"));
             assert_eq!(m.evidence.unwrap().text(), "5 trials", "{key}");
-            found[i] += usize::from(m.verdict == expected);
-            seen.push(format!("pair {pair} {key}: {} {} {}", m.verdict.label(), m.change_text(), interval(m)));
+            hits[i] = usize::from(m.verdict == expected);
+            widest = widest.max(m.interval.map_or(f64::INFINITY, |i| (i.high - i.low) / 2.0));
+            lines.push(format!("pair {pair} {key}: {} {} {}", m.verdict.label(), m.change_text(), interval(m)));
         }
+        pair += 1;
+        if widest > resolvable {
+            noisy.extend(lines.into_iter().map(|line| format!("{line} (noise burst: measured again)")));
+            assert!(
+                noisy.len() / watched.len() < MOST_NOISY_PAIRS,
+                "{shift}: {MOST_NOISY_PAIRS} pairs had an interval wider than ±{resolvable}, too noisy to tell \
+                 the shift: {noisy:#?}, kept: {seen:#?}"
+            );
+            continue;
+        }
+        found.iter_mut().zip(hits).for_each(|(f, h)| *f += h);
+        seen.extend(lines);
     }
+    let noisy_pairs = noisy.len() / watched.len();
     eprintln!("A/B {shift}: {} found {found:?} of 4 at {watched:?}: {seen:#?}", expected.label());
+    eprintln!("{noisy_pairs} pairs measured again after a noise burst: {noisy:#?}");
     for (i, key) in watched.iter().enumerate() {
         assert!(found[i] >= 2, "{shift}: {key} found in {} of 4 pairs: {seen:#?}", found[i]);
     }
 }
+
+/// Pairs an A/B test may measure in a noise burst before it fails (see [`a_b`]).
+const MOST_NOISY_PAIRS: usize = 4;
 
 /// A comparison's interval of the change, for messages: `[-1.0 %, +39.4 %]`.
 fn interval(m: &perfproof_shared::compare::MetricComparison) -> String {
@@ -203,7 +241,7 @@ fn a_20_percent_slower_http_service_is_found() {
     let (_server, base) = serve_aside(app);
     let url = format!("{base}/");
     let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_rps"];
-    a_b("HTTP handler 10 ms → 12.5 ms", &watched, Verdict::Regressed, |dir, label, slower| {
+    a_b("HTTP handler 10 ms → 12.5 ms", &watched, 0.10, Verdict::Regressed, |dir, label, slower| {
         set(&delay, if slower { 12_500 } else { 10_000 });
         run(dir, label, &["--url", &url])
     });
@@ -214,7 +252,7 @@ fn a_20_percent_slower_http_service_is_found() {
 #[test]
 fn a_slower_postgres_statement_is_found() {
     let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_tps"];
-    a_b("PostgreSQL statement 10 ms → 12.5 ms", &watched, Verdict::Regressed, |dir, label, slower| {
+    a_b("PostgreSQL statement 10 ms → 12.5 ms", &watched, 0.10, Verdict::Regressed, |dir, label, slower| {
         let seconds = if slower { "0.0125" } else { "0.010" };
         let file = dir.join(format!("{label}.toml"));
         std::fs::write(
@@ -259,7 +297,7 @@ fn a_slower_model_server_is_found() {
     });
     let base = runtime.block_on(common::serve(proxy));
     let watched = ["latency.p50", "latency.p90", "latency.p95", "throughput_rps"];
-    a_b("model server 10 ms → 13 ms slower", &watched, Verdict::Regressed, |dir, label, slower| {
+    a_b("model server 10 ms → 13 ms slower", &watched, 0.10, Verdict::Regressed, |dir, label, slower| {
         set(&delay, if slower { 13_000 } else { 10_000 });
         run(dir, label, &["--ml-url", &base])
     });
@@ -274,7 +312,7 @@ fn a_slower_model_server_is_found() {
 #[test]
 fn a_smaller_cache_is_found() {
     let watched = ["hit_rate"];
-    a_b("cache of 2,000 → 1,000 entries", &watched, Verdict::Regressed, |dir, label, smaller| {
+    a_b("cache of 2,000 → 1,000 entries", &watched, 3.5, Verdict::Regressed, |dir, label, smaller| {
         let file = dir.join(format!("{label}.toml"));
         std::fs::write(&file, format!("[cache]\ncapacity = {}\n", if smaller { 1_000 } else { 2_000 })).unwrap();
         run(dir, label, &["-f", file.to_str().unwrap()])
