@@ -111,6 +111,9 @@ impl Search {
     pub fn next_rate(&self) -> Option<f64> {
         match (self.pass, self.fail()) {
             (None, None) => Some(self.start),
+            // A pass above every fail so far: those were noise or stalls near the
+            // limit, which is then close; half the growth's steps to find it.
+            (Some(pass), None) if !self.fails.is_empty() => Some(pass * self.growth.sqrt()),
             (Some(pass), None) => Some(pass * self.growth),
             (None, Some(fail)) => Some(fail / self.growth).filter(|&rate| rate >= LOWEST_RATE),
             (Some(pass), Some(fail)) if fail > pass * (1.0 + self.resolution) => Some((pass * fail).sqrt()),
@@ -344,6 +347,19 @@ mod tests {
         }
         let (pass, fail) = (search.pass.unwrap(), search.fail().unwrap());
         assert!(pass < 400.0 && 400.0 <= fail && fail <= pass * 1.05, "{pass} {fail} {rates:?}");
+        // A fail near the limit that its repeat disproves: the search steps up by
+        // half the growth's factor, not from scratch (the demo's API passed 630/s
+        // on its repeat with a limit near 690/s, and then probed 1,260/s).
+        let mut search = Search::new(315.0, 0.10, DEFAULT_GROWTH);
+        search.record(315.0, true);
+        search.record(630.0, false);
+        for rate in [445.5, 529.7, 577.6] {
+            search.record(rate, true);
+        }
+        assert_eq!(search.next_rate(), Some(630.0), "the fail within the resolution is probed again");
+        search.record(630.0, true);
+        let next = search.next_rate().unwrap();
+        assert!((next - 630.0 * 2f64.sqrt()).abs() < 1e-9, "{next}");
     }
 
     #[test]

@@ -156,16 +156,25 @@ pub fn oip_datatype(onnx: &str) -> String {
 }
 
 /// Runs jobs until every sender is gone: one at a time, or gathered into batches.
+/// A job whose client has gone (its request dropped, as a load's end drops those
+/// in flight) is skipped: like a server that notices the closed connection, the
+/// model does not spend the cores on answers nobody reads, which the next load
+/// (a capacity search's next probe) would otherwise wait behind.
 fn worker(model: &Model, queue: &mpsc::Receiver<Job>, batching: bool) {
+    let waited = |job: &Job| !job.reply.is_closed();
     while let Ok(first) = queue.recv() {
+        if !waited(&first) {
+            continue;
+        }
         let mut samples = first.rows.len();
         let mut jobs = vec![first];
         while batching && samples < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => {
+                Ok(job) if waited(&job) => {
                     samples += job.rows.len();
                     jobs.push(job);
                 }
+                Ok(_) => {}
                 Err(_) => break,
             }
         }
