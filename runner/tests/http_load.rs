@@ -157,6 +157,26 @@ async fn open_model_keeps_its_rate() {
     assert!((195..=201).contains(&result.result.stats.operations), "{} requests", result.result.stats.operations);
 }
 
+/// A capacity probe's grace: what is still in flight that long after the
+/// schedule's end is abandoned and counted, not waited for (here a target that
+/// answers after a minute, past the request timeout the run would otherwise wait out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_model_grace_abandons_what_is_still_in_flight() {
+    let late = || async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        "late"
+    };
+    let base = serve(Router::new().route("/", get(late))).await;
+    let mut plan = plan(&open(&format!("{base}/"), 20.0, Duration::from_secs(1)));
+    plan.load.end_grace = Some(Duration::from_millis(500));
+    let result = run(&plan).await.result;
+    let schedule = result.schedule.unwrap();
+    assert_eq!(result.stats.operations, 0);
+    // 20 due in the measured second (and any of the warm-up's), none answered.
+    assert!(schedule.abandoned >= 20, "{} abandoned", schedule.abandoned);
+    assert!(result.duration_s < 5.0, "{} s: the run waited for what its grace abandons", result.duration_s);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_are_counted_by_class_not_as_latency() {
     let base = serve(

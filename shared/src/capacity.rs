@@ -354,6 +354,13 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
             ),
         );
     }
+    // Still unanswered long after the schedule ended (every probe waits its
+    // grace, well past the latency bound): a queue the target had not worked off.
+    let abandoned = result.schedule.as_ref().map_or(0, |s| s.abandoned);
+    if abandoned > 0 {
+        let what = format!("{} operations still unanswered when the probe's grace ran out", format::count(abandoned));
+        decide(ProbeOutcome::Fail, Limit::NotKeepingUp, what);
+    }
     if let Some((behind, ci)) = falling_behind(result) {
         let text = |verb| {
             let [b, l, h] = [behind, ci.low, ci.high].map(format::share);

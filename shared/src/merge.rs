@@ -660,6 +660,7 @@ fn add_latency(into: &mut Latency, from: &Latency) -> Result<(), MergeError> {
 
 fn merge_schedule(into: &mut Schedule, from: &Schedule, kind: MergeKind, before_s: f64, from_s: f64) {
     into.late_operations += from.late_operations;
+    into.abandoned += from.abandoned;
     match kind {
         MergeKind::Shards => {
             into.target_rate_per_s += from.target_rate_per_s;

@@ -126,6 +126,22 @@ fn a_probe_passes_fails_or_stays_unresolved_by_its_intervals() {
     slo.max_error_percent = 0.01;
     let failing = judge(&slo, &result, 500.0).unwrap();
     assert_eq!((failing.outcome, failing.limit), (ProbeOutcome::Fail, Some(Limit::Errors)), "{}", failing.reason);
+
+    // Operations the probe abandoned when its grace ran out, though it completed
+    // its rate: a queue the target had not worked off.
+    let mut left = result.clone();
+    left.schedule = Some(perfproof_shared::report::Schedule {
+        target_rate_per_s: 500.0,
+        achieved_rate_per_s: 500.3,
+        late_operations: 0,
+        late_threshold_ms: 10.0,
+        uncorrected_latency: result.stats.latency.clone(),
+        lag: result.stats.latency.clone(),
+        abandoned: 12,
+    });
+    let abandoned = judge(&http_slo(), &left, 500.0).unwrap();
+    assert_eq!((abandoned.outcome, abandoned.limit), (ProbeOutcome::Fail, Some(Limit::NotKeepingUp)));
+    assert!(abandoned.reason.contains("12 operations still unanswered"), "{}", abandoned.reason);
 }
 
 #[test]

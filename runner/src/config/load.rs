@@ -124,6 +124,7 @@ pub fn load_plan(section: &LoadSection, flags: &LoadOverrides, at: &str) -> anyh
         threads,
         phase: Duration::ZERO,
         capacity: None,
+        end_grace: None,
     })
 }
 

@@ -43,6 +43,15 @@ pub const MAX_DRAIN: Duration = Duration::from_secs(10);
 /// The shortest such pause worth making: a probe always ends with its last
 /// operations in flight, about its latency's worth.
 pub const MIN_DRAIN: Duration = Duration::from_millis(200);
+/// A probe waits for its operations still in flight after its last scheduled
+/// start this many times the SLO's latency bound, and at least [`MIN_GRACE`];
+/// then it abandons them and fails (the target was not keeping up). An operation
+/// that late is far past the bound; waiting for the rest of an overload's queue
+/// (up to the in-flight limit at the rate it collapsed to) took the demo's
+/// inference probes 11 and 14 s for 1 s of load.
+pub const GRACE_PER_BOUND: u32 = 10;
+/// The shortest grace a probe gives what it left in flight.
+pub const MIN_GRACE: Duration = Duration::from_secs(2);
 /// Below this rate (per second) a search that found no passing rate gives up.
 pub const LOWEST_RATE: f64 = 1.0;
 
@@ -171,6 +180,7 @@ fn probe_load(base: &LoadPlan, plan: &CapacityPlan, rate: f64, duration: Duratio
         max_operations: None,
         trials: 1,
         capacity: None,
+        end_grace: Some(MIN_GRACE.max(Duration::from_secs_f64(plan.slo.latency_ms / 1e3) * GRACE_PER_BOUND)),
         ..base.clone()
     }
 }

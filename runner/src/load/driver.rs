@@ -15,7 +15,9 @@
 //!   for a slot and its wait counts in its latency.
 //!
 //! An operation in flight when the duration ends is completed (bounded by the
-//! operation's own timeout) and counted; a stop signal abandons it.
+//! operation's own timeout) and counted; a stop signal abandons it, and so does
+//! the end of an open-model plan's `end_grace` (a capacity probe's), which counts
+//! what it abandoned.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -70,15 +72,24 @@ impl<O> Shared<O> {
     }
 }
 
-/// Offers the plan's load until its end, the operation limit or a stop; returns
-/// whether the operation limit ended it.
+/// How a drive ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Driven {
+    /// The operation limit ended it.
+    pub limit_reached: bool,
+    /// Operations still in flight when the plan's `end_grace` ran out: neither
+    /// counted nor measured.
+    pub abandoned: u64,
+}
+
+/// Offers the plan's load until its end, the operation limit or a stop.
 pub async fn drive<O: Operation>(
     operation: O,
     plan: &LoadPlan,
     measure_start: Instant,
     stop: watch::Receiver<bool>,
     recorders: Arc<Vec<Mutex<Recorder>>>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Driven> {
     let shared = Arc::new(Shared {
         operation,
         plan: plan.clone(),
@@ -90,11 +101,14 @@ pub async fn drive<O: Operation>(
         limit_reached: AtomicBool::new(false),
         recorders,
     });
-    match plan.model {
-        Model::Closed { users, think_time } => run_closed(&shared, users, think_time).await?,
+    let abandoned = match plan.model {
+        Model::Closed { users, think_time } => {
+            run_closed(&shared, users, think_time).await?;
+            0
+        }
         Model::Open { max_in_flight, .. } => run_open(&shared, max_in_flight).await,
-    }
-    Ok(shared.limit_reached.load(Ordering::Relaxed))
+    };
+    Ok(Driven { limit_reached: shared.limit_reached.load(Ordering::Relaxed), abandoned })
 }
 
 /// Runs the virtual users on one single-threaded runtime per load thread, user
@@ -166,8 +180,13 @@ async fn user_loop<O: Operation>(shared: &Shared<O>, thread: usize, user: u32, t
     }
 }
 
-async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) {
+/// Runs the open model; returns the operations abandoned in flight when the
+/// plan's `end_grace` ran out.
+async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) -> u64 {
     let slots = Arc::new(Semaphore::new(max_in_flight as usize));
+    // The operations in flight, to abandon when the grace runs out; finished ones
+    // are reaped as the schedule goes.
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut stop = shared.stop.clone();
     let mut due = Instant::now() + shared.plan.phase;
     // Operations owed by the schedule: the integral of the rate since the start,
@@ -200,8 +219,9 @@ async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) {
             },
             _ = stop.wait_for(|s| *s) => break,
         };
+        while in_flight.try_join_next().is_some() {}
         let task_shared = shared.clone();
-        tokio::spawn(async move {
+        in_flight.spawn(async move {
             let mut stop = task_shared.stop.clone();
             let sent = Instant::now();
             let mut session = task_shared.operation.session(0);
@@ -215,9 +235,26 @@ async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) {
             drop(slot);
         });
     }
-    // Wait for the operations still in flight (each bounded by its timeout), unless stopped.
-    tokio::select! {
-        _ = slots.acquire_many(max_in_flight) => {}
-        _ = stop.wait_for(|s| *s) => {}
+    // Wait for the operations still in flight (each bounded by its timeout), unless
+    // stopped or past the grace.
+    let grace = async {
+        match shared.plan.end_grace {
+            Some(grace) => tokio::time::sleep_until((shared.end.max(Instant::now()) + grace).into()).await,
+            None => std::future::pending().await,
+        }
+    };
+    let graced = tokio::select! {
+        _ = slots.acquire_many(max_in_flight) => false,
+        _ = stop.wait_for(|s| *s) => false,
+        _ = grace => true,
+    };
+    if !graced {
+        return 0;
     }
+    in_flight.abort_all();
+    let mut abandoned = 0;
+    while let Some(joined) = in_flight.join_next().await {
+        abandoned += u64::from(joined.is_err_and(|e| e.is_cancelled()));
+    }
+    abandoned
 }

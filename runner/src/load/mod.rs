@@ -203,7 +203,7 @@ pub async fn run<O: Operation>(
     let finished = Instant::now();
     let _ = done_tx.send(true);
     let (mut timeline, (cpu_mean, cpu_max)) = ticking.await.context("the progress task failed")?;
-    let limit_reached = outcome?;
+    let driven = outcome?;
     let mut collected = Collected::new(vocabulary);
     for recorder in recorders.iter() {
         lock(recorder).drain_into(&mut collected, &mut timeline);
@@ -226,7 +226,7 @@ pub async fn run<O: Operation>(
         window_s: window_seconds(plan),
         duration_s,
     };
-    assemble(vocabulary, plan, collected, measured, generator, limit_reached, !stopped)
+    assemble(vocabulary, plan, collected, measured, generator, driven, !stopped)
 }
 
 /// A recorder's lock; a poisoned one (a panic elsewhere) still holds valid counts.
@@ -251,9 +251,10 @@ fn assemble(
     collected: Collected,
     measured: Measurement,
     generator: GeneratorStats,
-    limit_reached: bool,
+    driven: driver::Driven,
     complete: bool,
 ) -> anyhow::Result<Measured> {
+    let limit_reached = driven.limit_reached;
     let Measurement { timeline, counters_per_second, windows, window_spans, window_s, duration_s } = measured;
     let stats = collected.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
@@ -267,7 +268,7 @@ fn assemble(
             &collected,
             stats.operations,
             duration_s,
-            limit_reached,
+            driven,
             &mut warnings,
         )?),
     };
@@ -341,13 +342,13 @@ fn open_schedule(
     collected: &Collected,
     operations: u64,
     duration_s: f64,
-    limit_reached: bool,
+    driven: driver::Driven,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Schedule> {
     let unit = vocabulary.kind.throughput_unit;
     let target_rate_per_s = plan.mean_level(duration_s);
     let achieved_rate_per_s = if duration_s > 0.0 { operations as f64 / duration_s } else { 0.0 };
-    if !limit_reached && achieved_rate_per_s < 0.95 * target_rate_per_s {
+    if !driven.limit_reached && achieved_rate_per_s < 0.95 * target_rate_per_s {
         warnings.push(format!(
             "achieved {} of the {} asked for: the target or the in-flight limit ({max_in_flight}) held the load back",
             format::value(achieved_rate_per_s, unit),
@@ -371,5 +372,6 @@ fn open_schedule(
         late_threshold_ms: LATE_THRESHOLD.as_secs_f64() * 1000.0,
         uncorrected_latency: Latency::from_histogram(&collected.uncorrected, vocabulary.resolution)?,
         lag: Latency::from_histogram(&collected.lag, vocabulary.resolution)?,
+        abandoned: driven.abandoned,
     })
 }

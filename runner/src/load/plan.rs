@@ -50,6 +50,10 @@ pub struct LoadPlan {
     pub phase: Duration,
     /// A capacity search to run after the measurement (see [`super::capacity`]).
     pub capacity: Option<CapacityPlan>,
+    /// Open model: how long operations still in flight when the schedule ends are
+    /// waited for before they are abandoned (a capacity probe's; see
+    /// [`super::capacity`]). `None`: until each completes or its own timeout ends it.
+    pub end_grace: Option<Duration>,
 }
 
 impl LoadPlan {
@@ -202,6 +206,7 @@ mod tests {
             threads: 1,
             phase: Duration::ZERO,
             capacity: None,
+            end_grace: None,
         }
     }
 

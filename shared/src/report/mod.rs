@@ -454,6 +454,16 @@ pub struct Schedule {
     pub uncorrected_latency: Latency,
     /// Actual start minus scheduled start, of every operation.
     pub lag: Latency,
+    /// Operations still in flight when a capacity probe's grace after its last
+    /// scheduled start ran out: abandoned, neither counted nor measured (0 outside
+    /// probes, which wait for every operation).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub abandoned: u64,
+}
+
+/// For `skip_serializing_if`: a count of 0 is left out.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The load generator's own resource use, to tell whether it limited the load.
