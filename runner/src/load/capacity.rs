@@ -151,14 +151,14 @@ fn in_flight_limit(base: &LoadPlan) -> u32 {
 
 /// How long the target needs to work off what a probe left behind before the next
 /// probe starts. A probe offered `offered` a second for `duration_s` that
-/// completed `achieved` a second left up to (offered − achieved) × `duration_s`
-/// operations in flight or queued in the
-/// target (never more than the in-flight limit), which the target serves at about
-/// the rate it achieved; its clients are gone, but a target works off what it
-/// accepted. Without the pause that backlog spoils the next probe: after
-/// overloaded probes a probe completed 7 % of its rate and passed when repeated,
-/// and a server of 4 workers whose truth was 391/s failed 371/s twice. At most
-/// [`MAX_DRAIN`]; under [`MIN_DRAIN`] there is no pause.
+/// completed `achieved` a second built a backlog of up to (offered − achieved) ×
+/// `duration_s` operations (never more than the in-flight limit), at about the
+/// rate it achieved: what the probe's grace abandoned, which a target may still
+/// serve, and what the overload built up around it (connections to close, the
+/// probe's embedded target to tear down). Without the pause the next probe
+/// often stalled: after overloaded probes a probe completed 7 % of its rate and
+/// passed when repeated, and a server of 4 workers whose truth was 391/s failed
+/// 371/s twice. At most [`MAX_DRAIN`]; under [`MIN_DRAIN`] there is no pause.
 fn drain_time(offered: f64, achieved: f64, duration_s: f64, max_in_flight: u32) -> Duration {
     let backlog = ((offered - achieved) * duration_s).min(f64::from(max_in_flight));
     let seconds = backlog / achieved.max(1.0);
