@@ -167,6 +167,17 @@ async fn in_process_counts_match_the_caches_own() {
     // The timeline's seconds add up to the whole.
     let timeline_hits: u64 = stats.timeline.iter().map(|s| s.hits).sum();
     assert_eq!(timeline_hits, stats.hits);
+    // So do the windows' hits, reads and hit rates: the evidence of their verdicts
+    // in a run of one stretch.
+    let windows = &result.result.windows;
+    let kept = |part: &str| windows.iter().map(|w| w.parts[part].summary.count).sum::<u64>();
+    assert_eq!((kept("hit"), kept("miss")), (stats.hits, stats.misses));
+    assert_eq!(
+        (kept("read"), kept("write")),
+        (result.reads.latency.summary.count, result.writes.latency.summary.count)
+    );
+    let rate = windows.iter().map(|w| w.proportions["hit_rate"]).fold([0, 0], |[x, n], [a, b]| [x + a, n + b]);
+    assert_eq!(rate, [stats.hits, stats.hits + stats.misses]);
     assert!(stats.load_penalty_ms > 0.0, "a miss costs more than a hit");
     // An in-process hit takes less than a microsecond: reads are recorded in
     // nanoseconds, where microseconds would have made the fastest (and the median) 0.

@@ -112,6 +112,15 @@ async fn counts_match(url: &str, tag: &str) {
     for ratio in [result.pool.efficiency, result.pool.utilization] {
         assert!(ratio > 0.0 && ratio <= 1.0, "{ratio}");
     }
+    // Each window keeps each query's latency and the pool's direct checkouts, which
+    // add up exactly to the run's: the evidence of their verdicts in a run of one stretch.
+    for query in &result.queries {
+        let kept: u64 = r.windows.iter().map(|w| w.parts[&format!("query.{}", query.name)].summary.count).sum();
+        assert_eq!(kept, query.stats.latency.summary.count, "{}", query.name);
+    }
+    let direct =
+        r.windows.iter().map(|w| w.proportions["pool.direct_ratio"]).fold([0, 0], |[x, n], [a, b]| [x + a, n + b]);
+    assert_eq!(direct, [result.pool.direct_checkouts, result.pool.checkouts]);
     let mut conn = connect(url).await;
     let sum: i64 = conn
         .fetch_one(format!("SELECT CAST(COALESCE(SUM(counter), 0) AS {}) FROM {name}", int_type(url)).as_str())
@@ -168,7 +177,13 @@ async fn a_small_pool_waits_more_and_the_sweep_recommends_a_size() {
     assert!(small.peak_waiters >= 14, "{}", small.peak_waiters);
     let recommendation = result.recommendation.as_ref().expect("a sweep recommends a pool size");
     assert!([1, 16].contains(&recommendation.pool_size));
-    assert_eq!(result.result, result.sweep[recommendation.point].result, "the headline is the recommended point");
+    // The headline is the recommended point, whose windows also keep its parts' figures.
+    let mut headline = result.result.clone();
+    for window in &mut headline.windows {
+        assert!(window.proportions.contains_key("pool.direct_ratio"), "{:?}", window.proportions);
+        (window.parts, window.proportions) = Default::default();
+    }
+    assert_eq!(headline, result.sweep[recommendation.point].result, "the headline is the recommended point");
     assert!(!table_exists(POSTGRES, &name).await, "the table is dropped after the run");
 }
 

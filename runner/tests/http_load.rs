@@ -398,3 +398,60 @@ async fn warm_up_runs_at_the_first_stage_target() {
     assert!(measured > 0);
     assert!(served > measured + 10, "the warm-up sent {} requests", served - measured);
 }
+
+/// A run of one stretch keeps each endpoint's figures per time window, so that the
+/// endpoints' verdicts rest on batches of windows: the windows' endpoints add up
+/// exactly to the run's, and the catalogue gives every endpoint percentile its
+/// windows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_runs_endpoints_are_kept_per_window() {
+    use perfproof_shared::metrics::Evidence;
+    use perfproof_shared::report::Workload;
+    let base = serve(
+        Router::new().route("/fast", get(|| async { "ok" })).route("/gone", get(|| async { StatusCode::NOT_FOUND })),
+    )
+    .await;
+    let plan = plan_from_toml(&format!(
+        r#"
+        [http]
+        name = "api"
+        base_url = "{base}"
+        [http.load]
+        duration = "6s"
+        users = 2
+        think_time = "2ms"
+        [[http.endpoints]]
+        name = "fast"
+        path = "/fast"
+        weight = 3
+        [[http.endpoints]]
+        name = "gone"
+        path = "/gone"
+        weight = 1
+        "#
+    ));
+    let result = run(&plan).await;
+    let windows = &result.result.windows;
+    assert!(windows.len() >= 6, "{} windows", windows.len());
+    for endpoint in &result.endpoints {
+        let key = format!("endpoint.{}", endpoint.name);
+        let successes: u64 = windows.iter().map(|w| w.parts[&key].summary.count).sum();
+        assert_eq!(successes, endpoint.stats.latency.summary.count, "{key}");
+        let [errors, operations] = windows
+            .iter()
+            .map(|w| w.proportions[&format!("{key}.error_rate")])
+            .fold([0, 0], |[e, n], [x, m]| [e + x, n + m]);
+        assert_eq!((errors, operations), (endpoint.stats.error_count(), endpoint.stats.operations), "{key}");
+    }
+    let mut metrics = Vec::new();
+    Workload::Http(result).metrics(&mut metrics).unwrap();
+    let p50 = metrics.iter().find(|m| m.key == "http.api.endpoint.fast.latency.p50").unwrap();
+    let Evidence::Quantile { latency, .. } = &p50.evidence else { panic!("{:?}", p50.evidence) };
+    assert!(latency.windows.len() >= 5, "{} batches", latency.windows.len());
+    let Evidence::Proportion(errors) =
+        &metrics.iter().find(|m| m.key == "http.api.endpoint.gone.error_rate").unwrap().evidence
+    else {
+        panic!("no proportion")
+    };
+    assert!(errors.windows.len() >= 5 && errors.windows.iter().all(|&[x, n]| x == n && n > 0), "{:?}", errors.windows);
+}

@@ -451,8 +451,16 @@ struct Windows {
     by_key: BTreeMap<(u32, u32), WindowSum>,
 }
 
-/// A window's histogram, operations, errors and length while merging.
-type WindowSum = (Histogram<u64>, u64, u64, f64);
+/// A window while merging: its histogram, operations, errors and length, and its
+/// parts' histograms and proportions' counts.
+struct WindowSum {
+    latency: Histogram<u64>,
+    operations: u64,
+    errors: u64,
+    duration_s: f64,
+    parts: BTreeMap<String, (Histogram<u64>, TimeUnit)>,
+    proportions: BTreeMap<String, [u64; 2]>,
+}
 
 impl Windows {
     fn new(first: &LoadResult) -> Result<Self, MergeError> {
@@ -470,19 +478,36 @@ impl Windows {
             if window.latency.unit != self.unit {
                 return Err(MergeError::Mismatch { index, what: format!("`{path}` is in another unit") });
             }
-            let h =
-                window.latency.decode().map_err(|source| MergeError::Latency { index, path: path.clone(), source })?;
+            let decode = |latency: &Latency, path: String| {
+                latency.decode().map_err(|source| MergeError::Latency { index, path, source })
+            };
+            let h = decode(&window.latency, path.clone())?;
             let key = (window.trial + trial_offset, window.index);
-            match self.by_key.get_mut(&key) {
-                Some((into, operations, errors, duration_s)) => {
-                    into.add(&h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })?;
-                    *operations += window.operations;
-                    *errors += window.errors;
-                    *duration_s = duration_s.max(window.duration_s);
-                }
-                None => {
-                    self.by_key.insert(key, (h, window.operations, window.errors, window.duration_s));
-                }
+            let sum = self.by_key.entry(key).or_insert_with(|| WindowSum {
+                latency: crate::latency::new_histogram(),
+                operations: 0,
+                errors: 0,
+                duration_s: 0.0,
+                parts: BTreeMap::new(),
+                proportions: BTreeMap::new(),
+            });
+            let add = |into: &mut Histogram<u64>, h: &Histogram<u64>, path: &str| {
+                into.add(h).map_err(|e| MergeError::Mismatch { index, what: format!("`{path}`: {e:?}") })
+            };
+            add(&mut sum.latency, &h, &path)?;
+            sum.operations += window.operations;
+            sum.errors += window.errors;
+            sum.duration_s = sum.duration_s.max(window.duration_s);
+            for (name, latency) in &window.parts {
+                let path = format!("windows[{i}].parts.{name}");
+                let h = decode(latency, path.clone())?;
+                let (into, _) =
+                    sum.parts.entry(name.clone()).or_insert_with(|| (crate::latency::new_histogram(), latency.unit));
+                add(into, &h, &path)?;
+            }
+            for (name, [hits, total]) in &window.proportions {
+                let into = sum.proportions.entry(name.clone()).or_default();
+                (into[0], into[1]) = (into[0] + hits, into[1] + total);
             }
         }
         Ok(())
@@ -490,16 +515,31 @@ impl Windows {
 
     fn encode_into(self, result: &mut LoadResult) -> Result<(), MergeError> {
         let unit = self.unit;
+        let encode = |h: &Histogram<u64>, unit: TimeUnit, path: String| {
+            Latency::from_histogram(h, unit).map_err(|source| MergeError::Latency { index: 0, path, source })
+        };
         result.windows = self
             .by_key
             .into_iter()
-            .map(|((trial, index), (h, operations, errors, duration_s))| {
-                let latency = Latency::from_histogram(&h, unit).map_err(|source| MergeError::Latency {
-                    index: 0,
-                    path: format!("windows[{index}]"),
-                    source,
-                })?;
-                Ok(Window { trial, index, duration_s, operations, errors, latency })
+            .map(|((trial, index), sum)| {
+                let latency = encode(&sum.latency, unit, format!("windows[{index}]"))?;
+                let parts = sum
+                    .parts
+                    .iter()
+                    .map(|(name, (h, unit))| {
+                        Ok((name.clone(), encode(h, *unit, format!("windows[{index}].parts.{name}"))?))
+                    })
+                    .collect::<Result<_, MergeError>>()?;
+                Ok(Window {
+                    trial,
+                    index,
+                    duration_s: sum.duration_s,
+                    operations: sum.operations,
+                    errors: sum.errors,
+                    latency,
+                    parts,
+                    proportions: sum.proportions,
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(())

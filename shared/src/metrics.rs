@@ -74,13 +74,14 @@ pub struct ProportionEvidence {
     /// `[hits, total]` of each repeated trial; empty for a single run, and in
     /// reports from before trials kept their parts' counts.
     pub trials: Vec<[u64; 2]>,
-    /// `[hits, total]` of each batch of time windows (see [`batches`]), for the
-    /// proportions the windows count (a workload's error rate); else empty.
+    /// `[hits, total]` of each batch of time windows (see [`batches`]): a
+    /// workload's error rate from its windows' counts, the other proportions from
+    /// those its windows keep; empty in reports from before windows kept them.
     pub windows: Vec<[u64; 2]>,
 }
 
 impl Evidence {
-    /// A proportion `hits / total` with no sections (yet: see `attach_trials`).
+    /// A proportion `hits / total` with no sections (yet: see `attach_sections`).
     pub fn proportion(hits: u64, total: u64) -> Self {
         Evidence::Proportion(ProportionEvidence { hits, total, ..ProportionEvidence::default() })
     }
@@ -220,17 +221,9 @@ pub(crate) fn latency_metrics(
     let histogram = decode(latency, || format!("{prefix}.latency"))?;
     let (mut windows, mut trials) = (Vec::new(), Vec::new());
     if let Some(result) = sections {
-        for group in batches(&result.windows, result.window_s) {
-            let mut sum = crate::latency::new_histogram();
-            for i in group {
-                let window = decode(&result.windows[i].latency, || format!("{prefix}.windows[{i}].latency"))?;
-                sum.add(&window).map_err(|e| CatalogueError {
-                    key: format!("{prefix}.windows[{i}].latency"),
-                    source: LatencyError::Decode(format!("cannot add it to its batch: {e:?}")),
-                })?;
-            }
-            windows.push(sum);
-        }
+        windows = batch_histograms(&batches(&result.windows, result.window_s), |i| {
+            (&result.windows[i].latency, format!("{prefix}.windows[{i}].latency"))
+        })?;
         for (i, trial) in result.trials.iter().enumerate() {
             trials.push(decode(&trial.latency, || format!("{prefix}.trials[{i}].latency"))?);
         }
@@ -258,19 +251,20 @@ pub(crate) fn latency_metrics(
     Ok(())
 }
 
-/// What a part's metrics need of one trial of a workload, beside the trial's own
-/// figures: the latency of each part read without sections (an endpoint, a query,
-/// a cache's hits), keyed by its name under the workload (`endpoint.search`,
-/// `hit`), and every proportion as `[hits, total]`, keyed by its metric under the
-/// workload (`error_rate`, `hit_rate`). Merging trials keeps them in each
-/// [`crate::report::Trial`], so that `attach_trials` can give every metric the
-/// spread between trials.
+/// What a part's metrics need of one section of a workload (a trial, a time
+/// window), beside the section's own figures: the latency of each part (an
+/// endpoint, a query, a cache's hits), keyed by its name under the workload
+/// (`endpoint.search`, `hit`), and every proportion as `[hits, total]`, keyed by
+/// its metric under the workload (`error_rate`, `hit_rate`). A report keeps them in
+/// each [`crate::report::Trial`] and [`Window`], so that every metric rests on the
+/// spread between sections, as the workload's own do (see `attach_sections`).
 pub type TrialParts = (BTreeMap<String, Latency>, BTreeMap<String, [u64; 2]>);
 
-/// The [`TrialParts`] of one run of a workload, read from its catalogue.
+/// The [`TrialParts`] of `workload`, a single run or one window of one, read from
+/// its kind's catalogue.
 pub fn trial_parts(workload: &Workload) -> Result<TrialParts, CatalogueError> {
     let mut metrics = Vec::new();
-    workload.metrics(&mut metrics)?;
+    workload.own_metrics(&mut metrics)?;
     let prefix = workload.metric_prefix();
     let (mut latencies, mut proportions) = (BTreeMap::new(), BTreeMap::new());
     for metric in &metrics {
@@ -294,45 +288,93 @@ pub fn trial_parts(workload: &Workload) -> Result<TrialParts, CatalogueError> {
     Ok((latencies, proportions))
 }
 
-/// Gives the metrics of a workload measured in repeated trials (under `prefix`)
-/// the trials' figures of its parts, kept by [`trial_parts`]: a part's latency and
-/// a proportion then rest on the spread between trials, as the workload's own do.
-/// Metrics whose trials lack them (older reports) keep what they had.
-pub(crate) fn attach_trials(prefix: &str, result: &LoadResult, metrics: &mut [Metric]) -> Result<(), CatalogueError> {
-    if result.trials.len() < 2 {
-        return Ok(());
-    }
+/// Gives the metrics of a workload (under `prefix`) that its kind gave no sections
+/// the figures of their parts kept by its trials and windows ([`trial_parts`]): a
+/// part's latency and a proportion then rest on the spread between trials, or
+/// between batches of windows, as the workload's own do. Metrics whose sections
+/// lack them (older reports) keep what they had.
+pub(crate) fn attach_sections(prefix: &str, result: &LoadResult, metrics: &mut [Metric]) -> Result<(), CatalogueError> {
+    let trials = if result.trials.len() >= 2 { &result.trials[..] } else { &[] };
+    let groups = batches(&result.windows, result.window_s);
     let mut decoded: BTreeMap<String, Arc<LatencyEvidence>> = BTreeMap::new();
     for metric in metrics {
         let Some(name) = metric.key.strip_prefix(prefix).and_then(|k| k.strip_prefix('.')) else { continue };
         match &mut metric.evidence {
-            Evidence::Quantile { latency, .. } if latency.trials.is_empty() => {
+            Evidence::Quantile { latency, .. } if latency.trials.is_empty() || latency.windows.is_empty() => {
                 let Some((part, _)) = name.rsplit_once(".latency.") else { continue };
                 if let Some(evidence) = decoded.get(part) {
                     *latency = evidence.clone();
                     continue;
                 }
-                let Some(kept) = result.trials.iter().map(|t| t.parts.get(part)).collect::<Option<Vec<_>>>() else {
+                let (mut kept_trials, mut kept_windows) = (Vec::new(), Vec::new());
+                if latency.trials.is_empty() {
+                    let kept = trials.iter().map(|t| t.parts.get(part)).collect::<Option<Vec<_>>>().unwrap_or_default();
+                    kept_trials = kept
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, l)| decode(l, || format!("{prefix}.trials[{i}].parts.{part}")))
+                        .collect::<Result<_, _>>()?;
+                }
+                if latency.windows.is_empty() && result.windows.iter().all(|w| w.parts.contains_key(part)) {
+                    kept_windows = batch_histograms(&groups, |i| {
+                        (&result.windows[i].parts[part], format!("{prefix}.windows[{i}].parts.{part}"))
+                    })?;
+                }
+                if kept_trials.is_empty() && kept_windows.is_empty() {
                     continue;
-                };
-                let trials = kept
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, l)| decode(l, || format!("{prefix}.trials[{i}].parts.{part}")))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let evidence = Arc::new(LatencyEvidence { trials, ..LatencyEvidence::clone(latency) });
+                }
+                let mut evidence = LatencyEvidence::clone(latency);
+                if !kept_trials.is_empty() {
+                    evidence.trials = kept_trials;
+                }
+                if !kept_windows.is_empty() {
+                    evidence.windows = kept_windows;
+                }
+                let evidence = Arc::new(evidence);
                 decoded.insert(part.to_string(), evidence.clone());
                 *latency = evidence;
             }
-            Evidence::Proportion(p) if p.trials.is_empty() => {
-                if let Some(trials) = result.trials.iter().map(|t| t.proportions.get(name).copied()).collect() {
-                    p.trials = trials;
+            Evidence::Proportion(p) => {
+                if p.trials.is_empty() {
+                    if let Some(kept) = trials.iter().map(|t| t.proportions.get(name).copied()).collect() {
+                        p.trials = kept;
+                    }
+                }
+                if p.windows.is_empty() {
+                    let counts = |group: &Vec<usize>| {
+                        group.iter().try_fold([0, 0], |[x, n], &i| {
+                            result.windows[i].proportions.get(name).map(|[hits, total]| [x + hits, n + total])
+                        })
+                    };
+                    p.windows = groups.iter().map(counts).collect::<Option<_>>().unwrap_or_default();
                 }
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// One histogram per group of windows, the sum of `latency(i)`'s for the windows
+/// `i` of the group (a latency and its path, for errors).
+fn batch_histograms<'a>(
+    groups: &[Vec<usize>],
+    latency: impl Fn(usize) -> (&'a Latency, String),
+) -> Result<Vec<Histogram<u64>>, CatalogueError> {
+    let mut out = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut sum = crate::latency::new_histogram();
+        for &i in group {
+            let (latency, path) = latency(i);
+            let window = decode(latency, || path.clone())?;
+            sum.add(&window).map_err(|e| CatalogueError {
+                key: path,
+                source: LatencyError::Decode(format!("cannot add it to its batch: {e:?}")),
+            })?;
+        }
+        out.push(sum);
+    }
+    Ok(out)
 }
 
 /// `<prefix>.error_rate`: failed operations, in percent of all.
@@ -448,6 +490,8 @@ mod tests {
                     operations: 0,
                     errors: 0,
                     latency: latency.clone(),
+                    parts: BTreeMap::new(),
+                    proportions: BTreeMap::new(),
                 }
             })
             .collect()

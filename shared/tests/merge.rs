@@ -53,6 +53,8 @@ fn with_windows(run_id: u128, per_window: &[u64]) -> perfproof_shared::Report {
                 errors: 0,
                 latency: perfproof_shared::Latency::from_histogram(&h, perfproof_shared::TimeUnit::Microseconds)
                     .unwrap(),
+                parts: Default::default(),
+                proportions: Default::default(),
             }
         })
         .collect();
@@ -120,4 +122,55 @@ fn every_tested_metric_of_merged_trials_rests_on_the_trials() {
         let m = c.get(key).unwrap_or_else(|| panic!("{key} missing"));
         assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Trials, "{key}");
     }
+}
+
+/// A single run's windows keep their parts' figures too: a run of one stretch
+/// then judges its sub-metrics and proportions from batches of windows, not as
+/// independent samples, and shards add them window by window.
+#[test]
+fn a_single_runs_parts_rest_on_its_windows() {
+    use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind};
+    use perfproof_shared::metrics::trial_parts;
+    // The committed samples as single runs of 6 whole windows (their trials' last
+    // windows are slivers, folded into the one before); each window here holds the
+    // whole run's parts, a stand-in for the runner's own per-window figures.
+    let single = |name: &str, with_parts: bool| {
+        let mut report = common::static_sample(name);
+        for workload in &mut report.workloads {
+            let (parts, proportions) = trial_parts(workload).unwrap();
+            let result = workload.result_mut();
+            result.trials.clear();
+            for window in &mut result.windows {
+                window.duration_s = result.window_s;
+                if with_parts {
+                    (window.parts, window.proportions) = (parts.clone(), proportions.clone());
+                }
+            }
+        }
+        perfproof_shared::parse_report(&report.to_json()).unwrap()
+    };
+    let keys = ["cache.demo.hit.latency.p50", "cache.demo.read.latency.p95", "cache.demo.hit_rate"];
+    let older = compare(&single("baseline", false), &single("optimized", false), CompareSettings::default()).unwrap();
+    for key in keys {
+        let kind = older.get(key).unwrap().evidence.unwrap().kind;
+        assert!(matches!(kind, EvidenceKind::Histogram | EvidenceKind::Proportion), "{key}: {kind:?}");
+    }
+    let (a, b) = (single("baseline", true), single("optimized", true));
+    let c = compare(&a, &b, CompareSettings::default()).unwrap();
+    for key in keys.into_iter().chain(["http.demo.endpoint.item-42.latency.p50", "db.demo.pool.direct_ratio"]) {
+        let evidence = c.get(key).unwrap_or_else(|| panic!("{key} missing")).evidence.unwrap();
+        assert_eq!((evidence.kind, evidence.text()), (EvidenceKind::Windows, "6 batches of windows".into()), "{key}");
+    }
+    // Shards add each window's parts (the cache's: an inference sweep has no shards).
+    let mut a = a;
+    a.workloads.retain(|w| w.kind() == "cache");
+    let mut b = a.clone();
+    b.run.run_id = uuid::Uuid::from_u128(7);
+    let shards = merge(&[a.clone(), b], MergeKind::Shards).unwrap();
+    let hits = |r: &perfproof_shared::Report| {
+        let window = &r.workloads[0].result().windows[0];
+        (window.parts["hit"].summary.count, window.proportions["hit_rate"])
+    };
+    let (count, [hits_1, reads_1]) = hits(&a);
+    assert_eq!(hits(&shards), (2 * count, [2 * hits_1, 2 * reads_1]));
 }

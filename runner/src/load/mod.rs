@@ -28,7 +28,7 @@ use tokio::sync::watch;
 
 pub use plan::{LoadPlan, Model, Stage};
 use progress::{CpuSampler, Progress};
-use recorder::{Collected, Recorder, Timeline, LATE_THRESHOLD};
+use recorder::{Collected, Figures, Recorder, Timeline, LATE_THRESHOLD};
 
 /// Most counters an operation can report.
 pub const MAX_COUNTERS: usize = 8;
@@ -135,6 +135,11 @@ pub struct Measured {
     /// Each counter of [`Vocabulary::counters`] per second of the result's
     /// `timeline`, in its order (a cache's hits and misses, second by second).
     pub counters_per_second: Vec<[u64; MAX_COUNTERS]>,
+    /// The same figures for each of the result's `windows`, in its order, each of
+    /// that window alone (no timeline, windows, schedule or warnings of its own):
+    /// what the workload's kind turns into the window's parts' figures
+    /// ([`crate::workloads::keep_window_parts`]).
+    pub windows: Vec<Measured>,
 }
 
 /// One phase of the measured operations: its distribution (in nanoseconds) and its exact totals.
@@ -168,11 +173,10 @@ pub async fn run<O: Operation>(
     let progress = Progress::new(plan.warmup + plan.duration, context.quiet, vocabulary.kind.throughput_unit);
     let ticking = {
         let recorders = recorders.clone();
-        let classes = vocabulary.kind.error_classes.len();
-        let unit = vocabulary.resolution;
+        let vocabulary = vocabulary.clone();
         let window_s = window_seconds(plan);
         tokio::spawn(async move {
-            let mut timeline = Timeline::new(classes, unit, window_s);
+            let mut timeline = Timeline::new(&vocabulary, window_s);
             let mut cpu = CpuSampler::new();
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -204,7 +208,7 @@ pub async fn run<O: Operation>(
     let _ = done_tx.send(true);
     let (mut timeline, (cpu_mean, cpu_max)) = ticking.await.context("the progress task failed")?;
     let driven = outcome?;
-    let mut collected = Collected::new(vocabulary);
+    let mut collected = Collected::default();
     for recorder in recorders.iter() {
         lock(recorder).drain_into(&mut collected, &mut timeline);
     }
@@ -217,12 +221,12 @@ pub async fn run<O: Operation>(
         target_in_process: context.target_in_process,
     };
     let stopped = *context.stop.borrow();
-    let (timeline, counters_per_second, windows, window_spans) = timeline.finish(duration_s);
+    let (timeline, counters_per_second, windows, window_figures) = timeline.finish(duration_s);
     let measured = Measurement {
         timeline,
         counters_per_second,
         windows,
-        window_spans,
+        window_figures,
         window_s: window_seconds(plan),
         duration_s,
     };
@@ -239,7 +243,8 @@ struct Measurement {
     timeline: Vec<TimelinePoint>,
     counters_per_second: Vec<[u64; MAX_COUNTERS]>,
     windows: Vec<Window>,
-    window_spans: Vec<[f64; MAX_SPANS]>,
+    /// Each window's figures, in the order of `windows`.
+    window_figures: Vec<Figures>,
     window_s: u32,
     duration_s: f64,
 }
@@ -255,8 +260,12 @@ fn assemble(
     complete: bool,
 ) -> anyhow::Result<Measured> {
     let limit_reached = driven.limit_reached;
-    let Measurement { timeline, counters_per_second, windows, window_spans, window_s, duration_s } = measured;
-    let stats = collected.total.stats(vocabulary)?;
+    let Measurement { timeline, counters_per_second, windows, window_figures, window_s, duration_s } = measured;
+    let mut whole = Figures::new(vocabulary);
+    for figures in &window_figures {
+        whole.add(figures);
+    }
+    let stats = whole.total.stats(vocabulary)?;
     let per_second = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     let mut warnings = Vec::new();
     let schedule = match plan.model {
@@ -295,42 +304,64 @@ fn assemble(
             stats.successes, vocabulary.kind.operations_text
         ));
     }
-    let parts = collected.parts.iter().map(|t| t.stats(vocabulary)).collect::<Result<Vec<_>, _>>()?;
-    let totals = collected.total.span_totals_s();
-    let spans = collected
-        .spans
-        .histograms
+    let window_spans: Vec<_> = window_figures.iter().map(|f| f.total.span_totals_s()).collect();
+    let mut spans = spans_of(&whole)?;
+    for (i, span) in spans.iter_mut().enumerate() {
+        span.windows_s = window_spans.iter().map(|w| w[i]).collect();
+    }
+    let result = LoadResult {
+        load: plan.report_model(),
+        warmup_s: plan.warmup.as_secs_f64(),
+        duration_s,
+        complete,
+        throughput_per_s: per_second(stats.successes),
+        stats,
+        timeline: Vec::new(),
+        schedule: None,
+        windows: Vec::new(),
+        window_s: f64::from(window_s),
+        trials: Vec::new(),
+        generator,
+        capacity: None,
+        warnings: Vec::new(),
+    };
+    let sections = windows
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            Ok(Span {
-                latency: Latency::from_histogram(h, TimeUnit::Nanoseconds)?,
-                total_s: totals[i],
-                windows_s: window_spans.iter().map(|w| w[i]).collect(),
+        .zip(&window_figures)
+        .map(|(window, figures)| {
+            let stats = figures.total.stats(vocabulary)?;
+            let throughput_per_s =
+                if window.duration_s > 0.0 { stats.successes as f64 / window.duration_s } else { 0.0 };
+            Ok(Measured {
+                result: LoadResult { duration_s: window.duration_s, throughput_per_s, stats, ..result.clone() },
+                parts: figures.part_stats(vocabulary)?,
+                spans: spans_of(figures)?,
+                counters_per_second: Vec::new(),
+                windows: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, perfproof_shared::LatencyError>>()?;
     Ok(Measured {
-        result: LoadResult {
-            load: plan.report_model(),
-            warmup_s: plan.warmup.as_secs_f64(),
-            duration_s,
-            complete,
-            throughput_per_s: per_second(stats.successes),
-            stats,
-            timeline,
-            schedule,
-            windows,
-            window_s: f64::from(window_s),
-            trials: Vec::new(),
-            generator,
-            capacity: None,
-            warnings,
-        },
-        parts,
+        result: LoadResult { timeline, schedule, windows, warnings, ..result },
+        parts: whole.part_stats(vocabulary)?,
         spans,
         counters_per_second,
+        windows: sections,
     })
+}
+
+/// The spans of `figures` (each window's share left empty).
+fn spans_of(figures: &Figures) -> Result<Vec<Span>, perfproof_shared::LatencyError> {
+    let totals = figures.total.span_totals_s();
+    figures
+        .spans
+        .histograms
+        .iter()
+        .zip(totals)
+        .map(|(h, total_s)| {
+            Ok(Span { latency: Latency::from_histogram(h, TimeUnit::Nanoseconds)?, total_s, windows_s: Vec::new() })
+        })
+        .collect()
 }
 
 /// How well the open model kept its schedule, with the warnings that follow from it.

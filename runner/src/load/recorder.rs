@@ -1,14 +1,15 @@
 //! Recording outcomes into the workload's figures, on the thread that produced them.
 //!
 //! Each load thread owns a [`Recorder`] (behind a mutex only the ticker ever
-//! contends for, once a second): whole-run and per-part [`Tally`]s, the open
-//! model's uncorrected latency and schedule lag, and the current second. Once a
-//! second the engine's ticker takes every recorder's finished seconds into the
-//! [`Timeline`], which closes them into timeline points, the live figures of the
-//! progress bar, and time windows of whole seconds (each a histogram: the evidence
-//! of intervals that survive autocorrelation). At the end the recorders' tallies
-//! are added together: histograms add exactly, so the result is the same as one
-//! recorder that saw every sample.
+//! contends for, once a second): the current second's [`Figures`] (total, per
+//! part, per span) and the open model's uncorrected latency and schedule lag.
+//! Once a second the engine's ticker takes every recorder's finished seconds into
+//! the [`Timeline`], which closes them into timeline points, the live figures of
+//! the progress bar, and time windows of whole seconds (each with its figures,
+//! parts and spans included: the evidence of intervals that survive
+//! autocorrelation). The whole run's figures are its windows' added together:
+//! histograms add exactly, so the result is the same as one recorder that saw
+//! every sample.
 //!
 //! Memory stays flat in run length: histograms and counters only, never a list of
 //! samples (the timeline adds a few numbers per second).
@@ -173,19 +174,17 @@ pub struct Recorder {
     measure_start: Instant,
     /// The unit latencies are recorded in (the vocabulary's resolution).
     unit: TimeUnit,
-    error_classes: usize,
-    total: Tally,
-    parts: Vec<Tally>,
+    /// An empty set of figures of the workload's shape.
+    empty: Figures,
     /// The second being filled, by completion time.
-    current: Option<(u32, Tally)>,
+    current: Option<(u32, Figures)>,
     /// Seconds this recorder has moved past, waiting for the ticker.
-    finished: Vec<(u32, Tally)>,
+    finished: Vec<(u32, Figures)>,
     /// Open model only: operations have a schedule to keep (or miss).
     scheduled: bool,
     uncorrected: Histogram<u64>,
     lag: Histogram<u64>,
     late: u64,
-    spans: Spans,
 }
 
 /// The distribution of each of the workload's spans over measured operations.
@@ -214,23 +213,65 @@ impl Spans {
     }
 }
 
+/// The figures of a set of measured operations (a whole run, a second, a window):
+/// the total, each part's when there are several (with one, the part is the
+/// total), and the distribution of each span.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub total: Tally,
+    parts: Vec<Tally>,
+    pub spans: Spans,
+}
+
+impl Figures {
+    pub fn new(vocabulary: &Vocabulary) -> Self {
+        let classes = vocabulary.kind.error_classes.len();
+        let parts = if vocabulary.parts > 1 { vocabulary.parts } else { 0 };
+        Figures {
+            total: Tally::new(classes),
+            parts: (0..parts).map(|_| Tally::new(classes)).collect(),
+            spans: Spans::new(vocabulary.spans.len()),
+        }
+    }
+
+    fn record(&mut self, outcome: &Outcome, latency: u64) {
+        self.total.record(outcome, latency);
+        self.spans.record(outcome);
+        if let Some(part) = self.parts.get_mut(usize::from(outcome.part)) {
+            part.record(outcome, latency);
+        }
+    }
+
+    pub fn add(&mut self, other: &Figures) {
+        self.total.add(&other.total);
+        for (a, b) in self.parts.iter_mut().zip(&other.parts) {
+            a.add(b);
+        }
+        self.spans.add(&other.spans);
+    }
+
+    /// Each part's figures, in the report's form.
+    pub fn part_stats(&self, vocabulary: &Vocabulary) -> Result<Vec<OperationStats>, LatencyError> {
+        match self.parts.len() {
+            0 => Ok(vec![self.total.stats(vocabulary)?]),
+            _ => self.parts.iter().map(|t| t.stats(vocabulary)).collect(),
+        }
+    }
+}
+
 impl Recorder {
     /// `scheduled`: the open model, whose uncorrected latency and schedule lag are kept too.
     pub fn new(measure_start: Instant, vocabulary: &Vocabulary, scheduled: bool) -> Self {
-        let classes = vocabulary.kind.error_classes.len();
         Recorder {
             measure_start,
             unit: vocabulary.resolution,
-            error_classes: classes,
-            total: Tally::new(classes),
-            parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
+            empty: Figures::new(vocabulary),
             current: None,
             finished: Vec::new(),
             scheduled,
             uncorrected: new_histogram(),
             lag: new_histogram(),
             late: 0,
-            spans: Spans::new(vocabulary.spans.len()),
         }
     }
 
@@ -240,14 +281,6 @@ impl Recorder {
             return;
         }
         let corrected = in_unit(sample.done.saturating_duration_since(sample.due), self.unit);
-        self.total.record(&sample.outcome, corrected);
-        self.spans.record(&sample.outcome);
-        // With one part, the part's figures are the total's (see `drain_into`).
-        if self.parts.len() > 1 {
-            if let Some(part) = self.parts.get_mut(usize::from(sample.outcome.part)) {
-                part.record(&sample.outcome, corrected);
-            }
-        }
         if self.scheduled {
             if sample.outcome.error.is_none() {
                 record(&mut self.uncorrected, in_unit(sample.done.saturating_duration_since(sample.sent), self.unit));
@@ -261,11 +294,11 @@ impl Recorder {
         let second =
             u32::try_from(sample.done.saturating_duration_since(self.measure_start).as_secs()).unwrap_or(u32::MAX);
         match &mut self.current {
-            Some((open, tally)) if *open == second => tally.record(&sample.outcome, corrected),
+            Some((open, figures)) if *open == second => figures.record(&sample.outcome, corrected),
             current => {
-                let mut tally = Tally::new(self.error_classes);
-                tally.record(&sample.outcome, corrected);
-                if let Some(done) = current.replace((second, tally)) {
+                let mut figures = self.empty.clone();
+                figures.record(&sample.outcome, corrected);
+                if let Some(done) = current.replace((second, figures)) {
                     self.finished.push(done);
                 }
             }
@@ -274,12 +307,12 @@ impl Recorder {
 
     /// Hands the seconds before `second` to the timeline.
     pub fn hand_over(&mut self, second: u32, timeline: &mut Timeline) {
-        for (s, tally) in self.finished.drain(..) {
-            timeline.add(s, &tally);
+        for (s, figures) in self.finished.drain(..) {
+            timeline.add(s, &figures);
         }
         if matches!(self.current, Some((s, _)) if s < second) {
-            if let Some((s, tally)) = self.current.take() {
-                timeline.add(s, &tally);
+            if let Some((s, figures)) = self.current.take() {
+                timeline.add(s, &figures);
             }
         }
     }
@@ -287,18 +320,9 @@ impl Recorder {
     /// Adds everything this recorder holds into `into` and `timeline`.
     pub fn drain_into(&mut self, into: &mut Collected, timeline: &mut Timeline) {
         self.hand_over(u32::MAX, timeline);
-        into.total.add(&self.total);
-        if self.parts.len() > 1 {
-            for (a, b) in into.parts.iter_mut().zip(&self.parts) {
-                a.add(b);
-            }
-        } else if let Some(part) = into.parts.first_mut() {
-            part.add(&self.total);
-        }
         let _ = into.uncorrected.add(&self.uncorrected);
         let _ = into.lag.add(&self.lag);
         into.late += self.late;
-        into.spans.add(&self.spans);
     }
 }
 
@@ -316,12 +340,13 @@ pub struct Live {
 /// The per-second timeline and the time windows, built from every recorder's finished seconds.
 #[derive(Debug)]
 pub struct Timeline {
-    error_classes: usize,
+    /// An empty set of figures of the workload's shape.
+    empty: Figures,
     /// The unit the tallies' latencies are in.
     unit: TimeUnit,
     /// First second not yet closed.
     next: u32,
-    open: BTreeMap<u32, Tally>,
+    open: BTreeMap<u32, Figures>,
     points: Vec<TimelinePoint>,
     /// Each point's counters, in the order of `points`.
     point_counters: Vec<[u64; MAX_COUNTERS]>,
@@ -329,17 +354,17 @@ pub struct Timeline {
     /// Whole seconds per window.
     window_s: u32,
     /// The window being filled: its index and the seconds closed into it.
-    window: Option<(u32, Tally)>,
+    window: Option<(u32, Figures)>,
     windows: Vec<Window>,
-    /// Each window's span totals, in seconds, in the order of `windows`.
-    window_spans: Vec<[f64; MAX_SPANS]>,
+    /// Each window's figures, in the order of `windows`.
+    window_figures: Vec<Figures>,
 }
 
 impl Timeline {
-    pub fn new(error_classes: usize, unit: TimeUnit, window_s: u32) -> Self {
+    pub fn new(vocabulary: &Vocabulary, window_s: u32) -> Self {
         Timeline {
-            error_classes,
-            unit,
+            empty: Figures::new(vocabulary),
+            unit: vocabulary.resolution,
             next: 0,
             open: BTreeMap::new(),
             points: Vec::new(),
@@ -348,21 +373,22 @@ impl Timeline {
             window_s: window_s.max(1),
             window: None,
             windows: Vec::new(),
-            window_spans: Vec::new(),
+            window_figures: Vec::new(),
         }
     }
 
     /// Adds a recorder's second; one that arrives after its second was closed
     /// counts in the first open one.
-    fn add(&mut self, second: u32, tally: &Tally) {
-        let classes = self.error_classes;
-        self.open.entry(second.max(self.next)).or_insert_with(|| Tally::new(classes)).add(tally);
+    fn add(&mut self, second: u32, figures: &Figures) {
+        let empty = &self.empty;
+        self.open.entry(second.max(self.next)).or_insert_with(|| empty.clone()).add(figures);
     }
 
     /// Closes every second before `second`, empty ones included.
     pub fn close_before(&mut self, second: u32) {
         while self.next < second {
-            let tally = self.open.remove(&self.next).unwrap_or_else(|| Tally::new(self.error_classes));
+            let figures = self.open.remove(&self.next).unwrap_or_else(|| self.empty.clone());
+            let tally = &figures.total;
             let h = &tally.latency;
             let per_ms = self.unit.per_millisecond();
             // The timeline's points are in whole microseconds, as the report names them.
@@ -383,28 +409,28 @@ impl Timeline {
             };
             self.points.push(point);
             self.point_counters.push(tally.counters);
-            self.add_to_window(self.next, &tally);
+            self.add_to_window(self.next, &figures);
             self.next += 1;
         }
     }
 
     /// Adds a closed second to its window, first closing the window before it.
-    fn add_to_window(&mut self, second: u32, tally: &Tally) {
+    fn add_to_window(&mut self, second: u32, figures: &Figures) {
         let index = second / self.window_s;
         if self.window.as_ref().is_some_and(|(open, _)| *open != index) {
             self.close_window(f64::from(self.window_s));
         }
-        let classes = self.error_classes;
-        self.window.get_or_insert_with(|| (index, Tally::new(classes))).1.add(tally);
+        let empty = &self.empty;
+        self.window.get_or_insert_with(|| (index, empty.clone())).1.add(figures);
     }
 
     fn close_window(&mut self, duration_s: f64) {
-        if let Some((index, tally)) = self.window.take() {
+        if let Some((index, figures)) = self.window.take() {
+            let tally = &figures.total;
             // Encoding an auto-resizing histogram cannot fail; an empty one stands in if it did.
             let latency = Latency::from_histogram(&tally.latency, self.unit)
                 .or_else(|_| Latency::from_histogram(&new_histogram(), self.unit));
             if let Ok(latency) = latency {
-                self.window_spans.push(tally.span_totals_s());
                 self.windows.push(Window {
                     trial: 0,
                     index,
@@ -412,7 +438,10 @@ impl Timeline {
                     operations: tally.operations(),
                     errors: tally.failures(),
                     latency,
+                    parts: BTreeMap::new(),
+                    proportions: BTreeMap::new(),
                 });
+                self.window_figures.push(figures);
             }
         }
     }
@@ -424,7 +453,7 @@ impl Timeline {
     /// Ends the timeline after `duration_s` measured seconds; the last (partial)
     /// second joins it only if it saw operations. Returns the timeline, each of
     /// its points' counters, the windows (the last one as long as the measured
-    /// time it covers) and each window's span totals.
+    /// time it covers) and each window's figures.
     pub fn finish(mut self, duration_s: f64) -> Finished {
         self.close_before(duration_s.floor() as u32);
         if let Some(&last) = self.open.keys().next_back() {
@@ -435,34 +464,24 @@ impl Timeline {
             let length = (duration_s - start).clamp(0.0, f64::from(self.window_s));
             self.close_window(if length > 0.0 { length } else { f64::from(self.window_s) });
         }
-        (self.points, self.point_counters, self.windows, self.window_spans)
+        (self.points, self.point_counters, self.windows, self.window_figures)
     }
 }
 
 /// What [`Timeline::finish`] returns.
-pub type Finished = (Vec<TimelinePoint>, Vec<[u64; MAX_COUNTERS]>, Vec<Window>, Vec<[f64; MAX_SPANS]>);
+pub type Finished = (Vec<TimelinePoint>, Vec<[u64; MAX_COUNTERS]>, Vec<Window>, Vec<Figures>);
 
-/// Every recorder's figures, added together.
+/// Every recorder's open-model figures, added together (the rest goes through
+/// the [`Timeline`]: the whole run's figures are its windows' sum).
 #[derive(Debug)]
 pub struct Collected {
-    pub total: Tally,
-    pub parts: Vec<Tally>,
     pub uncorrected: Histogram<u64>,
     pub lag: Histogram<u64>,
     pub late: u64,
-    pub spans: Spans,
 }
 
-impl Collected {
-    pub fn new(vocabulary: &Vocabulary) -> Self {
-        let classes = vocabulary.kind.error_classes.len();
-        Collected {
-            total: Tally::new(classes),
-            parts: (0..vocabulary.parts.max(1)).map(|_| Tally::new(classes)).collect(),
-            uncorrected: new_histogram(),
-            lag: new_histogram(),
-            late: 0,
-            spans: Spans::new(vocabulary.spans.len()),
-        }
+impl Default for Collected {
+    fn default() -> Self {
+        Collected { uncorrected: new_histogram(), lag: new_histogram(), late: 0 }
     }
 }

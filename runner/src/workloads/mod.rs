@@ -12,11 +12,37 @@ pub mod keys;
 pub mod ml;
 pub mod profile;
 
-use perfproof_shared::report::{KindInfo, Workload, WorkloadKind};
+use perfproof_shared::metrics::trial_parts;
+use perfproof_shared::report::{KindInfo, OperationStats, Window, Workload, WorkloadKind};
 
 use crate::config::load::LoadOverrides;
 use crate::load::{Context, LoadPlan};
 use profile::Profile;
+
+/// A point of a kind's sweep (a pool size, a cache capacity) and each of its
+/// parts' figures, measured as a whole and for each of its time windows alone (in
+/// their order): what [`keep_window_parts`] turns into the windows' parts.
+pub struct PointFigures<P> {
+    pub whole: (P, Vec<OperationStats>),
+    pub windows: Vec<(P, Vec<OperationStats>)>,
+}
+
+/// Gives each of a run's `windows` its parts' figures (an endpoint's latency, a
+/// cache's hits, a proportion's counts): `sections` are the kind's part of the
+/// report built from each window's own figures alone (the engine's
+/// `Measured::windows`, in the same order), and a window keeps what that part's
+/// catalogue says of its parts (shared's `trial_parts`, as a trial does), so that a
+/// run of one stretch judges its parts from batches of windows, as it does the
+/// workload's own figures.
+pub fn keep_window_parts<P: Into<Workload>>(
+    windows: &mut [Window],
+    sections: impl IntoIterator<Item = anyhow::Result<P>>,
+) -> anyhow::Result<()> {
+    for (window, section) in windows.iter_mut().zip(sections) {
+        (window.parts, window.proportions) = trial_parts(&section?.into())?;
+    }
+    Ok(())
+}
 
 /// One workload kind's plan, implemented in the kind's folder: the one place the
 /// runner asks a kind what it will do and has it done.

@@ -214,8 +214,11 @@ macro_rules! walk_result {
             $out.push((format!("{base}.schedule.uncorrected_latency"), uncorrected_latency));
             $out.push((format!("{base}.schedule.lag"), lag));
         }
-        for (i, $crate::report::Window { latency, .. }) in windows.into_iter().enumerate() {
+        for (i, $crate::report::Window { latency, parts, .. }) in windows.into_iter().enumerate() {
             $out.push((format!("{base}.windows[{i}].latency"), latency));
+            for (name, latency) in parts {
+                $out.push((format!("{base}.windows[{i}].parts.{name}"), latency));
+            }
         }
         for (i, $crate::report::Trial { latency, parts, .. }) in trials.into_iter().enumerate() {
             $out.push((format!("{base}.trials[{i}].latency"), latency));

@@ -209,11 +209,23 @@ macro_rules! workload_kinds {
                 &self,
                 out: &mut Vec<crate::metrics::Metric>,
             ) -> Result<(), crate::metrics::CatalogueError> {
-                let (prefix, start) = (self.metric_prefix(), out.len());
+                let start = out.len();
+                self.own_metrics(out)?;
+                let prefix = self.metric_prefix();
+                crate::metrics::attach_sections(&prefix, self.result(), &mut out[start..])
+            }
+
+            /// Its metrics as its kind gives them, before the parts are given their
+            /// windows' and trials' figures: what a trial or window keeps of its parts
+            /// ([`crate::metrics::trial_parts`]).
+            pub(crate) fn own_metrics(
+                &self,
+                out: &mut Vec<crate::metrics::Metric>,
+            ) -> Result<(), crate::metrics::CatalogueError> {
+                let prefix = self.metric_prefix();
                 match self {
-                    $(Workload::$variant(part) => part.metrics(&prefix, out)?,)*
+                    $(Workload::$variant(part) => part.metrics(&prefix, out),)*
                 }
-                crate::metrics::attach_trials(&prefix, self.result(), &mut out[start..])
             }
 
             /// What derives from merged figures (see [`WorkloadKind::after_merge`]).
@@ -542,6 +554,15 @@ pub struct Window {
     pub errors: u64,
     /// Latency of its successful operations (same meaning as `stats.latency`).
     pub latency: Latency,
+    /// The latency of each part of the workload in this window (an endpoint, a
+    /// query, a cache's hits), keyed as in [`Trial::parts`]: the windows' evidence
+    /// of the parts' verdicts. Absent in older reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, Latency>,
+    /// Each proportion of the workload in this window as `[hits, total]`, keyed as
+    /// in [`Trial::proportions`]. Absent in older reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub proportions: BTreeMap<String, [u64; 2]>,
 }
 
 /// One of several repeated trials of a workload.

@@ -125,6 +125,8 @@ pub fn windowed_report(label: &str, windows: &[WindowSpec], window_s: f64, rng: 
             operations: ok + spec.errors,
             errors: spec.errors,
             latency: Latency::from_histogram(&histogram, TimeUnit::Microseconds).unwrap(),
+            parts: Default::default(),
+            proportions: Default::default(),
         });
         let seconds = spec.duration_s.round().max(1.0) as u64;
         for s in 0..seconds {

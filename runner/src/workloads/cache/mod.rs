@@ -35,7 +35,7 @@ use super::db::pool::Pool;
 use super::db::sql::classify_statement;
 use super::db::{self, Database, ErrorClass, Seed};
 use super::keys::Keys;
-use super::KindPlan;
+use super::{keep_window_parts, KindPlan, PointFigures};
 use crate::load::{self, Context, LoadPlan, Measured, Operation, Outcome, Vocabulary, MAX_COUNTERS};
 use store::{CacheFailure, InProcess, RedisStore, Store};
 
@@ -174,49 +174,54 @@ impl KindPlan for CachePlan {
             anyhow::bail!("stopped before the first capacity was measured");
         }
         let sweep: Vec<CachePoint> = match plan.sweep {
-            Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
+            Some(_) => points.iter().map(|p| p.whole.0.clone()).collect(),
             None => Vec::new(),
         };
         let headline = report::headline_capacity(&sweep).unwrap_or(0);
         let recommended_capacity =
             sweep.get(headline).filter(|p| p.cache.hit_rate >= report::HIT_RATE_GOAL).and_then(|p| p.cache.capacity);
-        let (point, parts) = points.swap_remove(headline);
-        let [reads, writes]: [OperationStats; 2] =
-            parts.try_into().map_err(|p: Vec<_>| anyhow!("the engine returned {} parts, not 2", p.len()))?;
-        let mut result = point.result;
-        result.warnings.extend(warnings);
-        Ok(CacheResult {
-            name: plan.name.clone(),
-            backend: match plan.backend {
-                CacheBackend::InProcess { .. } => "in_process".into(),
-                CacheBackend::Redis { .. } => "redis".into(),
-            },
-            target: plan.display_target(),
-            server_version,
-            eviction_policy,
-            key_prefix: match &plan.backend {
-                CacheBackend::Redis { prefix, .. } => Some(prefix.clone()),
-                CacheBackend::InProcess { .. } => None,
-            },
-            database: CacheDatabase {
-                target: database.display.clone(),
-                backend: database.backend.name().into(),
-                table: plan.table.clone(),
-                rows: keyspace,
-            },
-            keys: plan.keys.describe(),
-            value_bytes: plan.value_bytes,
-            ttl_s: plan.ttl.as_secs_f64(),
-            write_percent: plan.write_percent,
-            write_policy: plan.write_policy.name().into(),
-            start: if plan.prefill { "prefilled" } else { "cold" }.into(),
-            cache: point.cache,
-            reads,
-            writes,
-            sweep,
-            recommended_capacity,
-            result,
-        })
+        let PointFigures { whole: (point, parts), windows } = points.swap_remove(headline);
+        // The entry of a point: the headline one, or one of its windows alone.
+        let entry = |point: CachePoint, parts: Vec<OperationStats>| -> anyhow::Result<CacheResult> {
+            let [reads, writes]: [OperationStats; 2] =
+                parts.try_into().map_err(|p: Vec<_>| anyhow!("the engine returned {} parts, not 2", p.len()))?;
+            Ok(CacheResult {
+                name: plan.name.clone(),
+                backend: match plan.backend {
+                    CacheBackend::InProcess { .. } => "in_process".into(),
+                    CacheBackend::Redis { .. } => "redis".into(),
+                },
+                target: plan.display_target(),
+                server_version: server_version.clone(),
+                eviction_policy: eviction_policy.clone(),
+                key_prefix: match &plan.backend {
+                    CacheBackend::Redis { prefix, .. } => Some(prefix.clone()),
+                    CacheBackend::InProcess { .. } => None,
+                },
+                database: CacheDatabase {
+                    target: database.display.clone(),
+                    backend: database.backend.name().into(),
+                    table: plan.table.clone(),
+                    rows: keyspace,
+                },
+                keys: plan.keys.describe(),
+                value_bytes: plan.value_bytes,
+                ttl_s: plan.ttl.as_secs_f64(),
+                write_percent: plan.write_percent,
+                write_policy: plan.write_policy.name().into(),
+                start: if plan.prefill { "prefilled" } else { "cold" }.into(),
+                cache: point.cache,
+                reads,
+                writes,
+                sweep: Vec::new(),
+                recommended_capacity: None,
+                result: point.result,
+            })
+        };
+        let mut whole = entry(point, parts)?;
+        keep_window_parts(&mut whole.result.windows, windows.into_iter().map(|(p, parts)| entry(p, parts)))?;
+        whole.result.warnings.extend(warnings);
+        Ok(CacheResult { sweep, recommended_capacity, ..whole })
     }
 }
 
@@ -255,7 +260,7 @@ fn vocabulary() -> Vocabulary {
 
 /// Every capacity's measurement, with what the cache said about itself.
 struct Points {
-    points: Vec<(CachePoint, Vec<OperationStats>)>,
+    points: Vec<PointFigures<CachePoint>>,
     server_version: String,
     eviction_policy: String,
     warnings: Vec<String>,
@@ -305,7 +310,7 @@ async fn measure(
     cache: Arc<Store>,
     capacity: Option<u64>,
     out: &mut Points,
-) -> anyhow::Result<(CachePoint, Vec<OperationStats>)> {
+) -> anyhow::Result<PointFigures<CachePoint>> {
     let pool = Arc::new(Pool::new(plan.pool_size, database.connector.clone(), db::section::DEFAULT_TIMEOUT));
     pool.fill().await.map_err(|(class, e)| anyhow!("opening the database pool ({}): {e}", class.name()))?;
     let mut redis_admin = None;
@@ -347,7 +352,7 @@ async fn measure(
         prefill(&operation, plan.keys.keyspace(), plan.pool_size, context).await;
     }
     let words = vocabulary();
-    let Measured { mut result, parts, spans, counters_per_second } =
+    let Measured { mut result, parts, spans, counters_per_second, windows } =
         load::run(operation, &words, &plan.load, context).await?;
     // A connection of its own again: Redis may have dropped the first one mid-run.
     let mut redis_admin = match &*cache {
@@ -367,13 +372,6 @@ async fn measure(
     pool.close().await;
     let firsts = std::mem::take(&mut *firsts.lock().unwrap_or_else(|p| p.into_inner()));
     result.warnings.extend(firsts.into_values().map(|m: String| format!("first error of its class: {m}")));
-    let [hit, miss] = &spans[..] else { anyhow::bail!("the engine returned {} spans, not 2", spans.len()) };
-    let stats = &result.stats;
-    let cache_errors = COUNTERS[FIRST_FAILURE..]
-        .iter()
-        .map(|name| (name.trim_start_matches("cache_").to_string(), stats.counter(name)))
-        .filter(|(_, n)| *n > 0)
-        .collect();
     let backend = match (before, after) {
         (Some(before), Some(after)) => Some(BackendCounters {
             hits: after.hits.saturating_sub(before.hits),
@@ -383,6 +381,35 @@ async fn measure(
         }),
         _ => None,
     };
+    let cache = cache_stats(plan, capacity, &result, &spans, &counters_per_second, backend)?;
+    let windows = windows
+        .into_iter()
+        .map(|w| {
+            let cache = cache_stats(plan, capacity, &w.result, &w.spans, &[], None)?;
+            Ok((CachePoint { cache, result: w.result }, w.parts))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(PointFigures { whole: (CachePoint { cache, result }, parts), windows })
+}
+
+/// The cache's own figures of what the engine measured at one capacity (a whole
+/// run with its timeline's counters, or one window of it), with the backend's
+/// counters when they were read.
+fn cache_stats(
+    plan: &CachePlan,
+    capacity: Option<u64>,
+    result: &report::LoadResult,
+    spans: &[load::Span],
+    counters_per_second: &[[u64; MAX_COUNTERS]],
+    backend: Option<BackendCounters>,
+) -> anyhow::Result<CacheStats> {
+    let [hit, miss] = spans else { anyhow::bail!("the engine returned {} spans, not 2", spans.len()) };
+    let stats = &result.stats;
+    let cache_errors = COUNTERS[FIRST_FAILURE..]
+        .iter()
+        .map(|name| (name.trim_start_matches("cache_").to_string(), stats.counter(name)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     let mut cache_stats = CacheStats {
         capacity,
         hits: stats.counter(COUNTERS[HITS]),
@@ -399,7 +426,7 @@ async fn measure(
         timeline: result
             .timeline
             .iter()
-            .zip(&counters_per_second)
+            .zip(counters_per_second)
             .map(|(point, counters)| CacheSecond {
                 second: point.second,
                 hits: counters[HITS],
@@ -409,7 +436,7 @@ async fn measure(
     };
     cache_stats.derive_hit_rate();
     cache_stats.derive_load_penalty();
-    Ok((CachePoint { cache: cache_stats, result }, parts))
+    Ok(cache_stats)
 }
 
 /// Read and write weights of the operation cycle, in thousandths.

@@ -28,7 +28,7 @@ use sqlx::Connection;
 
 use super::keys::Keys;
 use super::profile::Profile;
-use super::KindPlan;
+use super::{keep_window_parts, KindPlan, PointFigures};
 use crate::load::{self, Context, LoadPlan, Measured, Model, Operation, Outcome, Vocabulary};
 use pool::{Connector, Pool};
 use sql::{category_of, classify_connect, classify_statement, payload, Backend};
@@ -220,14 +220,14 @@ impl KindPlan for DbPlan {
             anyhow::bail!("stopped before the first point was measured");
         }
         let sweep: Vec<SweepPoint> = match plan.sweep {
-            Some(_) => points.iter().map(|(point, _)| point.clone()).collect(),
+            Some(_) => points.iter().map(|p| p.whole.0.clone()).collect(),
             None => Vec::new(),
         };
         let recommendation = report::recommend(&sweep);
-        let (point, query_stats) = points.swap_remove(recommendation.as_ref().map_or(0, |r| r.point));
-        let mut result = point.result;
-        result.warnings.extend(warnings);
-        Ok(DbResult {
+        let PointFigures { whole: (point, query_stats), windows } =
+            points.swap_remove(recommendation.as_ref().map_or(0, |r| r.point));
+        // The entry of a point: the recommended one, or one of its windows alone.
+        let entry = |point: SweepPoint, query_stats: Vec<report::OperationStats>| DbResult {
             name: plan.name.clone(),
             target: database.display.clone(),
             backend: backend.name().into(),
@@ -253,10 +253,14 @@ impl KindPlan for DbPlan {
                 })
                 .collect(),
             pool: point.pool,
-            sweep,
-            recommendation,
-            result,
-        })
+            sweep: Vec::new(),
+            recommendation: None,
+            result: point.result,
+        };
+        let mut whole = entry(point, query_stats);
+        keep_window_parts(&mut whole.result.windows, windows.into_iter().map(|(p, q)| Ok(entry(p, q))))?;
+        whole.result.warnings.extend(warnings);
+        Ok(DbResult { sweep, recommendation, ..whole })
     }
 }
 
@@ -356,10 +360,10 @@ async fn measure_points(
     connector: &Connector,
     statements: &Arc<Statements>,
     next_key: &Arc<AtomicU64>,
-) -> anyhow::Result<Vec<(SweepPoint, Vec<report::OperationStats>)>> {
+) -> anyhow::Result<Vec<PointFigures<SweepPoint>>> {
     let words = vocabulary(plan.queries.len());
     let points = plan.points();
-    let mut measured = Vec::with_capacity(points.len());
+    let mut measured: Vec<PointFigures<SweepPoint>> = Vec::with_capacity(points.len());
     for (i, (size, load)) in points.iter().enumerate() {
         if *context.stop.borrow() {
             break;
@@ -373,8 +377,7 @@ async fn measure_points(
             let error = anyhow!("opening the pool of {size} ({}): {e}", class.name());
             match measured.last_mut() {
                 None => return Err(error),
-                Some((last, _)) => {
-                    let last: &mut SweepPoint = last;
+                Some(PointFigures { whole: (last, _), .. }) => {
                     last.result.complete = false;
                     last.result.warnings.push(format!("the sweep stopped early: {error:#}"));
                     break;
@@ -391,12 +394,16 @@ async fn measure_points(
             client_timeout: plan.statement_timeout + Duration::from_secs(2),
             first_errors: first_errors.clone(),
         };
-        let Measured { mut result, parts, spans, .. } = load::run(operation, &words, load, context).await?;
+        let Measured { mut result, parts, spans, windows, .. } = load::run(operation, &words, load, context).await?;
         let firsts = std::mem::take(&mut *first_errors.lock().unwrap_or_else(|p| p.into_inner()));
         result.warnings.extend(firsts.into_iter().flatten().map(|m| format!("first error of its class: {m}")));
         pool.close().await;
         let stats = pool_stats(&pool, &result, &spans)?;
-        measured.push((SweepPoint { pool: stats, result }, parts));
+        let windows = windows
+            .into_iter()
+            .map(|w| Ok((SweepPoint { pool: pool_stats(&pool, &w.result, &w.spans)?, result: w.result }, w.parts)))
+            .collect::<anyhow::Result<_>>()?;
+        measured.push(PointFigures { whole: (SweepPoint { pool: stats, result }, parts), windows });
     }
     Ok(measured)
 }

@@ -26,9 +26,9 @@ use perfproof_shared::TimeUnit;
 use url::Url;
 
 use crate::config::secrets::display_url;
-use crate::load::{self, Context, LoadPlan, Model, Operation, Outcome, Vocabulary};
+use crate::load::{self, Context, LoadPlan, Measured, Model, Operation, Outcome, Vocabulary};
 use crate::workloads::profile::Profile;
-use crate::workloads::KindPlan;
+use crate::workloads::{keep_window_parts, KindPlan};
 use client::{Client, Targets, Transport};
 use demo::DemoServer;
 
@@ -240,26 +240,29 @@ impl KindPlan for HttpPlan {
         };
         let mut context = context.clone();
         context.target_in_process |= demo.is_some();
-        let measured = load::run(operation, &vocabulary(plan.endpoints.len()), &plan.load, &context).await?;
-        let endpoints = plan
-            .endpoints
-            .iter()
-            .zip(measured.parts)
-            .map(|(endpoint, stats)| EndpointResult {
-                name: endpoint.name.clone(),
-                method: endpoint.method.to_string(),
-                url: display_url(&join_template(&display_base, &endpoint.display_path)),
-                weight: endpoint.weight,
-                stats,
-            })
-            .collect();
-        Ok(HttpResult {
+        let mut measured = load::run(operation, &vocabulary(plan.endpoints.len()), &plan.load, &context).await?;
+        let windows = std::mem::take(&mut measured.windows);
+        let entry = |measured: Measured| HttpResult {
             name: plan.name.clone(),
             target: display_url(&display_base),
             http_version: plan.http_version.name().into(),
-            endpoints,
+            endpoints: plan
+                .endpoints
+                .iter()
+                .zip(measured.parts)
+                .map(|(endpoint, stats)| EndpointResult {
+                    name: endpoint.name.clone(),
+                    method: endpoint.method.to_string(),
+                    url: display_url(&join_template(&display_base, &endpoint.display_path)),
+                    weight: endpoint.weight,
+                    stats,
+                })
+                .collect(),
             result: measured.result,
-        })
+        };
+        let mut result = entry(measured);
+        keep_window_parts(&mut result.result.windows, windows.into_iter().map(|m| Ok(entry(m))))?;
+        Ok(result)
     }
 }
 
