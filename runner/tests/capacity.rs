@@ -313,6 +313,12 @@ fn every_tier_searches_its_embedded_target() {
         assert!(found.complete && matches!(found.end, SearchEnd::Resolved { .. }), "{kind}: {:?}", found.end);
         let (pass, fail) = (found.capacity_per_s.unwrap(), found.lowest_fail_per_s.unwrap());
         assert!(fail <= pass * (1.0 + found.resolution) + 1e-9, "{kind}: bracket [{pass}, {fail}] too wide");
+        // The cache's SLO holds its reads, from what every probe's windows keep of them.
+        let part = (kind == "cache").then_some("read");
+        assert_eq!(found.slo.part.as_deref(), part, "{kind}");
+        for probe in &found.probes {
+            assert!(!probe.evidence.contains("every operation"), "{kind}: {}", probe.evidence);
+        }
         let c = compare(&report, &report, CompareSettings::default()).unwrap();
         let key = format!("{kind}.{}.capacity", workload.name());
         let capacity = c.get(&key).unwrap_or_else(|| panic!("no {key}"));

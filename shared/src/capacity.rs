@@ -59,6 +59,11 @@ pub struct Slo {
     pub max_error_percent: f64,
     /// Least share of the offered rate the target must complete, in percent.
     pub min_achieved_percent: f64,
+    /// The part of the workload whose latency the bound holds (`read`: a cache's
+    /// reads), judged from its windows' figures of it; every successful operation
+    /// when absent. Its kind's ([`KindInfo::capacity_part`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// An SLO that cannot be used; the message names the field.
@@ -80,23 +85,26 @@ impl Slo {
             latency_ms,
             max_error_percent: DEFAULT_MAX_ERROR_PERCENT,
             min_achieved_percent: DEFAULT_MIN_ACHIEVED_PERCENT,
+            part: info.capacity_part.map(String::from),
         }
     }
 
     /// The latency a targets file holds the workload `name` of `info`'s kind to, as
     /// an SLO's percentile and bound in milliseconds: a `<` or `<=` rule in a time
     /// unit on one of its latency percentiles (`http.api.latency.p95`, or a pattern
-    /// matching it such as `http.*.latency.p95`). Of several, the rule on the
+    /// matching it such as `http.*.latency.p95`; a cache's reads',
+    /// `cache.*.read.latency.p99`: see [`KindInfo::capacity_part`]). Of several, the rule on the
     /// tier's own percentile ([`KindInfo::capacity_latency`]), else the first in
     /// the file; `None` when no rule holds its latency under a bound.
     pub fn latency_from_targets(targets: &[Target], info: &KindInfo, name: &str) -> Option<(String, f64)> {
+        let part = info.capacity_part.map_or(String::new(), |part| format!(".{part}"));
         let bounds: Vec<(&str, f64)> = targets
             .iter()
             .filter(|t| matches!(t.op, Op::Lt | Op::Le) && t.fits_unit("ms"))
             .filter_map(|t| {
                 PERCENTILES
                     .iter()
-                    .find(|(p, _)| targets::matches(&t.metric, &format!("{}.{name}.latency.{p}", info.kind)))
+                    .find(|(p, _)| targets::matches(&t.metric, &format!("{}.{name}{part}.latency.{p}", info.kind)))
                     .map(|(p, _)| (*p, t.value))
             })
             .collect();
@@ -144,10 +152,12 @@ impl Slo {
         (b > 0.0).then(|| (2.0 * z * z * (1.0 - b) / b).ceil() as u64)
     }
 
-    /// The SLO in words: `p95 < 200 ms, errors < 1 %, at least 95 % of the offered rate`.
+    /// The SLO in words: `p95 < 200 ms, errors < 1 %, at least 95 % of the offered
+    /// rate` (a part's percentile: `read p99 < 10 ms, ...`).
     pub fn text(&self) -> String {
+        let part = self.part.as_ref().map_or(String::new(), |part| format!("{part} "));
         format!(
-            "{} < {}, errors < {}, at least {} of the offered rate",
+            "{part}{} < {}, errors < {}, at least {} of the offered rate",
             self.percentile,
             format::latency_ms(self.latency_ms),
             format::percent(self.max_error_percent),
@@ -196,7 +206,8 @@ pub struct Probe {
     pub operations: u64,
     /// Of them, failed.
     pub errors: u64,
-    /// Latency of its successful operations, from their scheduled start.
+    /// Latency of its successful operations (of the SLO's part, when it names one),
+    /// from their scheduled start.
     pub latency: Latency,
     /// The SLO percentile's confidence interval, in milliseconds, when one could be formed.
     pub percentile_interval_ms: Option<[f64; 2]>,
@@ -310,13 +321,14 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
     let duration = result.duration_s.max(f64::MIN_POSITIVE);
     let achieved_per_s = stats.operations as f64 / duration;
     let errors = stats.operations - stats.successes;
+    let judged = judged_latency(slo, result);
     let mut probe = Probe {
         offered_per_s,
         achieved_per_s,
         duration_s: result.duration_s,
         operations: stats.operations,
         errors,
-        latency: stats.latency.clone(),
+        latency: judged.as_ref().map_or_else(|_| stats.latency.clone(), |(whole, _, _)| whole.clone()),
         percentile_interval_ms: None,
         evidence: String::new(),
         outcome: ProbeOutcome::Pass,
@@ -392,7 +404,7 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
             decide(ProbeOutcome::Unresolved, Limit::Errors, text("too close to"));
         }
     }
-    let judged = latency_interval(result, q);
+    let judged = judged.and_then(|(whole, windows, part)| latency_interval(&whole, &windows, part, q));
     let bound = slo.latency_ms;
     match judged {
         Ok((value, [low, high], evidence)) => {
@@ -434,19 +446,50 @@ fn falling_behind(result: &LoadResult) -> Option<(f64, Interval)> {
     (points.len() >= MIN_SECTIONS).then(|| slope_interval(&points, PROBE_CONFIDENCE)).flatten()
 }
 
-/// The percentile `q` of a probe, in ms, with its interval and what it rests on:
-/// its windows when it has [`MIN_SECTIONS`] of them, else its histogram's order
-/// statistics (independence assumed, and said).
-fn latency_interval(result: &LoadResult, q: f64) -> Result<(f64, [f64; 2], String), String> {
-    let latency = &result.stats.latency;
+/// The latency the SLO holds in a probe: the whole probe's and its windows', of
+/// the SLO's part when every window keeps it (its whole then the windows' sum),
+/// else of every successful operation; and the words for whose it is when that is
+/// not what the SLO names.
+fn judged_latency(slo: &Slo, result: &LoadResult) -> Result<(Latency, Vec<Latency>, &'static str), String> {
+    let kept = slo
+        .part
+        .as_ref()
+        .filter(|_| !result.windows.is_empty())
+        .and_then(|part| result.windows.iter().map(|w| w.parts.get(part).cloned()).collect::<Option<Vec<_>>>());
+    match (kept, &slo.part) {
+        (Some(windows), _) => {
+            let mut whole = crate::latency::new_histogram();
+            for window in &windows {
+                let h = window.decode().map_err(|e| e.to_string())?;
+                whole.add(&h).map_err(|e| format!("cannot add a window's latency: {e:?}"))?;
+            }
+            let whole = Latency::from_histogram(&whole, windows[0].unit).map_err(|e| e.to_string())?;
+            Ok((whole, windows, ""))
+        }
+        (None, part) => {
+            let windows = result.windows.iter().map(|w| w.latency.clone()).collect();
+            let whose = if part.is_some() { ", every operation's: its windows keep no part" } else { "" };
+            Ok((result.stats.latency.clone(), windows, whose))
+        }
+    }
+}
+
+/// The percentile `q` of a probe's latency, in ms, with its interval and what it
+/// rests on: its windows when it has [`MIN_SECTIONS`] of them, else its
+/// histogram's order statistics (independence assumed, and said), and `whose`.
+fn latency_interval(
+    latency: &Latency,
+    windows: &[Latency],
+    whose: &str,
+    q: f64,
+) -> Result<(f64, [f64; 2], String), String> {
     let whole = latency.decode().map_err(|e| e.to_string())?;
-    let windows: Vec<_> =
-        result.windows.iter().map(|w| w.latency.decode()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let windows: Vec<_> = windows.iter().map(Latency::decode).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     let filled = windows.iter().filter(|w| !w.is_empty()).count();
     let (interval, evidence) = if filled >= MIN_SECTIONS {
-        (sectioned_quantile_interval(&whole, windows.iter(), q, PROBE_CONFIDENCE), format!("{filled} windows"))
+        (sectioned_quantile_interval(&whole, windows.iter(), q, PROBE_CONFIDENCE), format!("{filled} windows{whose}"))
     } else {
-        (quantile_interval(&whole, q, PROBE_CONFIDENCE), "histogram (independence assumed)".to_string())
+        (quantile_interval(&whole, q, PROBE_CONFIDENCE), format!("histogram (independence assumed){whose}"))
     };
     let interval =
         interval.ok_or_else(|| format!("{} operations are too few for an interval", format::count(whole.len())))?;

@@ -77,7 +77,7 @@ metric = "http.*.latency.p50"
 rule = "> 1 ms"
 
 [[target]]
-metric = "cache.*.latency.p99_9"
+metric = "cache.*.read.latency.p99_9"
 rule = "< 4 ms"
 
 [[target]]
@@ -92,7 +92,8 @@ rule = "< 1000"
     assert_eq!(from(&HttpResult::INFO, "api"), Some(("p95".into(), 150.0)));
     // Another HTTP workload matches only the pattern.
     assert_eq!(from(&HttpResult::INFO, "search"), Some(("p99".into(), 400.0)));
-    // A percentile named in a key (`p99_9`) is the SLO's `p99.9`.
+    // A percentile named in a key (`p99_9`) is the SLO's `p99.9`; a cache's SLO
+    // holds its reads.
     assert_eq!(from(&CacheResult::INFO, "c"), Some(("p99.9".into(), 4.0)));
     // No latency rule, only a throughput: the kind's default stays.
     assert_eq!(from(&DbResult::INFO, "orders"), None);
@@ -273,4 +274,42 @@ fn a_probe_whose_backlog_grows_fails_for_not_keeping_up() {
         let under = run(0.95);
         assert_eq!(under.outcome, ProbeOutcome::Pass, "{}", under.reason);
     }
+}
+
+/// A cache's SLO holds its reads' latency, which each window keeps (its writes go
+/// to the database): a probe whose reads hold the bound passes though its writes
+/// would break it; a probe whose windows keep no reads is judged on every
+/// operation, and says so.
+#[test]
+fn a_cache_probe_is_judged_on_its_reads() {
+    use common::synth::{histogram_of, latencies, windowed_report, WindowSpec};
+    use perfproof_shared::{Latency, TimeUnit};
+    let mut rng = Rng::new(7);
+    let specs: Vec<WindowSpec> = (0..10)
+        .map(|_| WindowSpec { duration_s: 1.0, samples: latencies(&mut rng, 500, 2_000.0, 1.0), errors: 0 })
+        .collect();
+    let mut result = windowed_report("probe", &specs, 1.0, &mut rng).workloads[0].result().clone();
+    let mut slo = Slo::default_for(&CacheResult::INFO);
+    assert_eq!(slo.part.as_deref(), Some("read"));
+    assert!(slo.text().starts_with("read p99 < 10.00 ms"), "{}", slo.text());
+    // Every operation's p99 is some 6.4 ms; the reads', a quarter of it.
+    slo.latency_ms = 4.0;
+    let everything = judge(&slo, &result, 500.0).unwrap();
+    assert_eq!(
+        (everything.outcome, everything.limit),
+        (ProbeOutcome::Fail, Some(Limit::Latency)),
+        "{}",
+        everything.reason
+    );
+    assert!(everything.evidence.contains("every operation's"), "{}", everything.evidence);
+    for (window, spec) in result.windows.iter_mut().zip(&specs) {
+        let reads: Vec<u64> = spec.samples.iter().map(|s| s / 4).collect();
+        window
+            .parts
+            .insert("read".into(), Latency::from_histogram(&histogram_of(&reads), TimeUnit::Microseconds).unwrap());
+    }
+    let reads = judge(&slo, &result, 500.0).unwrap();
+    assert_eq!((reads.outcome, reads.evidence.as_str()), (ProbeOutcome::Pass, "10 windows"), "{}", reads.reason);
+    assert_eq!(reads.latency.summary.count, 5_000);
+    assert!(reads.latency.summary.p99 < result.stats.latency.summary.p99 / 3, "{:?}", reads.latency.summary);
 }

@@ -261,6 +261,7 @@ impl WorkloadKind for DbResult {
         watched_extras: &["pool.efficiency"],
         area: "database_optimization",
         capacity_latency: ("p90", 50.0),
+        capacity_part: None,
         default_targets: &[
             ("Database p90 latency", "db.*.latency.p90", "< 50 ms"),
             ("Connection pool efficiency", "db.*.*.efficiency", "> 90 %"),

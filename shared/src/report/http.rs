@@ -57,6 +57,7 @@ impl WorkloadKind for HttpResult {
         watched_extras: &[],
         area: "api_performance",
         capacity_latency: ("p95", 200.0),
+        capacity_part: None,
         default_targets: &[("API p95 latency", "http.*.latency.p95", "< 200 ms")],
     };
 

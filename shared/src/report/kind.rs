@@ -47,6 +47,10 @@ pub struct KindInfo {
     /// The latency a capacity search holds it to by default: a percentile and its
     /// bound in milliseconds (its tier's target: `("p95", 200.0)` for HTTP).
     pub capacity_latency: (&'static str, f64),
+    /// The part of the workload whose latency that bound holds, as its windows keep
+    /// it (`read`: a cache's reads, whose writes go to the database), or `None` for
+    /// every operation.
+    pub capacity_part: Option<&'static str>,
     /// Its default targets: name, metric key pattern, rule.
     pub default_targets: &'static [(&'static str, &'static str, &'static str)],
 }

@@ -129,6 +129,7 @@ impl WorkloadKind for MlResult {
         watched_extras: &[],
         area: "ml_inference",
         capacity_latency: ("p95", 500.0),
+        capacity_part: None,
         default_targets: &[("ML inference latency", "ml.*.latency.p95", "< 500 ms")],
     };
 
