@@ -173,6 +173,9 @@ pub enum Service {
     Lognormal,
 }
 
+/// The two endpoints of [`Queue::run_two_endpoints`].
+pub const ENDPOINTS: [&str; 2] = ["common", "rare"];
+
 /// A single-server FIFO queue (M/M/1 or M/G/1): Poisson arrivals at utilisation
 /// `rho` of a server whose mean service time is `service_ms`.
 #[derive(Debug, Clone, Copy)]
@@ -199,16 +202,64 @@ impl Queue {
     /// of its completion; about 30 windows of whole seconds, the last one holding
     /// the completions after the last arrival's window (often short).
     pub fn run(&self, label: &str, rng: &mut Rng) -> Report {
-        self.simulate(label, rng, true)
+        let (windows, window_s, _) = self.simulate(rng, true, 0.0);
+        windowed_report(label, &windows, window_s, rng)
     }
 
     /// As [`Queue::run`], but its arrivals evenly spaced, as the runner's open model
     /// offers them, rather than Poisson.
     pub fn run_on_schedule(&self, label: &str, rng: &mut Rng) -> Report {
-        self.simulate(label, rng, false)
+        let (windows, window_s, _) = self.simulate(rng, false, 0.0);
+        windowed_report(label, &windows, window_s, rng)
     }
 
-    fn simulate(&self, label: &str, rng: &mut Rng, poisson: bool) -> Report {
+    /// As [`Queue::run`], each request going to one of two endpoints of the same
+    /// server, `rare` (a share `rare_share` of the requests, drawn at random) or
+    /// `common`: their latencies share the queue's autocorrelation. Each window
+    /// keeps each endpoint's latency, as the runner's windows do.
+    pub fn run_two_endpoints(&self, label: &str, rng: &mut Rng, rare_share: f64) -> Report {
+        let (windows, window_s, rare) = self.simulate(rng, true, rare_share);
+        let mut report = windowed_report(label, &windows, window_s, rng);
+        let Workload::Http(http) = &mut report.workloads[0] else { panic!("expected an http workload") };
+        let template = http.endpoints[0].clone();
+        let mut wholes = [new_histogram(), new_histogram()];
+        for ((window, spec), rare) in http.result.windows.iter_mut().zip(&windows).zip(&rare) {
+            let mut split = [Vec::new(), Vec::new()];
+            for (&sample, &is_rare) in spec.samples.iter().zip(rare) {
+                split[usize::from(is_rare)].push(sample);
+            }
+            for (i, name) in ENDPOINTS.iter().enumerate() {
+                let h = histogram_of(&split[i]);
+                wholes[i].add(&h).unwrap();
+                window
+                    .parts
+                    .insert(format!("endpoint.{name}"), Latency::from_histogram(&h, TimeUnit::Microseconds).unwrap());
+            }
+        }
+        http.endpoints = ENDPOINTS
+            .iter()
+            .zip(&wholes)
+            .map(|(name, h)| {
+                let mut endpoint = template.clone();
+                endpoint.name = name.to_string();
+                let n = h.len();
+                endpoint.stats = OperationStats {
+                    operations: n,
+                    successes: n,
+                    errors: BTreeMap::new(),
+                    codes: BTreeMap::from([("200".to_string(), n)]),
+                    counters: BTreeMap::from([(HTTP_BYTES_RECEIVED.to_string(), n * 512)]),
+                    latency: Latency::from_histogram(h, TimeUnit::Microseconds).unwrap(),
+                };
+                endpoint
+            })
+            .collect();
+        report
+    }
+
+    /// The queue's windows and their length, and for each window's samples
+    /// whether it went to the rare endpoint (a share `rare_share` of them).
+    fn simulate(&self, rng: &mut Rng, poisson: bool, rare_share: f64) -> (Vec<WindowSpec>, f64, Vec<Vec<bool>>) {
         const WARM_UP: usize = 2_000;
         let rate = self.arrival_rate();
         let service = |rng: &mut Rng| match self.service {
@@ -217,7 +268,7 @@ impl Queue {
             Service::Lognormal => self.service_ms * (0.5 * rng.normal() - 0.125).exp(),
         };
         let (mut arrival, mut free_at) = (0.0f64, 0.0f64);
-        let mut done = Vec::with_capacity(self.requests);
+        let mut done: Vec<(f64, f64, bool)> = Vec::with_capacity(self.requests);
         let mut start = 0.0;
         for i in 0..WARM_UP + self.requests {
             arrival += if poisson { -rng.uniform().ln() } else { 1.0 } / rate;
@@ -227,7 +278,8 @@ impl Queue {
                 start = arrival;
             }
             if i >= WARM_UP {
-                done.push((free_at, free_at - arrival));
+                let rare = rare_share > 0.0 && rng.uniform() < rare_share;
+                done.push((free_at, free_at - arrival, rare));
             }
         }
         let arrivals_ms = arrival - start;
@@ -242,10 +294,12 @@ impl Queue {
                 errors: 0,
             })
             .collect();
-        for (completed, sojourn) in done {
+        let mut rare = vec![Vec::new(); count];
+        for (completed, sojourn, is_rare) in done {
             let k = (((completed - start) / window_ms).floor() as usize).min(count - 1);
             windows[k].samples.push((sojourn * 1_000.0).round() as u64);
+            rare[k].push(is_rare);
         }
-        windowed_report(label, &windows, window_s, rng)
+        (windows, window_s, rare)
     }
 }
