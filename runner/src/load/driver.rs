@@ -44,6 +44,17 @@ struct Shared<O> {
     recorders: Arc<Vec<Mutex<Recorder>>>,
 }
 
+/// What the open model's operations in flight are told once its schedule is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InFlight {
+    /// Carry on.
+    Run,
+    /// A stop: end now, uncounted.
+    Stop,
+    /// The plan's grace ran out: end now, and count yourself abandoned.
+    Abandon,
+}
+
 impl<O> Shared<O> {
     /// Claims the right to start an operation due at `due`: its index, or `None`
     /// once the operation limit is reached.
@@ -184,9 +195,10 @@ async fn user_loop<O: Operation>(shared: &Shared<O>, thread: usize, user: u32, t
 /// plan's `end_grace` ran out.
 async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) -> u64 {
     let slots = Arc::new(Semaphore::new(max_in_flight as usize));
-    // The operations in flight, to abandon when the grace runs out; finished ones
-    // are reaped as the schedule goes.
-    let mut in_flight = tokio::task::JoinSet::new();
+    // Each operation in flight watches this one signal (as it would watch the stop
+    // alone), so a grace costs an operation nothing until it runs out.
+    let (tell, told) = watch::channel(InFlight::Run);
+    let abandoned = Arc::new(AtomicU64::new(0));
     let mut stop = shared.stop.clone();
     let mut due = Instant::now() + shared.plan.phase;
     // Operations owed by the schedule: the integral of the rate since the start,
@@ -219,15 +231,19 @@ async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) -> 
             },
             _ = stop.wait_for(|s| *s) => break,
         };
-        while in_flight.try_join_next().is_some() {}
         let task_shared = shared.clone();
-        in_flight.spawn(async move {
-            let mut stop = task_shared.stop.clone();
+        let (mut told, abandoned) = (told.clone(), abandoned.clone());
+        tokio::spawn(async move {
             let sent = Instant::now();
             let mut session = task_shared.operation.session(0);
             let outcome = tokio::select! {
                 outcome = task_shared.operation.perform(&mut session, index) => outcome,
-                _ = stop.wait_for(|s| *s) => return,
+                said = told.wait_for(|t| *t != InFlight::Run) => {
+                    if said.is_ok_and(|t| *t == InFlight::Abandon) {
+                        abandoned.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return;
+                }
             };
             let done = Instant::now();
             let recorders = &task_shared.recorders;
@@ -243,18 +259,16 @@ async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) -> 
             None => std::future::pending().await,
         }
     };
-    let graced = tokio::select! {
-        _ = slots.acquire_many(max_in_flight) => false,
-        _ = stop.wait_for(|s| *s) => false,
-        _ = grace => true,
-    };
-    if !graced {
-        return 0;
+    tokio::select! {
+        _ = slots.acquire_many(max_in_flight) => return 0,
+        _ = stop.wait_for(|s| *s) => {
+            let _ = tell.send(InFlight::Stop);
+            return 0;
+        }
+        _ = grace => {}
     }
-    in_flight.abort_all();
-    let mut abandoned = 0;
-    while let Some(joined) = in_flight.join_next().await {
-        abandoned += u64::from(joined.is_err_and(|e| e.is_cancelled()));
-    }
-    abandoned
+    // Each operation still in flight counts itself and gives its slot back.
+    let _ = tell.send(InFlight::Abandon);
+    let _ = slots.acquire_many(max_in_flight).await;
+    abandoned.load(Ordering::Relaxed)
 }
