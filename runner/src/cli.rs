@@ -398,7 +398,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "results/demo")]
     pub results_dir: PathBuf,
     /// Skip the capacity searches: each workload of each profile is searched after
-    /// it is measured (probes of 1 s, to 10 %), about half of the demo's time.
+    /// it is measured (probes of 1 s, to 10 %), about two thirds of the demo's time.
     #[arg(long)]
     pub no_capacity: bool,
     #[command(flatten)]
