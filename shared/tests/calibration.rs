@@ -12,7 +12,7 @@
 mod common;
 
 use common::synth::{latencies, windowed_report, Queue, Rng, Service, WindowSpec};
-use perfproof_shared::compare::{compare, CompareSettings, EvidenceKind, Verdict};
+use perfproof_shared::compare::{compare, CompareSettings, Comparison, EvidenceKind, Verdict};
 use perfproof_shared::merge::{merge, MergeKind};
 use perfproof_shared::Report;
 
@@ -34,6 +34,21 @@ fn queue(rho: f64) -> Queue {
     Queue { rho, service_ms: 10.0, service: Service::Exponential, requests: 50_000 }
 }
 
+/// Counts an A/A comparison's verdicts on `keys`, each resting on windows: the
+/// false calls (improved or regressed) and the intervals covering zero.
+fn count_a_a(c: &Comparison, keys: &[&str], false_calls: &mut [u32], covered: &mut [u32]) {
+    for (k, key) in keys.iter().enumerate() {
+        let m = c.get(key).unwrap();
+        assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Windows, "{key}");
+        if matches!(m.verdict, Verdict::Improved | Verdict::Regressed) {
+            false_calls[k] += 1;
+        }
+        if m.interval.is_some_and(|i| i.low <= 0.0 && 0.0 <= i.high) {
+            covered[k] += 1;
+        }
+    }
+}
+
 #[test]
 fn a_a_on_queued_data_holds_its_error_rates() {
     for rho in [0.5, 0.8, 0.9] {
@@ -43,16 +58,7 @@ fn a_a_on_queued_data_holds_its_error_rates() {
             let a = queue(rho).run("a", &mut rng);
             let b = queue(rho).run("b", &mut rng);
             let c = compare(&a, &b, CompareSettings::default()).unwrap();
-            for (k, key) in KEYS.iter().enumerate() {
-                let m = c.get(key).unwrap();
-                assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Windows, "{key}");
-                if matches!(m.verdict, Verdict::Improved | Verdict::Regressed) {
-                    false_calls[k] += 1;
-                }
-                if m.interval.is_some_and(|i| i.low <= 0.0 && 0.0 <= i.high) {
-                    covered[k] += 1;
-                }
-            }
+            count_a_a(&c, &KEYS, &mut false_calls, &mut covered);
         }
         for (k, key) in KEYS.iter().enumerate() {
             eprintln!("A/A ρ={rho} {key}: {} false calls, zero covered {} of {TRIALS}", false_calls[k], covered[k]);
@@ -88,16 +94,7 @@ fn an_endpoints_percentiles_from_windows_hold_their_error_rates() {
             let a = queue(rho).run_two_endpoints("a", &mut rng, 0.25);
             let b = queue(rho).run_two_endpoints("b", &mut rng, 0.25);
             let c = compare(&a, &b, CompareSettings::default()).unwrap();
-            for (k, key) in SUB_KEYS.iter().enumerate() {
-                let m = c.get(key).unwrap();
-                assert_eq!(m.evidence.unwrap().kind, EvidenceKind::Windows, "{key}");
-                if matches!(m.verdict, Verdict::Improved | Verdict::Regressed) {
-                    false_calls[k] += 1;
-                }
-                if m.interval.is_some_and(|i| i.low <= 0.0 && 0.0 <= i.high) {
-                    covered[k] += 1;
-                }
-            }
+            count_a_a(&c, &SUB_KEYS, &mut false_calls, &mut covered);
             if seed >= TRIALS {
                 continue;
             }
