@@ -192,7 +192,7 @@ impl VerdictEvidence {
             EvidenceKind::Trials => format!("{n} trials"),
             EvidenceKind::Histogram => format!("histograms of {n} (too few windows: independence assumed)"),
             EvidenceKind::Seconds => format!("{n} seconds (too few windows: independence assumed)"),
-            EvidenceKind::Proportion => format!("{n} operations (no trials: independence assumed)"),
+            EvidenceKind::Proportion => format!("{n} operations (too few trials or windows: independence assumed)"),
             EvidenceKind::Brackets => format!("capacity brackets of {n} probes"),
         }
     }

@@ -430,7 +430,7 @@ fn error_rate_thresholds_scale_with_the_baseline() {
     let c = verdict(&run("a", 0, &mut rng), &run("b", 900, &mut rng));
     let rate = c.get("http.api.error_rate").unwrap();
     assert_eq!(rate.verdict, Verdict::Regressed, "{rate:?}");
-    assert_eq!(rate.evidence.unwrap().text(), "100,000 operations (no trials: independence assumed)");
+    assert_eq!(rate.evidence.unwrap().text(), "100,000 operations (too few trials or windows: independence assumed)");
     // 1 % → 0.05 %.
     let c = verdict(&run("a", 1_000, &mut rng), &run("b", 50, &mut rng));
     assert_eq!(c.get("http.api.error_rate").unwrap().verdict, Verdict::Improved);
