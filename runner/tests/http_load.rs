@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use common::{closed, open, plan, plan_from_toml, run, run_with_stop, serve};
+use perfproof::load::EndGrace;
 use perfproof::workloads::http::ErrorKind as HttpErrorKind;
 use tokio::sync::watch;
 
@@ -162,19 +163,69 @@ async fn open_model_keeps_its_rate() {
 /// answers after a minute, past the request timeout the run would otherwise wait out).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_model_grace_abandons_what_is_still_in_flight() {
-    let late = || async {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        "late"
-    };
     let base = serve(Router::new().route("/", get(late))).await;
     let mut plan = plan(&open(&format!("{base}/"), 20.0, Duration::from_secs(1)));
-    plan.load.end_grace = Some(Duration::from_millis(500));
+    plan.load.end_grace = Some(EndGrace { most: Duration::from_millis(500), bound: None });
     let result = run(&plan).await.result;
     let schedule = result.schedule.unwrap();
     assert_eq!(result.stats.operations, 0);
     // 20 due in the measured second (and any of the warm-up's), none answered.
     assert!(schedule.abandoned >= 20, "{} abandoned", schedule.abandoned);
     assert!(result.duration_s < 5.0, "{} s: the run waited for what its grace abandons", result.duration_s);
+}
+
+/// Answers after a minute.
+async fn late() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    "late"
+}
+
+/// A grace with a bound ends as soon as the bound is broken whatever the
+/// unanswered operations do: here every operation, in flight or held by the
+/// in-flight limit (5), not its longest wait of a minute. Those the limit held
+/// count as abandoned too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grace_ends_once_the_bound_cannot_hold() {
+    let base = serve(Router::new().route("/", get(late))).await;
+    let mut flags = open(&format!("{base}/"), 50.0, Duration::from_secs(1));
+    flags.load.max_in_flight = Some(5);
+    let mut plan = plan(&flags);
+    plan.load.end_grace =
+        Some(EndGrace { most: Duration::from_secs(60), bound: Some((Duration::from_millis(200), 0.05)) });
+    let result = run(&plan).await.result;
+    let schedule = result.schedule.unwrap();
+    assert_eq!(result.stats.operations, 0);
+    // 50 due in the measured second: 5 sent, 45 held, none answered.
+    assert!(schedule.abandoned >= 50, "{} abandoned", schedule.abandoned);
+    assert!(result.duration_s < 5.0, "{} s: the run waited past a broken bound", result.duration_s);
+}
+
+/// A grace with a bound still waits for a few late operations (under the share
+/// the bound allows): every 25th request answers after 1 s, 4 % of them, under 5 %.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grace_waits_for_a_few_late_operations() {
+    let seen = Arc::new(AtomicU64::new(0));
+    let base = serve(Router::new().route(
+        "/",
+        get(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n % 25 == 24 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                "ok"
+            }
+        }),
+    ))
+    .await;
+    let mut plan = plan(&open(&format!("{base}/"), 100.0, Duration::from_secs(1)));
+    plan.load.end_grace =
+        Some(EndGrace { most: Duration::from_secs(10), bound: Some((Duration::from_millis(200), 0.05)) });
+    let result = run(&plan).await.result;
+    assert_eq!(result.schedule.unwrap().abandoned, 0);
+    assert!((99..=101).contains(&result.stats.operations), "{} answered", result.stats.operations);
+    // Microseconds: the late ones were answered, and counted.
+    assert!(result.stats.latency.summary.max >= 1_000_000, "{} us at most", result.stats.latency.summary.max);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -366,11 +366,12 @@ pub fn judge(slo: &Slo, result: &LoadResult, offered_per_s: f64) -> Result<Probe
             ),
         );
     }
-    // Still unanswered long after the schedule ended (every probe waits its
-    // grace, well past the latency bound): a queue the target had not worked off.
+    // Still unanswered past the latency bound when the probe stopped waiting (its
+    // grace ran out, or so many were late that the bound was broken whatever they
+    // did): a queue the target had not worked off.
     let abandoned = result.schedule.as_ref().map_or(0, |s| s.abandoned);
     if abandoned > 0 {
-        let what = format!("{} operations still unanswered when the probe's grace ran out", format::count(abandoned));
+        let what = format!("{} operations still unanswered when the probe stopped waiting", format::count(abandoned));
         decide(ProbeOutcome::Fail, Limit::NotKeepingUp, what);
     }
     if let Some((behind, ci)) = falling_behind(result) {

@@ -25,7 +25,7 @@ use perfproof_shared::report::{KindInfo, LoadResult};
 use perfproof_shared::targets::Target;
 use tokio::sync::watch;
 
-use super::{LoadPlan, Model};
+use super::{EndGrace, LoadPlan, Model};
 
 /// Each probe's measured time when the file does not say: five windows of 1 s, the
 /// fewest a percentile's interval from windows needs.
@@ -43,12 +43,15 @@ pub const MAX_DRAIN: Duration = Duration::from_secs(10);
 /// The shortest such pause worth making: a probe always ends with its last
 /// operations in flight, about its latency's worth.
 pub const MIN_DRAIN: Duration = Duration::from_millis(200);
-/// A probe waits for its operations still in flight after its last scheduled
-/// start this many times the SLO's latency bound, and at least [`MIN_GRACE`];
-/// then it abandons them and fails (the target was not keeping up). An operation
-/// that late is far past the bound; waiting for the rest of an overload's queue
-/// (up to the in-flight limit at the rate it collapsed to) took the demo's
-/// inference probes 11 and 14 s for 1 s of load.
+/// A probe waits for its operations still unanswered after its last scheduled
+/// start at most this many times the SLO's latency bound, and at least
+/// [`MIN_GRACE`]; then it abandons them and fails (the target was not keeping up).
+/// An operation that late is far past the bound; waiting for the rest of an
+/// overload's queue (up to the in-flight limit at the rate it collapsed to) took
+/// the demo's inference probes 11 and 14 s for 1 s of load. It stops waiting
+/// sooner, once the bound has passed and more operations are unanswered than the
+/// SLO's percentile lets exceed it: an overloaded inference probe then takes 2 s,
+/// not up to 10.
 pub const GRACE_PER_BOUND: u32 = 10;
 /// The shortest grace a probe gives what it left in flight.
 pub const MIN_GRACE: Duration = Duration::from_secs(2);
@@ -183,8 +186,20 @@ fn probe_load(base: &LoadPlan, plan: &CapacityPlan, rate: f64, duration: Duratio
         max_operations: None,
         trials: 1,
         capacity: None,
-        end_grace: Some(MIN_GRACE.max(Duration::from_secs_f64(plan.slo.latency_ms / 1e3) * GRACE_PER_BOUND)),
+        end_grace: Some(end_grace(&plan.slo)),
         ..base.clone()
+    }
+}
+
+/// How long a probe waits for what it scheduled: until the SLO's latency bound is
+/// broken whatever is still unanswered does (when it holds every operation), else
+/// [`GRACE_PER_BOUND`] times the bound, at least [`MIN_GRACE`].
+fn end_grace(slo: &Slo) -> EndGrace {
+    let bound = Duration::from_secs_f64(slo.latency_ms / 1e3);
+    let share = slo.quantile().ok().map(|q| 1.0 - q);
+    EndGrace {
+        most: MIN_GRACE.max(bound * GRACE_PER_BOUND),
+        bound: share.filter(|_| slo.part.is_none()).map(|share| (bound, share)),
     }
 }
 

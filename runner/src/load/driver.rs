@@ -191,84 +191,142 @@ async fn user_loop<O: Operation>(shared: &Shared<O>, thread: usize, user: u32, t
     }
 }
 
-/// Runs the open model; returns the operations abandoned in flight when the
-/// plan's `end_grace` ran out.
+/// The open model's schedule: each operation's due time at the plan's rate
+/// (stages ramp it), from the first until the schedule's end.
+struct Arrivals<'a, O> {
+    shared: &'a Shared<O>,
+    due: Instant,
+    /// Operations owed by the schedule: the integral of the rate since the start,
+    /// minus the operations due so far. One is owed at the start.
+    owed: f64,
+}
+
+impl<'a, O> Arrivals<'a, O> {
+    fn new(shared: &'a Shared<O>, first: Instant) -> Self {
+        Arrivals { shared, due: first, owed: 1.0 }
+    }
+}
+
+impl<O> Iterator for Arrivals<'_, O> {
+    type Item = Instant;
+
+    fn next(&mut self) -> Option<Instant> {
+        while self.due < self.shared.end {
+            if self.owed >= 1.0 - 1e-9 {
+                self.owed -= 1.0;
+                return Some(self.due);
+            }
+            // Advance by one inter-arrival time, at most 10 ms at a time so that a
+            // ramp from a low rate is followed closely.
+            let t = self.shared.offset(self.due);
+            let plan = &self.shared.plan;
+            let rate = plan.level_at(t);
+            let step = if rate > 0.0 { (1.0 / rate).min(0.01) } else { 0.01 };
+            self.owed += plan.level_at(t + step / 2.0) * step;
+            self.due += Duration::from_secs_f64(step);
+        }
+        None
+    }
+}
+
+/// Runs the open model; returns the operations it abandoned: those it scheduled
+/// that were still unanswered (in flight, or held by the in-flight limit) when the
+/// plan's `end_grace` ended its wait.
 async fn run_open<O: Operation>(shared: &Arc<Shared<O>>, max_in_flight: u32) -> u64 {
     let slots = Arc::new(Semaphore::new(max_in_flight as usize));
     // Each operation in flight watches this one signal (as it would watch the stop
     // alone), so a grace costs an operation nothing until it runs out.
     let (tell, told) = watch::channel(InFlight::Run);
     let abandoned = Arc::new(AtomicU64::new(0));
-    let mut stop = shared.stop.clone();
-    let mut due = Instant::now() + shared.plan.phase;
-    // Operations owed by the schedule: the integral of the rate since the start,
-    // minus the operations started. One is owed at the start.
-    let mut owed = 1.0;
-    loop {
-        if due >= shared.end || shared.stopped() {
-            break;
-        }
-        if owed < 1.0 - 1e-9 {
-            // Advance the schedule by one inter-arrival time, at most 10 ms at a time
-            // so that a ramp from a low rate is followed closely.
-            let t = shared.offset(due);
-            let rate = shared.plan.level_at(t);
-            let step = if rate > 0.0 { (1.0 / rate).min(0.01) } else { 0.01 };
-            owed += shared.plan.level_at(t + step / 2.0) * step;
-            due += Duration::from_secs_f64(step);
-            continue;
-        }
-        owed -= 1.0;
-        tokio::select! {
-            _ = tokio::time::sleep_until(due.into()) => {}
-            _ = stop.wait_for(|s| *s) => break,
-        }
-        let Some(index) = shared.claim(due) else { break };
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            _ = stop.wait_for(|s| *s) => break,
-        };
-        let task_shared = shared.clone();
-        let (mut told, abandoned) = (told.clone(), abandoned.clone());
-        tokio::spawn(async move {
-            let sent = Instant::now();
-            let mut session = task_shared.operation.session(0);
-            let outcome = tokio::select! {
-                outcome = task_shared.operation.perform(&mut session, index) => outcome,
-                said = told.wait_for(|t| *t != InFlight::Run) => {
-                    if said.is_ok_and(|t| *t == InFlight::Abandon) {
-                        abandoned.fetch_add(1, Ordering::Relaxed);
-                    }
-                    return;
-                }
+    // Measured operations sent and not yet answered.
+    let measured_in_flight = Arc::new(AtomicU64::new(0));
+    // Only a grace that may end at a bound needs them counted.
+    let count_in_flight = shared.plan.end_grace.is_some_and(|grace| grace.bound.is_some());
+    let first = Instant::now() + shared.plan.phase;
+    // What the schedule holds, every operation and the measured ones, when a grace
+    // may have to count what it did not send.
+    let scheduled = shared.plan.end_grace.map(|_| {
+        Arrivals::new(shared, first)
+            .fold((0u64, 0u64), |(all, measured), due| (all + 1, measured + u64::from(due >= shared.measure_start)))
+    });
+    let schedule = async {
+        let mut stop = shared.stop.clone();
+        for due in Arrivals::new(shared, first) {
+            if shared.stopped() {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(due.into()) => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                _ = stop.wait_for(|s| *s) => break,
             };
-            let done = Instant::now();
-            let recorders = &task_shared.recorders;
-            lock(&recorders[index as usize % recorders.len()]).record(&Sample { due, sent, done, outcome });
-            drop(slot);
-        });
-    }
-    // Wait for the operations still in flight (each bounded by its timeout), unless
-    // stopped or past the grace.
-    let grace = async {
-        match shared.plan.end_grace {
-            Some(grace) => tokio::time::sleep_until((shared.end.max(Instant::now()) + grace).into()).await,
-            None => std::future::pending().await,
+            let Some(index) = shared.claim(due) else { break };
+            let measured = count_in_flight && due >= shared.measure_start;
+            if measured {
+                measured_in_flight.fetch_add(1, Ordering::Relaxed);
+            }
+            let task_shared = shared.clone();
+            let (mut told, abandoned, measured_in_flight) =
+                (told.clone(), abandoned.clone(), measured_in_flight.clone());
+            tokio::spawn(async move {
+                let sent = Instant::now();
+                let mut session = task_shared.operation.session(0);
+                let outcome = tokio::select! {
+                    outcome = task_shared.operation.perform(&mut session, index) => outcome,
+                    said = told.wait_for(|t| *t != InFlight::Run) => {
+                        if said.is_ok_and(|t| *t == InFlight::Abandon) {
+                            abandoned.fetch_add(1, Ordering::Relaxed);
+                        }
+                        return;
+                    }
+                };
+                let done = Instant::now();
+                let recorders = &task_shared.recorders;
+                lock(&recorders[index as usize % recorders.len()]).record(&Sample { due, sent, done, outcome });
+                if measured {
+                    measured_in_flight.fetch_sub(1, Ordering::Relaxed);
+                }
+                drop(slot);
+            });
         }
+        // Every operation sent is answered (each bounded by its timeout).
+        let _ = slots.acquire_many(max_in_flight).await;
     };
+    // The grace, from the schedule's end: until the bound is broken whatever the
+    // unanswered operations do, else its longest.
+    let give_up = async {
+        let (Some(grace), Some((_, measured))) = (shared.plan.end_grace, scheduled) else {
+            return std::future::pending().await;
+        };
+        if let Some((bound, share)) = grace.bound {
+            tokio::time::sleep_until((shared.end + bound).into()).await;
+            let unsent = measured.saturating_sub(shared.measured.load(Ordering::Relaxed));
+            let unanswered = measured_in_flight.load(Ordering::Relaxed) + unsent;
+            if unanswered as f64 > share * measured as f64 {
+                return;
+            }
+        }
+        tokio::time::sleep_until((shared.end + grace.most).into()).await;
+    };
+    let mut stop = shared.stop.clone();
     tokio::select! {
-        _ = slots.acquire_many(max_in_flight) => return 0,
+        _ = schedule => return 0,
         _ = stop.wait_for(|s| *s) => {
             let _ = tell.send(InFlight::Stop);
             return 0;
         }
-        _ = grace => {}
+        _ = give_up => {}
     }
-    // Each operation still in flight counts itself and gives its slot back.
+    // Each operation still in flight counts itself and gives its slot back; those
+    // the schedule had not sent count too.
     let _ = tell.send(InFlight::Abandon);
     let _ = slots.acquire_many(max_in_flight).await;
-    abandoned.load(Ordering::Relaxed)
+    let unsent = scheduled.map_or(0, |(all, _)| all.saturating_sub(shared.next_index.load(Ordering::Relaxed)));
+    abandoned.load(Ordering::Relaxed) + unsent
 }

@@ -26,7 +26,7 @@ use perfproof_shared::report::{GeneratorStats, KindInfo, LoadResult, OperationSt
 use perfproof_shared::{Latency, TimeUnit};
 use tokio::sync::watch;
 
-pub use plan::{LoadPlan, Model, Stage};
+pub use plan::{EndGrace, LoadPlan, Model, Stage};
 use progress::{CpuSampler, Progress};
 use recorder::{Collected, Figures, Recorder, Timeline, LATE_THRESHOLD};
 

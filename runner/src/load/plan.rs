@@ -50,10 +50,27 @@ pub struct LoadPlan {
     pub phase: Duration,
     /// A capacity search to run after the measurement (see [`super::capacity`]).
     pub capacity: Option<CapacityPlan>,
-    /// Open model: how long operations still in flight when the schedule ends are
+    /// Open model: how long operations still unanswered when the schedule ends are
     /// waited for before they are abandoned (a capacity probe's; see
     /// [`super::capacity`]). `None`: until each completes or its own timeout ends it.
-    pub end_grace: Option<Duration>,
+    pub end_grace: Option<EndGrace>,
+}
+
+/// How long an open-model plan waits, after its schedule's end, for the operations
+/// it scheduled that are still unanswered (in flight, or held by the in-flight
+/// limit), before it abandons and counts them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EndGrace {
+    /// The longest wait.
+    pub most: Duration,
+    /// A latency bound and the share of the measured operations that may exceed it
+    /// (a probe's SLO: its bound, and 1 − its quantile). Latency counts from each
+    /// operation's scheduled start, so once `bound` has passed since the schedule's
+    /// end whatever is still unanswered took longer than the bound: when that is more
+    /// than the share allows, the bound is broken whatever they do, and nothing more
+    /// is waited for. `None`: wait the longest (a bound on a part of the operations,
+    /// a cache's reads, says nothing of an operation not yet answered).
+    pub bound: Option<(Duration, f64)>,
 }
 
 impl LoadPlan {

@@ -289,3 +289,20 @@ pub fn weighted_cycle(weights: &[u32]) -> Vec<usize> {
     }
     cycle
 }
+
+/// The most connections an embedded target's listener holds waiting to be
+/// accepted: Linux's default `somaxconn`. `TcpListener::bind` keeps 1,024, which an
+/// overloading probe's connections overflowed (80,914 overflows and 56,274 SYNs
+/// sent again in four probes of the inference server at 50,000 req/s): each
+/// dropped connection waits a second to try again, and the target seemed to serve
+/// nothing at all.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener for an embedded target on a loopback `port` (0: any free one).
+pub async fn listen_on_loopback(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    // As `TcpListener::bind` does: a port just released can be bound again.
+    socket.set_reuseaddr(true)?;
+    socket.bind((std::net::Ipv4Addr::LOCALHOST, port).into())?;
+    socket.listen(LISTEN_BACKLOG)
+}

@@ -466,9 +466,11 @@ pub struct Schedule {
     pub uncorrected_latency: Latency,
     /// Actual start minus scheduled start, of every operation.
     pub lag: Latency,
-    /// Operations still in flight when a capacity probe's grace after its last
-    /// scheduled start ran out: abandoned, neither counted nor measured (0 outside
-    /// probes, which wait for every operation).
+    /// Operations a capacity probe scheduled that were still unanswered (in
+    /// flight, or held by the in-flight limit) when it stopped waiting for them:
+    /// its grace after the schedule's end ran out, or so many were past its SLO's
+    /// latency bound that the bound was broken whatever they did. Abandoned, neither
+    /// counted nor measured (0 outside probes, which wait for every operation).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub abandoned: u64,
 }

@@ -22,7 +22,6 @@ use rusqlite::{params, Connection, OpenFlags};
 
 use crate::workloads::profile::Profile;
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 /// Rows in the demo catalogue.
@@ -89,7 +88,7 @@ impl DemoServer {
             pool: Arc::new(Pool { permits: Semaphore::new(connections.len()), connections: Mutex::new(connections) }),
             cache: (profile == Profile::Optimized).then(|| Mutex::new(HashMap::new())),
         });
-        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let listener = crate::workloads::listen_on_loopback(port).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
             .route("/api/items/{id}", get(item))

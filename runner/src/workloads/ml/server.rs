@@ -25,7 +25,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::model::{Model, Prediction, TensorSpec};
@@ -76,7 +75,7 @@ impl MlDemoServer {
         let batching = profile == Profile::Optimized;
         std::thread::Builder::new().name("perfproof-ml-model".into()).spawn(move || worker(&model, &rx, batching))?;
         let state = Arc::new(AppState { metadata, features, labels, queue: Mutex::new(tx) });
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = crate::workloads::listen_on_loopback(0).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
             .route(
