@@ -384,8 +384,10 @@ pub struct DemoArgs {
     /// Measured time of each workload of each profile, split into trials.
     #[arg(long, short = 'd', default_value = "6s", value_parser = parse_duration)]
     pub duration: Duration,
-    /// Warm-up of each trial.
-    #[arg(long, short = 'w', default_value = "500ms", value_parser = parse_duration)]
+    /// Warm-up of each trial and of each capacity probe (the embedded targets,
+    /// loopback and in-process, settle within it: a few hundred operations of the
+    /// slowest; 500ms adds about 35 s to the demo and a warmer cache).
+    #[arg(long, short = 'w', default_value = "250ms", value_parser = parse_duration)]
     pub warmup: Duration,
     /// Trials the measured time is split into: verdicts rest on the variance
     /// between trials. [default: as `run`, 5 of at least 1 s]
@@ -398,7 +400,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "results/demo")]
     pub results_dir: PathBuf,
     /// Skip the capacity searches: each workload of each profile is searched after
-    /// it is measured (probes of 1 s, to 10 %), about two thirds of the demo's time.
+    /// it is measured (probes of 1 s, to 10 %), about half of the demo's 3 minutes.
     #[arg(long)]
     pub no_capacity: bool,
     #[command(flatten)]

@@ -272,7 +272,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
                 ..LoadOverrides::default()
             },
             demo_profile: profile,
-            capacity: (!args.no_capacity).then(CapacitySection::demo),
+            capacity: (!args.no_capacity).then(|| CapacitySection::demo(args.warmup)),
             targets: analysis_settings.targets.clone(),
             ..Flags::default()
         };

@@ -45,13 +45,13 @@ pub struct CapacitySection {
 
 impl CapacitySection {
     /// `demo`'s search, quicker than the defaults to fit its few minutes: probes of
-    /// 1 s after 0.5 s of warm-up (too few windows for their interval: each probe
-    /// rests on its histogram's), to a resolution of 10 %.
-    pub fn demo() -> CapacitySection {
+    /// 1 s (too few windows for their interval: each probe rests on its
+    /// histogram's) after `warmup`, as its trials have, to a resolution of 10 %.
+    pub fn demo(warmup: Duration) -> CapacitySection {
         CapacitySection {
             resolution_percent: Some(10.0),
             probe_duration: Some("1s".into()),
-            probe_warmup: Some("500ms".into()),
+            probe_warmup: Some(humantime::format_duration(warmup).to_string()),
             ..CapacitySection::default()
         }
     }
