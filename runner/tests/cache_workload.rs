@@ -186,6 +186,22 @@ async fn in_process_counts_match_the_caches_own() {
     assert!(reads.summary.min > 0 && reads.summary.min < 1_000_000, "{:?}", reads.summary);
 }
 
+/// A capacity probe measures a cache in its steady state: it starts full (its rows
+/// stored before the warm-up), where the same load from cold misses every key's
+/// first read. A cache that holds the keyspace and no writes: the probe never misses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capacity_probe_starts_from_a_full_cache() {
+    let _serial = SERIAL.lock().await;
+    let section = "[cache]\nkeys = 2000\ncapacity = 4000\nwrite_percent = 0\n";
+    let cold = plan(section, None, users(4, 0.0, 0.5));
+    let from_cold = run(&cold).await.cache;
+    assert!(from_cold.misses > 0, "{from_cold:?}");
+    let probe = cold.probe(cold.load.clone());
+    let probed = run(&probe).await.cache;
+    assert!(probed.hits > 1000, "{probed:?}");
+    assert_eq!(probed.misses, 0, "{probed:?}");
+}
+
 /// Against Redis the client's hits and misses are Redis' own `keyspace_hits` and
 /// `keyspace_misses` deltas, and no key is left behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,6 +148,14 @@ impl KindPlan for CachePlan {
         self.sweep.is_some()
     }
 
+    /// A probe starts from a full cache, its rows stored before its warm-up
+    /// (`start = "prefilled"`): a capacity is a steady state's, and a cache
+    /// filling from cold over a probe's short warm-up still sends its rare keys to
+    /// the database, whose latency then breaks the reads' SLO at a lower rate.
+    fn probe(&self, load: LoadPlan) -> Self {
+        CachePlan { prefill: true, load, ..self.clone() }
+    }
+
     /// The database must answer before any load is offered; the cache need not (its
     /// failures are what the workload measures).
     async fn check_reachable(&self) -> anyhow::Result<()> {
