@@ -16,8 +16,9 @@
 //!
 //! An operation in flight when the duration ends is completed (bounded by the
 //! operation's own timeout) and counted; a stop signal abandons it, and so does
-//! the end of an open-model plan's `end_grace` (a capacity probe's), which counts
-//! what it abandoned.
+//! the end of an open-model plan's `end_grace` (a capacity probe's: its longest
+//! wait, or sooner once its latency bound cannot hold), which counts what it
+//! abandoned.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -88,7 +89,8 @@ impl<O> Shared<O> {
 pub struct Driven {
     /// The operation limit ended it.
     pub limit_reached: bool,
-    /// Operations still in flight when the plan's `end_grace` ran out: neither
+    /// Operations the schedule held that were still unanswered (in flight, or held
+    /// by the in-flight limit) when the plan's `end_grace` ended its wait: neither
     /// counted nor measured.
     pub abandoned: u64,
 }
